@@ -1,0 +1,134 @@
+//! Herodotus Integrity's hashes and the policy that decides whether an on-chain fact covers a decision.
+
+use serde::{Deserialize, Serialize};
+use starknet_types_core::hash::{Poseidon, StarkHash};
+
+use crate::error::ValidationError;
+use crate::felt::{FactHash, Felt, OutputHash, ProgramHash, VerificationHash, decode_short_string, short_string};
+
+/// Poseidon in sponge form over a list (Cairo's `poseidon_hash_many`): Integrity's `H`.
+pub fn poseidon_many(values: &[Felt]) -> Felt {
+    Poseidon::hash_array(values)
+}
+
+impl ProgramHash {
+    /// Integrity's program hash: H(program words as they stand in public memory).
+    pub fn of_program(words: &[Felt]) -> Self {
+        Self::new(poseidon_many(words))
+    }
+}
+
+impl OutputHash {
+    /// H(output words).
+    pub fn of_output(words: &[Felt]) -> Self {
+        Self::new(poseidon_many(words))
+    }
+}
+
+impl FactHash {
+    /// Integrity's fact: H([program_hash, output_hash]).
+    pub fn compute(program: ProgramHash, output: OutputHash) -> Self {
+        Self::new(poseidon_many(&[program.felt(), output.felt()]))
+    }
+}
+
+/// The verifier a proof was checked with: four Cairo short strings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VerifierConfig {
+    /// Cairo layout (`recursive`).
+    pub layout: String,
+    /// Commitment hasher (`keccak_160_lsb`).
+    pub hasher: String,
+    /// Stone version (`stone6`).
+    pub stone_version: String,
+    /// Memory verification (`strict`, `relaxed` or `cairo1`).
+    pub memory_verification: String,
+}
+
+impl VerifierConfig {
+    /// The configuration starkrisk's risk program is proven and verified with.
+    pub fn starkrisk() -> Self {
+        Self::new("recursive", "keccak_160_lsb", "stone6", "strict")
+    }
+
+    /// A configuration from its four names.
+    pub fn new(layout: &str, hasher: &str, stone_version: &str, memory_verification: &str) -> Self {
+        Self {
+            layout: layout.into(),
+            hasher: hasher.into(),
+            stone_version: stone_version.into(),
+            memory_verification: memory_verification.into(),
+        }
+    }
+
+    /// The four short-string felts, in calldata order.
+    pub fn to_felts(&self) -> Result<[Felt; 4], ValidationError> {
+        Ok([
+            short_string("layout", &self.layout)?,
+            short_string("hasher", &self.hasher)?,
+            short_string("stone_version", &self.stone_version)?,
+            short_string("memory_verification", &self.memory_verification)?,
+        ])
+    }
+
+    /// Decodes four felts read from the chain; `None` when one is not a short string.
+    pub fn from_felts(felts: &[Felt; 4]) -> Option<Self> {
+        Some(Self {
+            layout: decode_short_string(&felts[0])?,
+            hasher: decode_short_string(&felts[1])?,
+            stone_version: decode_short_string(&felts[2])?,
+            memory_verification: decode_short_string(&felts[3])?,
+        })
+    }
+
+    /// H([layout, hasher, stone_version, memory_verification]).
+    pub fn hash(&self) -> Result<Felt, ValidationError> {
+        Ok(poseidon_many(&self.to_felts()?))
+    }
+}
+
+impl VerificationHash {
+    /// H([fact_hash, verifier_config_hash, security_bits]).
+    pub fn compute(fact: FactHash, config: &VerifierConfig, security_bits: u32) -> Result<Self, ValidationError> {
+        Ok(Self::new(poseidon_many(&[fact.felt(), config.hash()?, Felt::from(security_bits)])))
+    }
+}
+
+/// One verification of a fact, as the FactRegistry reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactVerification {
+    /// Its hash.
+    pub verification_hash: VerificationHash,
+    /// The security the verifier checked.
+    pub security_bits: u32,
+    /// The verifier used.
+    pub verifier_config: VerifierConfig,
+}
+
+/// What an on-chain verification must show before a decision counts as verified on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactPolicy {
+    /// The verifier configuration that must have been used.
+    pub expected_config: VerifierConfig,
+    /// The minimum security bits.
+    pub min_security_bits: u32,
+}
+
+impl FactPolicy {
+    /// The first verification meeting the policy; an empty list, a weaker one or another verifier never does.
+    pub fn accepting<'a>(&self, verifications: &'a [FactVerification]) -> Option<&'a FactVerification> {
+        verifications.iter().find(|v| self.accepts(v))
+    }
+
+    /// Whether one verification meets the policy.
+    pub fn accepts(&self, verification: &FactVerification) -> bool {
+        verification.security_bits >= self.min_security_bits && verification.verifier_config == self.expected_config
+    }
+}
+
+impl Default for FactPolicy {
+    /// starkrisk's verifier at Integrity's own floor of 50 bits.
+    fn default() -> Self {
+        Self { expected_config: VerifierConfig::starkrisk(), min_security_bits: 50 }
+    }
+}

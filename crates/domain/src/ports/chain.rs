@@ -1,0 +1,103 @@
+//! What happens on Starknet: Integrity's FactRegistry and the allocation contract.
+
+use async_trait::async_trait;
+
+use crate::decision::AllocationDecision;
+use crate::felt::{FactHash, TxHash};
+use crate::integrity::FactVerification;
+use crate::proof::ProofArtifact;
+use crate::proof_job::FactRegistration;
+
+/// Why a chain call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// No RPC endpoint answered; try again later.
+    #[error("Starknet is unreachable: {0}")]
+    Unavailable(String),
+    /// A transaction was sent but no receipt came in time; it may still land, so never resubmit blindly.
+    #[error("transaction {tx_hash} is still pending after the wait")]
+    Timeout {
+        /// The pending transaction.
+        tx_hash: TxHash,
+    },
+    /// The chain refused the call or the transaction reverted.
+    #[error("{reason}")]
+    Rejected {
+        /// Why, as the chain said it.
+        reason: String,
+        /// The reverted transaction, when one was included.
+        tx_hash: Option<TxHash>,
+    },
+    /// The input cannot be sent (for example a proof that is not a Stone proof).
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// The offending field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl ChainError {
+    /// Whether trying the same call again later could succeed.
+    pub const fn is_transient(&self) -> bool {
+        matches!(self, ChainError::Unavailable(_) | ChainError::Timeout { .. })
+    }
+}
+
+/// Herodotus Integrity's FactRegistry.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait FactRegistry: Send + Sync {
+    /// Verifies a Stone proof on chain and registers its fact; waits for the receipt.
+    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError>;
+
+    /// Every verification recorded for `fact`.
+    async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError>;
+}
+
+/// What became of an execution transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    /// Included and succeeded.
+    Succeeded {
+        /// The block that included it.
+        block_number: u64,
+    },
+    /// Included and reverted.
+    Reverted {
+        /// The revert reason.
+        reason: String,
+    },
+    /// Known to the network but not yet included.
+    Pending,
+    /// The network has never seen it: it was prepared but never broadcast (or dropped).
+    Unknown,
+}
+
+/// A signed execution transaction whose hash is known before it is sent, so it can be recorded first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedExecution {
+    /// The transaction hash it will have.
+    pub tx_hash: TxHash,
+    /// The signed transaction, opaque to the domain, to broadcast (again) as is.
+    pub signed: Vec<u8>,
+}
+
+/// Executes verified decisions on Starknet. Preparing (signing) is separate from sending so the hash can
+/// be stored before anything leaves the process: after a crash the stored hash is checked, never re-signed.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AllocationExecutor: Send + Sync {
+    /// Builds and signs the allocation transaction for `decision` without sending it.
+    async fn prepare(&self, decision: &AllocationDecision) -> Result<PreparedExecution, ChainError>;
+
+    /// Sends a prepared transaction; sending one the network already knows is not an error.
+    async fn broadcast(&self, prepared: &PreparedExecution) -> Result<(), ChainError>;
+
+    /// Waits (bounded) for the transaction's receipt.
+    async fn outcome(&self, tx_hash: TxHash) -> Result<ExecutionOutcome, ChainError>;
+}

@@ -1,0 +1,11 @@
+//! The ports: what the domain needs from the outside world, as traits that adapters implement.
+
+mod chain;
+mod metrics_source;
+mod prover;
+mod store;
+
+pub use chain::*;
+pub use metrics_source::*;
+pub use prover::*;
+pub use store::*;

@@ -1,0 +1,90 @@
+//! Making and checking proofs.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedClaim};
+
+/// Why a prover gave no proof.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// Not installed, not configured or not reachable; the next prover should be tried.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Ran out of time.
+    #[error("proving took longer than {0:?}")]
+    Timeout(Duration),
+    /// The request itself is not provable (no other prover will do better).
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// The offending field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// The prover ran and failed.
+    #[error("{0}")]
+    Failed(String),
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl ProverError {
+    /// How the attempt is recorded on the job.
+    pub fn outcome(&self) -> AttemptOutcome {
+        match self {
+            ProverError::Unavailable(m) => AttemptOutcome::Unavailable(m.clone()),
+            ProverError::Timeout(_) => AttemptOutcome::Timeout(self.to_string()),
+            other => AttemptOutcome::Failed(format!("{other:#}")),
+        }
+    }
+}
+
+/// Makes a proof of a decision's statement.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Prover: Send + Sync {
+    /// Which prover this is.
+    fn kind(&self) -> ProverKind;
+
+    /// Proves `request`; the adapter enforces its own timeout and returns [`ProverError::Timeout`].
+    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError>;
+}
+
+/// Why a proof was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The proof does not verify, or states something else; the reason says which.
+    #[error("{reason}")]
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+    /// The proof verifies but is weaker than policy requires.
+    #[error("proof has {actual} bits of security; at least {required} are required")]
+    InsufficientSecurity {
+        /// What the proof has.
+        actual: u32,
+        /// What policy requires.
+        required: u32,
+    },
+    /// No verifier for this proof system is configured.
+    #[error("no verifier is configured for {0:?} proofs")]
+    Unsupported(ProofSystem),
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Checks a proof and says what it proves.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ProofVerifier: Send + Sync {
+    /// The proof system this verifier checks.
+    fn system(&self) -> ProofSystem;
+
+    /// Verifies `proof` (in the system's own encoding) and decodes the statement it proves.
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError>;
+}

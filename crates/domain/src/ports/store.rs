@@ -1,0 +1,117 @@
+//! Persistence: proof jobs (with the work queue), decisions and model versions.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
+use crate::model::RiskModel;
+use crate::params::ModelVersion;
+use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
+
+/// Why storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Another writer got there first (the compare-and-set saw another status), or a unique key exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database is not reachable; try again later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// One page of a newest-first listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows to return, 1..=100.
+    pub limit: u32,
+    /// Return rows older than this ledger sequence (the previous page's `next_cursor`).
+    pub before: Option<i64>,
+}
+
+/// A page of rows and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows, newest first.
+    pub items: Vec<T>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    pub next_cursor: Option<i64>,
+}
+
+/// Proof jobs and the queue that hands them to workers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ProofJobStore: Send + Sync {
+    /// Stores a new job (one without a decision, as `POST /proofs/generate` makes).
+    async fn insert(&self, job: &ProofJob) -> Result<(), StoreError>;
+
+    /// A job by id.
+    async fn get(&self, id: ProofJobId) -> Result<Option<ProofJob>, StoreError>;
+
+    /// Saves `job` only if its stored status is still `expected`; otherwise [`StoreError::Conflict`] and
+    /// nothing changes. This compare-and-set is what stops two workers from moving one job twice.
+    async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError>;
+
+    /// Claims the next due, unleased (or lease-expired) non-terminal job for `worker` for `lease`.
+    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError>;
+
+    /// Gives a claimed job back (its lease ends now) so another worker may take it.
+    async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError>;
+
+    /// Jobs waiting for or held by a worker.
+    async fn queue_depth(&self) -> Result<u64, StoreError>;
+}
+
+/// Allocation decisions.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DecisionStore: Send + Sync {
+    /// Stores a new decision and its proof job in one transaction; returns it with its ledger sequence.
+    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError>;
+
+    /// A decision by id.
+    async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError>;
+
+    /// The decision a proof job proves, if any.
+    async fn by_proof_job(&self, job: ProofJobId) -> Result<Option<AllocationDecision>, StoreError>;
+
+    /// Saves `decision` only if its stored status is still `expected` (compare-and-set).
+    async fn save(&self, decision: &AllocationDecision, expected: DecisionStatus) -> Result<(), StoreError>;
+
+    /// Saves a decision and its proof job together, each compare-and-set on its expected status, in one
+    /// transaction: either both change or neither does.
+    async fn save_with_job(
+        &self,
+        decision: &AllocationDecision,
+        expected: DecisionStatus,
+        job: &ProofJob,
+        expected_job: ProofJobStatus,
+    ) -> Result<(), StoreError>;
+
+    /// A newest-first page of decisions.
+    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError>;
+}
+
+/// Registered model versions.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ModelStore: Send + Sync {
+    /// The active model.
+    async fn current(&self) -> Result<Option<RiskModel>, StoreError>;
+
+    /// One version.
+    async fn get(&self, version: ModelVersion) -> Result<Option<RiskModel>, StoreError>;
+
+    /// Every version, newest first.
+    async fn history(&self) -> Result<Vec<RiskModel>, StoreError>;
+
+    /// Stores `model` as the active version and supersedes the previous one, in one transaction;
+    /// [`StoreError::Conflict`] when the version exists.
+    async fn register(&self, model: &RiskModel) -> Result<(), StoreError>;
+}

@@ -1,0 +1,142 @@
+//! What provers take and give: requests, artifacts and verified claims.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::felt::{FactHash, ProgramHash};
+use crate::model::ProofHash;
+use crate::statement::DecisionStatement;
+
+/// A prover starkrisk can ask for a proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProverKind {
+    /// Stone (`cpu_air_prover`) run locally on the Cairo risk program.
+    Stone,
+    /// The in-process S-two prover of the risk graph.
+    Luminair,
+    /// Herodotus' Atlantic proving service (remote Stone).
+    Atlantic,
+}
+
+impl ProverKind {
+    /// The stored and configured name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProverKind::Stone => "stone",
+            ProverKind::Luminair => "luminair",
+            ProverKind::Atlantic => "atlantic",
+        }
+    }
+
+    /// Parses a configured or stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [ProverKind::Stone, ProverKind::Luminair, ProverKind::Atlantic].into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ProverKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The proof system an artifact belongs to, which decides its verifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProofSystem {
+    /// A Stone proof of the Cairo risk program; Integrity can verify it on chain.
+    Stone,
+    /// An S-two proof of the risk AIR; verified locally only.
+    Stwo,
+}
+
+impl ProofSystem {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProofSystem::Stone => "stone",
+            ProofSystem::Stwo => "stwo",
+        }
+    }
+}
+
+/// What to prove: the statement the decision claims. The prover recomputes it and must arrive at the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofRequest {
+    /// The statement to prove.
+    pub statement: DecisionStatement,
+}
+
+/// A proof as a prover returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofArtifact {
+    /// Which prover made it.
+    pub prover: ProverKind,
+    /// Which system it belongs to.
+    pub system: ProofSystem,
+    /// The proof, in the system's own encoding (Stone JSON, or a starkrisk S-two envelope).
+    pub bytes: Vec<u8>,
+    /// The statement the proof claims, decoded from its public output.
+    pub statement: DecisionStatement,
+    /// How long proving took.
+    pub prove_time: Duration,
+}
+
+impl ProofArtifact {
+    /// SHA-256 of the proof bytes.
+    pub fn proof_hash(&self) -> ProofHash {
+        ProofHash::of(&self.bytes)
+    }
+}
+
+/// What local verification established about an artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedClaim {
+    /// The proof system.
+    pub system: ProofSystem,
+    /// Hash of the proven program (Stone) or statement (S-two).
+    pub program_hash: ProgramHash,
+    /// The statement decoded from the verified public output.
+    pub statement: DecisionStatement,
+    /// The security the proof actually has.
+    pub security_bits: u32,
+    /// Integrity's fact hash, for Stone proofs.
+    pub fact_hash: Option<FactHash>,
+}
+
+/// The result of one attempt at proving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "message", rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// A proof came back.
+    Succeeded,
+    /// The prover is not installed, not configured or not reachable.
+    Unavailable(String),
+    /// The prover ran out of time.
+    Timeout(String),
+    /// The prover ran and failed, or returned a proof of something else.
+    Failed(String),
+}
+
+impl AttemptOutcome {
+    /// Whether the same prover might succeed later.
+    pub const fn is_transient(&self) -> bool {
+        matches!(self, AttemptOutcome::Unavailable(_) | AttemptOutcome::Timeout(_))
+    }
+}
+
+/// One try of one prover, kept on the job so operators see why a fallback happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProverAttempt {
+    /// The prover tried.
+    pub prover: ProverKind,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// How long it ran, in milliseconds.
+    pub duration_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: AttemptOutcome,
+}

@@ -1,0 +1,167 @@
+//! The public statement of a decision: everything a proof binds, in one canonical felt order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::allocation::{Allocation, Assessment, assess};
+use crate::bps::{Apy, Bps};
+use crate::error::ValidationError;
+use crate::felt::{Felt, ModelHash};
+use crate::metrics::{MarketSnapshot, ProtocolMetrics, RawMetrics};
+use crate::params::{ModelParams, RawModelParams};
+
+use crate::risk::RiskScore;
+
+/// What every proof's public output contains: model hash, parameters, both protocols' metrics and APYs,
+/// both risks and both shares. A decision whose numbers differ from its proof's statement is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionStatement {
+    /// The model the decision was computed under.
+    pub model_hash: ModelHash,
+    /// That model's parameters.
+    pub params: ModelParams,
+    /// Metrics and APYs of both protocols.
+    pub snapshot: MarketSnapshot,
+    /// JediSwap's risk.
+    pub jediswap_risk: RiskScore,
+    /// Ekubo's risk.
+    pub ekubo_risk: RiskScore,
+    /// The allocation.
+    pub allocation: Allocation,
+}
+
+/// Names of the statement's felts, in order; used in error messages and by provers laying out outputs.
+pub const STATEMENT_FIELDS: [&str; STATEMENT_LEN] = [
+    "model_hash",
+    "params.w_utilization",
+    "params.w_volatility",
+    "params.w_liquidity[0]",
+    "params.w_liquidity[1]",
+    "params.w_liquidity[2]",
+    "params.w_liquidity[3]",
+    "params.w_audit",
+    "params.w_age",
+    "params.age_cap_days",
+    "params.clamp_min",
+    "params.clamp_max",
+    "jediswap_metrics.utilization",
+    "jediswap_metrics.volatility",
+    "jediswap_metrics.liquidity",
+    "jediswap_metrics.audit_score",
+    "jediswap_metrics.age_days",
+    "ekubo_metrics.utilization",
+    "ekubo_metrics.volatility",
+    "ekubo_metrics.liquidity",
+    "ekubo_metrics.audit_score",
+    "ekubo_metrics.age_days",
+    "jediswap_apy",
+    "ekubo_apy",
+    "jediswap_risk",
+    "ekubo_risk",
+    "jediswap_pct",
+    "ekubo_pct",
+];
+
+/// Number of felts in an encoded statement.
+pub const STATEMENT_LEN: usize = 28;
+
+impl DecisionStatement {
+    /// Runs the model on `snapshot` and states the result under `model_hash`.
+    pub fn compute(model_hash: ModelHash, params: ModelParams, snapshot: MarketSnapshot) -> (Self, Assessment) {
+        let assessment = assess(&snapshot, &params);
+        let statement = Self {
+            model_hash,
+            params,
+            snapshot,
+            jediswap_risk: assessment.jediswap.risk,
+            ekubo_risk: assessment.ekubo.risk,
+            allocation: assessment.allocation(),
+        };
+        (statement, assessment)
+    }
+
+    /// The numbers after the model hash, in the order of [`STATEMENT_FIELDS`].
+    pub fn numbers(&self) -> Vec<u64> {
+        let mut out = Vec::with_capacity(STATEMENT_LEN - 1);
+        out.extend(self.params.to_array());
+        out.extend(self.snapshot.jediswap.to_array());
+        out.extend(self.snapshot.ekubo.to_array());
+        out.extend(
+            [
+                self.snapshot.jediswap_apy.get(),
+                self.snapshot.ekubo_apy.get(),
+                self.jediswap_risk.get(),
+                self.ekubo_risk.get(),
+                self.allocation.jediswap().get(),
+                self.allocation.ekubo().get(),
+            ]
+            .map(u64::from),
+        );
+        out
+    }
+
+    /// The canonical felt encoding: model hash first, then [`DecisionStatement::numbers`].
+    pub fn to_felts(&self) -> Vec<Felt> {
+        std::iter::once(self.model_hash.felt()).chain(self.numbers().into_iter().map(Felt::from)).collect()
+    }
+
+    /// Decodes felts read from a proof; every number is range-checked and the first bad one is named.
+    pub fn from_felts(felts: &[Felt]) -> Result<Self, ValidationError> {
+        if felts.len() != STATEMENT_LEN {
+            return Err(ValidationError::new(
+                "public_output",
+                format!("has {} values; a starkrisk statement has {STATEMENT_LEN}", felts.len()),
+            ));
+        }
+        let mut numbers = [0u32; STATEMENT_LEN - 1];
+        for (i, felt) in felts[1..].iter().enumerate() {
+            let field = STATEMENT_FIELDS[i + 1];
+            numbers[i] = felt_to_u32(felt)
+                .ok_or_else(|| ValidationError::new(field, format!("{felt:#x} does not fit a 32-bit number")))?;
+        }
+        let n = |i: usize| numbers[i];
+        let mut param_values = [0u32; 11];
+        param_values.copy_from_slice(&numbers[..11]);
+        let params = ModelParams::new(RawModelParams::from_array(param_values)).map_err(|e| e.within("params"))?;
+        let metrics = |at: usize, parent: &str| {
+            ProtocolMetrics::new(RawMetrics {
+                utilization: n(at).into(),
+                volatility: n(at + 1).into(),
+                liquidity: n(at + 2).into(),
+                audit_score: n(at + 3).into(),
+                age_days: n(at + 4).into(),
+            })
+            .map_err(|e| e.within(parent))
+        };
+        let snapshot = MarketSnapshot::new(
+            metrics(11, "jediswap_metrics")?,
+            metrics(16, "ekubo_metrics")?,
+            Apy::for_field("jediswap_apy", n(21))?,
+            Apy::for_field("ekubo_apy", n(22))?,
+        )?;
+        let jediswap_risk = RiskScore::new(n(23)).map_err(|e| ValidationError::new("jediswap_risk", e.reason))?;
+        let ekubo_risk = RiskScore::new(n(24)).map_err(|e| ValidationError::new("ekubo_risk", e.reason))?;
+        let allocation = Allocation::new(Bps::for_field("jediswap_pct", n(25))?, Bps::for_field("ekubo_pct", n(26))?)?;
+        Ok(Self { model_hash: ModelHash::new(felts[0]), params, snapshot, jediswap_risk, ekubo_risk, allocation })
+    }
+
+    /// The first field in which `other` differs from this statement, if any.
+    pub fn first_difference(&self, other: &DecisionStatement) -> Option<&'static str> {
+        let (mine, theirs) = (self.to_felts(), other.to_felts());
+        mine.iter().zip(&theirs).position(|(a, b)| a != b).map(|i| STATEMENT_FIELDS[i])
+    }
+
+    /// Whether the stated risks and shares are what the stated model gives for the stated inputs.
+    pub fn is_consistent(&self) -> bool {
+        let (recomputed, _) = Self::compute(self.model_hash, self.params, self.snapshot);
+        recomputed == *self
+    }
+}
+
+/// A felt as a u32, when it is that small.
+pub fn felt_to_u32(felt: &Felt) -> Option<u32> {
+    let bytes = felt.to_bytes_be();
+    let (high, low) = bytes.split_at(28);
+    // split_at(28) of 32 bytes leaves exactly 4, so the conversion cannot fail.
+    let low: [u8; 4] = low.try_into().ok()?;
+    high.iter().all(|b| *b == 0).then(|| u32::from_be_bytes(low))
+}

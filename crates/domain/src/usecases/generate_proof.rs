@@ -1,0 +1,133 @@
+//! Proving with fallback: try each prover in order, record every attempt, keep the first proof of the
+//! right statement.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use crate::ports::{ProofJobStore, Prover, ProverError, StoreError};
+use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProverAttempt, ProverKind};
+use crate::proof_job::{ProofJob, ProofJobId};
+use crate::statement::DecisionStatement;
+use crate::usecases::PipelinePolicy;
+
+/// The configured provers, looked up by kind.
+#[derive(Clone, Default)]
+pub struct ProverSet {
+    provers: Vec<Arc<dyn Prover>>,
+}
+
+impl ProverSet {
+    /// A set of provers; a later prover of the same kind shadows nothing (the first wins).
+    pub fn new(provers: Vec<Arc<dyn Prover>>) -> Self {
+        Self { provers }
+    }
+
+    /// The prover of `kind`, when configured.
+    pub fn get(&self, kind: ProverKind) -> Option<&Arc<dyn Prover>> {
+        self.provers.iter().find(|p| p.kind() == kind)
+    }
+}
+
+/// How proving one job ended.
+#[derive(Debug)]
+pub enum ProvingResult {
+    /// A prover returned a proof of the requested statement.
+    Proved(ProofArtifact),
+    /// Every prover failed; `retryable` when at least one failure was transient.
+    Exhausted {
+        /// Every attempt's message, joined.
+        reason: String,
+        /// Whether a later retry could succeed.
+        retryable: bool,
+    },
+    /// The request cannot be proven by anyone.
+    Invalid(String),
+}
+
+/// Tries the job's provers in order and records an attempt for each on `job`.
+pub async fn prove_with_fallback(provers: &ProverSet, job: &mut ProofJob) -> ProvingResult {
+    let mut reasons = Vec::new();
+    let mut retryable = false;
+    for kind in job.provers.clone() {
+        let started_at = Utc::now();
+        let clock = Instant::now();
+        let (outcome, artifact) = match provers.get(kind) {
+            None => {
+                (AttemptOutcome::Unavailable(format!("the {kind} prover is not configured in this deployment")), None)
+            }
+            Some(prover) => match prover.prove(&job.request).await {
+                Ok(artifact) => match check_statement(&job.request.statement, &artifact) {
+                    Ok(()) => (AttemptOutcome::Succeeded, Some(artifact)),
+                    Err(reason) => (AttemptOutcome::Failed(reason), None),
+                },
+                Err(ProverError::InvalidInput { field, reason }) => {
+                    let message = format!("{field}: {reason}");
+                    job.record_attempt(attempt(kind, started_at, clock, AttemptOutcome::Failed(message.clone())));
+                    return ProvingResult::Invalid(message);
+                }
+                Err(error) => (error.outcome(), None),
+            },
+        };
+        retryable |= outcome.is_transient();
+        if let AttemptOutcome::Unavailable(m) | AttemptOutcome::Timeout(m) | AttemptOutcome::Failed(m) = &outcome {
+            reasons.push(format!("{kind}: {m}"));
+        }
+        job.record_attempt(attempt(kind, started_at, clock, outcome));
+        if let Some(artifact) = artifact {
+            return ProvingResult::Proved(artifact);
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push("no prover is configured for this job".into());
+    }
+    ProvingResult::Exhausted { reason: reasons.join("; "), retryable }
+}
+
+fn attempt(
+    prover: ProverKind,
+    started_at: chrono::DateTime<Utc>,
+    clock: Instant,
+    outcome: AttemptOutcome,
+) -> ProverAttempt {
+    let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    ProverAttempt { prover, started_at, duration_ms, outcome }
+}
+
+/// A proof of another statement is a failed attempt, never a proof of this decision.
+fn check_statement(expected: &DecisionStatement, artifact: &ProofArtifact) -> Result<(), String> {
+    match expected.first_difference(&artifact.statement) {
+        None => Ok(()),
+        Some(field) => Err(format!("the {} proof states a different {field} than requested", artifact.prover)),
+    }
+}
+
+/// `POST /proofs/generate`: queue a proof of a statement on its own, without a decision.
+pub struct GenerateProof {
+    jobs: Arc<dyn ProofJobStore>,
+    policy: PipelinePolicy,
+}
+
+impl GenerateProof {
+    /// The use case over a job store and the pipeline policy (for the prover order).
+    pub fn new(jobs: Arc<dyn ProofJobStore>, policy: PipelinePolicy) -> Self {
+        Self { jobs, policy }
+    }
+
+    /// Queues a proof job for `statement`, trying `preferred` first; workers do the proving.
+    pub async fn submit(
+        &self,
+        statement: DecisionStatement,
+        preferred: Option<ProverKind>,
+    ) -> Result<ProofJob, StoreError> {
+        let job = ProofJob::new(ProofRequest { statement }, self.policy.prover_order(preferred), None);
+        self.jobs.insert(&job).await?;
+        Ok(job)
+    }
+
+    /// The job, for status reads.
+    pub async fn status(&self, id: ProofJobId) -> Result<ProofJob, StoreError> {
+        self.jobs.get(id).await?.ok_or_else(|| StoreError::NotFound(format!("proof job {id}")))
+    }
+}

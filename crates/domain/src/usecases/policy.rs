@@ -1,0 +1,61 @@
+//! The operator's policy for the pipeline: prover order, security, on-chain facts and retries.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::integrity::FactPolicy;
+use crate::params::GovernancePolicy;
+use crate::proof::ProverKind;
+
+/// How decisions are proven, checked, retried and executed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelinePolicy {
+    /// Provers in the order to try them; the next is tried when one is unavailable, times out or fails.
+    pub provers: Vec<ProverKind>,
+    /// Local verification refuses proofs with fewer bits of security.
+    pub min_security_bits: u32,
+    /// Whether execution needs a verification on Integrity that meets `fact_policy`.
+    pub require_onchain_fact: bool,
+    /// What an on-chain verification must show.
+    pub fact_policy: FactPolicy,
+    /// Limits on the allocation itself.
+    pub governance: GovernancePolicy,
+    /// Retries after a transient failure before the job fails for good.
+    pub max_retries: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub backoff_base: Duration,
+    /// The longest delay between retries.
+    pub backoff_max: Duration,
+}
+
+impl PipelinePolicy {
+    /// The delay before retry number `retries + 1`: base · 2^retries, capped.
+    pub fn backoff(&self, retries: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retries);
+        self.backoff_base.saturating_mul(factor).min(self.backoff_max)
+    }
+
+    /// The prover order for one request: `preferred` first, then the configured order without repeats.
+    pub fn prover_order(&self, preferred: Option<ProverKind>) -> Vec<ProverKind> {
+        let mut order: Vec<ProverKind> = preferred.into_iter().collect();
+        order.extend(self.provers.iter().copied().filter(|k| Some(*k) != preferred));
+        order
+    }
+}
+
+impl Default for PipelinePolicy {
+    /// The `local` profile: LuminAIR, then Stone; 96-bit proofs; no on-chain fact needed.
+    fn default() -> Self {
+        Self {
+            provers: vec![ProverKind::Luminair, ProverKind::Stone],
+            min_security_bits: 96,
+            require_onchain_fact: false,
+            fact_policy: FactPolicy::default(),
+            governance: GovernancePolicy::default(),
+            max_retries: 5,
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(300),
+        }
+    }
+}

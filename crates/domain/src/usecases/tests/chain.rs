@@ -1,0 +1,190 @@
+//! Registration on Integrity, the on-chain fact policy, and crash-safe execution.
+
+use std::sync::{Arc, Mutex};
+
+use super::support::*;
+use crate::decision::DecisionStatus;
+use crate::felt::{Felt, TxHash, VerificationHash};
+use crate::integrity::{FactVerification, VerifierConfig};
+use crate::ports::*;
+use crate::proof::{ProofSystem, ProverKind};
+use crate::proof_job::{FactRegistration, ProofJobStatus, Stage};
+
+const TX: u8 = 0xab;
+
+fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
+    let mut rig = Rig::new();
+    rig.policy.require_onchain_fact = true;
+    rig.provers = vec![prover(ProverKind::Stone, || Ok(artifact(ProverKind::Stone, ProofSystem::Stone, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stone, || Ok(claim(ProofSystem::Stone, statement(), 100))));
+    let mut registry = MockFactRegistry::new();
+    registry.expect_register().returning(|a| {
+        assert_eq!(a.system, ProofSystem::Stone);
+        Ok(FactRegistration {
+            fact_hash: crate::FactHash::new(Felt::from(77u8)),
+            verification_hash: VerificationHash::new(Felt::from(5u8)),
+            security_bits: 100,
+            tx_hash: TxHash::new(Felt::from(1u8)),
+        })
+    });
+    registry.expect_verifications().returning(move |_| Ok(verifications.clone()));
+    rig.registry = Some(Arc::new(registry));
+    rig
+}
+
+fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
+    FactVerification {
+        verification_hash: VerificationHash::new(Felt::from(5u8)),
+        security_bits: bits,
+        verifier_config: config,
+    }
+}
+
+/// An executor whose outcomes come from `outcomes` in turn, counting prepares and broadcasts.
+fn executor(outcomes: Vec<ExecutionOutcome>, calls: Arc<Mutex<Vec<&'static str>>>) -> Arc<dyn AllocationExecutor> {
+    let mut mock = MockAllocationExecutor::new();
+    let log = calls.clone();
+    mock.expect_prepare().returning(move |_| {
+        log.lock().unwrap().push("prepare");
+        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from(TX)), signed: vec![9] })
+    });
+    let log = calls.clone();
+    mock.expect_broadcast().returning(move |p| {
+        assert_eq!(p.signed, vec![9], "the stored signed transaction is re-sent as is");
+        log.lock().unwrap().push("broadcast");
+        Ok(())
+    });
+    let queue = Mutex::new(outcomes.into_iter());
+    mock.expect_outcome().returning(move |_| {
+        calls.lock().unwrap().push("outcome");
+        Ok(queue.lock().unwrap().next().unwrap_or(ExecutionOutcome::Pending))
+    });
+    Arc::new(mock)
+}
+
+#[tokio::test]
+async fn a_stone_proof_is_registered_checked_and_executed() {
+    let mut rig = stone_rig(vec![verification(VerifierConfig::starkrisk(), 100)]);
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(
+        vec![ExecutionOutcome::Unknown, ExecutionOutcome::Succeeded { block_number: 12 }],
+        calls.clone(),
+    ));
+    let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status, ProofJobStatus::Executed, "{:?}", job.failure);
+    assert!(job.registration.is_some());
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!(stored.status, DecisionStatus::Executed);
+    assert_eq!(stored.tx_hash, Some(TxHash::new(Felt::from(TX))));
+    assert_eq!(stored.block_number, Some(12));
+    assert_eq!(stored.fact_hash, Some(crate::FactHash::new(Felt::from(77u8))));
+    assert_eq!(*calls.lock().unwrap(), ["prepare", "outcome", "broadcast", "outcome"]);
+}
+
+#[tokio::test]
+async fn a_fact_without_an_acceptable_verification_is_refused() {
+    let cases = [
+        vec![],
+        vec![verification(VerifierConfig::starkrisk(), 40)],
+        vec![verification(VerifierConfig::new("recursive", "keccak_160_lsb", "stone5", "strict"), 100)],
+        vec![verification(VerifierConfig::new("small", "keccak_160_lsb", "stone6", "strict"), 120)],
+    ];
+    for verifications in cases {
+        let mut rig = stone_rig(verifications.clone());
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        rig.executor = Some(executor(vec![], calls.clone()));
+        let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
+        let job = rig.pipeline().run(job).await.unwrap();
+        let failure = job.failure.unwrap();
+        assert_eq!(failure.stage, Stage::Registration, "{verifications:?}");
+        assert!(failure.reason.contains("none with verifier"), "{}", failure.reason);
+        assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+        assert!(calls.lock().unwrap().is_empty(), "nothing is executed");
+    }
+}
+
+#[tokio::test]
+async fn an_onchain_fact_policy_refuses_stwo_proofs() {
+    let mut rig = Rig::new();
+    rig.policy.require_onchain_fact = true;
+    rig.provers =
+        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert!(job.failure.unwrap().reason.contains("S-two"));
+    assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+}
+
+#[tokio::test]
+async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_is_retried() {
+    for (error, final_status) in
+        [(|| ChainError::Rejected { reason: "invalid proof".into(), tx_hash: None }) as fn() -> ChainError, || {
+            ChainError::Unavailable("all RPC endpoints down".into())
+        }]
+        .into_iter()
+        .zip([ProofJobStatus::Failed, ProofJobStatus::Verified])
+    {
+        let mut rig = stone_rig(vec![]);
+        let mut registry = MockFactRegistry::new();
+        registry.expect_register().returning(move |_| Err(error()));
+        rig.registry = Some(Arc::new(registry));
+        let (_, job) = rig.decision(vec![ProverKind::Stone]).await;
+        let job = rig.pipeline().run(job).await.unwrap();
+        assert_eq!(job.status, final_status);
+        let reason = job.failure.map(|f| f.reason).or(job.last_error).unwrap();
+        assert!(reason.contains("invalid proof") || reason.contains("RPC"), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn a_reverted_execution_refuses_the_decision() {
+    let mut rig = stone_rig(vec![verification(VerifierConfig::starkrisk(), 100)]);
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Reverted { reason: "share cap".into() }], calls));
+    let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.failure.unwrap().stage, Stage::Execution);
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!(stored.status, DecisionStatus::Refused);
+    assert!(stored.message.unwrap().contains("share cap"));
+    assert!(stored.tx_hash.is_some(), "the reverted transaction stays on record");
+}
+
+#[tokio::test]
+async fn a_pending_transaction_is_checked_again_never_resent() {
+    let mut rig = stone_rig(vec![verification(VerifierConfig::starkrisk(), 100)]);
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Pending], calls.clone()));
+    let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status, ProofJobStatus::Registered, "waits to check the receipt again");
+    assert!(job.last_error.as_deref().unwrap().contains("never resent"));
+    assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Submitted);
+
+    // The "restart": a new pipeline (new executor) resumes the submitted decision.
+    let calls_after = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 3 }], calls_after.clone()));
+    let mut job = job;
+    job.next_attempt_at = chrono::Utc::now();
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status, ProofJobStatus::Executed);
+    assert_eq!(*calls_after.lock().unwrap(), ["outcome"], "no second prepare or broadcast");
+    assert_eq!(*calls.lock().unwrap(), ["prepare", "outcome"]);
+}
+
+#[tokio::test]
+async fn stwo_proofs_execute_without_registration_when_policy_allows() {
+    let mut rig = Rig::new();
+    rig.provers =
+        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 1 }], calls));
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status, ProofJobStatus::Executed);
+    assert!(job.registration.is_none());
+    assert_eq!(rig.stored(&decision).await.0.block_number, Some(1));
+}

@@ -1,0 +1,91 @@
+//! What is known about a proof's verification, locally and on chain.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::felt::FactHash;
+use crate::integrity::{FactPolicy, FactVerification};
+use crate::ports::{ChainError, FactRegistry, ProofJobStore, StoreError};
+use crate::proof::VerifiedClaim;
+use crate::proof_job::{ProofJobId, ProofJobStatus};
+
+/// What the FactRegistry says of one fact, judged against the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactReport {
+    /// The fact.
+    pub fact_hash: FactHash,
+    /// Every verification on chain.
+    pub verifications: Vec<FactVerification>,
+    /// The first verification that meets the policy.
+    pub accepted: Option<FactVerification>,
+    /// Whether any verification meets the policy.
+    pub meets_policy: bool,
+    /// The policy applied.
+    pub policy: FactPolicy,
+}
+
+/// A proof job's verification, locally and on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationReport {
+    /// The job.
+    pub proof_job_id: ProofJobId,
+    /// Its status.
+    pub status: ProofJobStatus,
+    /// What local verification established, once done.
+    pub local: Option<VerifiedClaim>,
+    /// What the chain says, for proofs with a fact hash when a registry is configured.
+    pub on_chain: Option<FactReport>,
+}
+
+/// Why a status could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// The job does not exist or storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The chain could not be read.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+/// Reads verification status.
+pub struct VerificationStatus {
+    jobs: Arc<dyn ProofJobStore>,
+    registry: Option<Arc<dyn FactRegistry>>,
+    policy: FactPolicy,
+}
+
+impl VerificationStatus {
+    /// The use case over its ports.
+    pub fn new(jobs: Arc<dyn ProofJobStore>, registry: Option<Arc<dyn FactRegistry>>, policy: FactPolicy) -> Self {
+        Self { jobs, registry, policy }
+    }
+
+    /// The status of one job, asking the chain when its proof has a fact hash.
+    pub async fn of_job(&self, id: ProofJobId) -> Result<VerificationReport, StatusError> {
+        let job = self.jobs.get(id).await?.ok_or_else(|| StoreError::NotFound(format!("proof job {id}")))?;
+        let on_chain = match (job.fact_hash(), &self.registry) {
+            (Some(fact), Some(_)) => Some(self.of_fact(fact).await?),
+            _ => None,
+        };
+        Ok(VerificationReport { proof_job_id: id, status: job.status, local: job.claim, on_chain })
+    }
+
+    /// Every on-chain verification of `fact`, judged against the policy.
+    pub async fn of_fact(&self, fact: FactHash) -> Result<FactReport, StatusError> {
+        let registry = self
+            .registry
+            .as_ref()
+            .ok_or_else(|| ChainError::Unavailable("no FactRegistry is configured in this deployment".into()))?;
+        let verifications = registry.verifications(fact).await?;
+        let accepted = self.policy.accepting(&verifications).cloned();
+        Ok(FactReport {
+            fact_hash: fact,
+            meets_policy: accepted.is_some(),
+            accepted,
+            verifications,
+            policy: self.policy.clone(),
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! Properties of the model, the allocation rule and the FRI rule over their whole input space.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use proptest::prelude::*;
+use starkrisk_domain::*;
+
+fn any_metrics() -> impl Strategy<Value = ProtocolMetrics> {
+    (0u64..=10_000, 0u64..=10_000, 0u64..=3, 0u64..=100, 0u64..=1_000_000)
+        .prop_map(|(u, v, l, a, d)| ProtocolMetrics::from_parts(u, v, l, a, d).unwrap())
+}
+
+fn any_params() -> impl Strategy<Value = ModelParams> {
+    (prop::array::uniform8(0u32..=1_000), 1u32..=1_000_000, 0u32..=100, 0u32..=100).prop_map(
+        |(w, age_cap_days, a, b)| {
+            let (clamp_min, clamp_max) = (a.min(b), a.max(b));
+            ModelParams::new(RawModelParams {
+                w_utilization: w[0],
+                w_volatility: w[1],
+                w_liquidity: [w[2], w[3], w[4], w[5]],
+                w_audit: w[6],
+                w_age: w[7],
+                age_cap_days,
+                clamp_min,
+                clamp_max,
+            })
+            .unwrap()
+        },
+    )
+}
+
+fn any_snapshot() -> impl Strategy<Value = MarketSnapshot> {
+    (any_metrics(), any_metrics(), 0u32..=Apy::MAX, 1u32..=Apy::MAX, any::<bool>()).prop_map(|(j, e, a, b, swap)| {
+        // At least one APY is positive; `swap` lets either side be the zero one.
+        let (apy_j, apy_e) = if swap { (b, a) } else { (a, b) };
+        MarketSnapshot::new(j, e, Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap()
+    })
+}
+
+proptest! {
+    #[test]
+    fn risk_stays_within_the_clamps(m in any_metrics(), params in any_params()) {
+        let risk = risk_score(&m, &params).get();
+        let p = params.values();
+        prop_assert!(p.clamp_min <= risk && risk <= p.clamp_max, "{risk} outside [{}, {}]", p.clamp_min, p.clamp_max);
+    }
+
+    #[test]
+    fn shares_always_sum_to_10000(snapshot in any_snapshot(), params in any_params()) {
+        let a = assess(&snapshot, &params).allocation();
+        prop_assert_eq!(a.jediswap().get() + a.ekubo().get(), 10_000);
+    }
+
+    #[test]
+    fn more_utilization_never_lowers_risk(m in any_metrics(), params in any_params(), extra in 0u64..=10_000) {
+        let [u, v, l, a, d] = m.to_array();
+        let higher = ProtocolMetrics::from_parts((u + extra).min(10_000), v, l, a, d).unwrap();
+        prop_assert!(risk_score(&higher, &params) >= risk_score(&m, &params));
+    }
+
+    #[test]
+    fn more_volatility_never_lowers_risk(m in any_metrics(), params in any_params(), extra in 0u64..=10_000) {
+        let [u, v, l, a, d] = m.to_array();
+        let higher = ProtocolMetrics::from_parts(u, (v + extra).min(10_000), l, a, d).unwrap();
+        prop_assert!(risk_score(&higher, &params) >= risk_score(&m, &params));
+    }
+
+    #[test]
+    fn the_statement_round_trips(snapshot in any_snapshot(), params in any_params(), hash in any::<[u8; 32]>()) {
+        let (statement, _) = DecisionStatement::compute(ModelHash::new(Felt::from_bytes_be(&hash)), params, snapshot);
+        prop_assert!(statement.is_consistent());
+        prop_assert_eq!(DecisionStatement::from_felts(&statement.to_felts()).unwrap(), statement);
+    }
+
+    #[test]
+    fn the_fri_invariant_holds(log_steps in 9u32..=26, log_last in 0u32..=12, queries in 1u32..=64, pow in 0u32..=32) {
+        let n_steps = 1u64 << log_steps;
+        let last = 1u64 << log_last;
+        let fri = FriParameters::for_trace(n_steps, last, queries, pow).unwrap();
+        let sum: u32 = fri.fri_step_list.iter().sum();
+        prop_assert_eq!(log_last + sum, log_steps + 4);
+        prop_assert_eq!(fri.fri_step_list[0], 0);
+        prop_assert!(fri.fri_step_list[1..].iter().all(|s| (1..=4).contains(s)));
+        prop_assert_eq!(fri.security_bits(), queries * 4 + pow);
+    }
+
+    #[test]
+    fn fri_refuses_bad_step_counts(n in 0u64..(1 << 27)) {
+        let result = FriParameters::for_trace(n, 128, 18, 24);
+        prop_assert_eq!(result.is_ok(), n.is_power_of_two() && n >= 512);
+    }
+}
+
+#[test]
+fn fri_exhaustive_over_every_valid_trace_length() {
+    for log_steps in 9..=26u32 {
+        for log_last in 0..=(log_steps + 4) {
+            let fri = FriParameters::for_trace(1 << log_steps, 1 << log_last, 18, 24).unwrap();
+            assert_eq!(log_last + fri.fri_step_list.iter().sum::<u32>(), log_steps + 4);
+        }
+    }
+}
+
+#[test]
+fn fri_matches_the_documented_examples() {
+    assert_eq!(FriParameters::for_trace(65_536, 128, 18, 24).unwrap().fri_step_list, vec![0, 4, 4, 4, 1]);
+    // The shared cpu_air_params.json example: 8192 steps, last layer 128.
+    let fixture = FriParameters::for_trace(8_192, 128, 18, 24).unwrap();
+    assert_eq!(fixture.fri_step_list, vec![0, 4, 4, 2]);
+    assert_eq!(fixture.security_bits(), 96);
+    assert_eq!(FriParameters::for_trace(1000, 128, 18, 24), Err(FriError::StepsNotPowerOfTwo(1000)));
+    assert_eq!(FriParameters::for_trace(256, 128, 18, 24), Err(FriError::TooFewSteps(256)));
+    assert!(matches!(FriParameters::for_trace(512, 1 << 14, 18, 24), Err(FriError::LastLayerTooLarge { .. })));
+    assert_eq!(FriParameters::for_trace(512, 100, 18, 24), Err(FriError::LastLayerNotPowerOfTwo(100)));
+}
