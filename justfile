@@ -2,19 +2,24 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Serve the API on the local defaults.
+# Serve the API on the local defaults (starts the private Postgres unless DATABASE_URL is set).
 run:
-    cargo run -p starkrisk-app -- serve
+    DATABASE_URL="$(deploy/local/pg.sh)" cargo run -p starkrisk-app -- serve
 
-# The whole suite: domain purity, then every crate's tests.
+# The whole suite against a real Postgres (the private cluster unless DATABASE_URL is set).
 test: domain-purity
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export DATABASE_URL="$(deploy/local/pg.sh)"
+    deploy/local/drop-test-dbs.sh
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
-# Formatting and clippy, warnings denied.
+# Formatting, clippy with warnings denied, and the schema drift check.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    deploy/local/schema-check.sh
 
 # Format the code.
 fmt:
@@ -22,7 +27,19 @@ fmt:
 
 # Criterion benchmarks (figures go in the README).
 bench:
-    cargo bench --workspace
+    DATABASE_URL="$(deploy/local/pg.sh)" cargo bench --workspace
+
+# Start the private Postgres and print its URL.
+db:
+    deploy/local/pg.sh
+
+# Stop the private Postgres.
+db-stop:
+    deploy/local/pg.sh stop
+
+# Regenerate crates/postgres/src/schema.rs from the migrations.
+schema:
+    deploy/local/schema-check.sh --write
 
 # The domain crate must stay embeddable: no runtime, web, SQL or RPC crates in its normal dependencies.
 domain-purity:

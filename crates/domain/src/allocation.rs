@@ -10,9 +10,25 @@ use crate::risk::{RiskScore, RiskTerms, risk_terms};
 
 /// How the treasury is split: two shares in bps that always sum to 10000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Shares")]
 pub struct Allocation {
     jediswap: Bps,
     ekubo: Bps,
+}
+
+/// The serialized form of an allocation, checked on the way in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Shares {
+    jediswap: Bps,
+    ekubo: Bps,
+}
+
+impl TryFrom<Shares> for Allocation {
+    type Error = ValidationError;
+    fn try_from(shares: Shares) -> Result<Self, Self::Error> {
+        Self::new(shares.jediswap, shares.ekubo)
+    }
 }
 
 impl Allocation {

@@ -54,7 +54,7 @@ impl From<Bps> for u32 {
 /// An annual percentage yield in basis points. Unlike a share it may exceed 100 %, up to 1,000,000 bps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
-pub struct Apy(u32);
+pub struct Apy(pub(crate) u32);
 
 impl Apy {
     /// The largest APY accepted (10,000 %): beyond it the input is surely a unit mistake.

@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod bps;
 pub mod decision;
 pub mod error;
+pub mod examples;
 pub mod felt;
 pub mod fri;
 pub mod integrity;

@@ -37,7 +37,7 @@ impl std::fmt::Display for Protocol {
 /// Liquidity tier: 0 = high liquidity … 3 = very low.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
-pub struct LiquidityTier(u8);
+pub struct LiquidityTier(pub(crate) u8);
 
 impl LiquidityTier {
     /// The highest (worst) tier.
@@ -93,11 +93,11 @@ pub struct RawMetrics {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawMetrics", into = "RawMetrics")]
 pub struct ProtocolMetrics {
-    utilization: Bps,
-    volatility: Bps,
-    liquidity: LiquidityTier,
-    audit_score: u8,
-    age_days: u32,
+    pub(crate) utilization: Bps,
+    pub(crate) volatility: Bps,
+    pub(crate) liquidity: LiquidityTier,
+    pub(crate) audit_score: u8,
+    pub(crate) age_days: u32,
 }
 
 impl ProtocolMetrics {

@@ -140,3 +140,12 @@ fn risk_categories_follow_the_replaced_system() {
     assert_eq!(category(70), RiskCategory::High);
     assert!(RiskScore::new(101).is_err());
 }
+
+#[test]
+fn the_ready_made_example_is_the_documented_one() {
+    assert_eq!(examples::JEDISWAP, metrics(6500, 3500, 1, 98, 800));
+    assert_eq!(examples::EKUBO, metrics(8200, 6100, 2, 72, 120));
+    let statement = examples::statement();
+    assert_eq!((statement.jediswap_risk.get(), statement.ekubo_risk.get()), (35, 75));
+    assert_eq!((statement.allocation.jediswap().get(), statement.allocation.ekubo().get()), (5972, 4028));
+}

@@ -1,0 +1,142 @@
+//! The connection pool, the readiness probe, and migrations under an advisory lock.
+
+use std::time::Duration;
+
+use diesel::migration::MigrationSource;
+use diesel::sql_types::BigInt;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use serde::Deserialize;
+use starkrisk_domain::ports::StoreError;
+
+use crate::error::{from_diesel, from_pool};
+
+/// Every migration of the top-level `migrations/` folder, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Key of the advisory lock that serialises migrations across replicas ("starkrsk" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7374_6172_6b72_736b;
+
+/// Pool settings, from the `database` section of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSettings {
+    /// postgres://user[:password]@host:port/db
+    pub url: String,
+    /// Most connections open at once.
+    pub max_size: usize,
+    /// How long a caller waits for a free connection before the request gets a 503.
+    #[serde(with = "millis")]
+    pub acquire_timeout: Duration,
+    /// How long opening a new connection may take.
+    #[serde(with = "millis")]
+    pub connect_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// Defaults for `url`: 16 connections, 5 s to acquire, 5 s to connect.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_size: 16,
+            acquire_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}
+
+/// A pooled connection.
+pub type Connection = Object<AsyncPgConnection>;
+
+/// The database: a deadpool of async diesel connections.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl Database {
+    /// Builds the pool; no connection is opened until first use.
+    pub fn connect(settings: &PoolSettings) -> Result<Self, StoreError> {
+        // Fast recycling skips a ping per checkout; a connection that died with the server fails its next
+        // query, is dropped as broken, and that caller gets a 503 rather than the pool paying a round trip always.
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(settings.url.clone(), config);
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_size)
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.connect_timeout))
+            .recycle_timeout(Some(settings.connect_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("cannot build the Postgres pool: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// A connection from the pool.
+    pub async fn conn(&self) -> Result<Connection, StoreError> {
+        self.pool.get().await.map_err(from_pool)
+    }
+
+    /// Whether Postgres answers `SELECT 1` within `timeout`.
+    pub async fn ready(&self, timeout: Duration) -> Result<(), StoreError> {
+        let probe = async {
+            let mut conn = self.conn().await?;
+            diesel::select(diesel::dsl::sql::<BigInt>("1")).execute(&mut conn).await.map_err(from_diesel)?;
+            Ok(())
+        };
+        tokio::time::timeout(timeout, probe)
+            .await
+            .map_err(|_| StoreError::Unavailable(format!("Postgres did not answer within {timeout:?}")))?
+    }
+
+    /// Applies pending migrations while holding a Postgres advisory lock, so replicas starting together
+    /// migrate once. Needs the multi-threaded tokio runtime (diesel's migration harness blocks in place).
+    pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = Object::take(conn);
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).await.map_err(from_diesel)?;
+        let mut harness = AsyncMigrationHarness::new(conn);
+        let applied = harness
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Unknown(anyhow::anyhow!("migrations failed: {e}")));
+        let mut conn = harness.into_inner();
+        // The lock is per session and this connection is closed right after, so unlocking is best effort.
+        let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).await;
+        applied
+    }
+
+    /// Reverts every applied migration (for the up → down → up test and operators' rollbacks).
+    pub async fn revert_all(&self) -> Result<(), StoreError> {
+        let conn = Object::take(self.pool.get().await.map_err(from_pool)?);
+        let mut harness = AsyncMigrationHarness::new(conn);
+        harness
+            .revert_all_migrations(MIGRATIONS)
+            .map_err(|e| StoreError::Unknown(anyhow::anyhow!("revert failed: {e}")))?;
+        Ok(())
+    }
+
+    /// How many migrations the binary carries.
+    pub fn migration_count() -> usize {
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).map_or(0, |m| m.len())
+    }
+
+    /// Connections in use and idle, for metrics.
+    pub fn pool_status(&self) -> (usize, usize) {
+        let status = self.pool.status();
+        (status.size - status.available, status.available)
+    }
+}

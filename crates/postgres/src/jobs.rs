@@ -1,0 +1,123 @@
+//! `ProofJobStore`: proof jobs and the queue that leases them to workers.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::sql_types::{Interval, Text};
+use diesel_async::RunQueryDsl;
+use starkrisk_domain::ports::{ProofJobStore, StoreError};
+use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
+
+use crate::PgStore;
+use crate::error::from_diesel;
+use crate::job_row::{JobRow, JobValues, NewJob};
+use crate::schema::proof_jobs::dsl as pj;
+
+/// A job is due when its time has come, no live lease holds it, and it has a step left: proving and
+/// verifying always, registering and executing only when it proves a decision.
+const CLAIM_SQL: &str = "
+UPDATE proof_jobs SET lease_owner = $1, lease_expires_at = now() + $2
+WHERE id = (
+    SELECT id FROM proof_jobs
+    WHERE next_attempt_at <= now()
+      AND (lease_expires_at IS NULL OR lease_expires_at < now())
+      AND (status IN ('queued', 'proving', 'proved')
+           OR (status IN ('verified', 'registered') AND decision_id IS NOT NULL))
+    ORDER BY next_attempt_at, created_at
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING *";
+
+/// Converts a lease into the interval Postgres adds to now(), in whole microseconds.
+fn interval(lease: Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX))
+}
+
+#[async_trait]
+impl ProofJobStore for PgStore {
+    async fn insert(&self, job: &ProofJob) -> Result<(), StoreError> {
+        let mut conn = self.db.conn().await?;
+        diesel::insert_into(pj::proof_jobs)
+            .values(NewJob::from_job(job)?)
+            .execute(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: ProofJobId) -> Result<Option<ProofJob>, StoreError> {
+        let mut conn = self.db.conn().await?;
+        let row = pj::proof_jobs
+            .find(id.0)
+            .select(JobRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(JobRow::into_job).transpose()
+    }
+
+    async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError> {
+        let mut conn = self.db.conn().await?;
+        save_job(&mut conn, job, expected).await
+    }
+
+    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError> {
+        let mut conn = self.db.conn().await?;
+        let row = diesel::sql_query(CLAIM_SQL)
+            .bind::<Text, _>(worker)
+            .bind::<Interval, _>(interval(lease))
+            .get_result::<JobRow>(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(JobRow::into_job).transpose()
+    }
+
+    async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError> {
+        let mut conn = self.db.conn().await?;
+        diesel::update(pj::proof_jobs.filter(pj::id.eq(id.0)).filter(pj::lease_owner.eq(worker)))
+            .set((pj::lease_owner.eq(None::<String>), pj::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>)))
+            .execute(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    async fn queue_depth(&self) -> Result<u64, StoreError> {
+        let mut conn = self.db.conn().await?;
+        let n: i64 = pj::proof_jobs
+            .filter(pj::status.ne_all(["executed", "failed"]))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+/// Compare-and-set: writes `job` only where the stored status is still `expected`.
+pub(crate) async fn save_job(
+    conn: &mut diesel_async::AsyncPgConnection,
+    job: &ProofJob,
+    expected: ProofJobStatus,
+) -> Result<(), StoreError> {
+    let changed = diesel::update(pj::proof_jobs.filter(pj::id.eq(job.id.0)).filter(pj::status.eq(expected.as_str())))
+        .set(JobValues::from_job(job)?)
+        .execute(conn)
+        .await
+        .map_err(from_diesel)?;
+    if changed == 1 {
+        return Ok(());
+    }
+    let actual: Option<String> =
+        pj::proof_jobs.find(job.id.0).select(pj::status).first(conn).await.optional().map_err(from_diesel)?;
+    Err(match actual {
+        None => StoreError::NotFound(format!("proof job {}", job.id)),
+        Some(actual) => {
+            StoreError::Conflict(format!("proof job {} is {actual}, not {expected}; another worker moved it", job.id))
+        }
+    })
+}

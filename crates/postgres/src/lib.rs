@@ -1,0 +1,38 @@
+//! starkrisk's Postgres adapter: embedded migrations applied under an advisory lock, the repositories
+//! behind the domain's store ports, the proof-job queue (`FOR UPDATE SKIP LOCKED` with leases), and
+//! idempotency keys.
+
+mod database;
+mod decision_row;
+mod decisions;
+mod error;
+mod idempotency;
+mod job_row;
+mod jobs;
+mod models;
+#[rustfmt::skip]
+mod schema;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use database::{Connection, Database, MIGRATIONS, PoolSettings};
+pub use decisions::MAX_PAGE;
+pub use idempotency::KeyState;
+
+/// The Postgres implementation of `ProofJobStore`, `DecisionStore` and `ModelStore`.
+#[derive(Clone)]
+pub struct PgStore {
+    db: Database,
+}
+
+impl PgStore {
+    /// A store over `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// The underlying database (for readiness probes and migrations).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}

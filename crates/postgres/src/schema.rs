@@ -1,0 +1,84 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    allocation_decisions (id) {
+        id -> Uuid,
+        sequence -> Int8,
+        jediswap_bps -> Int4,
+        ekubo_bps -> Int4,
+        jediswap_risk -> Int2,
+        ekubo_risk -> Int2,
+        jediswap_apy -> Int4,
+        ekubo_apy -> Int4,
+        statement -> Jsonb,
+        model_version -> Int4,
+        model_hash -> Text,
+        proof_job_id -> Uuid,
+        fact_hash -> Nullable<Text>,
+        tx_hash -> Nullable<Text>,
+        signed_tx -> Nullable<Bytea>,
+        block_number -> Nullable<Int8>,
+        status -> Text,
+        message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key) {
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Int2,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    model_versions (version) {
+        version -> Int4,
+        params -> Jsonb,
+        model_hash -> Text,
+        program_hash -> Text,
+        status -> Text,
+        registered_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    proof_jobs (id) {
+        id -> Uuid,
+        decision_id -> Nullable<Uuid>,
+        status -> Text,
+        provers -> Array<Nullable<Text>>,
+        prover -> Nullable<Text>,
+        attempts -> Jsonb,
+        statement -> Jsonb,
+        public_output -> Nullable<Jsonb>,
+        proof_system -> Nullable<Text>,
+        proof -> Nullable<Bytea>,
+        proof_size -> Nullable<Int4>,
+        proof_hash -> Nullable<Text>,
+        prove_time_ms -> Nullable<Int8>,
+        claim -> Nullable<Jsonb>,
+        fact_hash -> Nullable<Text>,
+        verification_hash -> Nullable<Text>,
+        security_bits -> Nullable<Int4>,
+        registration -> Nullable<Jsonb>,
+        failure -> Nullable<Jsonb>,
+        last_error -> Nullable<Text>,
+        retries -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(allocation_decisions -> model_versions (model_version));
+diesel::joinable!(allocation_decisions -> proof_jobs (proof_job_id));
+
+diesel::allow_tables_to_appear_in_same_query!(allocation_decisions, idempotency_keys, model_versions, proof_jobs,);

@@ -1,0 +1,63 @@
+//! Test support: every test gets a database of its own, created fresh and migrated.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use rand::Rng;
+
+use crate::{Database, PgStore, PoolSettings};
+
+/// Names of test databases start with this, so `just test` can drop leftovers of earlier runs.
+pub const PREFIX: &str = "starkrisk_test_";
+
+/// An isolated, migrated database on the server of `DATABASE_URL`.
+pub struct TestDatabase {
+    /// Its URL.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    /// A pool over it.
+    pub db: Database,
+}
+
+/// The server `just test` started (or the one `DATABASE_URL` names).
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!("DATABASE_URL is not set: run the suite with `just test`, which starts a local Postgres, or set it")
+    })
+}
+
+impl TestDatabase {
+    /// Creates and migrates a new database.
+    pub async fn new() -> Self {
+        let test = Self::empty().await;
+        test.db.migrate().await.unwrap_or_else(|e| panic!("migrating {}: {e}", test.name));
+        test
+    }
+
+    /// Creates a new database without migrating it.
+    pub async fn empty() -> Self {
+        let server = server_url();
+        let name = format!("{PREFIX}{:016x}", rand::rng().random::<u64>());
+        let mut admin = AsyncPgConnection::establish(&server)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach Postgres at DATABASE_URL: {e}"));
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
+        let url = with_database(&server, &name);
+        let db = Database::connect(&PoolSettings::new(url.clone())).unwrap_or_else(|e| panic!("pool: {e}"));
+        Self { url, name, db }
+    }
+
+    /// A store over this database.
+    pub fn store(&self) -> PgStore {
+        PgStore::new(self.db.clone())
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}

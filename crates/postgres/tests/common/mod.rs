@@ -1,0 +1,52 @@
+//! Shared setup for the Postgres integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses some of these; panics fail tests
+
+use std::time::Duration;
+
+use starkrisk_domain::ports::{DecisionStore, ModelStore};
+use starkrisk_domain::*;
+use starkrisk_postgres::PgStore;
+use starkrisk_postgres::testing::TestDatabase;
+
+/// A migrated database with model v1 registered.
+pub async fn store() -> (TestDatabase, PgStore) {
+    let test = TestDatabase::new().await;
+    let store = test.store();
+    ModelStore::register(&store, &model()).await.unwrap();
+    (test, store)
+}
+
+pub fn model() -> RiskModel {
+    examples::model(ProgramHash::new(Felt::from(42u8)))
+}
+
+pub fn statement() -> DecisionStatement {
+    DecisionStatement::compute(model().model_hash, ModelParams::v1(), examples::SNAPSHOT).0
+}
+
+/// A queued job with no decision.
+pub fn job() -> ProofJob {
+    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stone, ProverKind::Luminair], None)
+}
+
+/// A pending decision with its queued job, stored.
+pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
+    let mut job = job();
+    let decision = AllocationDecision::new(statement(), ModelVersion::V1, job.id);
+    job.decision_id = Some(decision.id);
+    let decision = DecisionStore::create(store, &decision, &job).await.unwrap();
+    (decision, job)
+}
+
+/// A proof artifact of the test statement.
+pub fn artifact() -> ProofArtifact {
+    ProofArtifact {
+        prover: ProverKind::Luminair,
+        system: ProofSystem::Stwo,
+        bytes: vec![7; 1024],
+        statement: statement(),
+        prove_time: Duration::from_millis(42),
+    }
+}
+
+pub const LEASE: Duration = Duration::from_secs(30);
