@@ -4,7 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # Serve the API on the local defaults (starts the private Postgres unless DATABASE_URL is set).
 run:
-    DATABASE_URL="$(deploy/local/pg.sh)" cargo run -p starkrisk-app -- serve
+    STARKRISK__DATABASE__URL="$(deploy/local/pg.sh)" cargo run -p starkrisk-app -- serve
 
 # The whole suite against a real Postgres (the private cluster unless DATABASE_URL is set).
 test: domain-purity

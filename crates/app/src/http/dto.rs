@@ -1,0 +1,318 @@
+//! Request and response bodies. Field names follow the replaced system's clients (api.md) and never change.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::*;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::error::ApiError;
+
+/// Metrics of one protocol (`RiskMetrics`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskMetrics {
+    /// Utilization in bps, 0..=10000.
+    pub utilization: u64,
+    /// Volatility in bps, 0..=10000.
+    pub volatility: u64,
+    /// Liquidity tier, 0 (high) ..= 3 (very low).
+    pub liquidity: u64,
+    /// Audit score, 0..=100.
+    pub audit_score: u64,
+    /// Age in days, 0..=1000000.
+    pub age_days: u64,
+}
+
+impl RiskMetrics {
+    /// Validated domain metrics; errors name `parent.field` (just `field` when `parent` is empty).
+    pub fn validate(self, parent: &str) -> Result<ProtocolMetrics, ApiError> {
+        let raw = RawMetrics {
+            utilization: self.utilization,
+            volatility: self.volatility,
+            liquidity: self.liquidity,
+            audit_score: self.audit_score,
+            age_days: self.age_days,
+        };
+        Ok(ProtocolMetrics::new(raw).map_err(|e| if parent.is_empty() { e } else { e.within(parent) })?)
+    }
+
+    /// The client form of domain metrics.
+    pub fn from_domain(m: &ProtocolMetrics) -> Self {
+        let [utilization, volatility, liquidity, audit_score, age_days] = m.to_array();
+        Self { utilization, volatility, liquidity, audit_score, age_days }
+    }
+}
+
+/// Where the metrics come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsOrigin {
+    /// The request body.
+    #[default]
+    Request,
+    /// Read from the chain by the configured metrics source.
+    Chain,
+}
+
+/// `POST /risk-engine/orchestrate-allocation` and `POST /proofs/generate`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestrateRequest {
+    /// JediSwap's metrics; required unless `source` is `chain`.
+    pub jediswap_metrics: Option<RiskMetrics>,
+    /// Ekubo's metrics; required unless `source` is `chain`.
+    pub ekubo_metrics: Option<RiskMetrics>,
+    /// `request` (default) or `chain`.
+    #[serde(default)]
+    pub source: MetricsOrigin,
+    /// JediSwap's APY in bps; the configured or chain value when absent.
+    pub jediswap_apy: Option<u32>,
+    /// Ekubo's APY in bps; the configured or chain value when absent.
+    pub ekubo_apy: Option<u32>,
+    /// A prover to try first (`luminair`, `stone`, `atlantic`).
+    #[schema(value_type = Option<String>)]
+    pub preferred_prover: Option<ProverKind>,
+    /// Operator-signed governance limits; not accepted yet (422 when present, never silently ignored).
+    #[schema(value_type = Option<Object>)]
+    pub constraint_signature: Option<serde_json::Value>,
+}
+
+impl OrchestrateRequest {
+    /// The domain request, validated with field names.
+    pub fn validate(&self) -> Result<usecases::AllocationRequest, ApiError> {
+        if self.constraint_signature.as_ref().is_some_and(|s| !s.is_null()) {
+            return Err(ApiError::invalid(
+                "constraint_signature",
+                "signed governance approvals are not verified by this version; send null and rely on the configured limits",
+            ));
+        }
+        let metrics = |m: Option<RiskMetrics>, field: &str| -> Result<Option<ProtocolMetrics>, ApiError> {
+            match (self.source, m) {
+                (MetricsOrigin::Chain, Some(_)) => Err(ApiError::invalid(
+                    field,
+                    "leave the metrics out when source is chain, or set source to request",
+                )),
+                (MetricsOrigin::Chain, None) => Ok(None),
+                (MetricsOrigin::Request, Some(m)) => m.validate(field).map(Some),
+                (MetricsOrigin::Request, None) => Err(ApiError::invalid(field, "is required (or set source to chain)")),
+            }
+        };
+        Ok(usecases::AllocationRequest {
+            jediswap: metrics(self.jediswap_metrics, "jediswap_metrics")?,
+            ekubo: metrics(self.ekubo_metrics, "ekubo_metrics")?,
+            jediswap_apy: self.jediswap_apy.map(|a| Apy::for_field("jediswap_apy", a)).transpose()?,
+            ekubo_apy: self.ekubo_apy.map(|a| Apy::for_field("ekubo_apy", a)).transpose()?,
+            preferred_prover: self.preferred_prover,
+        })
+    }
+}
+
+/// A decision as clients read it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DecisionView {
+    /// Its id.
+    pub decision_id: Uuid,
+    /// Ledger position (the `cursor` of pagination).
+    pub sequence: Option<i64>,
+    /// pending, verified, submitted, executed, refused or failed.
+    pub status: String,
+    /// JediSwap's share in bps.
+    pub jediswap_pct: u32,
+    /// Ekubo's share in bps.
+    pub ekubo_pct: u32,
+    /// JediSwap's risk, 0..=100.
+    pub jediswap_risk: u32,
+    /// Ekubo's risk, 0..=100.
+    pub ekubo_risk: u32,
+    /// JediSwap's APY in bps.
+    pub jediswap_apy: u32,
+    /// Ekubo's APY in bps.
+    pub ekubo_apy: u32,
+    /// JediSwap's metrics.
+    pub jediswap_metrics: RiskMetrics,
+    /// Ekubo's metrics.
+    pub ekubo_metrics: RiskMetrics,
+    /// The model version.
+    pub model_version: u32,
+    /// The model hash the proof binds.
+    pub model_hash: String,
+    /// The proof job.
+    pub proof_job_id: Uuid,
+    /// SHA-256 of the proof, once made.
+    pub proof_hash: Option<String>,
+    /// The proof job's status.
+    pub proof_status: Option<String>,
+    /// Why the proof job failed, or its last retryable error.
+    pub proof_error: Option<String>,
+    /// Integrity's fact hash, for Stone proofs.
+    pub fact_hash: Option<String>,
+    /// The execution transaction.
+    pub tx_hash: Option<String>,
+    /// Its block.
+    pub block_number: Option<u64>,
+    /// When the decision was made (unix seconds).
+    pub timestamp: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Why it was refused or failed.
+    pub message: Option<String>,
+}
+
+impl DecisionView {
+    /// The view of `d`, with its job's state when known.
+    pub fn new(d: &AllocationDecision, job: Option<&ProofJob>) -> Self {
+        let s = &d.statement;
+        Self {
+            decision_id: d.id.0,
+            sequence: d.sequence,
+            status: d.status.as_str().into(),
+            jediswap_pct: s.allocation.jediswap().get(),
+            ekubo_pct: s.allocation.ekubo().get(),
+            jediswap_risk: s.jediswap_risk.get(),
+            ekubo_risk: s.ekubo_risk.get(),
+            jediswap_apy: s.snapshot.jediswap_apy.get(),
+            ekubo_apy: s.snapshot.ekubo_apy.get(),
+            jediswap_metrics: RiskMetrics::from_domain(&s.snapshot.jediswap),
+            ekubo_metrics: RiskMetrics::from_domain(&s.snapshot.ekubo),
+            model_version: d.model_version.get(),
+            model_hash: s.model_hash.to_string(),
+            proof_job_id: d.proof_job_id.0,
+            proof_hash: job.and_then(|j| j.artifact.as_ref()).map(|a| a.proof_hash().to_string()),
+            proof_status: job.map(|j| j.status.as_str().into()),
+            proof_error: job
+                .and_then(|j| j.failure.as_ref().map(|f| f.reason.clone()).or_else(|| j.last_error.clone())),
+            fact_hash: d.fact_hash.map(|f| f.to_string()),
+            tx_hash: d.tx_hash.map(|t| t.to_string()),
+            block_number: d.block_number,
+            timestamp: d.created_at.timestamp(),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// A page of decisions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionPage {
+    /// Newest first.
+    pub items: Vec<DecisionView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /risk-engine/execute-allocation`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecuteRequest {
+    /// The decision to execute; its proof must be verified.
+    pub decision_id: Uuid,
+}
+
+/// One proving attempt.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AttemptView {
+    /// The prover.
+    pub prover: String,
+    /// succeeded, unavailable, timeout or failed.
+    pub outcome: String,
+    /// What the prover said.
+    pub message: Option<String>,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// How long it ran.
+    pub duration_ms: u64,
+}
+
+/// A proof job as clients read it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProofJobView {
+    /// Its id.
+    pub proof_job_id: Uuid,
+    /// queued, proving, proved, verified, registered, executed or failed.
+    pub status: String,
+    /// The decision it proves, if any.
+    pub decision_id: Option<Uuid>,
+    /// Provers in the order they are tried.
+    pub provers: Vec<String>,
+    /// Every attempt so far.
+    pub attempts: Vec<AttemptView>,
+    /// The prover that made the proof.
+    pub prover: Option<String>,
+    /// stone or stwo.
+    pub proof_system: Option<String>,
+    /// SHA-256 of the proof.
+    pub proof_hash: Option<String>,
+    /// Proof size in bytes.
+    pub proof_size: Option<usize>,
+    /// Proving time.
+    pub prove_time_ms: Option<u64>,
+    /// The statement the proof binds, as felts in canonical order (model hash first).
+    pub public_output: Option<Vec<String>>,
+    /// Security of the verified proof.
+    pub security_bits: Option<u32>,
+    /// Integrity's fact hash, for Stone proofs.
+    pub fact_hash: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The stage it failed at.
+    pub failed_stage: Option<String>,
+    /// Retries so far.
+    pub retries: u32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn name<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+impl ProofJobView {
+    /// The view of `job`.
+    pub fn new(job: &ProofJob) -> Self {
+        let artifact = job.artifact.as_ref();
+        Self {
+            proof_job_id: job.id.0,
+            status: job.status.as_str().into(),
+            decision_id: job.decision_id.map(|d| d.0),
+            provers: job.provers.iter().map(|p| p.as_str().into()).collect(),
+            attempts: job
+                .attempts
+                .iter()
+                .map(|a| {
+                    let (outcome, message) = match &a.outcome {
+                        AttemptOutcome::Succeeded => ("succeeded", None),
+                        AttemptOutcome::Unavailable(m) => ("unavailable", Some(m.clone())),
+                        AttemptOutcome::Timeout(m) => ("timeout", Some(m.clone())),
+                        AttemptOutcome::Failed(m) => ("failed", Some(m.clone())),
+                    };
+                    AttemptView {
+                        prover: a.prover.as_str().into(),
+                        outcome: outcome.into(),
+                        message,
+                        started_at: a.started_at,
+                        duration_ms: a.duration_ms,
+                    }
+                })
+                .collect(),
+            prover: artifact.map(|a| a.prover.as_str().into()),
+            proof_system: artifact.map(|a| a.system.as_str().into()),
+            proof_hash: artifact.map(|a| a.proof_hash().to_string()),
+            proof_size: artifact.map(|a| a.bytes.len()),
+            prove_time_ms: artifact.map(|a| u64::try_from(a.prove_time.as_millis()).unwrap_or(u64::MAX)),
+            public_output: artifact.map(|a| a.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect()),
+            security_bits: job.claim.as_ref().map(|c| c.security_bits),
+            fact_hash: job.fact_hash().map(|f| f.to_string()),
+            error: job.failure.as_ref().map(|f| f.reason.clone()).or_else(|| job.last_error.clone()),
+            failed_stage: job.failure.as_ref().map(|f| name(&f.stage)),
+            retries: job.retries,
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The one error shape every endpoint answers with: `{"error": {code, message, field?, request_id}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use starkrisk_domain::ValidationError;
+use starkrisk_domain::ports::{ChainError, StoreError, VerifyError};
+use starkrisk_domain::usecases::{OrchestrateError, StatusError};
+use utoipa::ToSchema;
+
+use crate::auth::AuthError;
+use crate::http::request_id;
+
+/// An error as clients see it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code (`validation_failed`, `not_found`, …).
+    pub code: &'static str,
+    /// What happened and what to do, for people.
+    pub message: String,
+    /// The offending request field, when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The request's id, also in the `x-request-id` response header; quote it when reporting a problem.
+    pub request_id: String,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None }
+    }
+
+    /// 400: the body is not JSON at all.
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed_request", message)
+    }
+
+    /// 422 naming the field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
+    }
+
+    /// 404.
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist"))
+    }
+
+    /// 409.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 503.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// 500: a bug. The details go to the log with the request id, never to the client.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(request_id = %request_id::current(), error = %error, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it was logged with this request id",
+        )
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+                field: self.field.clone(),
+                request_id: request_id::current(),
+            },
+        };
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(("retry-after", "5"));
+        }
+        response.json(body)
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        Self::invalid(e.field, e.reason)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(message) => Self::conflict(message),
+            StoreError::Unavailable(message) => {
+                tracing::warn!(%message, "database unavailable");
+                Self::unavailable("the database is unavailable; try again shortly")
+            }
+            StoreError::Unknown(error) => Self::internal(format!("{error:#}")),
+        }
+    }
+}
+
+impl From<ChainError> for ApiError {
+    fn from(e: ChainError) -> Self {
+        match e {
+            ChainError::Unavailable(m) => Self::unavailable(m),
+            ChainError::Timeout { .. } => Self::unavailable(e.to_string()),
+            ChainError::Rejected { reason, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected_by_chain", reason)
+            }
+            ChainError::InvalidInput { field, reason } => Self::invalid(field, reason),
+            ChainError::Unknown(error) => Self::internal(format!("{error:#}")),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Unknown(error) => Self::internal(format!("{error:#}")),
+            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "proof_rejected", other.to_string()),
+        }
+    }
+}
+
+impl From<OrchestrateError> for ApiError {
+    fn from(e: OrchestrateError) -> Self {
+        match e {
+            OrchestrateError::Invalid(v) => v.into(),
+            OrchestrateError::Governance(g) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "governance_refused", g.to_string())
+            }
+            OrchestrateError::NoActiveModel => Self::conflict(e.to_string()),
+            OrchestrateError::Metrics(m) => Self::unavailable(m.to_string()),
+            OrchestrateError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<StatusError> for ApiError {
+    fn from(e: StatusError) -> Self {
+        match e {
+            StatusError::Store(s) => s.into(),
+            StatusError::Chain(c) => c.into(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", m),
+            forbidden @ AuthError::Forbidden { .. } => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", forbidden.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Prometheus metrics: requests by route, latency by route, proof durations by prover, queue depth.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+/// The service's metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    proofs: HistogramVec,
+    /// Jobs waiting for or held by a worker.
+    pub queue_depth: IntGauge,
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new_custom(Some("starkrisk".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route")
+                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
+            &["route"],
+        )?;
+        let proofs = HistogramVec::new(
+            HistogramOpts::new("proof_duration_seconds", "Proving time by prover and outcome")
+                .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 180.0]),
+            &["prover", "outcome"],
+        )?;
+        let queue_depth = IntGauge::new("proof_queue_depth", "Proof jobs not yet finished")?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(proofs.clone()))?;
+        registry.register(Box::new(queue_depth.clone()))?;
+        Ok(Self { registry, requests, latency, proofs, queue_depth })
+    }
+
+    /// Records one proving attempt.
+    pub fn observe_attempt(&self, attempt: &starkrisk_domain::ProverAttempt) {
+        let outcome = match attempt.outcome {
+            starkrisk_domain::AttemptOutcome::Succeeded => "succeeded",
+            starkrisk_domain::AttemptOutcome::Unavailable(_) => "unavailable",
+            starkrisk_domain::AttemptOutcome::Timeout(_) => "timeout",
+            starkrisk_domain::AttemptOutcome::Failed(_) => "failed",
+        };
+        // Millisecond counts of one attempt are far below 2^52, so the float is exact.
+        let seconds = attempt.duration_ms as f64 / 1000.0;
+        self.proofs.with_label_values(&[attempt.prover.as_str(), outcome]).observe(seconds);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> anyhow::Result<String> {
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        Ok(String::from_utf8(out)?)
+    }
+}
+
+/// Middleware: counts and times every request by its route pattern (never the raw path, to bound labels).
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.call(req).await?;
+    if let Some(metrics) = metrics {
+        let status = response.status().as_u16().to_string();
+        metrics.requests.with_label_values(&[&route, &method, &status]).inc();
+        metrics.latency.with_label_values(&[&route]).observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}

@@ -1,0 +1,96 @@
+//! The HTTP API: routes, middleware, errors, and the server.
+
+pub mod body;
+pub mod dto;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+pub mod state;
+
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+
+/// Registers every route and the JSON error handlers on an actix `App`.
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_limit: usize) {
+    let metrics = web::Data::new(state.metrics.clone());
+    cfg.app_data(state)
+        .app_data(metrics)
+        .app_data(web::PayloadConfig::new(body_limit))
+        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::invalid("path", e.to_string()).into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e.to_string()).into()))
+        .service(routes::health::health)
+        .service(routes::health::ready)
+        .service(routes::health::metrics)
+        // Registered before the /api/v1 scope so its /api/v1/openapi.json resource is matched first.
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
+        .service(
+            web::scope("/api/v1")
+                .service(
+                    web::scope("/risk-engine")
+                        .service(routes::risk::orchestrate)
+                        .service(routes::risk::execute)
+                        .service(routes::risk::decisions)
+                        .service(routes::risk::read_decision)
+                        .service(routes::risk::score),
+                )
+                .service(
+                    web::scope("/proofs")
+                        .service(routes::proofs::generate)
+                        .service(routes::proofs::verify)
+                        .service(routes::proofs::read_job),
+                )
+                .service(
+                    web::scope("/verification")
+                        .service(routes::verification::status)
+                        .service(routes::verification::fact),
+                )
+                .service(
+                    web::scope("/model-registry")
+                        .service(routes::models::current)
+                        .service(routes::models::history)
+                        .service(routes::models::read_version)
+                        .service(routes::models::register),
+                ),
+        )
+        .route(
+            "/docs",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
+        )
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::new(
+                actix_web::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint; see /docs",
+            ))
+        }));
+}
+
+/// The actix application with its middleware: request ids outermost, then tracing, metrics, compression.
+pub fn app(
+    state: web::Data<AppState>,
+    body_limit: usize,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .configure(|cfg| configure(cfg, state, body_limit))
+        .wrap(Compress::default())
+        .wrap(from_fn(metrics::middleware))
+        .wrap(TracingLogger::<request_id::RootSpan>::new())
+        .wrap(from_fn(request_id::middleware))
+}

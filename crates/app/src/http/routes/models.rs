@@ -1,0 +1,171 @@
+//! `/api/v1/model-registry`: the active model, its history, and registration (admin only).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::{ModelParams, ModelVersion, ProgramHash, RawModelParams, RiskModel};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::http::body::Body;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::state::AppState;
+
+/// The model's parameters (risk-model.md).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsBody {
+    /// Points per 100 % utilization, 0..=1000.
+    pub w_utilization: u32,
+    /// Points per 100 % volatility, 0..=1000.
+    pub w_volatility: u32,
+    /// Points per liquidity tier 0..=3, each 0..=1000.
+    pub w_liquidity: [u32; 4],
+    /// Points per 10 missing audit points, 0..=1000.
+    pub w_audit: u32,
+    /// Points for a brand-new protocol, 0..=1000.
+    pub w_age: u32,
+    /// Age with no age risk, 1..=1000000 days.
+    pub age_cap_days: u32,
+    /// Lowest risk, 0..=clamp_max.
+    pub clamp_min: u32,
+    /// Highest risk, 0..=100.
+    pub clamp_max: u32,
+}
+
+impl From<&ModelParams> for ParamsBody {
+    fn from(p: &ModelParams) -> Self {
+        let v = p.values();
+        Self {
+            w_utilization: v.w_utilization,
+            w_volatility: v.w_volatility,
+            w_liquidity: v.w_liquidity,
+            w_audit: v.w_audit,
+            w_age: v.w_age,
+            age_cap_days: v.age_cap_days,
+            clamp_min: v.clamp_min,
+            clamp_max: v.clamp_max,
+        }
+    }
+}
+
+/// A registered model.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ModelView {
+    /// Its version.
+    pub version: u32,
+    /// Its parameters.
+    pub params: ParamsBody,
+    /// The hash every proof under it binds.
+    pub model_hash: String,
+    /// The program that proves it.
+    pub program_hash: String,
+    /// active or superseded.
+    pub status: String,
+    /// Who registered it.
+    pub registered_by: String,
+    /// When.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&RiskModel> for ModelView {
+    fn from(m: &RiskModel) -> Self {
+        Self {
+            version: m.version.get(),
+            params: ParamsBody::from(&m.params),
+            model_hash: m.model_hash.to_string(),
+            program_hash: m.program_hash.to_string(),
+            status: m.status.as_str().into(),
+            registered_by: m.registered_by.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// `POST /model-registry/register`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The parameters.
+    pub params: ParamsBody,
+    /// The program that proves the model; the configured one when absent.
+    pub program_hash: Option<String>,
+    /// The version; the next one when absent. Must be newer than the active one.
+    pub version: Option<u32>,
+}
+
+/// The active model.
+#[utoipa::path(get, path = "/api/v1/model-registry/current", tag = "model-registry",
+    responses((status = 200, body = ModelView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/current")]
+pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<ModelView>, ApiError> {
+    state.require(&req, Role::Viewer)?;
+    let model = state.models.current().await?.ok_or_else(|| ApiError::not_found("an active model"))?;
+    Ok(web::Json(ModelView::from(&model)))
+}
+
+/// Every version, newest first.
+#[utoipa::path(get, path = "/api/v1/model-registry/history", tag = "model-registry",
+    responses((status = 200, body = Vec<ModelView>)), security(("bearer" = [])))]
+#[get("/history")]
+pub async fn history(state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<Vec<ModelView>>, ApiError> {
+    state.require(&req, Role::Viewer)?;
+    Ok(web::Json(state.models.history().await?.iter().map(ModelView::from).collect()))
+}
+
+/// One version.
+#[utoipa::path(get, path = "/api/v1/model-registry/version/{version}", tag = "model-registry",
+    params(("version" = u32, Path)),
+    responses((status = 200, body = ModelView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/version/{version}")]
+pub async fn read_version(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<web::Json<ModelView>, ApiError> {
+    state.require(&req, Role::Viewer)?;
+    let number: u32 = path.parse().map_err(|_| ApiError::invalid("version", "is not a positive whole number"))?;
+    let version = ModelVersion::new(number)?;
+    let model =
+        state.models.get(version).await?.ok_or_else(|| ApiError::not_found(format!("model version {number}")))?;
+    Ok(web::Json(ModelView::from(&model)))
+}
+
+/// Registers a model version; later decisions use it, earlier ones keep theirs. Admin only.
+#[utoipa::path(post, path = "/api/v1/model-registry/register", tag = "model-registry", request_body = RegisterRequest,
+    responses((status = 201, body = ModelView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Body<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state.require(&req, Role::Admin)?;
+    let body = body.0;
+    let p = body.params;
+    let params = ModelParams::new(RawModelParams {
+        w_utilization: p.w_utilization,
+        w_volatility: p.w_volatility,
+        w_liquidity: p.w_liquidity,
+        w_audit: p.w_audit,
+        w_age: p.w_age,
+        age_cap_days: p.age_cap_days,
+        clamp_min: p.clamp_min,
+        clamp_max: p.clamp_max,
+    })
+    .map_err(|e| e.within("params"))?;
+    let program_hash = match body.program_hash {
+        Some(text) => ProgramHash::parse(&text)?,
+        None => state.default_program_hash.ok_or_else(|| {
+            ApiError::invalid(
+                "program_hash",
+                "is required: no default program hash is configured (defaults.program_hash)",
+            )
+        })?,
+    };
+    let version = body.version.map(ModelVersion::new).transpose()?;
+    let model = state.register.register(params, program_hash, version, &claims.sub).await?;
+    Ok(HttpResponse::Created().json(ModelView::from(&model)))
+}

@@ -1,0 +1,157 @@
+//! `/api/v1/proofs`: queue a proof, read a job, verify a submitted or stored proof.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::{DecisionStatement, ProofJobId, ProofSystem, VerifiedClaim};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::http::body::Body;
+use crate::http::dto::{OrchestrateRequest, ProofJobView};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::state::AppState;
+
+/// Queues a proof of the statement the active model gives for these metrics, without a decision.
+#[utoipa::path(post, path = "/api/v1/proofs/generate", tag = "proofs", request_body = OrchestrateRequest,
+    responses((status = 202, body = ProofJobView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[post("/generate")]
+pub async fn generate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Body<OrchestrateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state.require(&req, Role::Operator)?;
+    let request = body.0.validate()?;
+    let (_, statement, _) = state.orchestrate.preview(&request).await?;
+    let job = state.generate.submit(statement, request.preferred_prover).await?;
+    Ok(HttpResponse::Accepted().json(ProofJobView::new(&job)))
+}
+
+/// A proof job: status, attempts, timings, public output, fact hash.
+#[utoipa::path(get, path = "/api/v1/proofs/{proof_job_id}", tag = "proofs", params(("proof_job_id" = Uuid, Path)),
+    responses((status = 200, body = ProofJobView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[get("/{proof_job_id}")]
+pub async fn read_job(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<web::Json<ProofJobView>, ApiError> {
+    state.require(&req, Role::Viewer)?;
+    let id = parse_job_id(&path)?;
+    let job = state.jobs.get(id).await?.ok_or_else(|| ApiError::not_found(format!("proof job {id}")))?;
+    Ok(web::Json(ProofJobView::new(&job)))
+}
+
+/// Parses a proof job id path segment.
+pub fn parse_job_id(text: &str) -> Result<ProofJobId, ApiError> {
+    Uuid::parse_str(text).map(ProofJobId).map_err(|_| ApiError::invalid("proof_job_id", "is not a UUID"))
+}
+
+/// `POST /proofs/verify`: a stored proof by job id, or a submitted one with its system.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// Verify the proof stored for this job.
+    pub proof_job_id: Option<Uuid>,
+    /// `stone` (a Stone proof JSON object) or `stwo` (a starkrisk S-two envelope).
+    pub system: Option<String>,
+    /// The proof: a JSON object as the prover wrote it, or a 0x-prefixed hex string of its bytes.
+    #[schema(value_type = Option<Object>)]
+    pub proof: Option<serde_json::Value>,
+}
+
+/// What a verified proof establishes.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VerifiedView {
+    /// Always true (a failed verification answers 422).
+    pub valid: bool,
+    /// stone or stwo.
+    pub system: String,
+    /// The proven program's (or statement's) hash.
+    pub program_hash: String,
+    /// The public output, as felts in canonical order (model hash first).
+    pub public_output: Vec<String>,
+    /// The decoded statement.
+    #[schema(value_type = Object)]
+    pub statement: DecisionStatement,
+    /// The proof's security.
+    pub security_bits: u32,
+    /// Integrity's fact hash, for Stone proofs.
+    pub fact_hash: Option<String>,
+}
+
+impl VerifiedView {
+    fn new(claim: VerifiedClaim) -> Self {
+        Self {
+            valid: true,
+            system: claim.system.as_str().into(),
+            program_hash: claim.program_hash.to_string(),
+            public_output: claim.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect(),
+            statement: claim.statement,
+            security_bits: claim.security_bits,
+            fact_hash: claim.fact_hash.map(|f| f.to_string()),
+        }
+    }
+}
+
+fn proof_bytes(proof: serde_json::Value) -> Result<Vec<u8>, ApiError> {
+    match proof {
+        serde_json::Value::String(hex) => {
+            let digits = hex
+                .strip_prefix("0x")
+                .ok_or_else(|| ApiError::invalid("proof", "a string proof must be 0x-prefixed hex"))?;
+            if digits.len() % 2 != 0 {
+                return Err(ApiError::invalid("proof", "hex has an odd number of digits"));
+            }
+            (0..digits.len())
+                .step_by(2)
+                .map(|i| {
+                    u8::from_str_radix(&digits[i..i + 2], 16)
+                        .map_err(|_| ApiError::invalid("proof", "is not valid hex"))
+                })
+                .collect()
+        }
+        object @ serde_json::Value::Object(_) => serde_json::to_vec(&object).map_err(ApiError::internal),
+        _ => Err(ApiError::invalid("proof", "must be a JSON object or a 0x-prefixed hex string")),
+    }
+}
+
+/// Verifies a proof in-process and says what it proves, or answers 422 with the reason it fails.
+#[utoipa::path(post, path = "/api/v1/proofs/verify", tag = "proofs", request_body = VerifyRequest,
+    responses((status = 200, body = VerifiedView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Body<VerifyRequest>,
+) -> Result<web::Json<VerifiedView>, ApiError> {
+    state.require(&req, Role::Operator)?;
+    let body = body.0;
+    let (system, bytes) = match (body.proof_job_id, body.system, body.proof) {
+        (Some(id), None, None) => {
+            let id = ProofJobId(id);
+            let job = state.jobs.get(id).await?.ok_or_else(|| ApiError::not_found(format!("proof job {id}")))?;
+            let artifact = job
+                .artifact
+                .ok_or_else(|| ApiError::conflict(format!("proof job {id} has no proof yet ({})", job.status)))?;
+            (artifact.system, artifact.bytes)
+        }
+        (None, Some(system), Some(proof)) => {
+            let system = match system.as_str() {
+                "stone" => ProofSystem::Stone,
+                "stwo" => ProofSystem::Stwo,
+                other => return Err(ApiError::invalid("system", format!("`{other}` is not stone or stwo"))),
+            };
+            (system, proof_bytes(proof)?)
+        }
+        (Some(_), _, _) => {
+            return Err(ApiError::invalid("proof_job_id", "give either proof_job_id alone, or system and proof"));
+        }
+        (None, None, _) => return Err(ApiError::invalid("system", "is required with proof (stone or stwo)")),
+        (None, Some(_), None) => return Err(ApiError::invalid("proof", "is required with system")),
+    };
+    let claim = state.verify.verify(system, &bytes).await?;
+    Ok(web::Json(VerifiedView::new(claim)))
+}

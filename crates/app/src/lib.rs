@@ -1,0 +1,11 @@
+//! starkrisk's service crate: configuration, wiring of adapters into the domain's ports, the actix-web
+//! API, background workers and the `starkrisk` CLI. No business logic lives here.
+
+pub mod auth;
+pub mod http;
+pub mod secret;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+pub mod wiring;
+pub mod worker;

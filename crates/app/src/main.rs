@@ -1,0 +1,98 @@
+//! The `starkrisk` command: serve the API, run workers, mint tokens, show configuration.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use starkrisk_app::auth::{Authenticator, Role};
+use starkrisk_app::settings::Settings;
+use starkrisk_app::wiring::Adapters;
+use starkrisk_app::{server, telemetry};
+
+/// starkrisk: proven risk scores and allocations for Starknet DeFi.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration profile: local, sepolia or mainnet (or STARKRISK_PROFILE).
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API and run the proof workers.
+    Serve,
+    /// Run only the proof workers.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Mint a bearer token (HS256 secret required).
+    Token {
+        /// viewer, operator or admin.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Who the token is for.
+        #[arg(long, default_value = "operator")]
+        subject: String,
+        /// Validity in hours.
+        #[arg(long, default_value_t = 24)]
+        ttl_hours: u64,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration with secrets redacted.
+    Show,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", starkrisk_app::http::openapi::json()?);
+        return Ok(());
+    }
+    let settings = Settings::from_env(cli.profile.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            telemetry::init(&settings.log);
+            let address = format!("{}:{}", settings.server.host, settings.server.port);
+            let listener =
+                std::net::TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+            let adapters = Adapters::from_settings(&settings);
+            server::serve(settings, adapters, listener).await
+        }
+        Command::Worker => {
+            telemetry::init(&settings.log);
+            let adapters = Adapters::from_settings(&settings);
+            server::work(settings, adapters).await
+        }
+        Command::Migrate => {
+            telemetry::init(&settings.log);
+            let db = starkrisk_postgres::Database::connect(&settings.pool())?;
+            let applied = db.migrate().await?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Token { role, subject, ttl_hours } => {
+            let auth = Authenticator::from_settings(&settings.auth)?;
+            println!("{}", auth.mint(&subject, role, Duration::from_secs(ttl_hours * 3600))?);
+            Ok(())
+        }
+        Command::Config { command: ConfigCommand::Show } => {
+            println!("{}", settings.redacted()?);
+            Ok(())
+        }
+        Command::Openapi => Ok(()),
+    }
+}

@@ -1,0 +1,119 @@
+//! `starkrisk serve` and `starkrisk worker`: start, migrate, run, and shut down gracefully.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use starkrisk_domain::usecases::RegisterModel;
+use starkrisk_postgres::{Database, PgStore};
+
+use crate::settings::Settings;
+use crate::wiring::{Adapters, Service};
+use crate::worker::{WorkerConfig, Workers};
+
+/// Applies migrations, retrying while Postgres is unreachable, then registers the default model when one
+/// is configured and none exists.
+pub async fn prepare_database(service: &Service, settings: &Settings) {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match service.store.database().migrate().await {
+            Ok(applied) => {
+                tracing::info!(?applied, "database migrated");
+                break;
+            }
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?delay, "migrations could not run yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+    if let Some(program) = service.state.default_program_hash {
+        match RegisterModel::new(service.state.models.clone()).ensure_default(program).await {
+            Ok(model) => tracing::info!(version = %model.version, model_hash = %model.model_hash, "active model"),
+            Err(error) => tracing::warn!(%error, "could not register the default model"),
+        }
+    }
+    service.state.mark_migrated();
+    let _ = settings;
+}
+
+fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
+    Workers::spawn(
+        settings.workers.count,
+        prefix,
+        service.pipeline.clone(),
+        Arc::new(service.store.clone()),
+        service.state.metrics.clone(),
+        WorkerConfig {
+            lease: Duration::from_millis(settings.workers.lease_ms),
+            poll: Duration::from_millis(settings.workers.poll_ms),
+        },
+    )
+}
+
+fn worker_prefix() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "starkrisk".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Builds the service from `settings` and `adapters`.
+pub fn service(settings: &Settings, adapters: Adapters) -> anyhow::Result<Service> {
+    let db = Database::connect(&settings.pool())?;
+    Service::build(settings, PgStore::new(db), adapters)
+}
+
+/// Serves HTTP (and runs workers) until SIGINT/SIGTERM; in-flight requests finish, claimed jobs go back.
+pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    let service = service(&settings, adapters)?;
+    let state = service.state.clone();
+    let body_limit = settings.server.body_limit_bytes;
+    let mut server = HttpServer::new(move || crate::http::app(state.clone(), body_limit))
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .listen(listener)?;
+    if settings.server.http_workers > 0 {
+        server = server.workers(settings.server.http_workers);
+    }
+    let server = server.run();
+    let handle = server.handle();
+    tracing::info!(profile = %settings.profile, "starkrisk serving");
+    // Readiness stays 503 until migrations ran; workers start only after them.
+    prepare_database(&service, &settings).await;
+    let pool = workers(&service, &settings, &worker_prefix());
+    // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
+    let served = server.await;
+    pool.shutdown().await;
+    drop(handle);
+    served.map_err(Into::into)
+}
+
+/// Runs only the workers until SIGINT/SIGTERM.
+pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> {
+    let service = service(&settings, adapters)?;
+    prepare_database(&service, &settings).await;
+    let pool = workers(&service, &settings, &worker_prefix());
+    shutdown_signal().await;
+    tracing::info!("stopping workers");
+    pool.shutdown().await;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,284 @@
+//! Configuration: built-in defaults → `deploy/config/{profile}.toml` → `STARKRISK__SECTION__KEY` env vars.
+//! Secrets come only from the environment or from files; a profile file that holds one is refused.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::usecases::PipelinePolicy;
+use starkrisk_domain::{Apy, Bps, FactPolicy, GovernancePolicy, ProverKind, VerifierConfig};
+
+use crate::secret::Secret;
+
+/// Keys that hold secrets and may therefore never come from a profile file.
+const SECRET_KEYS: [&str; 2] = ["auth.hs256_secret", "database.password"];
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The profile these settings were loaded for (`local`, `sepolia`, `mainnet`).
+    pub profile: String,
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Postgres.
+    pub database: DatabaseSettings,
+    /// Bearer-token authentication.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// How decisions are proven, checked and executed.
+    pub pipeline: PipelineSettings,
+    /// Background workers.
+    pub workers: WorkerSettings,
+    /// Values used when a request leaves them out.
+    pub defaults: DefaultSettings,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// actix worker threads (0 = one per core).
+    pub http_workers: usize,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Postgres settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// postgres://user@host:port/db (no password: give it in `password`, from the environment).
+    pub url: String,
+    /// A password to add to the URL, from `STARKRISK__DATABASE__PASSWORD` only.
+    pub password: Option<Secret>,
+    /// Pool size.
+    pub max_connections: usize,
+    /// Wait for a free connection, in ms.
+    pub acquire_timeout_ms: u64,
+    /// Open a connection, in ms.
+    pub connect_timeout_ms: u64,
+}
+
+/// Authentication: HS256 with a shared secret, or EdDSA with a public key file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The HS256 secret, from `STARKRISK__AUTH__HS256_SECRET` only.
+    pub hs256_secret: Option<Secret>,
+    /// A file holding the HS256 secret.
+    pub hs256_secret_file: Option<PathBuf>,
+    /// Create `hs256_secret_file` with a random secret when missing (local profile only).
+    pub generate_dev_secret: bool,
+    /// A PEM file with the Ed25519 public key that verifies EdDSA tokens.
+    pub eddsa_public_key_file: Option<PathBuf>,
+    /// The `aud` claim tokens must carry.
+    pub audience: String,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `json` or `pretty`.
+    pub format: String,
+    /// A tracing filter (`info`, `starkrisk=debug,info`).
+    pub level: String,
+}
+
+/// The pipeline policy as configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSettings {
+    /// Provers in order of preference.
+    pub provers: Vec<ProverKind>,
+    /// Timeout of one proving attempt, in seconds.
+    pub prover_timeout_secs: u64,
+    /// Local verification refuses weaker proofs.
+    pub min_security_bits: u32,
+    /// Whether execution needs an on-chain Integrity fact.
+    pub require_onchain_fact: bool,
+    /// The on-chain verification must have at least this many bits.
+    pub fact_min_security_bits: u32,
+    /// The verifier the on-chain verification must have used.
+    pub fact_verifier: VerifierConfig,
+    /// No protocol above this share.
+    pub max_single_bps: u32,
+    /// Protocols that must get at least 10 %.
+    pub min_diversification: u8,
+    /// Retries of a transient failure.
+    pub max_retries: u32,
+    /// First retry delay, ms.
+    pub backoff_base_ms: u64,
+    /// Longest retry delay, ms.
+    pub backoff_max_ms: u64,
+}
+
+/// Background workers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Workers in this process (0 in `serve` disables them).
+    pub count: usize,
+    /// How long a claimed job is held before another worker may take it, ms.
+    pub lease_ms: u64,
+    /// Sleep when the queue is empty, ms.
+    pub poll_ms: u64,
+}
+
+/// Request defaults.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultSettings {
+    /// JediSwap's APY in bps.
+    pub jediswap_apy: u32,
+    /// Ekubo's APY in bps.
+    pub ekubo_apy: u32,
+    /// Program hash a model registered without one is bound to.
+    pub program_hash: Option<String>,
+}
+
+/// Where profiles live, unless `STARKRISK_CONFIG_DIR` says otherwise.
+pub const CONFIG_DIR: &str = "deploy/config";
+
+impl Settings {
+    /// Loads `profile` from `dir` with the environment on top.
+    pub fn load(profile: &str, dir: &Path) -> anyhow::Result<Self> {
+        let file = dir.join(format!("{profile}.toml"));
+        if !file.is_file() {
+            bail!(
+                "no configuration profile `{profile}`: {} does not exist (profiles: local, sepolia, mainnet)",
+                file.display()
+            );
+        }
+        let defaults = config::File::from_str(include_str!("defaults.toml"), config::FileFormat::Toml);
+        let from_files = config::Config::builder()
+            .add_source(defaults.clone())
+            .add_source(config::File::from(file.clone()))
+            .build()?;
+        for key in SECRET_KEYS {
+            if from_files.get_string(key).is_ok() {
+                bail!("{key} is set in {}: secrets may only come from the environment or a file", file.display());
+            }
+        }
+        let merged = config::Config::builder()
+            .add_source(defaults)
+            .add_source(config::File::from(file))
+            .add_source(
+                config::Environment::with_prefix("STARKRISK")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("pipeline.provers"),
+            )
+            .set_override("profile", profile)?
+            .build()?;
+        let settings: Settings = merged.try_deserialize().context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Loads the profile named by `STARKRISK_PROFILE` (default `local`) from `STARKRISK_CONFIG_DIR`.
+    pub fn from_env(profile: Option<&str>) -> anyhow::Result<Self> {
+        let profile = profile
+            .map(str::to_string)
+            .or_else(|| std::env::var("STARKRISK_PROFILE").ok())
+            .unwrap_or_else(|| "local".into());
+        let dir = std::env::var_os("STARKRISK_CONFIG_DIR").map_or_else(|| PathBuf::from(CONFIG_DIR), PathBuf::from);
+        Self::load(&profile, &dir)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.policy()?;
+        if self.pipeline.provers.is_empty() {
+            bail!("pipeline.provers is empty: list at least one of luminair, stone, atlantic");
+        }
+        if !matches!(self.log.format.as_str(), "json" | "pretty") {
+            bail!("log.format must be json or pretty, not {}", self.log.format);
+        }
+        Ok(())
+    }
+
+    /// The domain's pipeline policy.
+    pub fn policy(&self) -> anyhow::Result<PipelinePolicy> {
+        let p = &self.pipeline;
+        let governance =
+            GovernancePolicy::new(Bps::for_field("pipeline.max_single_bps", p.max_single_bps)?, p.min_diversification)
+                .context("pipeline governance limits")?;
+        Ok(PipelinePolicy {
+            provers: p.provers.clone(),
+            min_security_bits: p.min_security_bits,
+            require_onchain_fact: p.require_onchain_fact,
+            fact_policy: FactPolicy {
+                expected_config: p.fact_verifier.clone(),
+                min_security_bits: p.fact_min_security_bits,
+            },
+            governance,
+            max_retries: p.max_retries,
+            backoff_base: Duration::from_millis(p.backoff_base_ms),
+            backoff_max: Duration::from_millis(p.backoff_max_ms),
+        })
+    }
+
+    /// Default APYs.
+    pub fn default_apys(&self) -> anyhow::Result<starkrisk_domain::usecases::DefaultApys> {
+        Ok(starkrisk_domain::usecases::DefaultApys {
+            jediswap: Apy::for_field("defaults.jediswap_apy", self.defaults.jediswap_apy)?,
+            ekubo: Apy::for_field("defaults.ekubo_apy", self.defaults.ekubo_apy)?,
+        })
+    }
+
+    /// Pool settings, with the password (if any) put into the URL.
+    pub fn pool(&self) -> starkrisk_postgres::PoolSettings {
+        let d = &self.database;
+        let url = match &d.password {
+            Some(password) => with_password(&d.url, password.expose()),
+            None => d.url.clone(),
+        };
+        starkrisk_postgres::PoolSettings {
+            url,
+            max_size: d.max_connections,
+            acquire_timeout: Duration::from_millis(d.acquire_timeout_ms),
+            connect_timeout: Duration::from_millis(d.connect_timeout_ms),
+        }
+    }
+
+    /// The configuration as pretty JSON with every secret shown as `***`.
+    pub fn redacted(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database.url = redact_url(&shown.database.url);
+        Ok(serde_json::to_string_pretty(&shown)?)
+    }
+}
+
+/// `postgres://user:pw@host` → `postgres://user:***@host`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// `scheme://user@host/db` with `password` added to the user.
+fn with_password(url: &str, password: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}:{password}{}", &url[..at], &url[at..]),
+        (Some(scheme), _) => format!("{}://:{password}@{}", &url[..scheme], &url[scheme + 3..]),
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,107 @@
+//! Startup wiring: adapters into ports, ports into use cases, use cases into the HTTP state and workers.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use actix_web::web;
+use starkrisk_domain::ports::{AllocationExecutor, FactRegistry, MetricsSource, ProofVerifier, Prover};
+use starkrisk_domain::usecases::{
+    DecisionPipeline, GenerateProof, OrchestrateAllocation, PipelinePorts, ProverSet, RegisterModel,
+    VerificationStatus, VerifyProof,
+};
+use starkrisk_domain::{ProgramHash, ProverKind};
+use starkrisk_postgres::PgStore;
+
+use crate::auth::Authenticator;
+use crate::http::metrics::Metrics;
+use crate::http::state::AppState;
+use crate::settings::Settings;
+
+/// The adapters behind the domain's outward ports. Tests and embedders swap any of them.
+#[derive(Clone, Default)]
+pub struct Adapters {
+    /// Provers, any order (the policy orders them).
+    pub provers: Vec<Arc<dyn Prover>>,
+    /// Verifiers, one per proof system.
+    pub verifiers: Vec<Arc<dyn ProofVerifier>>,
+    /// Integrity's FactRegistry.
+    pub registry: Option<Arc<dyn FactRegistry>>,
+    /// The allocation executor.
+    pub executor: Option<Arc<dyn AllocationExecutor>>,
+    /// Where `"source": "chain"` metrics come from.
+    pub metrics_source: Option<Arc<dyn MetricsSource>>,
+}
+
+impl Adapters {
+    /// The adapters this build provides for `settings`. Provers named in the policy but absent here are
+    /// recorded as unavailable on every job, and the next prover is tried.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let missing: Vec<&str> = settings.pipeline.provers.iter().map(|k: &ProverKind| k.as_str()).collect();
+        tracing::warn!(
+            provers = ?missing,
+            "no prover adapter is built into this binary yet; proof jobs will wait and fail with `not configured`"
+        );
+        Self::default()
+    }
+}
+
+/// Everything `serve` and `worker` run.
+pub struct Service {
+    /// The HTTP state.
+    pub state: web::Data<AppState>,
+    /// The pipeline workers drive.
+    pub pipeline: Arc<DecisionPipeline>,
+    /// The store (for migrations and the queue).
+    pub store: PgStore,
+}
+
+impl Service {
+    /// Wires `adapters` and `store` under `settings`.
+    pub fn build(settings: &Settings, store: PgStore, adapters: Adapters) -> anyhow::Result<Self> {
+        let policy = settings.policy()?;
+        let jobs = Arc::new(store.clone());
+        let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits);
+        let pipeline = DecisionPipeline::new(
+            PipelinePorts {
+                provers: ProverSet::new(adapters.provers.clone()),
+                verify: verify.clone(),
+                registry: adapters.registry.clone(),
+                executor: adapters.executor.clone(),
+                jobs: jobs.clone(),
+                decisions: jobs.clone(),
+            },
+            policy.clone(),
+        );
+        let default_program_hash = settings
+            .defaults
+            .program_hash
+            .as_deref()
+            .map(ProgramHash::parse)
+            .transpose()
+            .map_err(anyhow::Error::new)?;
+        let state = AppState {
+            store: store.clone(),
+            decisions: jobs.clone(),
+            jobs: jobs.clone(),
+            models: jobs.clone(),
+            orchestrate: OrchestrateAllocation::new(
+                jobs.clone(),
+                jobs.clone(),
+                adapters.metrics_source.clone(),
+                settings.default_apys()?,
+                policy.clone(),
+            ),
+            generate: GenerateProof::new(jobs.clone(), policy.clone()),
+            verify,
+            status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
+            register: RegisterModel::new(jobs.clone()),
+            auth: Authenticator::from_settings(&settings.auth)?,
+            metrics: Metrics::new()?,
+            default_program_hash,
+            wait_limit: Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2)),
+            migrated: AtomicBool::new(false),
+        };
+        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), store })
+    }
+}

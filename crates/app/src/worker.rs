@@ -1,0 +1,130 @@
+//! Background workers: claim due proof jobs, advance them step by step, give them back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use starkrisk_domain::ProofJob;
+use starkrisk_domain::ports::ProofJobStore;
+use starkrisk_domain::usecases::DecisionPipeline;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+use crate::http::metrics::Metrics;
+
+/// How workers claim and pace.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Lease on a claimed job.
+    pub lease: Duration,
+    /// Sleep when nothing is due.
+    pub poll: Duration,
+}
+
+/// Running workers and the switch that stops them.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `count` workers named `{prefix}-{n}`.
+    pub fn spawn(
+        count: usize,
+        prefix: &str,
+        pipeline: Arc<DecisionPipeline>,
+        jobs: Arc<dyn ProofJobStore>,
+        metrics: Metrics,
+        config: WorkerConfig,
+    ) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let handles = (0..count)
+            .map(|n| {
+                let worker = Worker {
+                    id: format!("{prefix}-{n}"),
+                    pipeline: pipeline.clone(),
+                    jobs: jobs.clone(),
+                    metrics: metrics.clone(),
+                    config: config.clone(),
+                    stopped: stopped.clone(),
+                };
+                tokio::spawn(worker.run())
+            })
+            .collect();
+        Self { stop, handles }
+    }
+
+    /// Stops claiming, lets each worker finish its current step, and returns held jobs to the queue.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            if let Err(e) = handle.await {
+                tracing::error!(error = %e, "a worker panicked");
+            }
+        }
+    }
+}
+
+struct Worker {
+    id: String,
+    pipeline: Arc<DecisionPipeline>,
+    jobs: Arc<dyn ProofJobStore>,
+    metrics: Metrics,
+    config: WorkerConfig,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        tracing::info!(worker = %self.id, "worker started");
+        while !*self.stopped.borrow() {
+            match self.jobs.claim_due(&self.id, self.config.lease).await {
+                Ok(Some(job)) => self.work(job).await,
+                Ok(None) => self.pause().await,
+                Err(error) => {
+                    tracing::warn!(worker = %self.id, %error, "cannot claim jobs; retrying");
+                    self.pause().await;
+                }
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    async fn pause(&mut self) {
+        let _ = tokio::time::timeout(self.config.poll, self.stopped.changed()).await;
+    }
+
+    /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked,
+    /// then releases the lease so another worker (or this one, later) picks it up.
+    async fn work(&mut self, job: ProofJob) {
+        let id = job.id;
+        let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
+        self.advance(job).instrument(span).await;
+        if let Err(error) = self.jobs.release(id, &self.id).await {
+            tracing::warn!(%error, proof_job_id = %id, "could not release the job; its lease will expire instead");
+        }
+    }
+
+    async fn advance(&mut self, mut job: ProofJob) {
+        loop {
+            let before = (job.status, job.retries, job.attempts.len());
+            match self.pipeline.advance(job).await {
+                Ok(next) => {
+                    for attempt in &next.attempts[before.2.min(next.attempts.len())..] {
+                        self.metrics.observe_attempt(attempt);
+                    }
+                    tracing::info!(from = %before.0, to = %next.status, "job advanced");
+                    let stalled = (next.status, next.retries, next.attempts.len()) == before;
+                    if stalled || self.pipeline.is_resting(&next) || *self.stopped.borrow() {
+                        break;
+                    }
+                    job = next;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "job step not recorded; it stays queued for a retry");
+                    break;
+                }
+            }
+        }
+    }
+}
