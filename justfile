@@ -15,11 +15,20 @@ test: domain-purity
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
-# Formatting, clippy with warnings denied, and the schema drift check.
+# Formatting, clippy with warnings denied, and the schema and OpenAPI drift checks.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     deploy/local/schema-check.sh
+    cargo run -q -p starkrisk-app -- openapi | diff -u docs/openapi.json - || (echo "docs/openapi.json is stale: run just openapi" >&2; exit 1)
+
+# Regenerate docs/openapi.json from the handlers.
+openapi:
+    cargo run -q -p starkrisk-app -- openapi > docs/openapi.json
+
+# Load test GET /api/v1/risk-engine/decisions with wrk against a release build (figures in the README).
+load seconds="20" connections="64":
+    deploy/local/load.sh {{seconds}} {{connections}}
 
 # Format the code.
 fmt:

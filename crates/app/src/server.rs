@@ -66,16 +66,7 @@ pub fn service(settings: &Settings, adapters: Adapters) -> anyhow::Result<Servic
 /// Serves HTTP (and runs workers) until SIGINT/SIGTERM; in-flight requests finish, claimed jobs go back.
 pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::TcpListener) -> anyhow::Result<()> {
     let service = service(&settings, adapters)?;
-    let state = service.state.clone();
-    let body_limit = settings.server.body_limit_bytes;
-    let mut server = HttpServer::new(move || crate::http::app(state.clone(), body_limit))
-        .shutdown_timeout(settings.server.shutdown_timeout_secs)
-        .listen(listener)?;
-    if settings.server.http_workers > 0 {
-        server = server.workers(settings.server.http_workers);
-    }
-    let server = server.run();
-    let handle = server.handle();
+    let server = http_server(&settings, service.state.clone(), listener)?;
     tracing::info!(profile = %settings.profile, "starkrisk serving");
     // Readiness stays 503 until migrations ran; workers start only after them.
     prepare_database(&service, &settings).await;
@@ -83,8 +74,24 @@ pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::T
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
     pool.shutdown().await;
-    drop(handle);
     served.map_err(Into::into)
+}
+
+/// Starts actix on `listener`. Kept out of `serve` so the builder (which is not `Send`) never lives
+/// across an await, and `serve` can run on any tokio task.
+fn http_server(
+    settings: &Settings,
+    state: actix_web::web::Data<crate::http::state::AppState>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let body_limit = settings.server.body_limit_bytes;
+    let mut server = HttpServer::new(move || crate::http::app(state.clone(), body_limit))
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .listen(listener)?;
+    if settings.server.http_workers > 0 {
+        server = server.workers(settings.server.http_workers);
+    }
+    Ok(server.run())
 }
 
 /// Runs only the workers until SIGINT/SIGTERM.

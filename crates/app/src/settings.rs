@@ -50,6 +50,8 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// How long a rendered page of `GET /decisions` may be served from memory, ms (0 disables).
+    pub decision_page_cache_ms: u64,
 }
 
 /// Postgres settings.

@@ -100,6 +100,9 @@ impl Service {
             metrics: Metrics::new()?,
             default_program_hash,
             wait_limit: Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2)),
+            pages: crate::http::page_cache::PageCache::new(Duration::from_millis(
+                settings.server.decision_page_cache_ms,
+            )),
             migrated: AtomicBool::new(false),
         };
         Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), store })

@@ -1,5 +1,6 @@
 //! JSON bodies parsed with the offending field's path in every error, and unknown fields refused.
 
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
@@ -42,10 +43,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawBody::from_request(req, payload);
+        Box::pin(async move { parse(&raw.await?.0).map(Body) })
+    }
+}
+
+/// The body's bytes, with read errors (too large, broken connection) in the API's error shape.
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| ApiError::malformed(format!("cannot read the body: {e}")))?;
-            parse(&bytes).map(Body)
+            bytes.await.map(RawBody).map_err(|e| match e.as_response_error().status_code() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is larger than the configured limit (server.body_limit_bytes)",
+                ),
+                _ => ApiError::malformed(format!("cannot read the body: {e}")),
+            })
         })
     }
 }

@@ -1,10 +1,12 @@
 //! The HTTP API: routes, middleware, errors, and the server.
 
 pub mod body;
+pub mod caller;
 pub mod dto;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod page_cache;
 pub mod request_id;
 pub mod routes;
 pub mod state;

@@ -43,6 +43,8 @@ pub struct AppState {
     pub default_program_hash: Option<starkrisk_domain::ProgramHash>,
     /// How long `?wait=true` waits for a decision to settle.
     pub wait_limit: Duration,
+    /// Rendered decision pages.
+    pub pages: crate::http::page_cache::PageCache,
     /// Set once migrations ran; `/ready` stays 503 until then.
     pub migrated: AtomicBool,
 }

@@ -1,12 +1,12 @@
 //! `/api/v1/model-registry`: the active model, its history, and registration (admin only).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::{ModelParams, ModelVersion, ProgramHash, RawModelParams, RiskModel};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
 use crate::http::body::Body;
+use crate::http::caller::{Admin, Caller, Viewer};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
 
@@ -97,8 +97,7 @@ pub struct RegisterRequest {
 #[utoipa::path(get, path = "/api/v1/model-registry/current", tag = "model-registry",
     responses((status = 200, body = ModelView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/current")]
-pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<ModelView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
+pub async fn current(_caller: Viewer, state: web::Data<AppState>) -> Result<web::Json<ModelView>, ApiError> {
     let model = state.models.current().await?.ok_or_else(|| ApiError::not_found("an active model"))?;
     Ok(web::Json(ModelView::from(&model)))
 }
@@ -107,8 +106,7 @@ pub async fn current(state: web::Data<AppState>, req: HttpRequest) -> Result<web
 #[utoipa::path(get, path = "/api/v1/model-registry/history", tag = "model-registry",
     responses((status = 200, body = Vec<ModelView>)), security(("bearer" = [])))]
 #[get("/history")]
-pub async fn history(state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<Vec<ModelView>>, ApiError> {
-    state.require(&req, Role::Viewer)?;
+pub async fn history(_caller: Viewer, state: web::Data<AppState>) -> Result<web::Json<Vec<ModelView>>, ApiError> {
     Ok(web::Json(state.models.history().await?.iter().map(ModelView::from).collect()))
 }
 
@@ -119,11 +117,10 @@ pub async fn history(state: web::Data<AppState>, req: HttpRequest) -> Result<web
     security(("bearer" = [])))]
 #[get("/version/{version}")]
 pub async fn read_version(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<ModelView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let number: u32 = path.parse().map_err(|_| ApiError::invalid("version", "is not a positive whole number"))?;
     let version = ModelVersion::new(number)?;
     let model =
@@ -138,11 +135,10 @@ pub async fn read_version(
     security(("bearer" = [])))]
 #[post("/register")]
 pub async fn register(
+    Caller(claims): Admin,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = state.require(&req, Role::Admin)?;
     let body = body.0;
     let p = body.params;
     let params = ModelParams::new(RawModelParams {

@@ -1,13 +1,13 @@
 //! `/api/v1/proofs`: queue a proof, read a job, verify a submitted or stored proof.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::{DecisionStatement, ProofJobId, ProofSystem, VerifiedClaim};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Role;
 use crate::http::body::Body;
+use crate::http::caller::{Operator, Viewer};
 use crate::http::dto::{OrchestrateRequest, ProofJobView};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
@@ -17,11 +17,10 @@ use crate::http::state::AppState;
     responses((status = 202, body = ProofJobView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/generate")]
 pub async fn generate(
+    _caller: Operator,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Body<OrchestrateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.require(&req, Role::Operator)?;
     let request = body.0.validate()?;
     let (_, statement, _) = state.orchestrate.preview(&request).await?;
     let job = state.generate.submit(statement, request.preferred_prover).await?;
@@ -33,11 +32,10 @@ pub async fn generate(
     responses((status = 200, body = ProofJobView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/{proof_job_id}")]
 pub async fn read_job(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<ProofJobView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let id = parse_job_id(&path)?;
     let job = state.jobs.get(id).await?.ok_or_else(|| ApiError::not_found(format!("proof job {id}")))?;
     Ok(web::Json(ProofJobView::new(&job)))
@@ -123,11 +121,10 @@ fn proof_bytes(proof: serde_json::Value) -> Result<Vec<u8>, ApiError> {
     security(("bearer" = [])))]
 #[post("/verify")]
 pub async fn verify(
+    _caller: Operator,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Body<VerifyRequest>,
 ) -> Result<web::Json<VerifiedView>, ApiError> {
-    state.require(&req, Role::Operator)?;
     let body = body.0;
     let (system, bytes) = match (body.proof_job_id, body.system, body.proof) {
         (Some(id), None, None) => {

@@ -12,8 +12,8 @@ use starkrisk_postgres::KeyState;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Role;
-use crate::http::body::{Body, parse};
+use crate::http::body::{Body, RawBody, parse};
+use crate::http::caller::{Operator, Viewer};
 use crate::http::dto::{DecisionPage, DecisionView, ExecuteRequest, OrchestrateRequest, RiskMetrics};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
@@ -41,12 +41,12 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
     security(("bearer" = [])))]
 #[post("/orchestrate-allocation")]
 pub async fn orchestrate(
+    _caller: Operator,
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<WaitQuery>,
-    bytes: web::Bytes,
+    RawBody(bytes): RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    state.require(&req, Role::Operator)?;
     let body: OrchestrateRequest = parse(&bytes)?;
     let request = body.validate()?;
     let key = idempotency_key(&req)?;
@@ -76,6 +76,7 @@ pub async fn orchestrate(
             return Err(error.into());
         }
     };
+    state.pages.clear();
     let (status, view) = if query.wait {
         settle(&state, planned.decision.id).await?
     } else {
@@ -129,11 +130,10 @@ async fn load(
     security(("bearer" = [])))]
 #[post("/execute-allocation")]
 pub async fn execute(
+    _caller: Operator,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Body<ExecuteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.require(&req, Role::Operator)?;
     let id = DecisionId(body.0.decision_id);
     let (decision, job) = load(&state, id).await?;
     match decision.status {
@@ -175,8 +175,11 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/risk-engine/decisions", tag = "risk-engine", params(PageQuery),
     responses((status = 200, body = DecisionPage), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/decisions")]
-pub async fn decisions(state: web::Data<AppState>, req: HttpRequest) -> Result<web::Json<DecisionPage>, ApiError> {
-    state.require(&req, Role::Viewer)?;
+pub async fn decisions(
+    _caller: Viewer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let query = web::Query::<PageQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::invalid("query", format!("{e}")))?
         .into_inner();
@@ -188,11 +191,17 @@ pub async fn decisions(state: web::Data<AppState>, req: HttpRequest) -> Result<w
         .cursor
         .map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")))
         .transpose()?;
+    if let Some(body) = state.pages.get(limit, before) {
+        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    }
     let page = state.decisions.list(PageRequest { limit, before }).await?;
-    Ok(web::Json(DecisionPage {
+    let page = DecisionPage {
         items: page.items.iter().map(|d| DecisionView::new(d, None)).collect(),
         next_cursor: page.next_cursor.map(|c| c.to_string()),
-    }))
+    };
+    let body = web::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+    state.pages.put(limit, before, body.clone());
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
 /// One decision with its proof job's state.
@@ -201,11 +210,10 @@ pub async fn decisions(state: web::Data<AppState>, req: HttpRequest) -> Result<w
     responses((status = 200, body = DecisionView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/decision/{decision_id}")]
 pub async fn read_decision(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<DecisionView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::invalid("decision_id", "is not a UUID"))?;
     let (decision, job) = load(&state, DecisionId(id)).await?;
     Ok(web::Json(DecisionView::new(&decision, job.as_ref())))
@@ -230,11 +238,10 @@ pub struct ScoreView {
     responses((status = 200, body = ScoreView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[post("/score")]
 pub async fn score(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Body<RiskMetrics>,
 ) -> Result<web::Json<ScoreView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let metrics = body.0.validate("")?;
     let model = state.models.current().await?.ok_or_else(|| ApiError::conflict("no risk model is registered yet"))?;
     let risk = risk_score(&metrics, &model.params);

@@ -1,12 +1,12 @@
 //! `/api/v1/verification`: a job's verification, and what the FactRegistry on chain says of a fact.
 
-use actix_web::{HttpRequest, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use starkrisk_domain::usecases::{FactReport, VerificationReport};
 use starkrisk_domain::{FactHash, VerifierConfig};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
+use crate::http::caller::Viewer;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::proofs::parse_job_id;
 use crate::http::state::AppState;
@@ -124,11 +124,10 @@ impl From<&VerificationReport> for StatusView {
     security(("bearer" = [])))]
 #[get("/verification-status/{proof_job_id}")]
 pub async fn status(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<StatusView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let report = state.status.of_job(parse_job_id(&path)?).await?;
     Ok(web::Json(StatusView::from(&report)))
 }
@@ -140,11 +139,10 @@ pub async fn status(
     security(("bearer" = [])))]
 #[get("/verify-fact-hash/{fact_hash}")]
 pub async fn fact(
+    _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<web::Json<FactView>, ApiError> {
-    state.require(&req, Role::Viewer)?;
     let fact = FactHash::parse(&path)?;
     Ok(web::Json(FactView::from(&state.status.of_fact(fact).await?)))
 }

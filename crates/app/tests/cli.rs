@@ -1,0 +1,95 @@
+//! The `starkrisk` binary: configuration layering, secret handling, tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn starkrisk(config_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    command.args(args).env("STARKRISK_CONFIG_DIR", config_dir).env_remove("STARKRISK_PROFILE");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("STARKRISK__") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied()).output().unwrap()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("starkrisk-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-cli";
+
+#[test]
+fn env_overrides_the_profile_and_secrets_are_redacted() {
+    let dir = temp_dir("layering");
+    std::fs::write(dir.join("local.toml"), "[server]\nport = 7000\n").unwrap();
+    let env = [
+        ("STARKRISK__SERVER__PORT", "9999"),
+        ("STARKRISK__AUTH__HS256_SECRET", SECRET),
+        ("STARKRISK__DATABASE__URL", "postgres://app:hunter2@db:5432/starkrisk"),
+        ("STARKRISK__DATABASE__PASSWORD", "s3cret-password"),
+    ];
+    let out = starkrisk(&dir, &env, &["config", "show"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(json["server"]["port"], 9999, "the environment wins over the profile");
+    assert_eq!(json["auth"]["hs256_secret"], "***");
+    assert_eq!(json["database"]["password"], "***");
+    assert_eq!(json["database"]["url"], "postgres://app:***@db:5432/starkrisk");
+    for secret in [SECRET, "hunter2", "s3cret-password"] {
+        assert!(!shown.contains(secret), "{secret} leaked into config show");
+    }
+}
+
+#[test]
+fn a_secret_in_a_profile_file_is_refused() {
+    let dir = temp_dir("secret-in-file");
+    std::fs::write(dir.join("local.toml"), format!("[auth]\nhs256_secret = \"{SECRET}\"\n")).unwrap();
+    let out = starkrisk(&dir, &[], &["config", "show"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("auth.hs256_secret") && stderr.contains("environment"), "{stderr}");
+    assert!(!stderr.contains(SECRET));
+}
+
+#[test]
+fn unknown_profiles_and_bad_values_are_clear_errors() {
+    let dir = temp_dir("errors");
+    std::fs::write(dir.join("local.toml"), "").unwrap();
+    let out = starkrisk(&dir, &[], &["--profile", "staging", "config", "show"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no configuration profile `staging`"));
+    let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__MAX_SINGLE_BPS", "4000")], &["config", "show"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("max_single_bps"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__PROVERS", "luminair,sp1")], &["config", "show"]);
+    assert!(!out.status.success(), "an unknown prover is refused");
+}
+
+#[test]
+fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
+    let dir = temp_dir("token");
+    std::fs::write(dir.join("local.toml"), "").unwrap();
+    let out = starkrisk(
+        &dir,
+        &[("STARKRISK__AUTH__HS256_SECRET", SECRET)],
+        &["token", "--role", "operator", "--subject", "bob"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap();
+    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_app::secret::Secret::new(SECRET), "starkrisk");
+    let claims =
+        auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::auth::Role::Operator).unwrap();
+    assert_eq!(claims.sub, "bob");
+    assert!(auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::auth::Role::Admin).is_err());
+    let short = starkrisk(&dir, &[("STARKRISK__AUTH__HS256_SECRET", "short")], &["token", "--role", "viewer"]);
+    assert!(String::from_utf8_lossy(&short.stderr).contains("shorter than 32 bytes"));
+}

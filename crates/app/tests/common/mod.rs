@@ -1,0 +1,181 @@
+//! An in-process starkrisk on a random loopback port, over its own database, with swappable adapters.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses some helpers; panics fail tests
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use starkrisk_app::auth::{Authenticator, Role};
+use starkrisk_app::secret::Secret;
+use starkrisk_app::settings::Settings;
+use starkrisk_app::wiring::Adapters;
+use starkrisk_domain::ports::*;
+use starkrisk_domain::*;
+use starkrisk_postgres::testing::TestDatabase;
+use tokio::task::JoinHandle;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub auth: Authenticator,
+    pub db: TestDatabase,
+    server: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn settings(db: &TestDatabase) -> Settings {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
+    let mut settings = Settings::load("local", &dir).unwrap();
+    settings.database.url = db.url.clone();
+    settings.auth.hs256_secret = Some(Secret::new(SECRET));
+    settings.auth.hs256_secret_file = None;
+    settings.log.level = "warn".into();
+    settings.workers.poll_ms = 50;
+    // Tests read their own writes at once; the page cache has a test of its own.
+    settings.server.decision_page_cache_ms = 0;
+    settings.pipeline.backoff_base_ms = 50;
+    settings.pipeline.max_retries = 1;
+    settings.pipeline.prover_timeout_secs = 5;
+    settings
+}
+
+impl TestApp {
+    pub async fn start(adapters: Adapters) -> Self {
+        Self::start_with(adapters, |_| {}).await
+    }
+
+    pub async fn start_with(adapters: Adapters, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::empty().await;
+        let mut settings = settings(&db);
+        tweak(&mut settings);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let auth = Authenticator::hs256(&Secret::new(SECRET), &settings.auth.audience);
+        let server = tokio::spawn(starkrisk_app::server::serve(settings, adapters, listener));
+        let app = Self { base, client: reqwest::Client::new(), auth, db, server };
+        app.wait_ready().await;
+        app
+    }
+
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self.client.get(format!("{}/ready", self.base)).send().await
+                && r.status() == StatusCode::OK
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the service never became ready");
+    }
+
+    pub fn token(&self, role: Role) -> String {
+        self.auth.mint("tester", role, Duration::from_secs(600)).unwrap()
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        role: Option<Role>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(role) = role {
+            request = request.bearer_auth(self.token(role));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, role: Role) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(role), None).await
+    }
+
+    pub async fn post(&self, path: &str, role: Role, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(role), Some(body)).await
+    }
+
+    /// Registers model v1 with the default parameters.
+    pub async fn register_model(&self) -> Value {
+        let (status, body) = self.post("/api/v1/model-registry/register", Role::Admin, register_body()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+}
+
+pub fn register_body() -> Value {
+    json!({"params": {"w_utilization": 25, "w_volatility": 40, "w_liquidity": [0, 5, 15, 30], "w_audit": 3,
+        "w_age": 10, "age_cap_days": 730, "clamp_min": 5, "clamp_max": 95}, "program_hash": "0x2a"})
+}
+
+pub fn orchestrate_body() -> Value {
+    json!({
+        "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
+        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
+        "jediswap_apy": 850, "ekubo_apy": 1210, "constraint_signature": null
+    })
+}
+
+/// A LuminAIR stand-in that proves whatever it is asked, for tests of everything around proving.
+pub fn prover() -> Arc<dyn Prover> {
+    let mut mock = MockProver::new();
+    mock.expect_kind().return_const(ProverKind::Luminair);
+    mock.expect_prove().returning(|request| {
+        Ok(ProofArtifact {
+            prover: ProverKind::Luminair,
+            system: ProofSystem::Stwo,
+            bytes: serde_json::to_vec(&request.statement).unwrap(),
+            statement: request.statement,
+            prove_time: Duration::from_millis(3),
+        })
+    });
+    Arc::new(mock)
+}
+
+/// A verifier stand-in that accepts the bytes `prover()` writes and refuses anything else.
+pub fn verifier() -> Arc<dyn ProofVerifier> {
+    let mut mock = MockProofVerifier::new();
+    mock.expect_system().return_const(ProofSystem::Stwo);
+    mock.expect_verify().returning(|bytes| {
+        let statement: DecisionStatement =
+            serde_json::from_slice(bytes).map_err(|e| VerifyError::Rejected { reason: format!("not a proof: {e}") })?;
+        Ok(VerifiedClaim {
+            system: ProofSystem::Stwo,
+            program_hash: ProgramHash::new(Felt::ONE),
+            statement,
+            security_bits: 100,
+            fact_hash: None,
+        })
+    });
+    Arc::new(mock)
+}
+
+/// An executor stand-in whose transactions land at once in block 7.
+pub fn executor() -> Arc<dyn AllocationExecutor> {
+    let mut mock = MockAllocationExecutor::new();
+    mock.expect_prepare().returning(|d| {
+        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id.0.as_bytes())), signed: vec![1] })
+    });
+    mock.expect_broadcast().returning(|_| Ok(()));
+    mock.expect_outcome().returning(|_| Ok(ExecutionOutcome::Succeeded { block_number: 7 }));
+    Arc::new(mock)
+}
+
+pub fn full_adapters() -> Adapters {
+    Adapters { provers: vec![prover()], verifiers: vec![verifier()], executor: Some(executor()), ..Adapters::default() }
+}

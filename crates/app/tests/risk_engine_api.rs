@@ -1,0 +1,233 @@
+//! `/api/v1/risk-engine` over real HTTP against a real Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use starkrisk_app::auth::Role;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orchestrate_plans_then_workers_prove_verify_and_execute() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let (status, planned) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{planned}");
+    assert_eq!((planned["jediswap_pct"].as_u64(), planned["ekubo_pct"].as_u64()), (Some(5972), Some(4028)));
+    assert_eq!((planned["jediswap_risk"].as_u64(), planned["ekubo_risk"].as_u64()), (Some(35), Some(75)));
+    assert_eq!(planned["status"], "pending");
+    let id = planned["decision_id"].as_str().unwrap().to_string();
+
+    let mut decision = planned.clone();
+    for _ in 0..100 {
+        decision = app.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await.1;
+        if decision["status"] == "executed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(decision["status"], "executed", "{decision}");
+    assert_eq!(decision["block_number"], 7);
+    assert_eq!(decision["proof_status"], "executed");
+    assert!(decision["tx_hash"].as_str().unwrap().starts_with("0x"));
+    assert!(decision["proof_hash"].as_str().unwrap().starts_with("0x"));
+    assert_eq!(decision["proof_job_id"], planned["proof_job_id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_true_answers_200_with_the_settled_decision() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let (status, body) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, orchestrate_body()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "executed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_replay_returns_the_same_decision() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let send = |body: serde_json::Value| {
+        app.client
+            .post(format!("{}/api/v1/risk-engine/orchestrate-allocation", app.base))
+            .bearer_auth(app.token(Role::Operator))
+            .header("Idempotency-Key", "order-42")
+            .json(&body)
+            .send()
+    };
+    let first = send(orchestrate_body()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let second = send(orchestrate_body()).await.unwrap();
+    assert_eq!(second.status(), StatusCode::ACCEPTED);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    let second: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(second["decision_id"], first["decision_id"]);
+    let page = app.get("/api/v1/risk-engine/decisions", Role::Viewer).await.1;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "one decision, not two");
+
+    let mut other = orchestrate_body();
+    other["jediswap_apy"] = json!(900);
+    let reused = send(other).await.unwrap();
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: serde_json::Value = reused.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "Idempotency-Key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_orchestrations_name_the_field() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let path = "/api/v1/risk-engine/orchestrate-allocation";
+    let cases = [
+        ("/jediswap_metrics/utilization", json!(10001), "jediswap_metrics.utilization"),
+        ("/ekubo_metrics/liquidity", json!(4), "ekubo_metrics.liquidity"),
+        ("/ekubo_metrics/audit_score", json!("high"), "ekubo_metrics.audit_score"),
+        ("/jediswap_apy", json!(-1), "jediswap_apy"),
+        ("/jediswap_metrics/tvl", json!(1), "jediswap_metrics"),
+        ("/preferred_prover", json!("sp1"), "preferred_prover"),
+        ("/constraint_signature", json!({"signer": "0x1"}), "constraint_signature"),
+    ];
+    for (pointer, value, field) in cases {
+        let mut body = orchestrate_body();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = if parent.is_empty() { &mut body } else { body.pointer_mut(parent).unwrap() };
+        target[key] = value;
+        let (status, error) = app.post(path, Role::Operator, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{pointer}: {error}");
+        assert!(error["error"]["field"].as_str().unwrap().starts_with(field), "{pointer}: {error}");
+        assert!(error["error"]["request_id"].as_str().is_some());
+    }
+    let mut body = orchestrate_body();
+    body.as_object_mut().unwrap().remove("ekubo_metrics");
+    let (status, error) = app.post(path, Role::Operator, body).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("ekubo_metrics")));
+
+    let response = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .bearer_auth(app.token(Role::Operator))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // Governance: a very safe and a very risky protocol break the 80 % cap; nothing is stored.
+    let mut lopsided = orchestrate_body();
+    lopsided["jediswap_metrics"] =
+        json!({"utilization": 0, "volatility": 0, "liquidity": 0, "audit_score": 100, "age_days": 5000});
+    lopsided["ekubo_metrics"] =
+        json!({"utilization": 10000, "volatility": 10000, "liquidity": 3, "audit_score": 0, "age_days": 0});
+    let (status, error) = app.post(path, Role::Operator, lopsided).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["error"]["code"], "governance_refused");
+    assert_eq!(app.get("/api/v1/risk-engine/decisions", Role::Viewer).await.1["items"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_model_orchestration_is_a_conflict_with_a_hint() {
+    let app = TestApp::start(full_adapters()).await;
+    let (status, error) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"].as_str().unwrap().contains("register"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_are_enforced() {
+    let app = TestApp::start(full_adapters()).await;
+    let path = "/api/v1/risk-engine/orchestrate-allocation";
+    let (status, error) = app.call(Method::POST, path, None, Some(orchestrate_body())).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    let (status, error) = app.post(path, Role::Viewer, orchestrate_body()).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let bad = app
+        .client
+        .get(format!("{}/api/v1/risk-engine/decisions", app.base))
+        .bearer_auth("not-a-jwt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    let other_key = starkrisk_app::auth::Authenticator::hs256(
+        &starkrisk_app::secret::Secret::new("another-secret-of-enough-length-000000000000"),
+        "starkrisk",
+    );
+    let forged = other_key.mint("mallory", Role::Admin, std::time::Duration::from_secs(60)).unwrap();
+    let response =
+        app.client.get(format!("{}/api/v1/risk-engine/decisions", app.base)).bearer_auth(forged).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "a token signed with another key is refused");
+    let (status, _) = app.post("/api/v1/model-registry/register", Role::Operator, register_body()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "operators cannot register models");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_page_and_unknown_ones_are_404() {
+    let app = TestApp::start_with(full_adapters(), |s| s.workers.count = 0).await;
+    app.register_model().await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, page) = app.get("/api/v1/risk-engine/decisions?limit=2", Role::Viewer).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, rest) = app.get(&format!("/api/v1/risk-engine/decisions?limit=2&cursor={cursor}"), Role::Viewer).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next_cursor"].is_null());
+
+    for (query, field) in [("limit=101", "limit"), ("limit=0", "limit"), ("cursor=abc", "cursor")] {
+        let (status, error) = app.get(&format!("/api/v1/risk-engine/decisions?{query}"), Role::Viewer).await;
+        assert_eq!(
+            (status, error["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{query}"
+        );
+    }
+    let (status, _) = app.get("/api/v1/risk-engine/decision/6d2f1c7e-0000-4000-8000-000000000000", Role::Viewer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, error) = app.get("/api/v1/risk-engine/decision/not-a-uuid", Role::Viewer).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("decision_id")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_allocation_refuses_unverified_and_repeats_nothing() {
+    let app = TestApp::start_with(full_adapters(), |s| s.workers.count = 0).await;
+    app.register_model().await;
+    let (_, planned) = app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    let body = json!({"decision_id": planned["decision_id"]});
+    let (status, error) = app.post("/api/v1/risk-engine/execute-allocation", Role::Operator, body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("not verified"));
+    let (status, _) = app
+        .post(
+            "/api/v1/risk-engine/execute-allocation",
+            Role::Operator,
+            json!({"decision_id": "6d2f1c7e-0000-4000-8000-000000000000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, error) =
+        app.post("/api/v1/risk-engine/execute-allocation", Role::Operator, json!({"decision": 1})).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("decision")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_previews_one_protocol() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let metrics = json!({"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120});
+    let (status, body) = app.post("/api/v1/risk-engine/score", Role::Viewer, metrics).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["score"].as_u64(), body["category"].as_str()), (Some(75), Some("high")));
+    let bad = json!({"utilization": 1, "volatility": 1, "liquidity": 1, "audit_score": 101, "age_days": 1});
+    let (status, error) = app.post("/api/v1/risk-engine/score", Role::Viewer, bad).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("audit_score")));
+}
