@@ -1,0 +1,13 @@
+//! starkrisk's Stone path: the Cairo risk program and its trace (cairo-vm), the `cpu_air_prover` runner,
+//! in-process verification with swiftness, Integrity's fact hashes, and the calldata Integrity's
+//! `verify_proof_full_and_register_fact` takes.
+
+pub mod calldata;
+pub mod error;
+pub mod felts;
+pub mod proof;
+pub mod verifier;
+
+pub use error::StoneError;
+pub use proof::StoneProof;
+pub use verifier::{StoneVerification, StoneVerifier};

@@ -1,0 +1,117 @@
+//! In-process verification of Stone proofs with swiftness, the Rust port of the verifier Integrity runs.
+
+use async_trait::async_trait;
+use starkrisk_domain::ports::{ProofVerifier, VerifyError};
+use starkrisk_domain::{
+    DecisionStatement, FactHash, Felt, OutputHash, ProgramHash, ProofSystem, VerifiedClaim, VerifierConfig,
+};
+use swiftness::TransformTo;
+
+use crate::error::StoneError;
+use crate::felts::from_be_bytes;
+use crate::proof::StoneProof;
+
+/// What a verified Stone proof establishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoneVerification {
+    /// Integrity's program hash (Poseidon over the program words).
+    pub program_hash: ProgramHash,
+    /// The program's output words.
+    pub output: Vec<Felt>,
+    /// Poseidon over the output.
+    pub output_hash: OutputHash,
+    /// Integrity's fact.
+    pub fact_hash: FactHash,
+    /// The proof's security bits.
+    pub security_bits: u32,
+}
+
+/// Verifies recursive / keccak_160_lsb / stone6 proofs, the configuration Integrity accepts for this program.
+#[derive(Debug, Clone)]
+pub struct StoneVerifier {
+    min_security_bits: u32,
+}
+
+impl StoneVerifier {
+    /// The configuration this build verifies (fixed by swiftness' compile-time features).
+    pub fn config() -> VerifierConfig {
+        VerifierConfig::starkrisk()
+    }
+
+    /// A verifier refusing proofs below `min_security_bits`.
+    pub fn new(min_security_bits: u32) -> Self {
+        Self { min_security_bits }
+    }
+
+    /// Verifies Stone proof JSON.
+    pub fn verify_json(&self, json: &str) -> Result<StoneVerification, StoneError> {
+        let proof = StoneProof::parse(json)?;
+        let expected = Self::config();
+        let layout = proof.layout();
+        if layout != expected.layout {
+            return Err(StoneError::Rejected(format!(
+                "the proof is for layout `{layout}`; starkrisk verifies {}/{}/{} proofs",
+                expected.layout, expected.hasher, expected.stone_version
+            )));
+        }
+        let security_bits = proof.security_bits();
+        if security_bits < self.min_security_bits {
+            return Err(StoneError::InsufficientSecurity { actual: security_bits, required: self.min_security_bits });
+        }
+        let stark: swiftness::types::StarkProof = proof.parsed.clone().transform_to();
+        let bits = stark.config.security_bits();
+        let (_, verified_output) = stark.verify::<swiftness_air::layout::recursive::Layout>(bits).map_err(|e| {
+            StoneError::Rejected(format!(
+                "the proof does not verify as a {}/{}/{} proof: {e:?}",
+                expected.layout, expected.hasher, expected.stone_version
+            ))
+        })?;
+        // Only a proof that verifies has public memory worth hashing.
+        let (program_hash, output_hash, fact_hash) = proof.fact()?;
+        let output = proof.output()?;
+        let verified: Vec<Felt> = verified_output.iter().map(|f| from_be_bytes(&f.to_bytes_be())).collect();
+        if verified != output {
+            return Err(StoneError::Rejected("the verified output differs from the public memory's output".into()));
+        }
+        Ok(StoneVerification { program_hash, output, output_hash, fact_hash, security_bits })
+    }
+}
+
+impl From<StoneError> for VerifyError {
+    fn from(e: StoneError) -> Self {
+        match e {
+            StoneError::InsufficientSecurity { actual, required } => {
+                VerifyError::InsufficientSecurity { actual, required }
+            }
+            other => VerifyError::Rejected { reason: other.to_string() },
+        }
+    }
+}
+
+#[async_trait]
+impl ProofVerifier for StoneVerifier {
+    fn system(&self) -> ProofSystem {
+        ProofSystem::Stone
+    }
+
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError> {
+        let json = String::from_utf8(proof.to_vec()).map_err(|_| VerifyError::Rejected {
+            reason: "a Stone proof is JSON text, and this is not UTF-8".into(),
+        })?;
+        let verifier = self.clone();
+        // Verification is CPU-bound (tens of ms); keep it off the async workers.
+        let verified = tokio::task::spawn_blocking(move || verifier.verify_json(&json))
+            .await
+            .map_err(|e| VerifyError::Unknown(anyhow::anyhow!("verification task failed: {e}")))??;
+        let statement = DecisionStatement::from_felts(&verified.output).map_err(|e| VerifyError::Rejected {
+            reason: format!("the proof verifies, but its output is not a starkrisk decision: {e}"),
+        })?;
+        Ok(VerifiedClaim {
+            system: ProofSystem::Stone,
+            program_hash: verified.program_hash,
+            statement,
+            security_bits: verified.security_bits,
+            fact_hash: Some(verified.fact_hash),
+        })
+    }
+}

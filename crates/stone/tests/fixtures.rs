@@ -1,0 +1,127 @@
+//! The shared Stone fixtures: in-process verification, Integrity's hashes, tamper refusal, and calldata
+//! byte for byte against Integrity's own serializer.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::path::PathBuf;
+
+use starkrisk_domain::{Felt, VerifierConfig};
+use starkrisk_stone::calldata::{proof_calldata, register_calldata};
+use starkrisk_stone::{StoneError, StoneProof, StoneVerifier};
+
+/// `STARKRISK_FIXTURES`, or `../shared/fixtures` beside the project, with a clear failure when missing.
+fn stone(name: &str) -> PathBuf {
+    let root = std::env::var_os("STARKRISK_FIXTURES")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
+    let path = root.join("stone").join(name);
+    assert!(
+        path.exists(),
+        "fixture {} is missing; set STARKRISK_FIXTURES to the shared fixtures folder",
+        path.display()
+    );
+    path
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(stone(name)).unwrap()
+}
+
+const RECURSIVE: &str = "recursive/cairo0_stone6_keccak_160_lsb_example_proof.json";
+const STONE5: &str = "recursive/cairo1_stone5_keccak_160_lsb_example_proof.json";
+const SMALL: &str = "small/cairo0_stone6_keccak_160_lsb_example_proof.json";
+
+fn expected() -> serde_json::Value {
+    let all: serde_json::Value = serde_json::from_str(&read("expected.json")).unwrap();
+    all[RECURSIVE].clone()
+}
+
+fn hex(v: &serde_json::Value) -> Felt {
+    Felt::from_hex(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn the_recursive_fixture_verifies_with_the_recorded_hashes() {
+    let e = expected();
+    let verified = StoneVerifier::new(50).verify_json(&read(RECURSIVE)).unwrap();
+    assert_eq!(verified.program_hash.felt(), hex(&e["program_hash"]));
+    let outputs: Vec<Felt> = e["outputs"].as_array().unwrap().iter().map(hex).collect();
+    assert_eq!(verified.output, outputs);
+    assert_eq!(verified.output_hash.felt(), hex(&e["output_hash"]));
+    assert_eq!(verified.fact_hash.felt(), hex(&e["fact_hash"]));
+    assert_eq!(u64::from(verified.security_bits), e["security_bits"].as_u64().unwrap());
+}
+
+#[test]
+fn proofs_below_the_security_floor_are_refused() {
+    let error = StoneVerifier::new(96).verify_json(&read(RECURSIVE)).unwrap_err();
+    assert!(matches!(error, StoneError::InsufficientSecurity { actual: 60, required: 96 }), "{error}");
+}
+
+#[test]
+fn other_layouts_and_versions_are_refused_clearly() {
+    let small = StoneVerifier::new(0).verify_json(&read(SMALL)).unwrap_err();
+    assert!(small.to_string().contains("layout `small`"), "{small}");
+    let stone5 = StoneVerifier::new(0).verify_json(&read(STONE5)).unwrap_err();
+    assert!(matches!(stone5, StoneError::Rejected(_)), "{stone5}");
+    assert!(stone5.to_string().contains("recursive/keccak_160_lsb/stone6"), "{stone5}");
+}
+
+/// The fixture with the value at JSON pointer `key` changed.
+fn tamper(json: &str, key: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    change(value.pointer_mut(key).unwrap_or_else(|| panic!("no {key} in the fixture")));
+    serde_json::to_string(&value).unwrap()
+}
+
+#[test]
+fn a_tampered_output_or_witness_is_refused() {
+    let json = read(RECURSIVE);
+    let verifier = StoneVerifier::new(0);
+    // The last public memory cell is the program's last output word.
+    let output = tamper(&json, "/public_input/public_memory", |memory| {
+        let cells = memory.as_array_mut().unwrap();
+        let last = cells.last_mut().unwrap();
+        last["value"] = serde_json::Value::String("0x2711".into());
+    });
+    assert!(matches!(verifier.verify_json(&output), Err(StoneError::Rejected(_) | StoneError::Malformed(_))));
+    // The verifier reads the proof from its annotations: flip one digit of a FRI leaf value.
+    let witness = tamper(&json, "/annotations", |annotations| {
+        let lines = annotations.as_array_mut().unwrap();
+        let line = lines
+            .iter_mut()
+            .find(|l| l.as_str().is_some_and(|l| l.contains("FRI/Decommitment") && l.contains("Field Element(")))
+            .unwrap();
+        let text = line.as_str().unwrap().to_string();
+        let at = text.rfind(')').unwrap() - 1;
+        let flipped = if &text[at..=at] == "0" { "1" } else { "0" };
+        *line = serde_json::Value::String(format!("{}{flipped}{}", &text[..at], &text[at + 1..]));
+    });
+    assert!(verifier.verify_json(&witness).is_err(), "a flipped witness digit must not verify");
+}
+
+fn reference_calldata(name: &str) -> Vec<Felt> {
+    let text = read(&name.replace(".json", ".calldata.txt"));
+    text.split_whitespace().map(|d| Felt::from_dec_str(d).unwrap()).collect()
+}
+
+#[test]
+fn the_serializer_reproduces_integritys_calldata_for_every_fixture() {
+    for name in [RECURSIVE, STONE5, SMALL] {
+        let proof = StoneProof::parse(&read(name)).unwrap();
+        let ours = proof_calldata(&proof.parsed).unwrap();
+        let reference = reference_calldata(name);
+        assert_eq!(ours.len(), reference.len(), "{name}: length");
+        if let Some(i) = ours.iter().zip(&reference).position(|(a, b)| a != b) {
+            panic!("{name}: felt {i} differs: ours {:#x}, Integrity's {:#x}", ours[i], reference[i]);
+        }
+        let text: Vec<String> = ours.iter().map(|f| f.to_string()).collect();
+        assert_eq!(text.join(" "), read(&name.replace(".json", ".calldata.txt")).trim(), "{name}: text");
+    }
+}
+
+#[test]
+fn the_register_calldata_starts_with_the_verifier_configuration() {
+    let proof = StoneProof::parse(&read(RECURSIVE)).unwrap();
+    let calldata = register_calldata(&VerifierConfig::starkrisk(), &proof.parsed).unwrap();
+    assert_eq!(&calldata[..4], &VerifierConfig::starkrisk().to_felts().unwrap());
+    assert_eq!(&calldata[4..], &reference_calldata(RECURSIVE)[..]);
+}
