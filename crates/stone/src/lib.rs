@@ -5,6 +5,7 @@
 pub mod calldata;
 pub mod error;
 pub mod felts;
+pub mod program;
 pub mod proof;
 pub mod verifier;
 

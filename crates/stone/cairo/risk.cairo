@@ -1,0 +1,137 @@
+// starkrisk's risk program (model of risk-model.md) for Stone, layout `recursive`.
+//
+// Input (through the hint below): the 24 input words of a starkrisk statement, in canonical order:
+//   model_hash, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's APY, Ekubo's APY.
+// Output: those 24 words, then both risks and both shares (28 words, model hash first), so a proof binds
+// every number of the decision to the model that produced it.
+%builtins output pedersen range_check bitwise
+
+from starkware.cairo.common.alloc import alloc
+from starkware.cairo.common.cairo_builtins import BitwiseBuiltin, HashBuiltin
+from starkware.cairo.common.math import assert_le, assert_nn_le, unsigned_div_rem
+from starkware.cairo.common.math_cmp import is_le
+from starkware.cairo.common.serialize import serialize_word
+
+const N_INPUTS = 24;
+const N_PARAMS = 11;
+const N_METRICS = 5;
+const BPS = 10000;
+const MAX_WEIGHT = 1000;
+const MAX_AGE = 1000000;
+const MAX_APY = 1000000;
+
+// Parameter offsets.
+const W_UTILIZATION = 0;
+const W_VOLATILITY = 1;
+const W_LIQUIDITY = 2;
+const W_AUDIT = 6;
+const W_AGE = 7;
+const AGE_CAP = 8;
+const CLAMP_MIN = 9;
+const CLAMP_MAX = 10;
+
+// Refuses parameters outside the domain's ranges, so no arithmetic below can wrap around the field.
+func check_params{range_check_ptr}(params: felt*) {
+    assert_nn_le(params[W_UTILIZATION], MAX_WEIGHT);
+    assert_nn_le(params[W_VOLATILITY], MAX_WEIGHT);
+    assert_nn_le(params[W_LIQUIDITY], MAX_WEIGHT);
+    assert_nn_le(params[W_LIQUIDITY + 1], MAX_WEIGHT);
+    assert_nn_le(params[W_LIQUIDITY + 2], MAX_WEIGHT);
+    assert_nn_le(params[W_LIQUIDITY + 3], MAX_WEIGHT);
+    assert_nn_le(params[W_AUDIT], MAX_WEIGHT);
+    assert_nn_le(params[W_AGE], MAX_WEIGHT);
+    assert_nn_le(params[AGE_CAP] - 1, MAX_AGE - 1);
+    assert_nn_le(params[CLAMP_MAX], 100);
+    assert_nn_le(params[CLAMP_MIN], params[CLAMP_MAX]);
+    return ();
+}
+
+// Refuses metrics outside the domain's ranges.
+func check_metrics{range_check_ptr}(metrics: felt*) {
+    assert_nn_le(metrics[0], BPS);
+    assert_nn_le(metrics[1], BPS);
+    assert_nn_le(metrics[2], 3);
+    assert_nn_le(metrics[3], 100);
+    assert_nn_le(metrics[4], MAX_AGE);
+    return ();
+}
+
+// The age term: (cap - age) * w_age / cap while younger than the cap, else 0.
+func age_term{range_check_ptr}(params: felt*, age: felt) -> felt {
+    let young = is_le(age + 1, params[AGE_CAP]);
+    if (young == 0) {
+        return 0;
+    }
+    let (term, _) = unsigned_div_rem((params[AGE_CAP] - age) * params[W_AGE], params[AGE_CAP]);
+    return term;
+}
+
+// clamp(value, low, high) with low <= high.
+func clamp{range_check_ptr}(value: felt, low: felt, high: felt) -> felt {
+    let below = is_le(value, low);
+    if (below == 1) {
+        return low;
+    }
+    let above = is_le(high, value);
+    if (above == 1) {
+        return high;
+    }
+    return value;
+}
+
+// The risk score of one protocol.
+func risk_score{range_check_ptr}(params: felt*, metrics: felt*) -> felt {
+    alloc_locals;
+    check_metrics(metrics);
+    let (utilization, _) = unsigned_div_rem(metrics[0] * params[W_UTILIZATION], BPS);
+    let (volatility, _) = unsigned_div_rem(metrics[1] * params[W_VOLATILITY], BPS);
+    let liquidity = params[W_LIQUIDITY + metrics[2]];
+    let (audit, _) = unsigned_div_rem((100 - metrics[3]) * params[W_AUDIT], 10);
+    let age = age_term(params, metrics[4]);
+    let raw = utilization + volatility + liquidity + audit + age;
+    return clamp(raw, params[CLAMP_MIN], params[CLAMP_MAX]);
+}
+
+// JediSwap's share in bps: s_j * 10000 / (s_j + s_e) with s = apy * 10000 / (risk + 1).
+func jediswap_share{range_check_ptr}(apy_j: felt, risk_j: felt, apy_e: felt, risk_e: felt) -> felt {
+    alloc_locals;
+    assert_nn_le(apy_j, MAX_APY);
+    assert_nn_le(apy_e, MAX_APY);
+    let (s_j, _) = unsigned_div_rem(apy_j * BPS, risk_j + 1);
+    let (s_e, _) = unsigned_div_rem(apy_e * BPS, risk_e + 1);
+    // At least one APY is positive, so the total is positive.
+    assert_le(1, s_j + s_e);
+    let (share, _) = unsigned_div_rem(s_j * BPS, s_j + s_e);
+    return share;
+}
+
+func output_words{output_ptr: felt*}(words: felt*, n: felt) {
+    if (n == 0) {
+        return ();
+    }
+    serialize_word(words[0]);
+    return output_words(words + 1, n - 1);
+}
+
+func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwise_ptr: BitwiseBuiltin*}() {
+    alloc_locals;
+    let (inputs: felt*) = alloc();
+    %{ segments.write_arg(ids.inputs, program_input["inputs"]) %}
+    let params = inputs + 1;
+    let jediswap = params + N_PARAMS;
+    let ekubo = jediswap + N_METRICS;
+    let apy_j = ekubo[N_METRICS];
+    let apy_e = ekubo[N_METRICS + 1];
+
+    check_params(params);
+    let risk_j = risk_score(params, jediswap);
+    let risk_e = risk_score(params, ekubo);
+    let share_j = jediswap_share(apy_j, risk_j, apy_e, risk_e);
+
+    output_words(inputs, N_INPUTS);
+    serialize_word(risk_j);
+    serialize_word(risk_e);
+    serialize_word(share_j);
+    serialize_word(BPS - share_j);
+    return ();
+}

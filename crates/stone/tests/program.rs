@@ -1,0 +1,116 @@
+//! The Cairo risk program under cairo-vm computes exactly what the domain computes, and yields Stone inputs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use proptest::prelude::*;
+use starkrisk_domain::*;
+use starkrisk_stone::program::{self, compute};
+
+fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
+    ProtocolMetrics::from_parts(u, v, l, a, d).unwrap()
+}
+
+fn statement(j: ProtocolMetrics, e: ProtocolMetrics, apy_j: u32, apy_e: u32, params: ModelParams) -> DecisionStatement {
+    let snapshot = MarketSnapshot::new(j, e, Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap();
+    let hash = ModelHash::compute(ModelVersion::V1, &params, program::program_hash().unwrap());
+    DecisionStatement::compute(hash, params, snapshot).0
+}
+
+#[test]
+fn the_vectors_come_out_as_the_domain_computes_them() {
+    let vectors = [
+        (metrics(6500, 3500, 1, 98, 800), 35),
+        (metrics(8200, 6100, 2, 72, 120), 75),
+        (metrics(0, 0, 0, 100, 10000), 5),
+        (metrics(10000, 10000, 3, 0, 0), 95),
+    ];
+    for (j, risk_j) in vectors {
+        for (e, risk_e) in vectors {
+            let expected = statement(j, e, 850, 1210, ModelParams::v1());
+            let (_, computed) = compute(&expected).unwrap();
+            assert_eq!(computed, expected);
+            assert_eq!((computed.jediswap_risk.get(), computed.ekubo_risk.get()), (risk_j, risk_e));
+        }
+    }
+    let example = statement(vectors[0].0, vectors[1].0, 850, 1210, ModelParams::v1());
+    let (run, computed) = compute(&example).unwrap();
+    assert_eq!((computed.allocation.jediswap().get(), computed.allocation.ekubo().get()), (5972, 4028));
+    assert_eq!(run.output, example.to_felts(), "model hash first, then every input and result");
+}
+
+#[test]
+fn out_of_range_inputs_make_the_program_fail() {
+    let good = statement(metrics(1, 1, 1, 1, 1), metrics(1, 1, 1, 1, 1), 850, 1210, ModelParams::v1());
+    let mut words = program::inputs(&good);
+    // JediSwap's liquidity tier (input 14) of 4 would index past the weight table.
+    words[14] = Felt::from(4u8);
+    assert!(program::run(&words).is_err());
+    let mut words = program::inputs(&good);
+    words[15] = Felt::from(101u8); // audit score
+    assert!(program::run(&words).is_err());
+    let mut words = program::inputs(&good);
+    words[22] = Felt::ZERO; // both APYs zero
+    words[23] = Felt::ZERO;
+    assert!(program::run(&words).is_err());
+}
+
+#[test]
+fn the_run_yields_stone_inputs_whose_public_memory_holds_the_program() {
+    let example =
+        statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1());
+    let (run, _) = compute(&example).unwrap();
+    let inputs = run.prover_inputs().unwrap();
+    assert!(inputs.n_steps.is_power_of_two() && inputs.n_steps >= 512, "{}", inputs.n_steps);
+    assert_eq!(inputs.trace.len() as u64, inputs.n_steps * 24);
+    let public: serde_json::Value = serde_json::from_str(&inputs.public_input).unwrap();
+    assert_eq!(public["layout"], "recursive");
+    assert_eq!(public["n_steps"].as_u64(), Some(inputs.n_steps));
+    // Integrity's program hash covers public memory [1, initial_fp - 2): the bytecode of the program.
+    let segments = &public["memory_segments"];
+    let initial_fp = segments["execution"]["begin_addr"].as_u64().unwrap();
+    let memory: std::collections::HashMap<u64, Felt> = public["public_memory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_u64().unwrap(), Felt::from_hex(c["value"].as_str().unwrap()).unwrap()))
+        .collect();
+    let words: Vec<Felt> = (1..initial_fp - 2).map(|a| memory[&a]).collect();
+    assert_eq!(ProgramHash::of_program(&words), program::program_hash().unwrap());
+    let private: serde_json::Value =
+        serde_json::from_str(&inputs.private_input("/t/trace.bin", "/t/memory.bin").unwrap()).unwrap();
+    assert_eq!(private["trace_path"], "/t/trace.bin");
+    assert!(program::carries_input_hint().unwrap());
+}
+
+#[test]
+fn fri_parameters_for_the_real_trace_satisfy_the_invariant() {
+    let example =
+        statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1());
+    let (run, _) = compute(&example).unwrap();
+    let n_steps = run.prover_inputs().unwrap().n_steps;
+    let fri = FriParameters::for_trace(n_steps, 128, 18, 24).unwrap();
+    let log = n_steps.trailing_zeros();
+    assert_eq!(fri.last_layer_degree_bound.trailing_zeros() + fri.fri_step_list.iter().sum::<u32>(), log + 4);
+    assert_eq!(fri.fri_step_list[0], 0);
+}
+
+fn any_metrics() -> impl Strategy<Value = ProtocolMetrics> {
+    (0u64..=10_000, 0u64..=10_000, 0u64..=3, 0u64..=100, 0u64..=1_000_000)
+        .prop_map(|(u, v, l, a, d)| metrics(u, v, l, a, d))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn random_valid_metrics_agree_with_the_domain(
+        j in any_metrics(), e in any_metrics(), apy_j in 0u32..=1_000_000, apy_e in 1u32..=1_000_000,
+        w in prop::array::uniform8(0u32..=1000), cap in 1u32..=1_000_000, lo in 0u32..=100, hi in 0u32..=100,
+    ) {
+        let params = ModelParams::new(RawModelParams {
+            w_utilization: w[0], w_volatility: w[1], w_liquidity: [w[2], w[3], w[4], w[5]], w_audit: w[6], w_age: w[7],
+            age_cap_days: cap, clamp_min: lo.min(hi), clamp_max: lo.max(hi),
+        }).unwrap();
+        let expected = statement(j, e, apy_j, apy_e, params);
+        let (_, computed) = compute(&expected).unwrap();
+        prop_assert_eq!(computed, expected);
+    }
+}
