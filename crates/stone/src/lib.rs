@@ -7,8 +7,10 @@ pub mod error;
 pub mod felts;
 pub mod program;
 pub mod proof;
+pub mod prover;
 pub mod verifier;
 
 pub use error::StoneError;
 pub use proof::StoneProof;
+pub use prover::{StoneProver, StoneSettings};
 pub use verifier::{StoneVerification, StoneVerifier};

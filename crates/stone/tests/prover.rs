@@ -1,0 +1,88 @@
+//! The cpu_air_prover runner: unavailable without a binary, timeouts, failures with stderr, and a proof
+//! that does not state the decision. Stone itself cannot be installed here, so stand-in scripts play the
+//! binary: they check the arguments Stone would get and answer as Stone does.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use starkrisk_domain::ports::{Prover, ProverError};
+use starkrisk_domain::{ProofRequest, examples};
+use starkrisk_stone::{StoneError, StoneProver, StoneSettings};
+
+fn script(body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cpu_air_prover");
+    std::fs::write(&path, format!("#!/usr/bin/env bash\nset -euo pipefail\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, path)
+}
+
+fn prover(binary: Option<PathBuf>, timeout_secs: u64) -> StoneProver {
+    StoneProver::new(StoneSettings { prover_binary: binary, timeout_secs, ..StoneSettings::default() })
+}
+
+fn request() -> ProofRequest {
+    ProofRequest { statement: examples::statement() }
+}
+
+#[tokio::test]
+async fn without_a_binary_stone_is_unavailable_and_says_how_to_fix_it() {
+    let error = prover(None, 5).prove(&request()).await.unwrap_err();
+    assert!(matches!(&error, ProverError::Unavailable(m) if m.contains("STARKRISK__STONE__PROVER_BINARY")), "{error}");
+    let error = prover(Some("/nonexistent/cpu_air_prover".into()), 5).prove(&request()).await.unwrap_err();
+    assert!(matches!(&error, ProverError::Unavailable(m) if m.contains("no file is there")), "{error}");
+}
+
+#[tokio::test]
+async fn a_slow_prover_times_out() {
+    let (_dir, binary) = script("sleep 30");
+    let error = prover(Some(binary), 1).prove(&request()).await.unwrap_err();
+    assert!(matches!(error, ProverError::Timeout(_)), "{error}");
+}
+
+#[tokio::test]
+async fn a_failing_prover_reports_its_stderr() {
+    let (_dir, binary) = script("echo 'Check failed: trace length' >&2; exit 3");
+    let error = prover(Some(binary), 5).prove(&request()).await.unwrap_err();
+    assert!(matches!(&error, ProverError::Failed(m) if m.contains("Check failed: trace length")), "{error}");
+}
+
+#[tokio::test]
+async fn stone_gets_well_formed_inputs_and_a_foreign_proof_is_refused() {
+    let fixtures = std::env::var_os("STARKRISK_FIXTURES")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
+    let foreign = fixtures.join("stone/recursive/cairo0_stone6_keccak_160_lsb_example_proof.json");
+    assert!(foreign.exists(), "missing fixture {}; set STARKRISK_FIXTURES", foreign.display());
+    let seen = tempfile::tempdir().unwrap();
+    // The stand-in checks every file Stone reads, keeps a copy of the parameters, and answers with a real
+    // Stone proof of another program.
+    let (_dir, binary) = script(&format!(
+        r#"declare -A a; while [ $# -gt 0 ]; do case "$1" in --generate_annotations) shift;; *) a[$1]="$2"; shift 2;; esac; done
+for k in --parameter_file --prover_config_file --public_input_file --private_input_file; do test -s "${{a[$k]}}"; done
+grep -q '"layout": *"recursive"' "${{a[--public_input_file]}}"
+grep -q trace.bin "${{a[--private_input_file]}}"
+test -s "$(dirname "${{a[--public_input_file]}}")/trace.bin"
+cp "${{a[--parameter_file]}}" {seen}/params.json
+cp {foreign} "${{a[--out_file]}}""#,
+        seen = seen.path().display(),
+        foreign = foreign.display()
+    ));
+    let error = prover(Some(binary), 30).prove(&request()).await.unwrap_err();
+    assert!(matches!(&error, ProverError::Failed(m) if m.contains("not a starkrisk decision")), "{error}");
+    let params: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(seen.path().join("params.json")).unwrap()).unwrap();
+    let fri = &params["stark"]["fri"];
+    assert_eq!(fri["fri_step_list"][0], 0);
+    assert_eq!(fri["n_queries"].as_u64().unwrap() * 4 + fri["proof_of_work_bits"].as_u64().unwrap(), 96);
+    assert_eq!(params["verifier_friendly_channel_updates"], true);
+    assert_eq!(params["n_verifier_friendly_commitment_layers"], 1000);
+}
+
+#[test]
+fn parameters_follow_the_fri_rule_and_the_fixture_style() {
+    let params = prover(None, 1).parameters(1 << 16).unwrap();
+    assert_eq!(params["stark"]["fri"]["fri_step_list"], serde_json::json!([0, 4, 4, 4, 1]));
+    assert_eq!(params["stark"]["log_n_cosets"], 4);
+    assert!(matches!(prover(None, 1).parameters(1000), Err(StoneError::Failed(_))));
+}
