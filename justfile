@@ -15,12 +15,17 @@ test: domain-purity
     cargo test --workspace --all-targets
     cargo test --workspace --doc
 
-# Formatting, clippy with warnings denied, and the schema and OpenAPI drift checks.
+# Formatting, clippy with warnings denied, and the schema, Cairo program and OpenAPI drift checks.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     deploy/local/schema-check.sh
+    deploy/local/cairo.sh
     cargo run -q -p starkrisk-app -- openapi | diff -u docs/openapi.json - || (echo "docs/openapi.json is stale: run just openapi" >&2; exit 1)
+
+# Recompile the Cairo risk program (cairo-lang 0.14.0.1 in a virtualenv under .data).
+cairo:
+    deploy/local/cairo.sh --write
 
 # Regenerate docs/openapi.json from the handlers.
 openapi:

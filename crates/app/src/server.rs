@@ -28,14 +28,14 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
             }
         }
     }
-    if let Some(program) = service.state.default_program_hash {
+    if settings.defaults.register_default_model {
+        let program = service.state.default_program_hash;
         match RegisterModel::new(service.state.models.clone()).ensure_default(program).await {
             Ok(model) => tracing::info!(version = %model.version, model_hash = %model.model_hash, "active model"),
             Err(error) => tracing::warn!(%error, "could not register the default model"),
         }
     }
     service.state.mark_migrated();
-    let _ = settings;
 }
 
 fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {

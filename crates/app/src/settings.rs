@@ -34,6 +34,8 @@ pub struct Settings {
     pub workers: WorkerSettings,
     /// Values used when a request leaves them out.
     pub defaults: DefaultSettings,
+    /// The Stone prover.
+    pub stone: starkrisk_stone::StoneSettings,
 }
 
 /// HTTP server settings.
@@ -144,8 +146,10 @@ pub struct DefaultSettings {
     pub jediswap_apy: u32,
     /// Ekubo's APY in bps.
     pub ekubo_apy: u32,
-    /// Program hash a model registered without one is bound to.
+    /// Program hash a model registered without one is bound to (the Cairo risk program's when unset).
     pub program_hash: Option<String>,
+    /// Register model v1 with the default parameters at startup when no model exists.
+    pub register_default_model: bool,
 }
 
 /// Where profiles live, unless `STARKRISK_CONFIG_DIR` says otherwise.

@@ -5,13 +5,14 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use actix_web::web;
+use starkrisk_domain::ProgramHash;
 use starkrisk_domain::ports::{AllocationExecutor, FactRegistry, MetricsSource, ProofVerifier, Prover};
 use starkrisk_domain::usecases::{
     DecisionPipeline, GenerateProof, OrchestrateAllocation, PipelinePorts, ProverSet, RegisterModel,
     VerificationStatus, VerifyProof,
 };
-use starkrisk_domain::{ProgramHash, ProverKind};
 use starkrisk_postgres::PgStore;
+use starkrisk_stone::{StoneProver, StoneVerifier};
 
 use crate::auth::Authenticator;
 use crate::http::metrics::Metrics;
@@ -34,15 +35,17 @@ pub struct Adapters {
 }
 
 impl Adapters {
-    /// The adapters this build provides for `settings`. Provers named in the policy but absent here are
-    /// recorded as unavailable on every job, and the next prover is tried.
+    /// The adapters this build provides for `settings`: Stone (unavailable without `stone.prover_binary`,
+    /// so the next prover is tried) and its in-process verifier.
     pub fn from_settings(settings: &Settings) -> Self {
-        let missing: Vec<&str> = settings.pipeline.provers.iter().map(|k: &ProverKind| k.as_str()).collect();
-        tracing::warn!(
-            provers = ?missing,
-            "no prover adapter is built into this binary yet; proof jobs will wait and fail with `not configured`"
-        );
-        Self::default()
+        if settings.stone.prover_binary.is_none() {
+            tracing::info!("stone.prover_binary is not set: Stone attempts will be recorded as unavailable");
+        }
+        Self {
+            provers: vec![Arc::new(StoneProver::new(settings.stone.clone()))],
+            verifiers: vec![Arc::new(StoneVerifier::new(settings.pipeline.min_security_bits))],
+            ..Self::default()
+        }
     }
 }
 
@@ -73,13 +76,11 @@ impl Service {
             },
             policy.clone(),
         );
-        let default_program_hash = settings
-            .defaults
-            .program_hash
-            .as_deref()
-            .map(ProgramHash::parse)
-            .transpose()
-            .map_err(anyhow::Error::new)?;
+        // Models are bound to the program that proves them: the committed Cairo risk program unless configured.
+        let default_program_hash = match settings.defaults.program_hash.as_deref() {
+            Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
+            None => starkrisk_stone::program::program_hash()?,
+        };
         let state = AppState {
             store: store.clone(),
             decisions: jobs.clone(),

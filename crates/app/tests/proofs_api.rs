@@ -153,6 +153,12 @@ async fn the_model_registry_registers_reads_and_refuses() {
     assert_eq!(status, StatusCode::CONFLICT);
     let mut no_program = register_body();
     no_program.as_object_mut().unwrap().remove("program_hash");
-    let (status, error) = app.post("/api/v1/model-registry/register", Role::Admin, no_program).await;
+    let (status, v3) = app.post("/api/v1/model-registry/register", Role::Admin, no_program).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let risk_program = starkrisk_stone::program::program_hash().unwrap().to_string();
+    assert_eq!(v3["program_hash"], risk_program, "models default to the Cairo risk program");
+    let mut bad_program = register_body();
+    bad_program["program_hash"] = json!("nope");
+    let (status, error) = app.post("/api/v1/model-registry/register", Role::Admin, bad_program).await;
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("program_hash")));
 }

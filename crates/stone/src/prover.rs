@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use starkrisk_domain::ports::{Prover, ProverError};
 use starkrisk_domain::{DecisionStatement, FriParameters, ProofArtifact, ProofRequest, ProofSystem, ProverKind};
@@ -14,7 +14,7 @@ use crate::program::{self, ProverInputs};
 use crate::proof::StoneProof;
 
 /// How Stone is run.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoneSettings {
     /// Path of the `cpu_air_prover` binary; unset means Stone is unavailable here.

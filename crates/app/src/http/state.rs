@@ -39,8 +39,8 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Metrics.
     pub metrics: Metrics,
-    /// Program hash for models registered without one.
-    pub default_program_hash: Option<starkrisk_domain::ProgramHash>,
+    /// Program hash for models registered without one: the Cairo risk program's unless configured.
+    pub default_program_hash: starkrisk_domain::ProgramHash,
     /// How long `?wait=true` waits for a decision to settle.
     pub wait_limit: Duration,
     /// Rendered decision pages.

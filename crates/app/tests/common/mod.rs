@@ -40,6 +40,8 @@ pub fn settings(db: &TestDatabase) -> Settings {
     settings.auth.hs256_secret_file = None;
     settings.log.level = "warn".into();
     settings.workers.poll_ms = 50;
+    // Each test registers the models it needs.
+    settings.defaults.register_default_model = false;
     // Tests read their own writes at once; the page cache has a test of its own.
     settings.server.decision_page_cache_ms = 0;
     settings.pipeline.backoff_base_ms = 50;

@@ -87,7 +87,7 @@ impl From<&RiskModel> for ModelView {
 pub struct RegisterRequest {
     /// The parameters.
     pub params: ParamsBody,
-    /// The program that proves the model; the configured one when absent.
+    /// The program that proves the model; the Cairo risk program's (or the configured one) when absent.
     pub program_hash: Option<String>,
     /// The version; the next one when absent. Must be newer than the active one.
     pub version: Option<u32>,
@@ -154,12 +154,7 @@ pub async fn register(
     .map_err(|e| e.within("params"))?;
     let program_hash = match body.program_hash {
         Some(text) => ProgramHash::parse(&text)?,
-        None => state.default_program_hash.ok_or_else(|| {
-            ApiError::invalid(
-                "program_hash",
-                "is required: no default program hash is configured (defaults.program_hash)",
-            )
-        })?,
+        None => state.default_program_hash,
     };
     let version = body.version.map(ModelVersion::new).transpose()?;
     let model = state.register.register(params, program_hash, version, &claims.sub).await?;

@@ -1,0 +1,75 @@
+//! The real Stone adapters behind the API: fallback when cpu_air_prover is missing, and verification of
+//! submitted Stone proofs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use starkrisk_app::auth::Role;
+use starkrisk_app::wiring::Adapters;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
+    let no_stone = |s: &mut starkrisk_app::settings::Settings| s.stone.prover_binary = None;
+    let mut adapters = Adapters::from_settings(&settings_for_adapters());
+    // LuminAIR's adapter is not in this build; a stand-in proves so the fallback has somewhere to go.
+    adapters.provers.push(prover());
+    adapters.verifiers.push(verifier());
+    adapters.executor = Some(executor());
+    let app = TestApp::start_with(adapters, no_stone).await;
+    app.register_model().await;
+    let mut body = orchestrate_body();
+    body["preferred_prover"] = json!("stone");
+    let (status, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["status"], "executed");
+    let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
+    let attempts = job["attempts"].as_array().unwrap();
+    assert_eq!(attempts[0]["prover"], "stone");
+    assert_eq!(attempts[0]["outcome"], "unavailable");
+    assert!(attempts[0]["message"].as_str().unwrap().contains("STARKRISK__STONE__PROVER_BINARY"), "{job}");
+    assert_eq!(attempts[1]["prover"], "luminair");
+    assert_eq!(attempts[1]["outcome"], "succeeded");
+}
+
+fn settings_for_adapters() -> starkrisk_app::settings::Settings {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
+    starkrisk_app::settings::Settings::load("local", &dir).unwrap()
+}
+
+fn fixture() -> serde_json::Value {
+    let root = std::env::var_os("STARKRISK_FIXTURES")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
+    let path = root.join("stone/recursive/cairo0_stone6_keccak_160_lsb_example_proof.json");
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; set STARKRISK_FIXTURES", path.display())),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submitted_stone_proofs_are_verified_in_process() {
+    let mut configured = settings_for_adapters();
+    configured.pipeline.min_security_bits = 50;
+    let adapters = Adapters::from_settings(&configured);
+    let app = TestApp::start_with(adapters, |s| {
+        s.pipeline.min_security_bits = 50;
+        s.server.body_limit_bytes = 4 << 20;
+    })
+    .await;
+    // A real Stone proof of someone else's program: it verifies, but it is not a starkrisk decision.
+    let (status, error) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stone", "proof": fixture()})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("not a starkrisk decision"), "{error}");
+    let mut tampered = fixture();
+    tampered["public_input"]["layout"] = json!("small");
+    let (status, _) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stone", "proof": tampered})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
