@@ -12,8 +12,12 @@ test: domain-purity
     set -euo pipefail
     export DATABASE_URL="$(deploy/local/pg.sh)"
     deploy/local/drop-test-dbs.sh
-    cargo test --workspace --all-targets
-    cargo test --workspace --doc
+    mkdir -p .data
+    log=.data/test.log
+    cargo test --workspace --doc 2>&1 | tee "$log"
+    cargo test --workspace --all-targets 2>&1 | tee -a "$log"
+    # One closing line for the whole suite, summed over every test binary.
+    awk '/^test result:/ { p += $4; f += $6 } END { printf "suite: %d passed, %d failed\n", p, f }' "$log"
 
 # Formatting, clippy with warnings denied, and the schema, Cairo program and OpenAPI drift checks.
 lint:
