@@ -12,6 +12,7 @@ test: domain-purity
     set -euo pipefail
     export DATABASE_URL="$(deploy/local/pg.sh)"
     deploy/local/drop-test-dbs.sh
+    deploy/local/cairo.sh --install
     mkdir -p .data
     log=.data/test.log
     cargo test --workspace --doc 2>&1 | tee "$log"

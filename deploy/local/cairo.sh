@@ -2,6 +2,7 @@
 # Compiles the Cairo risk program with cairo-lang 0.14.0.1 (a virtualenv under ./.data, made on first use).
 #   cairo.sh --write   recompile crates/stone/cairo/risk_compiled.json
 #   cairo.sh           fail when the committed JSON differs from what its source compiles to
+#   cairo.sh --install only make sure cairo-lang is installed (tests run Python cairo-run beside cairo-vm)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -11,6 +12,7 @@ if [ ! -x "$venv/bin/cairo-compile" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q cairo-lang==0.14.0.1
 fi
+[ "${1:-}" = "--install" ] && exit 0
 source_file=crates/stone/cairo/risk.cairo
 committed=crates/stone/cairo/risk_compiled.json
 fresh=$(mktemp)

@@ -29,9 +29,49 @@ fn swiftness_verify(c: &mut Criterion) {
     c.bench_function("stone/swiftness_verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
 }
 
+/// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
+fn python_cairo_run(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".data/cairo-venv/bin/python");
+    if !python.exists() {
+        eprintln!("stone/python_cairo_run skipped: run deploy/local/cairo.sh --install first");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<String> = program::inputs(&examples::statement()).iter().map(|f| f.to_string()).collect();
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, format!("{{\"inputs\": [{}]}}", inputs.join(", "))).unwrap();
+    let mut group = c.benchmark_group("stone");
+    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    group.bench_function("python_cairo_run", |b| {
+        b.iter(|| {
+            let status = std::process::Command::new(&python)
+                .arg(root.join("deploy/local/cairo_run_py311.py"))
+                .args(["--layout", "recursive", "--proof_mode"])
+                .arg("--program")
+                .arg(root.join("crates/stone/cairo/risk_compiled.json"))
+                .arg("--program_input")
+                .arg(&input)
+                .arg("--trace_file")
+                .arg(dir.path().join("trace.bin"))
+                .arg("--memory_file")
+                .arg(dir.path().join("memory.bin"))
+                .arg("--air_public_input")
+                .arg(dir.path().join("public.json"))
+                .arg("--air_private_input")
+                .arg(dir.path().join("private.json"))
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
-    targets = trace_generation, swiftness_verify
+    targets = trace_generation, swiftness_verify, python_cairo_run
 }
 criterion_main!(benches);

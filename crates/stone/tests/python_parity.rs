@@ -1,0 +1,60 @@
+//! cairo-vm runs the committed program exactly as Python's `cairo-run` (cairo-lang 0.14.0.1) does: the same
+//! output, trace and memory bytes. `just test` installs cairo-lang under .data first (deploy/local/cairo.sh).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use starkrisk_domain::examples;
+use starkrisk_stone::program;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn cairo_vm_and_python_cairo_run_produce_the_same_trace_and_memory() {
+    let python = root().join(".data/cairo-venv/bin/python");
+    assert!(python.exists(), "cairo-lang is not installed: run deploy/local/cairo.sh (just test does)");
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<String> = program::inputs(&examples::statement()).iter().map(|f| f.to_string()).collect();
+    let input_file = dir.path().join("input.json");
+    std::fs::write(&input_file, format!("{{\"inputs\": [{}]}}", inputs.join(", "))).unwrap();
+    let out = Command::new(&python)
+        .arg(root().join("deploy/local/cairo_run_py311.py"))
+        .args(["--layout", "recursive", "--proof_mode", "--print_output"])
+        .arg("--program")
+        .arg(root().join("crates/stone/cairo/risk_compiled.json"))
+        .arg("--program_input")
+        .arg(&input_file)
+        .arg("--trace_file")
+        .arg(dir.path().join("trace.bin"))
+        .arg("--memory_file")
+        .arg(dir.path().join("memory.bin"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cairo-run failed: {}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let python_output: Vec<String> = printed
+        .lines()
+        .skip_while(|l| !l.starts_with("Program output"))
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+
+    let run = program::run(&program::inputs(&examples::statement())).unwrap();
+    let ours: Vec<String> = run.output.iter().map(|f| f.to_string()).collect();
+    assert_eq!(python_output, ours, "program output");
+    let files = run.prover_inputs().unwrap();
+    assert!(std::fs::read(dir.path().join("trace.bin")).unwrap() == files.trace, "trace bytes differ from cairo-run's");
+    // cairo-run writes memory cells in its own order; Stone reads (address, value) pairs, so compare those.
+    let python_memory = cells(&std::fs::read(dir.path().join("memory.bin")).unwrap());
+    assert_eq!(python_memory.len(), files.memory.len() / 40);
+    assert!(python_memory == cells(&files.memory), "memory cells differ from cairo-run's");
+}
+
+/// The (address, value) cells of a binary memory file: 8-byte address, 32-byte value, little-endian.
+fn cells(bytes: &[u8]) -> std::collections::BTreeMap<u64, Vec<u8>> {
+    bytes.chunks_exact(40).map(|cell| (u64::from_le_bytes(cell[..8].try_into().unwrap()), cell[8..].to_vec())).collect()
+}
