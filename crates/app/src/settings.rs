@@ -124,6 +124,10 @@ pub struct PipelineSettings {
     pub backoff_base_ms: u64,
     /// Longest retry delay, ms.
     pub backoff_max_ms: u64,
+    /// Accounts whose signed governance approvals (`constraint_signature`) are accepted.
+    pub approvers: Vec<starkrisk_domain::Approver>,
+    /// How long after signing an approval is accepted, seconds.
+    pub approval_max_age_secs: u64,
 }
 
 /// Background workers.

@@ -92,7 +92,8 @@ impl Service {
                 adapters.metrics_source.clone(),
                 settings.default_apys()?,
                 policy.clone(),
-            ),
+            )
+            .with_approvers(settings.pipeline.approvers.clone(), settings.pipeline.approval_max_age_secs),
             generate: GenerateProof::new(jobs.clone(), policy.clone()),
             verify,
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),

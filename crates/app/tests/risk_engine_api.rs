@@ -231,3 +231,55 @@ async fn score_previews_one_protocol() {
     let (status, error) = app.post("/api/v1/risk-engine/score", Role::Viewer, bad).await;
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("audit_score")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_constraint_approval_is_verified_and_enforced() {
+    use starkrisk_domain::{Felt, GovernanceApproval};
+    let private_key = Felt::from(0x5eed_u32);
+    let signer = "0xabc";
+    let public_key = format!("{:#x}", starknet_crypto::get_public_key(&private_key));
+    let app = TestApp::start_with(full_adapters(), |s| {
+        s.pipeline.approvers =
+            vec![serde_json::from_value(json!({"address": signer, "public_key": public_key})).unwrap()];
+    })
+    .await;
+    app.register_model().await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let sign = |max_single: u32, timestamp: u64| {
+        let body = json!({"signer": signer, "max_single": max_single, "min_diversification": 1, "max_volatility": 10000,
+            "min_liquidity": 3, "signature_r": "0x0", "signature_s": "0x0", "timestamp": timestamp});
+        let dto: starkrisk_app::http::dto::ConstraintSignature = serde_json::from_value(body.clone()).unwrap();
+        let approval: GovernanceApproval = dto.validate().unwrap();
+        let signature = starknet_crypto::sign(&private_key, &approval.message_hash(), &Felt::from(7u8)).unwrap();
+        let mut body = body;
+        body["signature_r"] = json!(format!("{:#x}", signature.r));
+        body["signature_s"] = json!(format!("{:#x}", signature.s));
+        body
+    };
+    // Lopsided metrics break the configured 80 % cap; a signed 100 % cap lets this one decision through.
+    let mut request = orchestrate_body();
+    request["jediswap_metrics"] =
+        json!({"utilization": 0, "volatility": 0, "liquidity": 0, "audit_score": 100, "age_days": 5000});
+    request["ekubo_metrics"] =
+        json!({"utilization": 10000, "volatility": 6000, "liquidity": 2, "audit_score": 0, "age_days": 0});
+    let path = "/api/v1/risk-engine/orchestrate-allocation";
+    assert_eq!(app.post(path, Role::Operator, request.clone()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    request["constraint_signature"] = sign(10_000, now);
+    let (status, body) = app.post(path, Role::Operator, request.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+
+    let mut forged = request.clone();
+    forged["constraint_signature"]["max_single"] = json!(9999);
+    let (status, error) = app.post(path, Role::Operator, forged).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("approval_refused")), "{error}");
+    let mut stale = request.clone();
+    stale["constraint_signature"] = sign(10_000, now - 3600);
+    assert_eq!(app.post(path, Role::Operator, stale).await.0, StatusCode::FORBIDDEN);
+    let mut bad = request;
+    bad["constraint_signature"]["signature_r"] = json!("xyz");
+    let (status, error) = app.post(path, Role::Operator, bad).await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("constraint_signature.signature_r"))
+    );
+}

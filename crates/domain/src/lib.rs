@@ -3,6 +3,7 @@
 //! adapters implement, and the use cases that drive them. No I/O, no runtime: embed it anywhere.
 
 pub mod allocation;
+pub mod approval;
 pub mod bps;
 pub mod decision;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod statement;
 pub mod usecases;
 
 pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, assess};
+pub use approval::{ApprovalError, Approver, GovernanceApproval};
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionStatus};
 pub use error::ValidationError;

@@ -73,20 +73,56 @@ pub struct OrchestrateRequest {
     /// A prover to try first (`luminair`, `stone`, `atlantic`).
     #[schema(value_type = Option<String>)]
     pub preferred_prover: Option<ProverKind>,
-    /// Operator-signed governance limits; not accepted yet (422 when present, never silently ignored).
-    #[schema(value_type = Option<Object>)]
-    pub constraint_signature: Option<serde_json::Value>,
+    /// Operator-signed governance limits replacing the configured ones for this request.
+    pub constraint_signature: Option<ConstraintSignature>,
+}
+
+/// An approval of governance limits, signed (Starknet ECDSA over the Poseidon hash of the fields, in
+/// this order: signer, max_single, min_diversification, max_volatility, min_liquidity, timestamp) by a
+/// configured approver.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintSignature {
+    /// The approver's account address (0x felt).
+    pub signer: String,
+    /// No protocol above this share, bps (5000..=10000).
+    pub max_single: u32,
+    /// Protocols that must get 10 % or more (0..=2).
+    pub min_diversification: u8,
+    /// No protocol more volatile than this, bps.
+    pub max_volatility: u32,
+    /// The least liquid tier accepted, 0 (high) ..= 3 (very low).
+    pub min_liquidity: u8,
+    /// Signature r (0x felt).
+    pub signature_r: String,
+    /// Signature s (0x felt).
+    pub signature_s: String,
+    /// When it was signed, unix seconds.
+    pub timestamp: u64,
+}
+
+impl ConstraintSignature {
+    /// The domain approval, with every field checked and named.
+    pub fn validate(&self) -> Result<GovernanceApproval, ApiError> {
+        let field = |name: &str| format!("constraint_signature.{name}");
+        let felt = |name: &str, text: &str| starkrisk_domain::felt::parse_felt(&field(name), text);
+        Ok(GovernanceApproval {
+            signer: ContractAddress::new(felt("signer", &self.signer)?),
+            max_single: Bps::for_field(&field("max_single"), self.max_single)?,
+            min_diversification: self.min_diversification,
+            max_volatility: Bps::for_field(&field("max_volatility"), self.max_volatility)?,
+            min_liquidity: starkrisk_domain::metrics::LiquidityTier::new(self.min_liquidity)
+                .map_err(|e| ValidationError::new(field("min_liquidity"), e.reason))?,
+            signature_r: felt("signature_r", &self.signature_r)?,
+            signature_s: felt("signature_s", &self.signature_s)?,
+            timestamp: self.timestamp,
+        })
+    }
 }
 
 impl OrchestrateRequest {
     /// The domain request, validated with field names.
     pub fn validate(&self) -> Result<usecases::AllocationRequest, ApiError> {
-        if self.constraint_signature.as_ref().is_some_and(|s| !s.is_null()) {
-            return Err(ApiError::invalid(
-                "constraint_signature",
-                "signed governance approvals are not verified by this version; send null and rely on the configured limits",
-            ));
-        }
         let metrics = |m: Option<RiskMetrics>, field: &str| -> Result<Option<ProtocolMetrics>, ApiError> {
             match (self.source, m) {
                 (MetricsOrigin::Chain, Some(_)) => Err(ApiError::invalid(
@@ -104,6 +140,7 @@ impl OrchestrateRequest {
             jediswap_apy: self.jediswap_apy.map(|a| Apy::for_field("jediswap_apy", a)).transpose()?,
             ekubo_apy: self.ekubo_apy.map(|a| Apy::for_field("ekubo_apy", a)).transpose()?,
             preferred_prover: self.preferred_prover,
+            approval: self.constraint_signature.as_ref().map(ConstraintSignature::validate).transpose()?,
         })
     }
 }

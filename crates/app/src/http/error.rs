@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
-use starkrisk_domain::ValidationError;
 use starkrisk_domain::ports::{ChainError, StoreError, VerifyError};
 use starkrisk_domain::usecases::{OrchestrateError, StatusError};
+use starkrisk_domain::{ApprovalError, ValidationError};
 use utoipa::ToSchema;
 
 use crate::auth::AuthError;
@@ -168,6 +168,13 @@ impl From<OrchestrateError> for ApiError {
             }
             OrchestrateError::NoActiveModel => Self::conflict(e.to_string()),
             OrchestrateError::Metrics(m) => Self::unavailable(m.to_string()),
+            OrchestrateError::Approval(a) => match a {
+                ApprovalError::InvalidLimits(_) | ApprovalError::MetricsOutsideLimits { .. } => Self {
+                    field: Some("constraint_signature".into()),
+                    ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "governance_refused", a.to_string())
+                },
+                _ => Self::new(StatusCode::FORBIDDEN, "approval_refused", a.to_string()),
+            },
             OrchestrateError::Store(s) => s.into(),
         }
     }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::allocation::{Assessment, GovernanceViolation};
+use crate::approval::{ApprovalError, Approver, GovernanceApproval};
 use crate::bps::Apy;
 use crate::decision::AllocationDecision;
 use crate::error::ValidationError;
@@ -27,6 +28,8 @@ pub struct AllocationRequest {
     pub ekubo_apy: Option<Apy>,
     /// A prover to try first.
     pub preferred_prover: Option<ProverKind>,
+    /// Signed governance limits replacing the configured ones for this request.
+    pub approval: Option<GovernanceApproval>,
 }
 
 /// Why no decision was made.
@@ -41,6 +44,9 @@ pub enum OrchestrateError {
     /// No model is registered yet.
     #[error("no risk model is registered; register one with POST /api/v1/model-registry/register")]
     NoActiveModel,
+    /// A signed approval was not accepted.
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
     /// Metrics were needed from the source and it failed.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
@@ -76,6 +82,8 @@ pub struct OrchestrateAllocation {
     metrics: Option<Arc<dyn MetricsSource>>,
     default_apys: DefaultApys,
     policy: PipelinePolicy,
+    approvers: Vec<Approver>,
+    approval_max_age_secs: u64,
 }
 
 impl OrchestrateAllocation {
@@ -87,7 +95,15 @@ impl OrchestrateAllocation {
         default_apys: DefaultApys,
         policy: PipelinePolicy,
     ) -> Self {
-        Self { models, decisions, metrics, default_apys, policy }
+        Self { models, decisions, metrics, default_apys, policy, approvers: Vec::new(), approval_max_age_secs: 300 }
+    }
+
+    /// Accepts signed approvals from `approvers`, valid for `max_age_secs` after signing.
+    #[must_use]
+    pub fn with_approvers(mut self, approvers: Vec<Approver>, max_age_secs: u64) -> Self {
+        self.approvers = approvers;
+        self.approval_max_age_secs = max_age_secs;
+        self
     }
 
     /// Computes the decision under the active model without storing anything (a preview).
@@ -104,7 +120,16 @@ impl OrchestrateAllocation {
     /// Validates, computes and checks governance, then stores a pending decision with its queued proof job.
     pub async fn plan(&self, request: &AllocationRequest) -> Result<PlannedDecision, OrchestrateError> {
         let (model, statement, assessment) = self.preview(request).await?;
-        self.policy.governance.check(&statement.allocation)?;
+        let governance = match &request.approval {
+            Some(approval) => {
+                let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+                let granted = approval.verify(&self.approvers, now, self.approval_max_age_secs)?;
+                approval.check_metrics(&statement.snapshot)?;
+                granted
+            }
+            None => self.policy.governance,
+        };
+        governance.check(&statement.allocation)?;
         let mut job =
             ProofJob::new(ProofRequest { statement }, self.policy.prover_order(request.preferred_prover), None);
         let decision = AllocationDecision::new(statement, model.version, job.id);

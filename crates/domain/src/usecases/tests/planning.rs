@@ -117,3 +117,93 @@ async fn registering_a_model_supersedes_the_current_one_for_later_decisions() {
     let existing = register.ensure_default(ProgramHash::new(Felt::ONE)).await.unwrap();
     assert_eq!(existing.version, v2.version, "ensure_default keeps an existing model");
 }
+
+mod approvals {
+    use super::*;
+    use crate::approval::{Approver, GovernanceApproval};
+    use crate::felt::ContractAddress;
+    use crate::metrics::LiquidityTier;
+    use crate::{Bps, Felt};
+
+    const PRIVATE_KEY: u64 = 0x1234_5678_9abc;
+
+    fn approver() -> Approver {
+        Approver {
+            address: ContractAddress::new(Felt::from(0xabcu16)),
+            public_key: starknet_crypto::get_public_key(&Felt::from(PRIVATE_KEY)),
+        }
+    }
+
+    fn signed(max_single: u32, max_volatility: u32, min_liquidity: u8, timestamp: u64) -> GovernanceApproval {
+        let mut approval = GovernanceApproval {
+            signer: approver().address,
+            max_single: Bps::new(max_single).unwrap(),
+            min_diversification: 1,
+            max_volatility: Bps::new(max_volatility).unwrap(),
+            min_liquidity: LiquidityTier::new(min_liquidity).unwrap(),
+            signature_r: Felt::ZERO,
+            signature_s: Felt::ZERO,
+            timestamp,
+        };
+        let signature =
+            starknet_crypto::sign(&Felt::from(PRIVATE_KEY), &approval.message_hash(), &Felt::from(99u8)).unwrap();
+        approval.signature_r = signature.r;
+        approval.signature_s = signature.s;
+        approval
+    }
+
+    fn now() -> u64 {
+        u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+    }
+
+    fn lopsided() -> AllocationRequest {
+        AllocationRequest {
+            jediswap: Some(metrics(0, 0, 0, 100, 5000)),
+            ekubo: Some(metrics(10000, 6000, 2, 0, 0)),
+            ..AllocationRequest::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_valid_approval_replaces_the_configured_limits() {
+        let store = store_with_model().await;
+        let orchestrate = orchestrate(&store, None).with_approvers(vec![approver()], 300);
+        assert!(
+            matches!(orchestrate.plan(&lopsided()).await, Err(OrchestrateError::Governance(_))),
+            "refused by default"
+        );
+        let mut request = lopsided();
+        request.approval = Some(signed(10_000, 7000, 2, now()));
+        let planned = orchestrate.plan(&request).await.unwrap();
+        assert!(planned.decision.statement.allocation.jediswap().get() > 8000);
+    }
+
+    #[tokio::test]
+    async fn forged_stale_unknown_and_violated_approvals_are_refused() {
+        let store = store_with_model().await;
+        let orchestrate = orchestrate(&store, None).with_approvers(vec![approver()], 300);
+        let mut forged = signed(10_000, 7000, 2, now());
+        forged.max_single = Bps::new(9999).unwrap();
+        let stale = signed(10_000, 7000, 2, now() - 301);
+        let mut unknown = signed(10_000, 7000, 2, now());
+        unknown.signer = ContractAddress::new(Felt::from(1u8));
+        let too_volatile = signed(10_000, 5000, 2, now());
+        let too_illiquid = signed(10_000, 7000, 1, now());
+        let future = signed(10_000, 7000, 2, now() + 60);
+        for (approval, expected) in [
+            (forged, "does not verify"),
+            (stale, "old"),
+            (unknown, "not a configured governance approver"),
+            (too_volatile, "volatility"),
+            (too_illiquid, "liquidity tier"),
+            (future, "never from the future"),
+        ] {
+            let mut request = lopsided();
+            request.approval = Some(approval);
+            let error = orchestrate.plan(&request).await.unwrap_err();
+            assert!(matches!(error, OrchestrateError::Approval(_)), "{error}");
+            assert!(error.to_string().contains(expected), "{error} should say {expected}");
+        }
+        assert!(store.decisions.lock().unwrap().is_empty(), "nothing was stored");
+    }
+}
