@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::Apy;
 use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::felt::{FactHash, Felt, ModelHash, ProgramHash};
-use crate::metrics::{MarketSnapshot, ProtocolMetrics};
+use crate::metrics::ProtocolMetrics;
 use crate::model::RiskModel;
 use crate::params::{ModelParams, ModelVersion};
 use crate::ports::*;
@@ -143,15 +142,9 @@ pub fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
     ProtocolMetrics::from_parts(u, v, l, a, d).unwrap()
 }
 
+/// The worked example of risk-model.md under the test model.
 pub fn statement() -> DecisionStatement {
-    let snapshot = MarketSnapshot::new(
-        metrics(6500, 3500, 1, 98, 800),
-        metrics(8200, 6100, 2, 72, 120),
-        Apy::new(850).unwrap(),
-        Apy::new(1210).unwrap(),
-    )
-    .unwrap();
-    DecisionStatement::compute(model().model_hash, ModelParams::v1(), snapshot).0
+    DecisionStatement::compute(model().model_hash, ModelParams::v1(), crate::examples::SNAPSHOT).0
 }
 
 pub fn artifact(prover: ProverKind, system: ProofSystem, statement: DecisionStatement) -> ProofArtifact {
