@@ -68,12 +68,21 @@ pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::T
     let service = service(&settings, adapters)?;
     let server = http_server(&settings, service.state.clone(), listener)?;
     tracing::info!(profile = %settings.profile, "starkrisk serving");
-    // Readiness stays 503 until migrations ran; workers start only after them.
-    prepare_database(&service, &settings).await;
-    let pool = workers(&service, &settings, &worker_prefix());
+    // The server must be polled from the start so /health and a 503 /ready answer while migrations wait
+    // for Postgres; migrations and then the workers start beside it.
+    let background = tokio::spawn(async move {
+        prepare_database(&service, &settings).await;
+        workers(&service, &settings, &worker_prefix())
+    });
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
-    pool.shutdown().await;
+    if background.is_finished() {
+        if let Ok(pool) = background.await {
+            pool.shutdown().await;
+        }
+    } else {
+        background.abort();
+    }
     served.map_err(Into::into)
 }
 
