@@ -43,13 +43,8 @@ fn settings_for_adapters() -> starkrisk_app::settings::Settings {
 }
 
 fn fixture() -> serde_json::Value {
-    let root = std::env::var_os("STARKRISK_FIXTURES")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
-    let path = root.join("stone/recursive/cairo0_stone6_keccak_160_lsb_example_proof.json");
-    serde_json::from_str(
-        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; set STARKRISK_FIXTURES", path.display())),
-    )
-    .unwrap()
+    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,10 +21,8 @@ fn trace_generation(c: &mut Criterion) {
 }
 
 fn swiftness_verify(c: &mut Criterion) {
-    let root = std::env::var_os("STARKRISK_FIXTURES")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
-    let json =
-        std::fs::read_to_string(root.join("stone/recursive/cairo0_stone6_keccak_160_lsb_example_proof.json")).unwrap();
+    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    let json = std::fs::read_to_string(path).unwrap();
     let verifier = StoneVerifier::new(50);
     c.bench_function("stone/swiftness_verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
 }

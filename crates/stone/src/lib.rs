@@ -5,6 +5,8 @@
 pub mod calldata;
 pub mod error;
 pub mod felts;
+#[cfg(feature = "test-support")]
+pub mod fixtures;
 pub mod program;
 pub mod proof;
 pub mod prover;

@@ -2,30 +2,15 @@
 //! byte for byte against Integrity's own serializer.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-use std::path::PathBuf;
-
 use starkrisk_domain::{Felt, VerifierConfig};
 use starkrisk_stone::calldata::{proof_calldata, register_calldata};
 use starkrisk_stone::{StoneError, StoneProof, StoneVerifier};
 
-/// `STARKRISK_FIXTURES`, or `../shared/fixtures` beside the project, with a clear failure when missing.
-fn stone(name: &str) -> PathBuf {
-    let root = std::env::var_os("STARKRISK_FIXTURES")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
-    let path = root.join("stone").join(name);
-    assert!(
-        path.exists(),
-        "fixture {} is missing; set STARKRISK_FIXTURES to the shared fixtures folder",
-        path.display()
-    );
-    path
-}
-
 fn read(name: &str) -> String {
-    std::fs::read_to_string(stone(name)).unwrap()
+    std::fs::read_to_string(starkrisk_stone::fixtures::stone(name)).unwrap()
 }
 
-const RECURSIVE: &str = "recursive/cairo0_stone6_keccak_160_lsb_example_proof.json";
+use starkrisk_stone::fixtures::RECURSIVE;
 const STONE5: &str = "recursive/cairo1_stone5_keccak_160_lsb_example_proof.json";
 const SMALL: &str = "small/cairo0_stone6_keccak_160_lsb_example_proof.json";
 

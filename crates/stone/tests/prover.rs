@@ -50,10 +50,7 @@ async fn a_failing_prover_reports_its_stderr() {
 
 #[tokio::test]
 async fn stone_gets_well_formed_inputs_and_a_foreign_proof_is_refused() {
-    let fixtures = std::env::var_os("STARKRISK_FIXTURES")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
-    let foreign = fixtures.join("stone/recursive/cairo0_stone6_keccak_160_lsb_example_proof.json");
-    assert!(foreign.exists(), "missing fixture {}; set STARKRISK_FIXTURES", foreign.display());
+    let foreign = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
     let seen = tempfile::tempdir().unwrap();
     // The stand-in checks every file Stone reads, keeps a copy of the parameters, and answers with a real
     // Stone proof of another program.

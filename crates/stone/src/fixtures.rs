@@ -1,0 +1,22 @@
+//! Where tests and benchmarks find the shared Stone fixtures (third-party data, never copied into the repo).
+
+use std::path::PathBuf;
+
+/// The variable that points at the shared fixtures folder.
+pub const ENV: &str = "STARKRISK_FIXTURES";
+
+/// `stone/{name}` under `$STARKRISK_FIXTURES`, or under `../shared/fixtures` beside the project.
+/// Panics with how to fix it when the file is missing: only tests and benchmarks call this.
+#[allow(clippy::panic)] // a missing fixture must stop the test with a clear message
+pub fn stone(name: &str) -> PathBuf {
+    let root = std::env::var_os(ENV)
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"), PathBuf::from);
+    let path = root.join("stone").join(name);
+    if !path.exists() {
+        panic!("fixture {} is missing; set {ENV} to the shared fixtures folder", path.display());
+    }
+    path
+}
+
+/// The recursive, keccak_160_lsb, stone6 example proof.
+pub const RECURSIVE: &str = "recursive/cairo0_stone6_keccak_160_lsb_example_proof.json";
