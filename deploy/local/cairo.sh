@@ -6,7 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-venv=.data/cairo-venv
+# STARKRISK_CAIRO_VENV lets CI keep the virtualenv between runs.
+venv="${STARKRISK_CAIRO_VENV:-.data/cairo-venv}"
 if [ ! -x "$venv/bin/cairo-compile" ]; then
   echo "cairo.sh: installing cairo-lang==0.14.0.1 into $venv" >&2
   python3 -m venv "$venv"

@@ -30,7 +30,7 @@ fn swiftness_verify(c: &mut Criterion) {
 /// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
 fn python_cairo_run(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let python = root.join(".data/cairo-venv/bin/python");
+    let python = starkrisk_stone::fixtures::cairo_python();
     if !python.exists() {
         eprintln!("stone/python_cairo_run skipped: run deploy/local/cairo.sh --install first");
         return;

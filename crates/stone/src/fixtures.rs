@@ -20,3 +20,12 @@ pub fn stone(name: &str) -> PathBuf {
 
 /// The recursive, keccak_160_lsb, stone6 example proof.
 pub const RECURSIVE: &str = "recursive/cairo0_stone6_keccak_160_lsb_example_proof.json";
+
+/// The Python of the cairo-lang virtualenv (`$STARKRISK_CAIRO_VENV`, or `.data/cairo-venv` in the project),
+/// as deploy/local/cairo.sh installs it.
+pub fn cairo_python() -> PathBuf {
+    let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv =
+        std::env::var_os("STARKRISK_CAIRO_VENV").map_or_else(|| project.join(".data/cairo-venv"), |v| project.join(v));
+    venv.join("bin/python")
+}
