@@ -1,6 +1,8 @@
-//! starkrisk's Integrity adapter. This part decodes what the FactRegistry returns and emits, exactly as
-//! its Cairo ABI serializes it; the RPC client that reads and registers on chain builds on it.
+//! starkrisk's Integrity adapter: decoding of what the FactRegistry returns and emits, exactly as its
+//! Cairo ABI serializes it, and the client of Herodotus' Atlantic proving service. The RPC client that
+//! reads and registers on chain builds on these.
 
 pub mod abi;
+pub mod atlantic;
 
 pub use abi::{AbiError, decode_fact_registered, decode_verification, decode_verifications};

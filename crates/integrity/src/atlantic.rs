@@ -1,0 +1,217 @@
+//! Herodotus' Atlantic proving service: submit a Cairo PIE, poll until it is done or failed, read the
+//! Integrity fact hash. Every wait is bounded; the API key travels only in the `api-key` header.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use starkrisk_domain::FactHash;
+
+/// Where Atlantic is and how patiently to wait for it.
+#[derive(Debug, Clone)]
+pub struct AtlanticSettings {
+    /// Base URL of the API.
+    pub base_url: String,
+    /// The API key (a secret: never logged).
+    pub api_key: String,
+    /// Timeout of one HTTP request.
+    pub request_timeout: Duration,
+    /// First delay between polls; doubled each time up to `poll_max`.
+    pub poll_initial: Duration,
+    /// Longest delay between polls.
+    pub poll_max: Duration,
+    /// The longest a whole query may take before we stop waiting.
+    pub overall_timeout: Duration,
+}
+
+/// What Atlantic should do with the PIE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtlanticJob {
+    /// Cairo layout (`recursive`).
+    pub layout: String,
+    /// `PROOF_GENERATION`, `PROOF_VERIFICATION_ON_L2`, …
+    pub result: String,
+    /// `stone` or `stwo`.
+    pub sharp_prover: String,
+    /// `XS`, `S`, `M`, `L`.
+    pub declared_job_size: String,
+}
+
+/// A query's state as Atlantic reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueryStatus {
+    /// Accepted, not started.
+    Received,
+    /// Being proven.
+    InProgress,
+    /// Finished.
+    Done,
+    /// Failed.
+    Failed,
+}
+
+/// A query as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtlanticQuery {
+    /// Its id.
+    pub id: String,
+    /// Its state.
+    pub status: QueryStatus,
+    /// Integrity's fact hash, once verified on L2.
+    pub integrity_fact_hash: Option<FactHash>,
+    /// SHARP's fact hash, when there is one.
+    pub sharp_fact_hash: Option<String>,
+    /// Where its artifacts can be downloaded.
+    pub metadata_urls: Vec<String>,
+}
+
+/// Why Atlantic gave no result.
+#[derive(Debug, thiserror::Error)]
+pub enum AtlanticError {
+    /// The API key was refused.
+    #[error("Atlantic refused the API key (HTTP {0}); check atlantic.api_key")]
+    Unauthorized(u16),
+    /// Not reachable, or answered 5xx.
+    #[error("Atlantic is unavailable: {0}")]
+    Unavailable(String),
+    /// Refused the request (4xx other than auth).
+    #[error("Atlantic refused the request (HTTP {status}): {body}")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// What it said (truncated).
+        body: String,
+    },
+    /// Answered something that is not its documented shape.
+    #[error("Atlantic answered an unexpected body: {0}")]
+    Malformed(String),
+    /// The query failed on Atlantic's side.
+    #[error("Atlantic query {0} failed")]
+    QueryFailed(String),
+    /// The query did not finish in time; it may still finish later.
+    #[error("Atlantic query {id} was still {status:?} after {waited:?}")]
+    Timeout {
+        /// The query.
+        id: String,
+        /// Its last state.
+        status: QueryStatus,
+        /// How long we waited.
+        waited: Duration,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Submitted {
+    atlantic_query_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody {
+    atlantic_query: QueryBody,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryBody {
+    status: QueryStatus,
+    integrity_fact_hash: Option<String>,
+    sharp_fact_hash: Option<String>,
+    #[serde(default)]
+    metadata_urls: Vec<String>,
+}
+
+/// The Atlantic client.
+#[derive(Debug, Clone)]
+pub struct AtlanticClient {
+    http: reqwest::Client,
+    settings: AtlanticSettings,
+}
+
+impl AtlanticClient {
+    /// A client for `settings`.
+    pub fn new(settings: AtlanticSettings) -> Result<Self, AtlanticError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .build()
+            .map_err(|e| AtlanticError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self { http, settings })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.settings.base_url.trim_end_matches('/'))
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, AtlanticError> {
+        let response = request
+            .header("api-key", &self.settings.api_key)
+            .send()
+            .await
+            .map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
+        match status.as_u16() {
+            200..=299 => serde_json::from_str(&body).map_err(|e| AtlanticError::Malformed(format!("{e}"))),
+            401 | 403 => Err(AtlanticError::Unauthorized(status.as_u16())),
+            500..=599 => Err(AtlanticError::Unavailable(format!("HTTP {status}"))),
+            code => Err(AtlanticError::Rejected { status: code, body: body.chars().take(300).collect() }),
+        }
+    }
+
+    /// Submits a Cairo PIE; returns the query id.
+    pub async fn submit(&self, pie: Vec<u8>, job: &AtlanticJob) -> Result<String, AtlanticError> {
+        let file = reqwest::multipart::Part::bytes(pie).file_name("pie.zip");
+        let form = reqwest::multipart::Form::new()
+            .part("pieFile", file)
+            .text("layout", job.layout.clone())
+            .text("cairoVersion", "cairo0")
+            .text("declaredJobSize", job.declared_job_size.clone())
+            .text("result", job.result.clone())
+            .text("sharpProver", job.sharp_prover.clone());
+        let submitted: Submitted = self.json(self.http.post(self.url("atlantic-query")).multipart(form)).await?;
+        Ok(submitted.atlantic_query_id)
+    }
+
+    /// The query's current state.
+    pub async fn query(&self, id: &str) -> Result<AtlanticQuery, AtlanticError> {
+        let body: StatusBody = self.json(self.http.get(self.url(&format!("atlantic-query/{id}")))).await?;
+        let q = body.atlantic_query;
+        let integrity_fact_hash = q
+            .integrity_fact_hash
+            .map(|h| FactHash::parse(&h).map_err(|e| AtlanticError::Malformed(format!("integrityFactHash: {e}"))))
+            .transpose()?;
+        Ok(AtlanticQuery {
+            id: id.to_string(),
+            status: q.status,
+            integrity_fact_hash,
+            sharp_fact_hash: q.sharp_fact_hash,
+            metadata_urls: q.metadata_urls,
+        })
+    }
+
+    /// Polls with exponential backoff until the query is done or failed, within the overall timeout.
+    /// A transient outage while polling is waited out like a slow query.
+    pub async fn wait(&self, id: &str) -> Result<AtlanticQuery, AtlanticError> {
+        let started = Instant::now();
+        let mut delay = self.settings.poll_initial;
+        let mut last = QueryStatus::Received;
+        loop {
+            match self.query(id).await {
+                Ok(q) if q.status == QueryStatus::Done => return Ok(q),
+                Ok(q) if q.status == QueryStatus::Failed => return Err(AtlanticError::QueryFailed(id.to_string())),
+                Ok(q) => last = q.status,
+                Err(AtlanticError::Unavailable(reason)) => {
+                    tracing::warn!(%reason, query = id, "Atlantic poll failed; retrying")
+                }
+                Err(other) => return Err(other),
+            }
+            let waited = started.elapsed();
+            if waited + delay > self.settings.overall_timeout {
+                return Err(AtlanticError::Timeout { id: id.to_string(), status: last, waited });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.settings.poll_max);
+        }
+    }
+}

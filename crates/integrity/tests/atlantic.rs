@@ -1,0 +1,160 @@
+//! The Atlantic client against a loopback server that answers as Atlantic's API documents: success,
+//! a failed query, a slow one, a malformed answer and a refused key.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use starkrisk_domain::FactHash;
+use starkrisk_integrity::atlantic::*;
+
+const KEY: &str = "test-key";
+const FACT: &str = "0x1e69a6f91b41e77c283fde3bdda3d31e624b4535e541fd122bb0408e1ab6dec";
+
+/// How the stand-in answers polls.
+#[derive(Clone, Copy)]
+enum Script {
+    DoneAfter(usize),
+    Failed,
+    Forever,
+    Malformed,
+}
+
+struct Server {
+    polls: Arc<AtomicUsize>,
+    submits: Arc<std::sync::Mutex<Vec<String>>>,
+    base: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+async fn start(script: Script) -> Server {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let submits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (p, s) = (polls.clone(), submits.clone());
+    let server = HttpServer::new(move || {
+        let (p, s) = (p.clone(), s.clone());
+        App::new()
+            .route(
+                "/atlantic-query",
+                web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                    let s = s.clone();
+                    async move {
+                        if req.headers().get("api-key").and_then(|v| v.to_str().ok()) != Some(KEY) {
+                            return HttpResponse::Unauthorized().json(serde_json::json!({"message": "bad key"}));
+                        }
+                        s.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+                        HttpResponse::Created().json(serde_json::json!({"atlanticQueryId": "q-1"}))
+                    }
+                }),
+            )
+            .route(
+                "/atlantic-query/{id}",
+                web::get().to(move |req: HttpRequest| {
+                    let p = p.clone();
+                    async move {
+                        if req.headers().get("api-key").and_then(|v| v.to_str().ok()) != Some(KEY) {
+                            return HttpResponse::Unauthorized().finish();
+                        }
+                        let n = p.fetch_add(1, Ordering::SeqCst) + 1;
+                        let query = |status: &str, fact: Option<&str>| {
+                            serde_json::json!({"atlanticQuery": {"id": "q-1", "status": status,
+                                "integrityFactHash": fact, "sharpFactHash": null, "metadataUrls": ["https://example.invalid/pie"]}})
+                        };
+                        match script {
+                            Script::DoneAfter(k) if n >= k => HttpResponse::Ok().json(query("DONE", Some(FACT))),
+                            Script::DoneAfter(_) | Script::Forever => HttpResponse::Ok().json(query("IN_PROGRESS", None)),
+                            Script::Failed => HttpResponse::Ok().json(query("FAILED", None)),
+                            Script::Malformed => HttpResponse::Ok().json(serde_json::json!({"query": {"state": "ok"}})),
+                        }
+                    }
+                }),
+            )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let base = format!("http://{}", server.addrs()[0]);
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Server { polls, submits, base, handle }
+}
+
+fn client(base: &str, key: &str, overall: Duration) -> AtlanticClient {
+    AtlanticClient::new(AtlanticSettings {
+        base_url: base.into(),
+        api_key: key.into(),
+        request_timeout: Duration::from_secs(2),
+        poll_initial: Duration::from_millis(10),
+        poll_max: Duration::from_millis(40),
+        overall_timeout: overall,
+    })
+    .unwrap()
+}
+
+fn job() -> AtlanticJob {
+    AtlanticJob {
+        layout: "recursive".into(),
+        result: "PROOF_VERIFICATION_ON_L2".into(),
+        sharp_prover: "stone".into(),
+        declared_job_size: "S".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_query_is_submitted_polled_and_its_fact_hash_read() {
+    let server = start(Script::DoneAfter(3)).await;
+    let atlantic = client(&server.base, KEY, Duration::from_secs(5));
+    let id = atlantic.submit(b"PK-pie-bytes".to_vec(), &job()).await.unwrap();
+    assert_eq!(id, "q-1");
+    let submitted = server.submits.lock().unwrap()[0].clone();
+    for field in [
+        "name=\"pieFile\"",
+        "PK-pie-bytes",
+        "name=\"layout\"",
+        "recursive",
+        "name=\"sharpProver\"",
+        "PROOF_VERIFICATION_ON_L2",
+    ] {
+        assert!(submitted.contains(field), "multipart lacks {field}");
+    }
+    let done = atlantic.wait(&id).await.unwrap();
+    assert_eq!(done.status, QueryStatus::Done);
+    assert_eq!(done.integrity_fact_hash, Some(FactHash::parse(FACT).unwrap()));
+    assert_eq!(server.polls.load(Ordering::SeqCst), 3, "polled until done, not beyond");
+    server.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn a_failed_query_is_reported_as_failed() {
+    let server = start(Script::Failed).await;
+    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1").await.unwrap_err();
+    assert!(matches!(error, AtlanticError::QueryFailed(ref id) if id == "q-1"), "{error}");
+    server.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn a_slow_query_times_out_within_the_bound() {
+    let server = start(Script::Forever).await;
+    let started = std::time::Instant::now();
+    let error = client(&server.base, KEY, Duration::from_millis(300)).wait("q-1").await.unwrap_err();
+    assert!(matches!(error, AtlanticError::Timeout { status: QueryStatus::InProgress, .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(2), "the wait is bounded");
+    assert!(server.polls.load(Ordering::SeqCst) >= 3, "it kept polling with backoff until the bound");
+    server.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn a_malformed_answer_and_a_refused_key_are_clear_errors() {
+    let server = start(Script::Malformed).await;
+    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1").await.unwrap_err();
+    assert!(matches!(error, AtlanticError::Malformed(_)), "{error}");
+    let error = client(&server.base, "wrong", Duration::from_secs(5)).submit(vec![1], &job()).await.unwrap_err();
+    assert!(matches!(error, AtlanticError::Unauthorized(401)), "{error}");
+    assert!(!error.to_string().contains("wrong"), "the key never appears in errors");
+    server.handle.stop(false).await;
+    let error = client("http://127.0.0.1:1", KEY, Duration::from_secs(5)).submit(vec![1], &job()).await.unwrap_err();
+    assert!(matches!(error, AtlanticError::Unavailable(_)), "{error}");
+}
