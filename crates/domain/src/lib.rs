@@ -19,6 +19,8 @@ pub mod proof;
 pub mod proof_job;
 pub mod risk;
 pub mod statement;
+#[cfg(feature = "strategies")]
+pub mod strategies;
 pub mod usecases;
 
 pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, assess};

@@ -1,0 +1,51 @@
+//! S-two proving and verification of one decision at the default 96-bit security, and the proof's size.
+//! Run with `just bench`; targets on 2 cores: prove ≤ 50 ms median, verify ≤ 5 ms.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a panic aborts the benchmark run
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use starkrisk_domain::{Apy, DecisionStatement, examples};
+use starkrisk_luminair::{LuminairVerifier, SecurityParams, prove};
+
+/// Decisions differing in one APY: the transcript is deterministic, so varying the input keeps the
+/// proof-of-work from grinding the same nonce every iteration.
+fn statements() -> Vec<DecisionStatement> {
+    let base = examples::statement();
+    (0..32)
+        .map(|i| {
+            let mut snapshot = base.snapshot;
+            snapshot.ekubo_apy = Apy::new(1000 + i * 37).unwrap();
+            DecisionStatement::compute(base.model_hash, base.params, snapshot).0
+        })
+        .collect()
+}
+
+fn luminair(c: &mut Criterion) {
+    let statements = statements();
+    let proofs: Vec<Vec<u8>> =
+        statements.iter().map(|s| prove(s, SecurityParams::DEFAULT).unwrap().to_bytes()).collect();
+    let shape = starkrisk_luminair::shape();
+    eprintln!(
+        "luminair/proof_size: {} bytes at {} bits ({} columns, {} constraints)",
+        proofs[0].len(),
+        SecurityParams::DEFAULT.bits(),
+        shape.columns,
+        shape.constraints
+    );
+    let mut next = 0;
+    c.bench_function("luminair/prove", |b| {
+        b.iter(|| {
+            next = (next + 1) % statements.len();
+            prove(&statements[next], SecurityParams::DEFAULT).unwrap()
+        })
+    });
+    let verifier = LuminairVerifier::new(96);
+    c.bench_function("luminair/verify", |b| {
+        b.iter(|| {
+            next = (next + 1) % proofs.len();
+            verifier.verify_bytes(&proofs[next]).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, luminair);
+criterion_main!(benches);

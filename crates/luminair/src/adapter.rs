@@ -1,0 +1,130 @@
+//! The `Prover` and `ProofVerifier` ports for S-two, running the CPU-bound work off the async runtime.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
+use starkrisk_domain::{Felt, ProgramHash, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedClaim};
+
+use crate::air::AIR_VERSION;
+use crate::envelope::ProofEnvelope;
+use crate::error::LuminairError;
+use crate::security::SecurityParams;
+
+/// The always-available prover: the risk graph proved with S-two in this process.
+#[derive(Debug, Clone)]
+pub struct LuminairProver {
+    security: SecurityParams,
+    timeout: Duration,
+}
+
+impl LuminairProver {
+    /// A prover making proofs with `security`, giving up after `timeout`.
+    pub fn new(security: SecurityParams, timeout: Duration) -> Result<Self, LuminairError> {
+        security.validate()?;
+        Ok(Self { security, timeout })
+    }
+}
+
+#[async_trait]
+impl Prover for LuminairProver {
+    fn kind(&self) -> ProverKind {
+        ProverKind::Luminair
+    }
+
+    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
+        let statement = request.statement;
+        let security = self.security;
+        let started = Instant::now();
+        // A timed-out task runs on to its end in the blocking pool (stwo cannot be interrupted); its result
+        // is dropped. Proofs take milliseconds, so the timeout guards against a wedged machine, not stwo.
+        let task = tokio::task::spawn_blocking(move || crate::stark::prove(&statement, security));
+        let envelope = match tokio::time::timeout(self.timeout, task).await {
+            Err(_) => return Err(ProverError::Timeout(self.timeout)),
+            Ok(Err(join)) => return Err(ProverError::Failed(format!("the S-two proving task died: {join}"))),
+            Ok(Ok(result)) => result.map_err(prover_error)?,
+        };
+        Ok(ProofArtifact {
+            prover: ProverKind::Luminair,
+            system: ProofSystem::Stwo,
+            bytes: envelope.to_bytes(),
+            statement,
+            prove_time: started.elapsed(),
+        })
+    }
+}
+
+fn prover_error(e: LuminairError) -> ProverError {
+    match e {
+        LuminairError::FalseStatement(_) => {
+            ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() }
+        }
+        LuminairError::InvalidSecurity { field, .. } => {
+            ProverError::InvalidInput { field: format!("luminair.{field}"), reason: e.to_string() }
+        }
+        other => ProverError::Failed(other.to_string()),
+    }
+}
+
+/// Verifies S-two envelopes locally, refusing any below the configured security.
+#[derive(Debug, Clone)]
+pub struct LuminairVerifier {
+    min_security_bits: u32,
+}
+
+impl LuminairVerifier {
+    /// A verifier refusing proofs below `min_security_bits`.
+    pub fn new(min_security_bits: u32) -> Self {
+        Self { min_security_bits }
+    }
+
+    /// Verifies an encoded envelope and returns the statement it proves.
+    pub fn verify_bytes(&self, bytes: &[u8]) -> Result<ProofEnvelope, LuminairError> {
+        let envelope = ProofEnvelope::from_bytes(bytes)?;
+        crate::stark::verify(&envelope, self.min_security_bits)?;
+        Ok(envelope)
+    }
+}
+
+/// The identity of the risk AIR, reported where a Stone proof reports its program hash.
+pub fn air_hash() -> ProgramHash {
+    let digest: [u8; 32] = Sha256::new_with_prefix(b"starkrisk/luminair/risk-air")
+        .chain_update(AIR_VERSION.to_be_bytes())
+        .finalize()
+        .into();
+    ProgramHash::new(Felt::from_bytes_be(&digest))
+}
+
+impl From<LuminairError> for VerifyError {
+    fn from(e: LuminairError) -> Self {
+        match e {
+            LuminairError::InsufficientSecurity { actual, required } => {
+                VerifyError::InsufficientSecurity { actual, required }
+            }
+            other => VerifyError::Rejected { reason: other.to_string() },
+        }
+    }
+}
+
+#[async_trait]
+impl ProofVerifier for LuminairVerifier {
+    fn system(&self) -> ProofSystem {
+        ProofSystem::Stwo
+    }
+
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError> {
+        let bytes = proof.to_vec();
+        let verifier = self.clone();
+        let envelope = tokio::task::spawn_blocking(move || verifier.verify_bytes(&bytes))
+            .await
+            .map_err(|e| VerifyError::Unknown(anyhow::anyhow!("the S-two verification task died: {e}")))??;
+        Ok(VerifiedClaim {
+            system: ProofSystem::Stwo,
+            program_hash: air_hash(),
+            statement: envelope.statement,
+            security_bits: envelope.security.bits(),
+            fact_hash: None,
+        })
+    }
+}

@@ -1,0 +1,102 @@
+//! The risk AIR: one wide row holding every intermediate of a decision, repeated over the smallest
+//! trace stwo's SIMD backend takes, with the statement's numbers as the constraints' constants.
+
+mod builder;
+mod constraints;
+mod graph;
+mod witness;
+
+use starkrisk_domain::DecisionStatement;
+use stwo::core::fields::m31::BaseField;
+use stwo::core::poly::circle::CanonicCoset;
+use stwo::prover::backend::simd::SimdBackend;
+use stwo::prover::backend::simd::column::BaseColumn;
+use stwo::prover::poly::BitReversedOrder;
+use stwo::prover::poly::circle::CircleEvaluation;
+use stwo_constraint_framework::{EvalAtRow, FrameworkComponent, FrameworkEval};
+
+use constraints::Constraints;
+use witness::Witness;
+
+/// Version of the AIR's layout; bumped whenever a column or constraint changes meaning.
+pub const AIR_VERSION: u16 = 1;
+
+/// Log2 of the trace's rows: the SIMD backend's lane count, its smallest trace.
+pub(crate) const LOG_ROWS: u32 = 4;
+
+/// The constraints of one decision's risk graph.
+#[derive(Debug, Clone)]
+pub(crate) struct RiskEval {
+    statement: DecisionStatement,
+}
+
+impl RiskEval {
+    /// The AIR of `statement`.
+    pub(crate) fn new(statement: DecisionStatement) -> Self {
+        Self { statement }
+    }
+}
+
+impl FrameworkEval for RiskEval {
+    fn log_size(&self) -> u32 {
+        LOG_ROWS
+    }
+
+    fn max_constraint_log_degree_bound(&self) -> u32 {
+        // Every constraint has degree at most 2 (the witness checks this when proving).
+        LOG_ROWS + 1
+    }
+
+    fn evaluate<E: EvalAtRow>(&self, eval: E) -> E {
+        let mut air = Constraints { eval };
+        graph::decision(&mut air, &self.statement);
+        air.eval
+    }
+}
+
+/// The risk AIR as a stwo component.
+pub(crate) type RiskComponent = FrameworkComponent<RiskEval>;
+
+/// The trace of `statement`, or every constraint it breaks (a false statement cannot be proven).
+pub(crate) fn trace(
+    statement: &DecisionStatement,
+) -> Result<Vec<CircleEvaluation<SimdBackend, BaseField, BitReversedOrder>>, Vec<String>> {
+    let row = witness_row(statement)?;
+    let domain = CanonicCoset::new(LOG_ROWS).circle_domain();
+    Ok(row
+        .into_iter()
+        .map(|value| {
+            // The column is constant, so row order (bit-reversed or not) does not matter.
+            let column =
+                BaseColumn::from_iter(std::iter::repeat_n(BaseField::from_u32_unchecked(value), 1 << LOG_ROWS));
+            CircleEvaluation::new(domain, column)
+        })
+        .collect())
+}
+
+/// The values of one row, checked against every constraint.
+pub(crate) fn witness_row(statement: &DecisionStatement) -> Result<Vec<u32>, Vec<String>> {
+    let mut witness = Witness::default();
+    graph::decision(&mut witness, statement);
+    witness.finish()
+}
+
+/// The size of the risk AIR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AirShape {
+    /// Trace columns.
+    pub columns: usize,
+    /// Constraints.
+    pub constraints: usize,
+}
+
+/// The size of the AIR (the same for every statement: only the constants differ).
+pub fn shape() -> AirShape {
+    let mut witness = Witness::default();
+    graph::decision(&mut witness, &starkrisk_domain::examples::statement());
+    AirShape { columns: witness.n_columns(), constraints: witness.n_constraints() }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

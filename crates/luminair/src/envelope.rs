@@ -1,0 +1,143 @@
+//! The proof envelope: what an S-two proof claims and under which parameters, in a stable binary layout.
+//!
+//! Layout (big-endian): `SRKP` magic, format version (u8), proof system (u8, 2 = S-two), AIR version (u16),
+//! pow bits (u8), log blowup (u8), queries (u16), the 28 statement felts (model hash as 32 bytes, then 27
+//! numbers as u32), the proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded).
+
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::statement::STATEMENT_LEN;
+use starkrisk_domain::{DecisionStatement, Felt};
+
+use crate::error::LuminairError;
+use crate::security::SecurityParams;
+
+/// First bytes of every envelope.
+pub const MAGIC: [u8; 4] = *b"SRKP";
+/// The envelope layout this build reads and writes.
+pub const FORMAT_VERSION: u8 = 1;
+/// The proof-system byte for S-two.
+const SYSTEM_STWO: u8 = 2;
+/// Bytes before the statement.
+const HEADER_LEN: usize = 4 + 1 + 1 + 2 + 1 + 1 + 2;
+/// Bytes of the encoded statement.
+const STATEMENT_BYTES: usize = 32 + 4 * (STATEMENT_LEN - 1);
+
+/// A versioned S-two proof of one decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofEnvelope {
+    /// The AIR layout the proof is for.
+    pub air_version: u16,
+    /// The parameters the proof was made with.
+    pub security: SecurityParams,
+    /// The public inputs: the decision the proof states.
+    pub statement: DecisionStatement,
+    /// stwo's proof, postcard-encoded.
+    pub proof: Vec<u8>,
+}
+
+impl ProofEnvelope {
+    /// The stable binary encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN + STATEMENT_BYTES + 4 + self.proof.len());
+        out.extend(MAGIC);
+        out.push(FORMAT_VERSION);
+        out.push(SYSTEM_STWO);
+        out.extend(self.air_version.to_be_bytes());
+        // validate() bounds pow_bits (<= 30), log_blowup (<= 16) and n_queries (<= 512), so they fit.
+        out.push(self.security.pow_bits as u8);
+        out.push(self.security.log_blowup as u8);
+        out.extend((self.security.n_queries as u16).to_be_bytes());
+        out.extend(self.statement.model_hash.felt().to_bytes_be());
+        for number in self.statement.numbers() {
+            // Statement numbers are validated u32 values.
+            out.extend((number as u32).to_be_bytes());
+        }
+        out.extend((self.proof.len() as u32).to_be_bytes());
+        out.extend(&self.proof);
+        out
+    }
+
+    /// Parses the binary encoding, refusing other versions, bad statements and trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, LuminairError> {
+        let mut reader = Reader { bytes, at: 0 };
+        if reader.take(4)? != MAGIC {
+            return Err(malformed("it does not start with the SRKP magic"));
+        }
+        let format = reader.u8()?;
+        if format != FORMAT_VERSION {
+            return Err(malformed(&format!("envelope format {format}; this build reads format {FORMAT_VERSION}")));
+        }
+        let system = reader.u8()?;
+        if system != SYSTEM_STWO {
+            return Err(malformed(&format!("proof system byte {system}; S-two is {SYSTEM_STWO}")));
+        }
+        let air_version = reader.u16()?;
+        let security = SecurityParams {
+            pow_bits: reader.u8()?.into(),
+            log_blowup: reader.u8()?.into(),
+            n_queries: reader.u16()?.into(),
+        };
+        security.validate().map_err(|e| malformed(&e.to_string()))?;
+        let mut felts = vec![Felt::from_bytes_be_slice(reader.take(32)?)];
+        for _ in 1..STATEMENT_LEN {
+            felts.push(Felt::from(reader.u32()?));
+        }
+        let statement = DecisionStatement::from_felts(&felts)
+            .map_err(|e| malformed(&format!("its statement is not a valid decision: {e}")))?;
+        let proof_len = reader.u32()? as usize;
+        let proof = reader.take(proof_len)?.to_vec();
+        if reader.at != bytes.len() {
+            return Err(malformed(&format!("{} bytes follow the proof", bytes.len() - reader.at)));
+        }
+        Ok(Self { air_version, security, statement, proof })
+    }
+}
+
+fn malformed(reason: &str) -> LuminairError {
+    LuminairError::Malformed(reason.to_string())
+}
+
+/// A cursor that refuses to read past the end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], LuminairError> {
+        let end = self.at.checked_add(n).filter(|end| *end <= self.bytes.len()).ok_or_else(|| {
+            malformed(&format!("it ends after {} bytes, inside a field of {n} bytes", self.bytes.len()))
+        })?;
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], LuminairError> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, LuminairError> {
+        Ok(u8::from_be_bytes(self.array()?))
+    }
+
+    fn u16(&mut self) -> Result<u16, LuminairError> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32, LuminairError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+}
+
+/// The header and statement, as mixed into the proof's transcript: everything the proof is bound to.
+pub(crate) fn public_words(air_version: u16, security: &SecurityParams, statement: &DecisionStatement) -> Vec<u32> {
+    let mut words = vec![u32::from_be_bytes(MAGIC), u32::from(air_version)];
+    words.extend([security.pow_bits, security.log_blowup, security.n_queries]);
+    let hash = statement.model_hash.felt().to_bytes_be();
+    words.extend(hash.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])));
+    words.extend(statement.numbers().into_iter().map(|n| n as u32));
+    words
+}

@@ -1,0 +1,109 @@
+//! Proving and verifying the risk AIR with stwo, synchronously (the adapters move this off the runtime).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use num_traits::Zero;
+use starkrisk_domain::DecisionStatement;
+use stwo::core::air::Component;
+use stwo::core::channel::{Blake2sChannel, Channel};
+use stwo::core::fields::qm31::SecureField;
+use stwo::core::pcs::CommitmentSchemeVerifier;
+use stwo::core::poly::circle::CanonicCoset;
+use stwo::core::proof::StarkProof;
+use stwo::core::vcs_lifted::blake2_merkle::{Blake2sMerkleChannel, Blake2sMerkleHasher};
+use stwo::core::verifier::verify as stwo_verify;
+use stwo::prover::backend::simd::SimdBackend;
+use stwo::prover::poly::circle::PolyOps;
+use stwo::prover::{CommitmentSchemeProver, prove as stwo_prove};
+use stwo_constraint_framework::TraceLocationAllocator;
+
+use crate::air::{self, AIR_VERSION, LOG_ROWS, RiskComponent, RiskEval};
+use crate::envelope::{ProofEnvelope, public_words};
+use crate::error::LuminairError;
+use crate::security::SecurityParams;
+
+/// Trees a proof commits to: preprocessed (empty), trace, composition.
+const N_TREES: usize = 3;
+
+/// Proves `statement`; refuses a statement the model does not compute.
+pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<ProofEnvelope, LuminairError> {
+    security.validate()?;
+    let trace = air::trace(statement).map_err(LuminairError::FalseStatement)?;
+    let config = security.pcs_config();
+    let twiddles = SimdBackend::precompute_twiddles(
+        CanonicCoset::new(LOG_ROWS + 1 + config.fri_config.log_blowup_factor).circle_domain().half_coset,
+    );
+    let channel = &mut transcript(&security, statement);
+    let mut scheme = CommitmentSchemeProver::<SimdBackend, Blake2sMerkleChannel>::new(config, &twiddles);
+    let mut preprocessed = scheme.tree_builder();
+    preprocessed.extend_evals(vec![]);
+    preprocessed.commit(channel);
+    let mut main = scheme.tree_builder();
+    main.extend_evals(trace);
+    main.commit(channel);
+    let component = component(statement);
+    let proof = stwo_prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, scheme)
+        .map_err(|e| LuminairError::Proving(e.to_string()))?;
+    let proof = postcard::to_allocvec(&proof).map_err(|e| LuminairError::Proving(format!("encoding: {e}")))?;
+    Ok(ProofEnvelope { air_version: AIR_VERSION, security, statement: *statement, proof })
+}
+
+/// Verifies `envelope` against its own statement, refusing proofs below `min_security_bits`.
+pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), LuminairError> {
+    if envelope.air_version != AIR_VERSION {
+        return Err(LuminairError::Malformed(format!(
+            "the proof is for risk AIR v{}; this build verifies v{AIR_VERSION}",
+            envelope.air_version
+        )));
+    }
+    let security = envelope.security;
+    security.validate()?;
+    if security.bits() < min_security_bits {
+        return Err(LuminairError::InsufficientSecurity { actual: security.bits(), required: min_security_bits });
+    }
+    let proof: StarkProof<Blake2sMerkleHasher> = postcard::from_bytes(&envelope.proof)
+        .map_err(|e| LuminairError::Malformed(format!("the stwo proof does not decode: {e}")))?;
+    let config = security.pcs_config();
+    if proof.0.config != config {
+        return Err(LuminairError::Rejected(
+            "the proof was made with other parameters than its envelope states".into(),
+        ));
+    }
+    if proof.0.commitments.len() != N_TREES {
+        return Err(LuminairError::Rejected(format!(
+            "the proof commits to {} trees; the risk AIR has {N_TREES}",
+            proof.0.commitments.len()
+        )));
+    }
+    let statement = &envelope.statement;
+    let channel = &mut transcript(&security, statement);
+    let mut scheme = CommitmentSchemeVerifier::<Blake2sMerkleChannel>::new(config);
+    let component = component(statement);
+    let sizes = component.trace_log_degree_bounds();
+    for tree in 0..N_TREES - 1 {
+        scheme.commit(proof.0.commitments[tree], &sizes[tree], channel);
+    }
+    // stwo indexes into the proof as it verifies; a corrupted proof may panic instead of returning an
+    // error. Nothing shared is mutated inside, so a panic leaves no broken state behind.
+    let outcome = catch_unwind(AssertUnwindSafe(|| stwo_verify(&[&component], channel, &mut scheme, proof)));
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(LuminairError::Rejected(e.to_string())),
+        Err(_) => Err(LuminairError::Rejected("the proof is corrupt (its structure does not match the AIR)".into())),
+    }
+}
+
+/// The risk component of `statement`.
+fn component(statement: &DecisionStatement) -> RiskComponent {
+    RiskComponent::new(&mut TraceLocationAllocator::default(), RiskEval::new(*statement), SecureField::zero())
+}
+
+/// A Fiat-Shamir transcript seeded with everything public: the envelope's header, the parameters and the
+/// statement. A proof is therefore bound to every public input, including ones no constraint reads
+/// (the model hash, or the weight of a liquidity tier neither protocol is in).
+fn transcript(security: &SecurityParams, statement: &DecisionStatement) -> Blake2sChannel {
+    let mut channel = Blake2sChannel::default();
+    security.pcs_config().mix_into(&mut channel);
+    channel.mix_u32s(&public_words(AIR_VERSION, security, statement));
+    channel
+}

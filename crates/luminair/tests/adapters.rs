@@ -1,0 +1,65 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The `Prover` and `ProofVerifier` ports, as the service's workers call them.
+
+use std::time::Duration;
+
+use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
+use starkrisk_domain::*;
+use starkrisk_luminair::{LuminairProver, LuminairVerifier, SecurityParams, air_hash};
+
+fn prover(timeout: Duration) -> LuminairProver {
+    LuminairProver::new(SecurityParams::DEFAULT, timeout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_from_the_port_verifies_through_the_port() {
+    let request = ProofRequest { statement: examples::statement() };
+    let artifact = prover(Duration::from_secs(30)).prove(&request).await.unwrap();
+    assert_eq!((artifact.prover, artifact.system), (ProverKind::Luminair, ProofSystem::Stwo));
+    assert_eq!(artifact.statement, request.statement);
+    let claim = LuminairVerifier::new(96).verify(&artifact.bytes).await.unwrap();
+    assert_eq!(claim.statement, request.statement);
+    assert_eq!((claim.system, claim.security_bits, claim.fact_hash), (ProofSystem::Stwo, 96, None));
+    assert_eq!(claim.program_hash, air_hash());
+}
+
+#[tokio::test]
+async fn a_prover_that_runs_out_of_time_says_so() {
+    let request = ProofRequest { statement: examples::statement() };
+    match prover(Duration::from_nanos(1)).prove(&request).await {
+        Err(ProverError::Timeout(limit)) => assert_eq!(limit, Duration::from_nanos(1)),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_false_statement_is_invalid_input_not_a_prover_failure() {
+    let mut statement = examples::statement();
+    statement.ekubo_risk = RiskScore::new(74).unwrap();
+    match prover(Duration::from_secs(30)).prove(&ProofRequest { statement }).await {
+        // No other prover would do better, so the fallback must not try them.
+        Err(ProverError::InvalidInput { field, reason }) => {
+            assert_eq!(field, "statement");
+            assert!(reason.contains("Ekubo's risk is the stated one"), "{reason}");
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_verifier_port_reports_weak_and_foreign_proofs() {
+    let weak = SecurityParams { pow_bits: 4, log_blowup: 2, n_queries: 30 };
+    let artifact = LuminairProver::new(weak, Duration::from_secs(30))
+        .unwrap()
+        .prove(&ProofRequest { statement: examples::statement() })
+        .await
+        .unwrap();
+    match LuminairVerifier::new(96).verify(&artifact.bytes).await {
+        Err(VerifyError::InsufficientSecurity { actual: 64, required: 96 }) => {}
+        other => panic!("expected a security refusal, got {other:?}"),
+    }
+    match LuminairVerifier::new(96).verify(b"{\"proof_parameters\": {}}").await {
+        Err(VerifyError::Rejected { reason }) => assert!(reason.contains("SRKP"), "{reason}"),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}

@@ -1,0 +1,129 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Every public input, every region of the proof, and proofs swapped between decisions: all refused.
+
+use starkrisk_domain::statement::{STATEMENT_FIELDS, STATEMENT_LEN};
+use starkrisk_domain::*;
+use starkrisk_luminair::{LuminairError, LuminairVerifier, ProofEnvelope, SecurityParams, prove};
+
+/// Offset of the statement in the encoding (magic, format, system, AIR version, pow, blowup, queries).
+const STATEMENT_AT: usize = 12;
+/// Offset of the proof's bytes (statement of 32 + 27 × 4 bytes, then the 4-byte length).
+const PROOF_AT: usize = STATEMENT_AT + 32 + 4 * (STATEMENT_LEN - 1) + 4;
+
+fn proven(statement: &DecisionStatement) -> Vec<u8> {
+    prove(statement, SecurityParams::DEFAULT).unwrap().to_bytes()
+}
+
+fn refused(bytes: &[u8]) -> bool {
+    LuminairVerifier::new(96).verify_bytes(bytes).is_err()
+}
+
+#[test]
+fn the_untouched_proof_verifies() {
+    assert!(!refused(&proven(&examples::statement())));
+}
+
+#[test]
+fn changing_any_public_input_is_refused_by_the_proof_itself() {
+    let bytes = proven(&examples::statement());
+    let mut by_verification = 0;
+    // The model hash: flip a bit in its lowest byte (a felt stays below the prime).
+    let mut forged = bytes.clone();
+    forged[STATEMENT_AT + 31] ^= 1;
+    assert!(refused(&forged), "model_hash");
+    for (field, name) in STATEMENT_FIELDS.iter().enumerate().skip(1) {
+        let at = STATEMENT_AT + 32 + 4 * (field - 1);
+        let value = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        for other in [value.wrapping_add(1), value.saturating_sub(1)].into_iter().filter(|v| *v != value) {
+            let mut forged = bytes.clone();
+            forged[at..at + 4].copy_from_slice(&other.to_be_bytes());
+            match LuminairVerifier::new(96).verify_bytes(&forged) {
+                Ok(_) => panic!("{name} changed from {value} to {other} still verifies"),
+                // Some changes make the statement invalid on its own (shares not summing to 100 %).
+                Err(LuminairError::Malformed(_)) => {}
+                Err(LuminairError::Rejected(_)) => by_verification += 1,
+                Err(other) => panic!("unexpected refusal for {name}: {other}"),
+            }
+        }
+    }
+    // Nearly every field has a valid neighbour, which only the proof can refuse.
+    assert!(by_verification >= 40, "only {by_verification} changes reached the verifier");
+}
+
+#[test]
+fn a_weight_no_protocol_uses_is_still_bound() {
+    // Neither protocol is in liquidity tier 3, so no constraint reads w_liquidity[3]; the transcript does.
+    let mut statement = examples::statement();
+    let envelope = ProofEnvelope::from_bytes(&proven(&statement)).unwrap();
+    let mut raw = *statement.params.values();
+    raw.w_liquidity[3] += 1;
+    statement.params = ModelParams::new(raw).unwrap();
+    let forged = ProofEnvelope { statement, ..envelope };
+    assert!(matches!(starkrisk_luminair::verify(&forged, 96), Err(LuminairError::Rejected(_))));
+}
+
+#[test]
+fn flipping_a_byte_in_any_region_of_the_proof_is_refused() {
+    let bytes = proven(&examples::statement());
+    let proof_len = bytes.len() - PROOF_AT;
+    const REGIONS: usize = 96;
+    for region in 0..REGIONS {
+        let at = PROOF_AT + region * proof_len / REGIONS + proof_len / (2 * REGIONS);
+        let mut forged = bytes.clone();
+        forged[at] ^= 0x5a;
+        assert!(refused(&forged), "flipping byte {at} (region {region} of {REGIONS}) was not noticed");
+    }
+    // The first and last bytes of the proof too.
+    for at in [PROOF_AT, bytes.len() - 1] {
+        let mut forged = bytes.clone();
+        forged[at] ^= 1;
+        assert!(refused(&forged), "flipping byte {at} was not noticed");
+    }
+}
+
+#[test]
+fn every_header_byte_matters() {
+    let bytes = proven(&examples::statement());
+    for at in 0..STATEMENT_AT {
+        let mut forged = bytes.clone();
+        forged[at] ^= 1;
+        assert!(refused(&forged), "header byte {at}");
+    }
+    assert!(refused(&bytes[..bytes.len() - 1]), "a truncated proof");
+    assert!(refused(&[bytes.as_slice(), &[0]].concat()), "a trailing byte");
+}
+
+#[test]
+fn a_proof_of_another_decision_is_refused() {
+    let first = ProofEnvelope::from_bytes(&proven(&examples::statement())).unwrap();
+    let mut snapshot = examples::SNAPSHOT;
+    snapshot.ekubo_apy = Apy::new(1300).unwrap();
+    let (other, _) = DecisionStatement::compute(first.statement.model_hash, first.statement.params, snapshot);
+    let second = ProofEnvelope::from_bytes(&proven(&other)).unwrap();
+    for (statement, proof) in [(first.statement, &second.proof), (second.statement, &first.proof)] {
+        let swapped = ProofEnvelope { statement, proof: proof.clone(), ..first.clone() };
+        assert!(refused(&swapped.to_bytes()));
+    }
+}
+
+#[test]
+fn weak_proofs_are_refused_below_the_minimum() {
+    let weak = SecurityParams { pow_bits: 0, log_blowup: 1, n_queries: 40 };
+    let bytes = prove(&examples::statement(), weak).unwrap().to_bytes();
+    assert!(LuminairVerifier::new(40).verify_bytes(&bytes).is_ok());
+    match LuminairVerifier::new(96).verify_bytes(&bytes) {
+        Err(LuminairError::InsufficientSecurity { actual: 40, required: 96 }) => {}
+        other => panic!("expected a security refusal, got {other:?}"),
+    }
+    // Claiming stronger parameters than the proof was made with does not help.
+    let mut claimed = ProofEnvelope::from_bytes(&bytes).unwrap();
+    claimed.security = SecurityParams::DEFAULT;
+    assert!(matches!(LuminairVerifier::new(96).verify_bytes(&claimed.to_bytes()), Err(LuminairError::Rejected(_))));
+}
+
+#[test]
+fn bad_security_parameters_name_the_field() {
+    let bad = SecurityParams { pow_bits: 10, log_blowup: 0, n_queries: 86 };
+    let err = prove(&examples::statement(), bad).unwrap_err();
+    assert!(err.to_string().starts_with("luminair.log_blowup"), "{err}");
+}
