@@ -69,12 +69,12 @@ async fn main() -> anyhow::Result<()> {
             let address = format!("{}:{}", settings.server.host, settings.server.port);
             let listener =
                 std::net::TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
-            let adapters = Adapters::from_settings(&settings);
+            let adapters = Adapters::from_settings(&settings)?;
             server::serve(settings, adapters, listener).await
         }
         Command::Worker => {
             telemetry::init(&settings.log);
-            let adapters = Adapters::from_settings(&settings);
+            let adapters = Adapters::from_settings(&settings)?;
             server::work(settings, adapters).await
         }
         Command::Migrate => {

@@ -36,6 +36,8 @@ pub struct Settings {
     pub defaults: DefaultSettings,
     /// The Stone prover.
     pub stone: starkrisk_stone::StoneSettings,
+    /// The in-process S-two prover.
+    pub luminair: starkrisk_luminair::LuminairSettings,
 }
 
 /// HTTP server settings.
@@ -211,6 +213,15 @@ impl Settings {
         self.policy()?;
         if self.pipeline.provers.is_empty() {
             bail!("pipeline.provers is empty: list at least one of luminair, stone, atlantic");
+        }
+        let luminair = self.luminair.security()?;
+        if luminair.bits() < self.pipeline.min_security_bits {
+            bail!(
+                "luminair gives {} bits (pow_bits + n_queries × log_blowup) but pipeline.min_security_bits is {}: \
+                 raise luminair.n_queries",
+                luminair.bits(),
+                self.pipeline.min_security_bits
+            );
         }
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             bail!("log.format must be json or pretty, not {}", self.log.format);

@@ -11,6 +11,7 @@ use starkrisk_domain::usecases::{
     DecisionPipeline, GenerateProof, OrchestrateAllocation, PipelinePorts, ProverSet, RegisterModel,
     VerificationStatus, VerifyProof,
 };
+use starkrisk_luminair::LuminairVerifier;
 use starkrisk_postgres::PgStore;
 use starkrisk_stone::{StoneProver, StoneVerifier};
 
@@ -35,17 +36,18 @@ pub struct Adapters {
 }
 
 impl Adapters {
-    /// The adapters this build provides for `settings`: Stone (unavailable without `stone.prover_binary`,
-    /// so the next prover is tried) and its in-process verifier.
-    pub fn from_settings(settings: &Settings) -> Self {
+    /// The adapters this build provides for `settings`: LuminAIR (S-two, in-process, always available),
+    /// Stone (unavailable without `stone.prover_binary`, so the next prover is tried) and both verifiers.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if settings.stone.prover_binary.is_none() {
             tracing::info!("stone.prover_binary is not set: Stone attempts will be recorded as unavailable");
         }
-        Self {
-            provers: vec![Arc::new(StoneProver::new(settings.stone.clone()))],
-            verifiers: vec![Arc::new(StoneVerifier::new(settings.pipeline.min_security_bits))],
+        let min_bits = settings.pipeline.min_security_bits;
+        Ok(Self {
+            provers: vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(settings.stone.clone()))],
+            verifiers: vec![Arc::new(LuminairVerifier::new(min_bits)), Arc::new(StoneVerifier::new(min_bits))],
             ..Self::default()
-        }
+        })
     }
 }
 

@@ -11,6 +11,7 @@ mod air;
 mod envelope;
 mod error;
 mod security;
+mod settings;
 mod stark;
 
 pub use adapter::{LuminairProver, LuminairVerifier, air_hash};
@@ -18,4 +19,5 @@ pub use air::{AIR_VERSION, AirShape, shape};
 pub use envelope::{FORMAT_VERSION, MAGIC, ProofEnvelope};
 pub use error::LuminairError;
 pub use security::SecurityParams;
+pub use settings::LuminairSettings;
 pub use stark::{prove, verify};

@@ -1,5 +1,5 @@
-//! The real Stone adapters behind the API: fallback when cpu_air_prover is missing, and verification of
-//! submitted Stone proofs.
+//! The real prover adapters behind the API: Stone falling back to LuminAIR when cpu_air_prover is missing,
+//! and in-process verification of submitted Stone and S-two proofs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod common;
@@ -15,10 +15,7 @@ use starkrisk_app::wiring::Adapters;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
     let no_stone = |s: &mut starkrisk_app::settings::Settings| s.stone.prover_binary = None;
-    let mut adapters = Adapters::from_settings(&settings_for_adapters());
-    // LuminAIR's adapter is not in this build; a stand-in proves so the fallback has somewhere to go.
-    adapters.provers.push(prover());
-    adapters.verifiers.push(verifier());
+    let mut adapters = Adapters::from_settings(&settings_for_adapters()).unwrap();
     adapters.executor = Some(executor());
     let app = TestApp::start_with(adapters, no_stone).await;
     app.register_model().await;
@@ -35,6 +32,13 @@ async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
     assert!(attempts[0]["message"].as_str().unwrap().contains("STARKRISK__STONE__PROVER_BINARY"), "{job}");
     assert_eq!(attempts[1]["prover"], "luminair");
     assert_eq!(attempts[1]["outcome"], "succeeded");
+    assert_eq!(job["proof_system"], "stwo", "{job}");
+    // The stored S-two proof verifies through the API, and states the decision's numbers.
+    let (status, verified) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"proof_job_id": decision["proof_job_id"]})).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(verified["system"], "stwo");
+    assert_eq!(verified["security_bits"], 96);
 }
 
 fn settings_for_adapters() -> starkrisk_app::settings::Settings {
@@ -51,7 +55,7 @@ fn fixture() -> serde_json::Value {
 async fn submitted_stone_proofs_are_verified_in_process() {
     let mut configured = settings_for_adapters();
     configured.pipeline.min_security_bits = 50;
-    let adapters = Adapters::from_settings(&configured);
+    let adapters = Adapters::from_settings(&configured).unwrap();
     let app = TestApp::start_with(adapters, |s| {
         s.pipeline.min_security_bits = 50;
         s.server.body_limit_bytes = 4 << 20;
@@ -67,4 +71,24 @@ async fn submitted_stone_proofs_are_verified_in_process() {
     let (status, _) =
         app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stone", "proof": tampered})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submitted_s_two_proofs_are_verified_and_tampering_is_refused() {
+    let app = TestApp::start(Adapters::from_settings(&settings_for_adapters()).unwrap()).await;
+    let statement = starkrisk_domain::examples::statement();
+    let bytes = starkrisk_luminair::prove(&statement, starkrisk_luminair::SecurityParams::DEFAULT).unwrap().to_bytes();
+    let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    let (status, verified) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&bytes)})).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(verified["statement"]["allocation"]["jediswap"], 5972, "{verified}");
+    assert_eq!(verified["public_output"].as_array().unwrap().len(), 28);
+    let mut tampered = bytes.clone();
+    let last = tampered.len() - 100;
+    tampered[last] ^= 0x10;
+    let (status, error) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&tampered)})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("does not verify"), "{error}");
 }

@@ -1,0 +1,46 @@
+//! How the service runs LuminAIR: its security parameters and its timeout.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::LuminairProver;
+use crate::error::LuminairError;
+use crate::security::SecurityParams;
+
+/// The `[luminair]` configuration section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LuminairSettings {
+    /// Proof-of-work bits.
+    pub pow_bits: u32,
+    /// Log2 of the FRI blowup.
+    pub log_blowup: u32,
+    /// FRI queries.
+    pub n_queries: u32,
+    /// Longest a proof may take, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for LuminairSettings {
+    /// 10 + 86 × 1 = 96 bits; 30 seconds (a proof takes tens of milliseconds).
+    fn default() -> Self {
+        let SecurityParams { pow_bits, log_blowup, n_queries } = SecurityParams::DEFAULT;
+        Self { pow_bits, log_blowup, n_queries, timeout_secs: 30 }
+    }
+}
+
+impl LuminairSettings {
+    /// The security parameters, checked.
+    pub fn security(&self) -> Result<SecurityParams, LuminairError> {
+        let security =
+            SecurityParams { pow_bits: self.pow_bits, log_blowup: self.log_blowup, n_queries: self.n_queries };
+        security.validate()?;
+        Ok(security)
+    }
+
+    /// The prover these settings describe.
+    pub fn prover(&self) -> Result<LuminairProver, LuminairError> {
+        LuminairProver::new(self.security()?, Duration::from_secs(self.timeout_secs))
+    }
+}
