@@ -80,6 +80,8 @@ impl DecisionStatus {
             (self, to),
             (Pending, Verified)
                 | (Verified, Submitted)
+                // The submitted transaction's nonce went to another, so it can never land: sign anew.
+                | (Submitted, Verified)
                 | (Submitted, Executed)
                 | (Pending | Verified | Submitted, Refused | Failed)
         )
@@ -177,6 +179,15 @@ impl AllocationDecision {
         self.move_to(DecisionStatus::Submitted)?;
         self.tx_hash = Some(tx_hash);
         self.signed_tx = Some(signed_tx);
+        Ok(())
+    }
+
+    /// The submitted transaction can never be included (its nonce was used by another): forget it so a new
+    /// one is signed. Only for a transaction the chain proves dead, never for one merely pending.
+    pub fn superseded(&mut self) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Verified)?;
+        self.tx_hash = None;
+        self.signed_tx = None;
         Ok(())
     }
 

@@ -20,6 +20,13 @@ pub enum ChainError {
         /// The pending transaction.
         tx_hash: TxHash,
     },
+    /// The transaction can never be included: its nonce was used by another transaction, and the chain
+    /// does not know this one. Signing a new transaction is safe.
+    #[error("transaction {tx_hash} can never be included: its nonce was used by another transaction")]
+    Superseded {
+        /// The dead transaction.
+        tx_hash: TxHash,
+    },
     /// The chain refused the call or the transaction reverted.
     #[error("{reason}")]
     Rejected {

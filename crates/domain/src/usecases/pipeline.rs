@@ -216,8 +216,16 @@ impl DecisionPipeline {
         let mut outcome = executor.outcome(tx_hash).await;
         if matches!(outcome, Ok(ExecutionOutcome::Unknown)) {
             let prepared = crate::ports::PreparedExecution { tx_hash, signed };
-            if let Err(e) = executor.broadcast(&prepared).await {
-                return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await;
+            match executor.broadcast(&prepared).await {
+                Ok(()) => {}
+                Err(ChainError::Superseded { .. }) => {
+                    // The chain proves this transaction dead; the next pass signs a new one.
+                    decision.superseded()?;
+                    self.ports.decisions.save(&decision, DecisionStatus::Submitted).await?;
+                    let reason = format!("transaction {tx_hash} lost its nonce to another; a new one will be signed");
+                    return self.stop(job, Stage::Execution, reason, Verdict::Retry).await;
+                }
+                Err(e) => return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await,
             }
             outcome = executor.outcome(tx_hash).await;
         }

@@ -188,3 +188,50 @@ async fn stwo_proofs_execute_without_registration_when_policy_allows() {
     assert!(job.registration.is_none());
     assert_eq!(rig.stored(&decision).await.0.block_number, Some(1));
 }
+
+#[tokio::test]
+async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
+    let mut rig = Rig::new();
+    rig.provers =
+        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let mut mock = MockAllocationExecutor::new();
+    let (log, prepared) = (calls.clone(), Arc::new(Mutex::new(0u64)));
+    mock.expect_prepare().returning(move |_| {
+        log.lock().unwrap().push("prepare");
+        let mut n = prepared.lock().unwrap();
+        *n += 1;
+        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from(*n)), signed: vec![*n as u8] })
+    });
+    let log = calls.clone();
+    mock.expect_broadcast().returning(move |p| {
+        log.lock().unwrap().push("broadcast");
+        // The first transaction's nonce was taken by another; the second lands.
+        if p.signed == [1] { Err(ChainError::Superseded { tx_hash: p.tx_hash }) } else { Ok(()) }
+    });
+    let log = calls.clone();
+    let sent = Arc::new(Mutex::new(false));
+    mock.expect_outcome().returning(move |hash| {
+        log.lock().unwrap().push("outcome");
+        let mut seen = sent.lock().unwrap();
+        let known = hash == TxHash::new(Felt::from(2u64)) && *seen;
+        *seen |= hash == TxHash::new(Felt::from(2u64));
+        Ok(if known { ExecutionOutcome::Succeeded { block_number: 8 } } else { ExecutionOutcome::Unknown })
+    });
+    rig.executor = Some(Arc::new(mock));
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let mut job = rig.pipeline().run(job).await.unwrap();
+    assert!(job.last_error.as_deref().unwrap().contains("lost its nonce"), "{:?}", job.last_error);
+    let stored = rig.stored(&decision).await.0;
+    assert_eq!((stored.status, stored.tx_hash), (DecisionStatus::Verified, None), "the dead transaction is forgotten");
+    job.next_attempt_at = chrono::Utc::now();
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status, ProofJobStatus::Executed);
+    let stored = rig.stored(&decision).await.0;
+    assert_eq!((stored.tx_hash, stored.block_number), (Some(TxHash::new(Felt::from(2u64))), Some(8)));
+    assert_eq!(
+        *calls.lock().unwrap(),
+        ["prepare", "outcome", "broadcast", "prepare", "outcome", "broadcast", "outcome"]
+    );
+}
