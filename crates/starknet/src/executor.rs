@@ -1,0 +1,114 @@
+//! The allocation executor: the configured contract entrypoint called with a decision's numbers.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use starknet::core::types::{Call, Felt};
+use starknet::core::utils::get_selector_from_name;
+use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome, PreparedExecution};
+use starkrisk_domain::{AllocationDecision, TxHash};
+
+use crate::account::Operator;
+
+/// One value a decision contributes to the calldata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalldataField {
+    /// The decision id (a UUID as a 128-bit number).
+    DecisionId,
+    /// JediSwap's share, bps.
+    JediswapBps,
+    /// Ekubo's share, bps.
+    EkuboBps,
+    /// JediSwap's risk.
+    JediswapRisk,
+    /// Ekubo's risk.
+    EkuboRisk,
+    /// The model version.
+    ModelVersion,
+    /// The model hash the proof binds.
+    ModelHash,
+    /// Integrity's fact hash (0 for S-two proofs, which have none).
+    FactHash,
+}
+
+/// The `[starknet.executor]` settings: which contract, which entrypoint, which calldata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutorSettings {
+    /// The allocation contract.
+    pub contract_address: String,
+    /// The entrypoint's name.
+    pub entrypoint: String,
+    /// The calldata, field by field.
+    pub calldata: Vec<CalldataField>,
+}
+
+impl Default for ExecutorSettings {
+    fn default() -> Self {
+        use CalldataField::*;
+        Self {
+            contract_address: String::new(),
+            entrypoint: "execute_allocation".into(),
+            calldata: vec![DecisionId, JediswapBps, EkuboBps, JediswapRisk, EkuboRisk, ModelVersion, FactHash],
+        }
+    }
+}
+
+/// Executes decisions through the operator account.
+pub struct StarknetExecutor {
+    operator: std::sync::Arc<Operator>,
+    contract: Felt,
+    selector: Felt,
+    layout: Vec<CalldataField>,
+}
+
+impl StarknetExecutor {
+    /// An executor calling `settings`' entrypoint from `operator`.
+    pub fn new(operator: std::sync::Arc<Operator>, settings: &ExecutorSettings) -> Result<Self, ChainError> {
+        let invalid = |field: &str, reason: String| ChainError::InvalidInput { field: field.into(), reason };
+        let contract = Felt::from_hex(&settings.contract_address).map_err(|_| {
+            invalid(
+                "starknet.executor.contract_address",
+                format!("`{}` is not a hex address", settings.contract_address),
+            )
+        })?;
+        let selector = get_selector_from_name(&settings.entrypoint)
+            .map_err(|e| invalid("starknet.executor.entrypoint", e.to_string()))?;
+        Ok(Self { operator, contract, selector, layout: settings.calldata.clone() })
+    }
+
+    /// The call this executor makes for `decision`.
+    pub fn call(&self, decision: &AllocationDecision) -> Call {
+        let s = &decision.statement;
+        let calldata = self
+            .layout
+            .iter()
+            .map(|field| match field {
+                CalldataField::DecisionId => Felt::from(decision.id.0.as_u128()),
+                CalldataField::JediswapBps => s.allocation.jediswap().get().into(),
+                CalldataField::EkuboBps => s.allocation.ekubo().get().into(),
+                CalldataField::JediswapRisk => s.jediswap_risk.get().into(),
+                CalldataField::EkuboRisk => s.ekubo_risk.get().into(),
+                CalldataField::ModelVersion => decision.model_version.get().into(),
+                CalldataField::ModelHash => s.model_hash.felt(),
+                CalldataField::FactHash => decision.fact_hash.map(|f| f.felt()).unwrap_or(Felt::ZERO),
+            })
+            .collect();
+        Call { to: self.contract, selector: self.selector, calldata }
+    }
+}
+
+#[async_trait]
+impl AllocationExecutor for StarknetExecutor {
+    async fn prepare(&self, decision: &AllocationDecision) -> Result<PreparedExecution, ChainError> {
+        self.operator.prepare(vec![self.call(decision)]).await
+    }
+
+    async fn broadcast(&self, prepared: &PreparedExecution) -> Result<(), ChainError> {
+        self.operator.broadcast(prepared).await
+    }
+
+    async fn outcome(&self, tx_hash: TxHash) -> Result<ExecutionOutcome, ChainError> {
+        self.operator.wait(tx_hash).await
+    }
+}

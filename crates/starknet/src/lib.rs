@@ -1,0 +1,21 @@
+//! starkrisk's Starknet adapters on starknet-rs: an RPC pool with failover and a chain-id guard, the
+//! operator account (encrypted keystore, nonces, fees, v3 invokes, receipts), the allocation executor and
+//! Integrity's FactRegistry.
+
+mod account;
+#[cfg(feature = "test-support")]
+pub mod devnet;
+mod executor;
+mod fees;
+mod keystore;
+mod registry;
+mod rpc;
+mod settings;
+
+pub use account::{Operator, ReceiptSettings, StarknetProvider, TxOutcome};
+pub use executor::{CalldataField, ExecutorSettings, StarknetExecutor};
+pub use fees::{FeeSettings, ResourceBounds};
+pub use keystore::{DEFAULT_PASSWORD_ENV, KeystoreError, KeystoreSettings, OperatorKey, password};
+pub use registry::{IntegrityRegistry, IntegritySettings};
+pub use rpc::{EndpointHealth, RpcError, RpcPool, RpcSettings};
+pub use settings::{ChainAdapters, StarknetSettings};
