@@ -13,6 +13,8 @@ test: domain-purity
     export DATABASE_URL="$(deploy/local/pg.sh)"
     deploy/local/drop-test-dbs.sh
     deploy/local/cairo.sh --install
+    # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
+    deploy/local/devnet.sh
     mkdir -p .data
     log=.data/test.log
     cargo test --workspace --doc 2>&1 | tee "$log"
@@ -47,6 +49,10 @@ fmt:
 # Criterion benchmarks (figures go in the README).
 bench:
     DATABASE_URL="$(deploy/local/pg.sh)" cargo bench --workspace
+
+# Install starknet-devnet 0.10.1 and fetch the compiled test contracts the chain tests declare.
+devnet:
+    deploy/local/devnet.sh
 
 # Start the private Postgres and print its URL.
 db:

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod http;
+pub mod keystore_cli;
 pub mod secret;
 pub mod server;
 pub mod settings;

@@ -47,6 +47,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The operator's encrypted keystore.
+    Keystore {
+        #[command(subcommand)]
+        command: starkrisk_app::keystore_cli::KeystoreCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -58,9 +63,14 @@ enum ConfigCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", starkrisk_app::http::openapi::json()?);
-        return Ok(());
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", starkrisk_app::http::openapi::json()?);
+            return Ok(());
+        }
+        // Needs no configuration: a keystore is made before the profile that uses it.
+        Command::Keystore { command } => return starkrisk_app::keystore_cli::run(command),
+        _ => {}
     }
     let settings = Settings::from_env(cli.profile.as_deref())?;
     match cli.command {
@@ -69,12 +79,12 @@ async fn main() -> anyhow::Result<()> {
             let address = format!("{}:{}", settings.server.host, settings.server.port);
             let listener =
                 std::net::TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
-            let adapters = Adapters::from_settings(&settings)?;
+            let adapters = Adapters::from_settings(&settings)?.with_chain(&settings).await?;
             server::serve(settings, adapters, listener).await
         }
         Command::Worker => {
             telemetry::init(&settings.log);
-            let adapters = Adapters::from_settings(&settings)?;
+            let adapters = Adapters::from_settings(&settings)?.with_chain(&settings).await?;
             server::work(settings, adapters).await
         }
         Command::Migrate => {
@@ -93,6 +103,6 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", settings.redacted()?);
             Ok(())
         }
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::Keystore { .. } => Ok(()),
     }
 }

@@ -38,6 +38,8 @@ pub struct Settings {
     pub stone: starkrisk_stone::StoneSettings,
     /// The in-process S-two prover.
     pub luminair: starkrisk_luminair::LuminairSettings,
+    /// Starknet: RPC endpoints, the operator account, the allocation contract and Integrity.
+    pub starknet: starkrisk_starknet::StarknetSettings,
 }
 
 /// HTTP server settings.
@@ -190,7 +192,8 @@ impl Settings {
                     .separator("__")
                     .try_parsing(true)
                     .list_separator(",")
-                    .with_list_parse_key("pipeline.provers"),
+                    .with_list_parse_key("pipeline.provers")
+                    .with_list_parse_key("starknet.rpc.rpc_urls"),
             )
             .set_override("profile", profile)?
             .build()?;

@@ -51,6 +51,25 @@ impl Adapters {
     }
 }
 
+impl Adapters {
+    /// Adds the Starknet executor and FactRegistry when `[starknet]` is enabled: connects, refuses a
+    /// wrong chain id and unlocks the operator key, so a misconfigured chain stops startup.
+    pub async fn with_chain(mut self, settings: &Settings) -> anyhow::Result<Self> {
+        if !settings.starknet.enabled {
+            tracing::info!("starknet.enabled is false: decisions are proven and verified but not executed");
+            return Ok(self);
+        }
+        let chain = settings.starknet.connect(settings.pipeline.fact_verifier.clone()).await?;
+        if let Some(executor) = chain.executor {
+            self.executor = Some(executor);
+        }
+        if let Some(registry) = chain.registry {
+            self.registry = Some(registry);
+        }
+        Ok(self)
+    }
+}
+
 /// Everything `serve` and `worker` run.
 pub struct Service {
     /// The HTTP state.

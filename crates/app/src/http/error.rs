@@ -140,7 +140,7 @@ impl From<ChainError> for ApiError {
     fn from(e: ChainError) -> Self {
         match e {
             ChainError::Unavailable(m) => Self::unavailable(m),
-            ChainError::Timeout { .. } => Self::unavailable(e.to_string()),
+            ChainError::Timeout { .. } | ChainError::Superseded { .. } => Self::unavailable(e.to_string()),
             ChainError::Rejected { reason, .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected_by_chain", reason)
             }

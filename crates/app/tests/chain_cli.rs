@@ -1,0 +1,147 @@
+//! The operator key and the chain at the `starkrisk` binary's edge: keystore subcommands, the chain-id guard
+//! at startup, and a full run whose output never contains the key.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use starkrisk_postgres::testing::TestDatabase;
+use starkrisk_starknet::devnet::{Devnet, free_port};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn starkrisk(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    command.args(args).env_remove("STARKRISK_PROFILE").env_remove("STARKRISK_KEYSTORE_PASSWORD");
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK__")) {
+        command.env_remove(key);
+    }
+    let mut child = command
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn import(path: &Path, secret: &str) -> Output {
+    starkrisk(&[("STARKRISK_KEYSTORE_PASSWORD", PASSWORD)], &["keystore", "import", path.to_str().unwrap()], secret)
+}
+
+#[test]
+fn keystores_are_created_imported_and_inspected_without_showing_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.json");
+    let out =
+        starkrisk(&[("STARKRISK_KEYSTORE_PASSWORD", PASSWORD)], &["keystore", "new", fresh.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let created = text(&out);
+    let inspected =
+        starkrisk(&[("STARKRISK_KEYSTORE_PASSWORD", PASSWORD)], &["keystore", "inspect", fresh.to_str().unwrap()], "");
+    let public = |s: &str| s.lines().find(|l| l.starts_with("public key:")).unwrap().to_string();
+    assert_eq!(public(&created), public(&text(&inspected)));
+
+    let wrong =
+        starkrisk(&[("STARKRISK_KEYSTORE_PASSWORD", "nope")], &["keystore", "inspect", fresh.to_str().unwrap()], "");
+    assert!(!wrong.status.success() && text(&wrong).contains("wrong password"), "{}", text(&wrong));
+    let none = starkrisk(&[], &["keystore", "inspect", fresh.to_str().unwrap()], "");
+    assert!(text(&none).contains("STARKRISK_KEYSTORE_PASSWORD"), "{}", text(&none));
+
+    let secret = "0x3f1d2c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+    let imported = dir.path().join("imported.json");
+    let out = import(&imported, secret);
+    assert!(out.status.success(), "{}", text(&out));
+    let expected = starknet_crypto::get_public_key(&starknet_crypto::Felt::from_hex(secret).unwrap());
+    assert!(text(&out).contains(&format!("{expected:#x}")), "{}", text(&out));
+    let on_disk = std::fs::read_to_string(&imported).unwrap();
+    for shown in [text(&out), on_disk] {
+        assert!(!shown.contains(&secret[2..]), "the key appeared in plain text");
+    }
+    let again = import(&imported, secret);
+    assert!(!again.status.success() && text(&again).contains("never overwritten"), "{}", text(&again));
+}
+
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config");
+
+fn chain_env<'a>(devnet_url: &'a str, chain: &'a str, keystore: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("STARKRISK_CONFIG_DIR", CONFIG_DIR),
+        ("STARKRISK__AUTH__HS256_SECRET", "0123456789abcdef0123456789abcdef-chain"),
+        ("STARKRISK__STARKNET__ENABLED", "true"),
+        ("STARKRISK__STARKNET__RPC__RPC_URLS", devnet_url),
+        ("STARKRISK__STARKNET__RPC__CHAIN_ID", chain),
+        ("STARKRISK__STARKNET__KEYSTORE__PATH", keystore),
+        ("STARKRISK_KEYSTORE_PASSWORD", PASSWORD),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_chain_id_stops_startup_with_a_clear_error() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = dir.path().join("operator.json");
+    let account = devnet.accounts().await[0];
+    assert!(import(&keystore, &format!("{:#x}", account.private_key)).status.success());
+    let mut env = chain_env(&devnet.url, "SN_MAIN", keystore.to_str().unwrap());
+    let port = free_port().to_string();
+    let address = format!("{:#x}", account.address);
+    env.extend([
+        ("STARKRISK__SERVER__PORT", port.as_str()),
+        ("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()),
+    ]);
+    let out = starkrisk(&env, &["serve"], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("serves chain SN_SEPOLIA, but starknet.chain_id is SN_MAIN"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_run_never_writes_the_operator_key_to_its_logs() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = dir.path().join("operator.json");
+    let account = devnet.accounts().await[0];
+    let secret = format!("{:#x}", account.private_key);
+    assert!(import(&keystore, &secret).status.success());
+    let port = free_port().to_string();
+    let address = format!("{:#x}", account.address);
+    let mut env = chain_env(&devnet.url, "SN_SEPOLIA", keystore.to_str().unwrap());
+    env.extend([
+        ("STARKRISK__SERVER__PORT", port.as_str()),
+        ("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()),
+        ("STARKRISK__DATABASE__URL", db.url.as_str()),
+        ("STARKRISK__LOG__LEVEL", "debug"),
+        ("RUST_LOG", "debug"),
+    ]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK__")) {
+        command.env_remove(key);
+    }
+    let child = command.arg("serve").envs(env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}/ready");
+    let mut ready = false;
+    for _ in 0..200 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let logs = text(&out);
+    assert!(ready, "the service did not become ready: {logs}");
+    assert!(logs.contains("operator key unlocked"), "the run never reached the key: {logs}");
+    let bare = secret.trim_start_matches("0x");
+    assert!(!logs.contains(bare), "the operator key appeared in the logs");
+    assert!(!logs.contains(PASSWORD), "the keystore password appeared in the logs");
+}
