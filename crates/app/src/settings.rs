@@ -193,7 +193,8 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("pipeline.provers")
-                    .with_list_parse_key("starknet.rpc.rpc_urls"),
+                    .with_list_parse_key("starknet.rpc.rpc_urls")
+                    .with_list_parse_key("starknet.executor.calldata"),
             )
             .set_override("profile", profile)?
             .build()?;

@@ -79,8 +79,9 @@ pub struct Operator {
     receipts: ReceiptSettings,
 }
 
-/// Longest a prepared transaction keeps the send order before others may go (a caller that never sends).
-const HOLD_LIMIT: Duration = Duration::from_secs(30);
+/// Longest a prepared transaction keeps the send order before others may go (a caller that never sends,
+/// for example because another process recorded the same transaction first).
+const HOLD_LIMIT: Duration = Duration::from_secs(5);
 
 impl Operator {
     /// The account at `address`, signing with `wallet`, on `chain_id`.
@@ -113,7 +114,7 @@ impl Operator {
     }
 
     /// Signs `calls` with the next nonce without sending them. Until the result is broadcast (or 30 s pass),
-    /// other prepares wait, so nonces are sent in the order they were given out.
+    /// other prepares wait (at most 5 s), so nonces are sent in the order they were given out.
     pub async fn prepare(&self, calls: Vec<Call>) -> Result<PreparedExecution, ChainError> {
         let turn = self.sending.clone().lock_owned().await;
         let mut next = self.nonce.lock().await;
@@ -125,7 +126,14 @@ impl Operator {
                 .await
                 .map_err(provider_error)?,
         };
-        let bounds = self.bounds(&calls, nonce).await?;
+        let bounds = match self.bounds(&calls, nonce).await {
+            Ok(bounds) => bounds,
+            Err(e) => {
+                // Another process may have used the cached nonce: ask the chain next time.
+                *next = None;
+                return Err(e);
+            }
+        };
         let execution = self
             .account
             .execute_v3(calls)
@@ -170,6 +178,10 @@ impl Operator {
         let estimate = self.account.execute_v3(calls.to_vec()).nonce(nonce).tip(0).estimate_fee().await;
         match estimate {
             Ok(estimate) => Ok(self.fees.with_margin(&estimate)),
+            // A nonce another sender used first is not the call's fault: retry with the chain's nonce.
+            Err(AccountError::Provider(ProviderError::StarknetError(e))) if is_nonce_error(&e) => {
+                Err(ChainError::Unavailable(format!("nonce {nonce:#x} was taken meanwhile: {}", starknet_reason(&e))))
+            }
             // The call itself fails: sending it would only burn the fee.
             Err(AccountError::Provider(ProviderError::StarknetError(e))) => Err(ChainError::Rejected {
                 reason: format!("fee estimation refused the call: {}", starknet_reason(&e)),
@@ -300,6 +312,12 @@ pub(crate) fn provider_error(e: ProviderError) -> ChainError {
         ProviderError::RateLimited => ChainError::Unavailable("the RPC rate-limited us".into()),
         other => ChainError::Unavailable(other.to_string()),
     }
+}
+
+/// Whether the node refused a transaction for its nonce (however the node words it).
+fn is_nonce_error(e: &StarknetError) -> bool {
+    matches!(e, StarknetError::InvalidTransactionNonce(_))
+        || starknet_reason(e).to_lowercase().contains("nonce is invalid")
 }
 
 /// The chain's own words for a refusal, with the revert data when there is some.

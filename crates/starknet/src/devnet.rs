@@ -4,10 +4,20 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
+use cairo_lang_starknet_classes::casm_contract_class::CasmContractClass;
 use serde_json::{Value, json};
-use starknet::core::types::Felt;
+use starknet::accounts::{Account, ExecutionEncoding, SingleOwnerAccount};
+use starknet::contract::{ContractFactory, UdcSelector};
+use starknet::core::chain_id::SEPOLIA;
+use starknet::core::types::contract::SierraClass;
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::jsonrpc::HttpTransport;
+use starknet::providers::{JsonRpcClient, Provider};
+use starknet::signers::{LocalWallet, SigningKey};
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
 /// The devnet version the suite is written against.
@@ -135,4 +145,50 @@ pub fn cairo_test_data(file: &str) -> PathBuf {
         }
     }
     panic!("{file} is not in cargo's registry: run deploy/local/devnet.sh, which fetches cairo-lang-starknet 2.19.4");
+}
+
+/// Declares the counter contract of cairo-lang-starknet's test data and deploys it with `initial`, from
+/// `account`; returns its address.
+pub async fn deploy_counter(url: &str, account: DevnetAccount, initial: u128) -> Felt {
+    let base = "new_syntax_test_contract__counter_contract";
+    let sierra: SierraClass =
+        serde_json::from_slice(&std::fs::read(cairo_test_data(&format!("{base}.contract_class.json"))).unwrap())
+            .unwrap();
+    let casm: CasmContractClass = serde_json::from_slice(
+        &std::fs::read(cairo_test_data(&format!("{base}.compiled_contract_class.json"))).unwrap(),
+    )
+    .unwrap();
+    // Devnet checks the compiled class hash in its Blake2s form, which starknet-rs does not compute.
+    let compiled_class_hash = Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be());
+    let provider = JsonRpcClient::new(HttpTransport::new(reqwest::Url::parse(url).unwrap()));
+    let wallet = LocalWallet::from_signing_key(SigningKey::from_secret_scalar(account.private_key));
+    let deployer = SingleOwnerAccount::new(provider, wallet, account.address, SEPOLIA, ExecutionEncoding::New);
+    let flat = Arc::new(sierra.flatten().unwrap());
+    let class_hash = flat.class_hash();
+    deployer.declare_v3(flat, compiled_class_hash).send().await.unwrap();
+    let factory = ContractFactory::new_with_udc(class_hash, deployer, UdcSelector::New);
+    let deployment = factory.deploy_v3(vec![Felt::from(initial), Felt::ZERO], Felt::from(7u8), false);
+    let address = deployment.deployed_address();
+    deployment.send().await.unwrap();
+    address
+}
+
+/// `increase_counter(amount)` on `counter`.
+pub fn increase(counter: Felt, amount: u128) -> Call {
+    Call {
+        to: counter,
+        selector: get_selector_from_name("increase_counter").unwrap(),
+        calldata: vec![Felt::from(amount)],
+    }
+}
+
+/// The counter's value.
+pub async fn counter_value(url: &str, counter: Felt) -> Felt {
+    let provider = JsonRpcClient::new(HttpTransport::new(reqwest::Url::parse(url).unwrap()));
+    let call = FunctionCall {
+        contract_address: counter,
+        entry_point_selector: get_selector_from_name("get_counter").unwrap(),
+        calldata: vec![],
+    };
+    provider.call(call, BlockId::Tag(BlockTag::Latest)).await.unwrap()[0]
 }

@@ -195,8 +195,18 @@ impl DecisionPipeline {
                 Err(e) => return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await,
             };
             // Recorded before broadcasting: after a crash the hash is checked, never a second transaction signed.
-            decision.submitted(prepared.tx_hash, prepared.signed)?;
-            self.ports.decisions.save(&decision, DecisionStatus::Verified).await?;
+            let tx_hash = prepared.tx_hash;
+            decision.submitted(tx_hash, prepared.signed)?;
+            match self.ports.decisions.save(&decision, DecisionStatus::Verified).await {
+                Ok(()) => {}
+                // Another worker moved the decision, or another decision holds this very transaction (two
+                // processes signed the same call with one nonce). Nothing was sent; look again later.
+                Err(StoreError::Conflict(why)) => {
+                    let reason = format!("transaction {tx_hash} was not recorded ({why}); nothing was sent");
+                    return self.stop(job, Stage::Execution, reason, Verdict::Retry).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         self.confirm(executor.as_ref(), decision, job).await
     }

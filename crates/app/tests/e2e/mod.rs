@@ -1,0 +1,198 @@
+//! `starkrisk serve` as a real process on a real Postgres and starknet-devnet, for end-to-end tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use starknet::core::types::{BlockId, BlockTag, Felt};
+use starknet::providers::jsonrpc::HttpTransport;
+use starknet::providers::{JsonRpcClient, Provider};
+use starkrisk_starknet::devnet::{Devnet, DevnetAccount, free_port};
+
+pub const PASSWORD: &str = "e2e keystore password";
+pub const SECRET: &str = "0123456789abcdef0123456789abcdef-e2e";
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config");
+
+/// What every service process of one test shares: the database, the chain, the account and contract.
+pub struct World {
+    pub db_url: String,
+    pub devnet_url: String,
+    pub account: DevnetAccount,
+    pub counter: Felt,
+    pub keystore: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// A keystore for devnet's first account and the counter contract as the allocation contract.
+    pub async fn new(devnet: &Devnet, db_url: String) -> World {
+        let accounts = devnet.accounts().await;
+        let counter = starkrisk_starknet::devnet::deploy_counter(&devnet.url, accounts[1], 0).await;
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = dir.path().join("operator.json");
+        let out = Command::new(env!("CARGO_BIN_EXE_starkrisk"))
+            .args(["keystore", "import", keystore.to_str().unwrap()])
+            .env("STARKRISK_KEYSTORE_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(format!("{:#x}", accounts[0].private_key).as_bytes())?;
+                child.wait()
+            })
+            .unwrap();
+        assert!(out.success());
+        World { db_url, devnet_url: devnet.url.clone(), account: accounts[0], counter, keystore, _dir: dir }
+    }
+
+    /// The environment of a service process on `port`.
+    pub fn env(&self, port: u16) -> Vec<(String, String)> {
+        [
+            ("STARKRISK_CONFIG_DIR", CONFIG_DIR.to_string()),
+            ("STARKRISK__AUTH__HS256_SECRET", SECRET.into()),
+            ("STARKRISK__DATABASE__URL", self.db_url.clone()),
+            ("STARKRISK__SERVER__PORT", port.to_string()),
+            ("STARKRISK__LOG__LEVEL", "info".into()),
+            ("STARKRISK__WORKERS__POLL_MS", "50".into()),
+            ("STARKRISK__WORKERS__LEASE_MS", "3000".into()),
+            ("STARKRISK__PIPELINE__BACKOFF_BASE_MS", "100".into()),
+            ("STARKRISK__PIPELINE__BACKOFF_MAX_MS", "1000".into()),
+            ("STARKRISK__PIPELINE__MAX_RETRIES", "30".into()),
+            ("STARKRISK__STARKNET__ENABLED", "true".into()),
+            ("STARKRISK__STARKNET__ACCOUNT_ADDRESS", format!("{:#x}", self.account.address)),
+            ("STARKRISK__STARKNET__RPC__RPC_URLS", self.devnet_url.clone()),
+            ("STARKRISK__STARKNET__RPC__CHAIN_ID", "SN_SEPOLIA".into()),
+            ("STARKRISK__STARKNET__KEYSTORE__PATH", self.keystore.display().to_string()),
+            ("STARKRISK_KEYSTORE_PASSWORD", PASSWORD.into()),
+            ("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "50".into()),
+            ("STARKRISK__STARKNET__RECEIPTS__TIMEOUT_MS", "5000".into()),
+            ("STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS", format!("{:#x}", self.counter)),
+            ("STARKRISK__STARKNET__EXECUTOR__ENTRYPOINT", "increase_counter".into()),
+            ("STARKRISK__STARKNET__EXECUTOR__CALLDATA", "jediswap_bps".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// Starts a service process and waits until it is ready.
+    pub async fn serve(&self) -> Service {
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
+            command.env_remove(key);
+        }
+        let child =
+            command.arg("serve").envs(self.env(port)).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+        let service = Service { child, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
+        for _ in 0..300 {
+            if service.http.get(format!("{}/ready", service.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return service;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the service on port {port} did not become ready");
+    }
+
+    /// The counter's value: the sum of the JediSwap shares of every execution that landed.
+    pub async fn counter(&self) -> u64 {
+        starkrisk_starknet::devnet::counter_value(&self.devnet_url, self.counter).await.try_into().unwrap()
+    }
+
+    /// Transactions the operator account has sent (its nonce).
+    pub async fn sent(&self) -> u64 {
+        let provider = JsonRpcClient::new(HttpTransport::new(reqwest::Url::parse(&self.devnet_url).unwrap()));
+        provider.get_nonce(BlockId::Tag(BlockTag::Latest), self.account.address).await.unwrap().try_into().unwrap()
+    }
+}
+
+/// A running `starkrisk serve`.
+pub struct Service {
+    child: Child,
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Metrics varied by `n`, so decisions differ.
+pub fn body(n: u32) -> Value {
+    json!({
+        "jediswap_metrics": {"utilization": 6000 + 100 * n, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
+        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
+        "jediswap_apy": 850, "ekubo_apy": 1210
+    })
+}
+
+impl Service {
+    /// kill -9.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn token(&self) -> String {
+        let settings = starkrisk_app::settings::AuthSettings {
+            hs256_secret: Some(starkrisk_app::secret::Secret::new(SECRET)),
+            hs256_secret_file: None,
+            generate_dev_secret: false,
+            ..starkrisk_app::settings::Settings::load("local", std::path::Path::new(CONFIG_DIR)).unwrap().auth
+        };
+        starkrisk_app::auth::Authenticator::from_settings(&settings)
+            .unwrap()
+            .mint("e2e", starkrisk_app::auth::Role::Operator, Duration::from_secs(3600))
+            .unwrap()
+    }
+
+    /// POST with an operator token; the status and body.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r =
+            self.http.post(format!("{}{path}", self.base)).bearer_auth(self.token()).json(&body).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET with an operator token.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(self.token()).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Orchestrates a decision; its id.
+    pub async fn orchestrate(&self, n: u32) -> String {
+        let (status, decision) = self.post("/api/v1/risk-engine/orchestrate-allocation", body(n)).await;
+        assert_eq!(status, 202, "{decision}");
+        decision["decision_id"].as_str().unwrap().to_string()
+    }
+
+    /// The decision `id`.
+    pub async fn decision(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/risk-engine/decision/{id}")).await.1
+    }
+
+    /// Waits until every decision in `ids` is executed; returns them.
+    pub async fn all_executed(&self, ids: &[String]) -> Vec<Value> {
+        for _ in 0..600 {
+            let mut done = vec![];
+            for id in ids {
+                let d = self.decision(id).await;
+                assert!(!matches!(d["status"].as_str(), Some("failed" | "refused")), "{d}");
+                if d["status"] == "executed" {
+                    done.push(d);
+                }
+            }
+            if done.len() == ids.len() {
+                return done;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("not every decision was executed within 60 s");
+    }
+}

@@ -1,0 +1,99 @@
+//! One decision after another through `starkrisk serve` processes on real Postgres and starknet-devnet:
+//! the happy path, kill -9 mid-flight, and two processes sharing one database. The allocation contract is
+//! a counter that adds each executed decision's JediSwap share, so an execution that happened twice shows.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod e2e;
+
+use std::time::Duration;
+
+use e2e::World;
+use serde_json::json;
+use starkrisk_postgres::testing::TestDatabase;
+use starkrisk_starknet::devnet::Devnet;
+
+fn shares(decisions: &[serde_json::Value]) -> u64 {
+    decisions.iter().map(|d| d["jediswap_pct"].as_u64().unwrap()).sum()
+}
+
+fn distinct_txs(decisions: &[serde_json::Value]) -> usize {
+    let mut txs: Vec<&str> = decisions.iter().map(|d| d["tx_hash"].as_str().unwrap()).collect();
+    txs.sort();
+    txs.dedup();
+    txs.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_is_proven_verified_and_executed_on_chain() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::new(devnet, db.url.clone()).await;
+    let service = world.serve().await;
+    let id = service.orchestrate(5).await;
+    let decision = service.all_executed(std::slice::from_ref(&id)).await.remove(0);
+    // The decision, its job and the chain agree.
+    assert_eq!(world.counter().await, decision["jediswap_pct"].as_u64().unwrap());
+    assert_eq!(world.sent().await, 1);
+    let job = service.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap())).await.1;
+    assert_eq!(job["status"], "executed", "{job}");
+    assert_eq!(job["proof_system"], "stwo");
+    assert!(decision["block_number"].as_u64().unwrap() > 0);
+    let (status, verified) =
+        service.post("/api/v1/proofs/verify", json!({"proof_job_id": decision["proof_job_id"]})).await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(verified["statement"]["allocation"]["jediswap"], decision["jediswap_pct"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::new(devnet, db.url.clone()).await;
+    let mut ids = vec![];
+
+    // While proving: kill right after the requests are in.
+    let first = world.serve().await;
+    for n in 0..4 {
+        ids.push(first.orchestrate(n).await);
+    }
+    first.kill();
+
+    // While executing: kill as soon as one decision has a transaction out.
+    let second = world.serve().await;
+    for n in 4..8 {
+        ids.push(second.orchestrate(n).await);
+    }
+    'watch: for _ in 0..400 {
+        for id in &ids {
+            if second.decision(id).await["status"] == "submitted" {
+                break 'watch;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    second.kill();
+
+    let third = world.serve().await;
+    let decisions = third.all_executed(&ids).await;
+    assert_eq!(decisions.len(), 8, "no decision lost");
+    assert_eq!(distinct_txs(&decisions), 8);
+    assert_eq!(world.counter().await, shares(&decisions), "every execution landed exactly once");
+    assert_eq!(world.sent().await, 8, "no transaction beyond one per decision reached the chain");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::new(devnet, db.url.clone()).await;
+    let (a, b) = (world.serve().await, world.serve().await);
+    let mut ids = vec![];
+    for n in 0..10 {
+        ids.push(if n % 2 == 0 { a.orchestrate(n).await } else { b.orchestrate(n).await });
+    }
+    let decisions = a.all_executed(&ids).await;
+    assert_eq!(distinct_txs(&decisions), 10);
+    assert_eq!(world.counter().await, shares(&decisions));
+    // Nonce collisions between the processes may supersede a signed transaction, but none lands twice.
+    assert_eq!(world.sent().await, 10);
+}
