@@ -2,11 +2,12 @@
 # Makes sure a PostgreSQL server is there for `just run` and `just test`, and prints the DATABASE_URL to use.
 #   pg.sh [start]  start (initialising on first use) the private cluster under ./.data/pg, print its URL
 #   pg.sh stop     stop it
-# When DATABASE_URL is set, that server is used as is and nothing is started.
+# When DATABASE_URL is set, that server is used as is and nothing is started. STARKRISK_PG_DATA and
+# STARKRISK_PG_PORT place a cluster elsewhere (tests that stop their own server use them).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-data="$root/.data/pg"
+data="${STARKRISK_PG_DATA:-$root/.data/pg}"
 port="${STARKRISK_PG_PORT:-54329}"
 db_user=starkrisk
 url="postgres://$db_user@127.0.0.1:$port/starkrisk"
@@ -49,7 +50,7 @@ start() {
   local bin
   bin=$(find_bin_dir)
   if [ ! -s "$data/PG_VERSION" ]; then
-    say "initialising a private cluster in .data/pg (port $port)"
+    say "initialising a private cluster in $data (port $port)"
     mkdir -p "$data"
     if [ "$(id -u)" = 0 ]; then as_owner true; chown postgres "$data"; fi
     chmod 700 "$data"
@@ -58,7 +59,7 @@ start() {
   if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
       -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c max_connections=200 -c fsync=off" start >/dev/null \
-      || { say "the server did not start; see .data/pg/server.log"; tail -n 20 "$data/server.log" >&2; exit 1; }
+      || { say "the server did not start; see $data/server.log"; tail -n 20 "$data/server.log" >&2; exit 1; }
   fi
   if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -tAc "select 1 from pg_database where datname='starkrisk'" | grep -q 1; then
     "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -qc "create database starkrisk" >/dev/null
