@@ -2,6 +2,7 @@
 //! API, background workers and the `starkrisk` CLI. No business logic lives here.
 
 pub mod auth;
+pub mod caching;
 pub mod http;
 pub mod keystore_cli;
 pub mod secret;

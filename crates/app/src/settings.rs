@@ -132,6 +132,8 @@ pub struct PipelineSettings {
     pub approvers: Vec<starkrisk_domain::Approver>,
     /// How long after signing an approval is accepted, seconds.
     pub approval_max_age_secs: u64,
+    /// How long metrics and APYs read from their source are reused, seconds.
+    pub metrics_cache_secs: u64,
 }
 
 /// Background workers.

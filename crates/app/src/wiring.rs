@@ -16,6 +16,7 @@ use starkrisk_postgres::PgStore;
 use starkrisk_stone::{StoneProver, StoneVerifier};
 
 use crate::auth::Authenticator;
+use crate::caching::{CachedFacts, CachedMetrics};
 use crate::http::metrics::Metrics;
 use crate::http::state::AppState;
 use crate::settings::Settings;
@@ -82,8 +83,15 @@ pub struct Service {
 
 impl Service {
     /// Wires `adapters` and `store` under `settings`.
-    pub fn build(settings: &Settings, store: PgStore, adapters: Adapters) -> anyhow::Result<Self> {
+    pub fn build(settings: &Settings, store: PgStore, mut adapters: Adapters) -> anyhow::Result<Self> {
         let policy = settings.policy()?;
+        adapters.metrics_source = adapters.metrics_source.map(|source| {
+            let ttl = Duration::from_secs(settings.pipeline.metrics_cache_secs);
+            Arc::new(CachedMetrics::new(source, ttl)) as Arc<dyn MetricsSource>
+        });
+        adapters.registry = adapters
+            .registry
+            .map(|registry| Arc::new(CachedFacts::new(registry, policy.fact_policy.clone())) as Arc<dyn FactRegistry>);
         let jobs = Arc::new(store.clone());
         let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits);
         let pipeline = DecisionPipeline::new(

@@ -1,0 +1,76 @@
+//! Caches in front of slow ports: metrics and APYs for a while (they move slowly and every orchestration
+//! reads them), and FactRegistry answers that can no longer change.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use starkrisk_domain::metrics::Protocol;
+use starkrisk_domain::ports::{ChainError, FactRegistry, MetricsError, MetricsSource, ProtocolReading};
+use starkrisk_domain::{FactHash, FactPolicy, FactRegistration, FactVerification, ProofArtifact};
+use tokio::sync::Mutex;
+
+/// Keeps each protocol's reading for `ttl`; concurrent callers during a refresh wait for the one read.
+pub struct CachedMetrics {
+    inner: Arc<dyn MetricsSource>,
+    ttl: Duration,
+    readings: Mutex<HashMap<Protocol, (Instant, ProtocolReading)>>,
+}
+
+impl CachedMetrics {
+    /// Caches `inner` for `ttl`.
+    pub fn new(inner: Arc<dyn MetricsSource>, ttl: Duration) -> Self {
+        Self { inner, ttl, readings: Mutex::new(HashMap::new()) }
+    }
+}
+
+#[async_trait]
+impl MetricsSource for CachedMetrics {
+    async fn reading(&self, protocol: Protocol) -> Result<ProtocolReading, MetricsError> {
+        // Held across the read on purpose: one refresh at a time instead of a stampede on the source.
+        let mut readings = self.readings.lock().await;
+        if let Some((at, reading)) = readings.get(&protocol)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(*reading);
+        }
+        let reading = self.inner.reading(protocol).await?;
+        readings.insert(protocol, (Instant::now(), reading));
+        Ok(reading)
+    }
+}
+
+/// Remembers a fact's verifications once they satisfy the policy: a registered verification is never
+/// removed from the FactRegistry, so an accepted fact stays accepted. Other answers are read every time.
+pub struct CachedFacts {
+    inner: Arc<dyn FactRegistry>,
+    policy: FactPolicy,
+    accepted: std::sync::Mutex<HashMap<FactHash, Vec<FactVerification>>>,
+}
+
+impl CachedFacts {
+    /// Caches `inner`'s accepted facts under `policy`.
+    pub fn new(inner: Arc<dyn FactRegistry>, policy: FactPolicy) -> Self {
+        Self { inner, policy, accepted: std::sync::Mutex::new(HashMap::new()) }
+    }
+}
+
+#[async_trait]
+impl FactRegistry for CachedFacts {
+    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
+        self.inner.register(artifact).await
+    }
+
+    async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {
+        // A poisoned lock holds only a map of copies; it is still consistent.
+        if let Some(list) = self.accepted.lock().unwrap_or_else(|p| p.into_inner()).get(&fact) {
+            return Ok(list.clone());
+        }
+        let list = self.inner.verifications(fact).await?;
+        if self.policy.accepting(&list).is_some() {
+            self.accepted.lock().unwrap_or_else(|p| p.into_inner()).insert(fact, list.clone());
+        }
+        Ok(list)
+    }
+}
