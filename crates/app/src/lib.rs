@@ -1,6 +1,7 @@
 //! starkrisk's service crate: configuration, wiring of adapters into the domain's ports, the actix-web
 //! API, background workers and the `starkrisk` CLI. No business logic lives here.
 
+pub mod atlantic_settings;
 pub mod auth;
 pub mod caching;
 pub mod http;

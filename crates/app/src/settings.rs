@@ -12,7 +12,7 @@ use starkrisk_domain::{Apy, Bps, FactPolicy, GovernancePolicy, ProverKind, Verif
 use crate::secret::Secret;
 
 /// Keys that hold secrets and may therefore never come from a profile file.
-const SECRET_KEYS: [&str; 2] = ["auth.hs256_secret", "database.password"];
+const SECRET_KEYS: [&str; 3] = ["auth.hs256_secret", "database.password", "atlantic.api_key"];
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +40,8 @@ pub struct Settings {
     pub luminair: starkrisk_luminair::LuminairSettings,
     /// Starknet: RPC endpoints, the operator account, the allocation contract and Integrity.
     pub starknet: starkrisk_starknet::StarknetSettings,
+    /// Herodotus' Atlantic, the remote Stone prover.
+    pub atlantic: crate::atlantic_settings::AtlanticSettings,
 }
 
 /// HTTP server settings.

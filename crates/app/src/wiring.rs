@@ -38,14 +38,20 @@ pub struct Adapters {
 
 impl Adapters {
     /// The adapters this build provides for `settings`: LuminAIR (S-two, in-process, always available),
-    /// Stone (unavailable without `stone.prover_binary`, so the next prover is tried) and both verifiers.
+    /// Stone (unavailable without `stone.prover_binary`, so the next prover is tried), Atlantic when
+    /// `atlantic.base_url` is set, and both verifiers.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if settings.stone.prover_binary.is_none() {
             tracing::info!("stone.prover_binary is not set: Stone attempts will be recorded as unavailable");
         }
         let min_bits = settings.pipeline.min_security_bits;
+        let mut provers: Vec<Arc<dyn Prover>> =
+            vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(settings.stone.clone()))];
+        if let Some(atlantic) = settings.atlantic.prover()? {
+            provers.push(Arc::new(atlantic));
+        }
         Ok(Self {
-            provers: vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(settings.stone.clone()))],
+            provers,
             verifiers: vec![Arc::new(LuminairVerifier::new(min_bits)), Arc::new(StoneVerifier::new(min_bits))],
             ..Self::default()
         })

@@ -159,6 +159,26 @@ impl AtlanticClient {
         }
     }
 
+    /// Downloads one of a query's artifacts. The API key goes only to Atlantic's own host, never to the
+    /// storage an artifact URL may point at.
+    pub async fn download(&self, url: &str) -> Result<Vec<u8>, AtlanticError> {
+        let same_origin = |a: &str, b: &str| match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+            (Ok(a), Ok(b)) => a.origin() == b.origin(),
+            _ => false,
+        };
+        let mut request = self.http.get(url);
+        if same_origin(url, &self.settings.base_url) {
+            request = request.header("api-key", &self.settings.api_key);
+        }
+        let response = request.send().await.map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(AtlanticError::Rejected { status: status.as_u16(), body: format!("downloading {url}") });
+        }
+        let bytes = response.bytes().await.map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
     /// Submits a Cairo PIE; returns the query id.
     pub async fn submit(&self, pie: Vec<u8>, job: &AtlanticJob) -> Result<String, AtlanticError> {
         let file = reqwest::multipart::Part::bytes(pie).file_name("pie.zip");

@@ -4,5 +4,7 @@
 
 pub mod abi;
 pub mod atlantic;
+pub mod prover;
 
 pub use abi::{AbiError, decode_fact_registered, decode_verification, decode_verifications};
+pub use prover::AtlanticProver;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use starkrisk_domain::FactHash;
+use starkrisk_integrity::AtlanticProver;
 use starkrisk_integrity::atlantic::*;
 
 const KEY: &str = "test-key";
@@ -58,17 +59,28 @@ async fn start(script: Script) -> Server {
                             return HttpResponse::Unauthorized().finish();
                         }
                         let n = p.fetch_add(1, Ordering::SeqCst) + 1;
+                        let proof = format!("http://{}/files/proof.json", req.connection_info().host());
                         let query = |status: &str, fact: Option<&str>| {
                             serde_json::json!({"atlanticQuery": {"id": "q-1", "status": status,
-                                "integrityFactHash": fact, "sharpFactHash": null, "metadataUrls": ["https://example.invalid/pie"]}})
+                                "integrityFactHash": fact, "sharpFactHash": null,
+                                "metadataUrls": ["https://example.invalid/pie", proof]}})
                         };
                         match script {
                             Script::DoneAfter(k) if n >= k => HttpResponse::Ok().json(query("DONE", Some(FACT))),
-                            Script::DoneAfter(_) | Script::Forever => HttpResponse::Ok().json(query("IN_PROGRESS", None)),
+                            Script::DoneAfter(_) | Script::Forever => {
+                                HttpResponse::Ok().json(query("IN_PROGRESS", None))
+                            }
                             Script::Failed => HttpResponse::Ok().json(query("FAILED", None)),
                             Script::Malformed => HttpResponse::Ok().json(serde_json::json!({"query": {"state": "ok"}})),
                         }
                     }
+                }),
+            )
+            .route(
+                "/files/proof.json",
+                web::get().to(|| async {
+                    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+                    HttpResponse::Ok().body(std::fs::read(path).unwrap())
                 }),
             )
     })
@@ -157,4 +169,26 @@ async fn a_malformed_answer_and_a_refused_key_are_clear_errors() {
     server.handle.stop(false).await;
     let error = client("http://127.0.0.1:1", KEY, Duration::from_secs(5)).submit(vec![1], &job()).await.unwrap_err();
     assert!(matches!(error, AtlanticError::Unavailable(_)), "{error}");
+}
+
+#[tokio::test]
+async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_proof() {
+    use starkrisk_domain::ports::{Prover, ProverError};
+    use starkrisk_domain::{ProofRequest, ProofSystem, ProverKind, examples};
+    let server = start(Script::DoneAfter(2)).await;
+    let prover = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(5)), job());
+    let request = ProofRequest { statement: examples::statement() };
+    let artifact = prover.prove(&request).await.unwrap();
+    assert_eq!((artifact.prover, artifact.system), (ProverKind::Atlantic, ProofSystem::Stone));
+    let fixture = std::fs::read(starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE)).unwrap();
+    assert_eq!(artifact.bytes, fixture, "the proof is the downloaded artifact");
+    assert!(server.submits.lock().unwrap()[0].contains("PK\u{3}\u{4}"), "the submitted PIE is a zip");
+    server.handle.stop(false).await;
+
+    let failing = start(Script::Failed).await;
+    let prover = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job());
+    assert!(matches!(prover.prove(&request).await, Err(ProverError::Failed(_))));
+    let refused = AtlanticProver::new(client(&failing.base, "wrong", Duration::from_secs(5)), job());
+    assert!(matches!(refused.prove(&request).await, Err(ProverError::Unavailable(_))), "the next prover is tried");
+    failing.handle.stop(false).await;
 }

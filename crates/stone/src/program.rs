@@ -82,6 +82,22 @@ fn input_hint() -> Rc<HintFunc> {
 
 /// Runs the risk program in proof mode on `inputs` (layout `recursive`), keeping the trace.
 pub fn run(inputs: &[Felt]) -> Result<RiskRun, StoneError> {
+    let mut runner = execute(inputs, true)?;
+    let output = read_output(&mut runner)?;
+    Ok(RiskRun { runner, output })
+}
+
+/// The program's run on `statement`'s inputs as a Cairo PIE zip (not proof mode), what Atlantic proves.
+pub fn pie(statement: &DecisionStatement) -> Result<Vec<u8>, StoneError> {
+    let runner = execute(&inputs(statement), false)?;
+    let pie = runner.get_cairo_pie().map_err(|e| StoneError::Failed(format!("building the Cairo PIE: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| StoneError::Failed(format!("a temporary directory: {e}")))?;
+    let path = dir.path().join("risk.pie.zip");
+    pie.write_zip_file(&path, true).map_err(|e| StoneError::Failed(format!("writing the Cairo PIE: {e}")))?;
+    std::fs::read(&path).map_err(|e| StoneError::Failed(format!("reading the Cairo PIE back: {e}")))
+}
+
+fn execute(inputs: &[Felt], proof_mode: bool) -> Result<CairoRunner, StoneError> {
     if inputs.len() != N_INPUTS {
         return Err(StoneError::Failed(format!("the risk program reads {N_INPUTS} words, not {}", inputs.len())));
     }
@@ -95,14 +111,12 @@ pub fn run(inputs: &[Felt]) -> Result<RiskRun, StoneError> {
         relocate_mem: true,
         relocate_trace: true,
         layout: LayoutName::recursive,
-        proof_mode: true,
+        proof_mode,
         secure_run: Some(true),
         ..CairoRunConfig::default()
     };
-    let mut runner = cairo_run_program_with_initial_scope(program()?, &config, &mut hints, scopes)
-        .map_err(|e| StoneError::Failed(format!("the risk program refused its input: {e}")))?;
-    let output = read_output(&mut runner)?;
-    Ok(RiskRun { runner, output })
+    cairo_run_program_with_initial_scope(program()?, &config, &mut hints, scopes)
+        .map_err(|e| StoneError::Failed(format!("the risk program refused its input: {e}")))
 }
 
 fn read_output(runner: &mut CairoRunner) -> Result<Vec<Felt>, StoneError> {

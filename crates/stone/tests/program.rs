@@ -114,3 +114,13 @@ proptest! {
         prop_assert_eq!(computed, expected);
     }
 }
+
+#[test]
+fn the_program_runs_into_a_cairo_pie_for_atlantic() {
+    let pie = starkrisk_stone::program::pie(&starkrisk_domain::examples::statement()).unwrap();
+    assert_eq!(&pie[..4], b"PK\x03\x04", "a PIE is a zip archive");
+    let text = String::from_utf8_lossy(&pie);
+    for entry in ["metadata.json", "memory.bin", "execution_resources.json", "version.json"] {
+        assert!(text.contains(entry), "the PIE has no {entry}");
+    }
+}
