@@ -77,6 +77,8 @@ fn decision_transitions_follow_execution() {
     let allowed = [
         (Pending, Verified),
         (Verified, Submitted),
+        // A transaction the chain proves dead (its nonce went to another) is forgotten and signed anew.
+        (Submitted, Verified),
         (Submitted, Executed),
         (Pending, Refused),
         (Verified, Refused),
@@ -96,7 +98,11 @@ fn decision_transitions_follow_execution() {
     assert!(decision.tx_hash.is_none());
     decision.verified(None).unwrap();
     decision.submitted(TxHash::new(Felt::ONE), vec![1]).unwrap();
+    decision.superseded().unwrap();
+    assert_eq!((decision.status, decision.tx_hash, decision.signed_tx.clone()), (Verified, None, None));
+    decision.submitted(TxHash::new(Felt::TWO), vec![2]).unwrap();
     decision.executed(7).unwrap();
+    assert!(decision.superseded().is_err(), "an executed decision keeps its transaction");
     assert_eq!((decision.status, decision.block_number), (Executed, Some(7)));
     assert!(decision.refuse("late").is_err(), "an executed decision stays executed");
 }

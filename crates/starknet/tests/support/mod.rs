@@ -1,5 +1,5 @@
 //! Shared pieces of the chain tests: operators on devnet accounts and the counter contract.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
