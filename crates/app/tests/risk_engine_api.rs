@@ -283,3 +283,24 @@ async fn a_signed_constraint_approval_is_verified_and_enforced() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("constraint_signature.signature_r"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_model_version_governs_later_decisions_and_never_earlier_ones() {
+    let app = TestApp::start(full_adapters()).await;
+    let v1 = app.register_model().await;
+    let path = "/api/v1/risk-engine/orchestrate-allocation?wait=true";
+    let (_, earlier) = app.post(path, Role::Operator, orchestrate_body()).await;
+    let mut body = register_body();
+    body["params"]["w_utilization"] = serde_json::json!(100);
+    let (status, v2) = app.post("/api/v1/model-registry/register", Role::Admin, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{v2}");
+    assert_ne!(v1["model_hash"], v2["model_hash"]);
+    let (_, later) = app.post(path, Role::Operator, orchestrate_body()).await;
+    assert_eq!((later["model_version"].as_u64(), &later["model_hash"]), (Some(2), &v2["model_hash"]));
+    assert!(later["jediswap_risk"].as_u64() > earlier["jediswap_risk"].as_u64(), "{later}");
+    let id = earlier["decision_id"].as_str().unwrap();
+    let (_, reread) = app.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await;
+    assert_eq!((reread["model_version"].as_u64(), &reread["model_hash"]), (Some(1), &v1["model_hash"]));
+    assert_eq!(reread["jediswap_risk"], earlier["jediswap_risk"], "an earlier decision keeps its model");
+    assert_eq!(reread["status"], "executed");
+}
