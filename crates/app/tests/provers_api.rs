@@ -92,3 +92,35 @@ async fn submitted_s_two_proofs_are_verified_and_tampering_is_refused() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error["error"]["message"].as_str().unwrap().contains("does not verify"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prover_that_times_out_hands_over_and_the_job_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stuck = dir.path().join("cpu_air_prover");
+    std::fs::write(&stuck, "#!/bin/sh\nsleep 30\n").unwrap();
+    std::process::Command::new("chmod").args(["+x", stuck.to_str().unwrap()]).status().unwrap();
+    let mut configured = settings_for_adapters();
+    configured.stone.prover_binary = Some(stuck.clone());
+    configured.stone.timeout_secs = 1;
+    let mut adapters = Adapters::from_settings(&configured).unwrap();
+    adapters.executor = Some(executor());
+    let app = TestApp::start_with(adapters, |s| s.stone = configured.stone.clone()).await;
+    app.register_model().await;
+    let mut body = orchestrate_body();
+    body["preferred_prover"] = json!("stone");
+    let (status, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["status"], "executed");
+    let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
+    let attempts = job["attempts"].as_array().unwrap();
+    assert_eq!(
+        (attempts[0]["prover"].as_str(), attempts[0]["outcome"].as_str()),
+        (Some("stone"), Some("timeout")),
+        "{job}"
+    );
+    assert_eq!(
+        (attempts[1]["prover"].as_str(), attempts[1]["outcome"].as_str()),
+        (Some("luminair"), Some("succeeded"))
+    );
+}
