@@ -15,17 +15,7 @@ use starkrisk_app::wiring::Adapters;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
     let no_stone = |s: &mut starkrisk_app::settings::Settings| s.stone.prover_binary = None;
-    let mut adapters = Adapters::from_settings(&settings_for_adapters()).unwrap();
-    adapters.executor = Some(executor());
-    let app = TestApp::start_with(adapters, no_stone).await;
-    app.register_model().await;
-    let mut body = orchestrate_body();
-    body["preferred_prover"] = json!("stone");
-    let (status, decision) =
-        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
-    assert_eq!(status, StatusCode::OK, "{decision}");
-    assert_eq!(decision["status"], "executed");
-    let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
+    let (app, decision, job) = executed_preferring_stone(settings_for_adapters(), no_stone).await;
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(attempts[0]["prover"], "stone");
     assert_eq!(attempts[0]["outcome"], "unavailable");
@@ -39,6 +29,26 @@ async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
     assert_eq!(status, StatusCode::OK, "{verified}");
     assert_eq!(verified["system"], "stwo");
     assert_eq!(verified["security_bits"], 96);
+}
+
+/// Starts the service with the real adapters of `configured`, orchestrates a decision preferring Stone and
+/// waits for it to execute; returns the app, the decision and its proof job.
+async fn executed_preferring_stone(
+    configured: starkrisk_app::settings::Settings,
+    tweak: impl FnOnce(&mut starkrisk_app::settings::Settings),
+) -> (TestApp, serde_json::Value, serde_json::Value) {
+    let mut adapters = Adapters::from_settings(&configured).unwrap();
+    adapters.executor = Some(executor());
+    let app = TestApp::start_with(adapters, tweak).await;
+    app.register_model().await;
+    let mut body = orchestrate_body();
+    body["preferred_prover"] = json!("stone");
+    let (status, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["status"], "executed");
+    let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
+    (app, decision, job)
 }
 
 fn settings_for_adapters() -> starkrisk_app::settings::Settings {
@@ -102,17 +112,8 @@ async fn a_prover_that_times_out_hands_over_and_the_job_shows_it() {
     let mut configured = settings_for_adapters();
     configured.stone.prover_binary = Some(stuck.clone());
     configured.stone.timeout_secs = 1;
-    let mut adapters = Adapters::from_settings(&configured).unwrap();
-    adapters.executor = Some(executor());
-    let app = TestApp::start_with(adapters, |s| s.stone = configured.stone.clone()).await;
-    app.register_model().await;
-    let mut body = orchestrate_body();
-    body["preferred_prover"] = json!("stone");
-    let (status, decision) =
-        app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
-    assert_eq!(status, StatusCode::OK, "{decision}");
-    assert_eq!(decision["status"], "executed");
-    let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
+    let stone = configured.stone.clone();
+    let (_, _, job) = executed_preferring_stone(configured, |s| s.stone = stone).await;
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(
         (attempts[0]["prover"].as_str(), attempts[0]["outcome"].as_str()),
