@@ -40,6 +40,33 @@ async fn fixed_fees(
     FeeSettings { estimate: false, fallback: Some(bounds), ..FeeSettings::default() }
 }
 
+/// The shared devnet, reset and taken for this test, its accounts, and a counter deployed from account 1.
+async fn with_counter(
+    initial: u128,
+) -> (&'static Devnet, tokio::sync::MutexGuard<'static, ()>, Vec<starkrisk_starknet::devnet::DevnetAccount>, Felt) {
+    let (devnet, turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let counter = deploy_counter(&devnet.url, accounts[1], initial).await;
+    (devnet, turn, accounts, counter)
+}
+
+/// An executor adding the decision's `field` to `counter`.
+fn counter_executor(operator: Arc<Operator>, counter: Felt, field: CalldataField) -> StarknetExecutor {
+    let settings = ExecutorSettings {
+        contract_address: format!("{counter:#x}"),
+        entrypoint: "increase_counter".into(),
+        calldata: vec![field],
+    };
+    StarknetExecutor::new(operator, &settings).unwrap()
+}
+
+/// The worked example as a verified decision, ready to execute.
+fn verified_decision() -> AllocationDecision {
+    let mut decision = AllocationDecision::new(examples::statement(), ModelVersion::V1, ProofJobId::random());
+    decision.status = DecisionStatus::Verified;
+    decision
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chain_id_guard_refuses_another_network() {
     let (devnet, _turn) = Devnet::exclusive().await;
@@ -55,9 +82,7 @@ async fn the_chain_id_guard_refuses_another_network() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invokes_get_distinct_nonces_and_all_land() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 0).await;
+    let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default()));
     let tasks: Vec<_> = (1..=6u128)
         .map(|n| {
@@ -80,9 +105,7 @@ async fn concurrent_invokes_get_distinct_nonces_and_all_land() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn estimated_fees_carry_the_margin_and_a_failing_call_is_refused_before_sending() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 0).await;
+    let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let operator = operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default());
     let prepared = operator.prepare(vec![increase(counter, 1)]).await.unwrap();
     let signed: serde_json::Value = serde_json::from_slice(&prepared.signed).unwrap();
@@ -99,9 +122,7 @@ async fn estimated_fees_carry_the_margin_and_a_failing_call_is_refused_before_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_that_reverts_on_chain_is_reported_as_reverted() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 1).await;
+    let (devnet, _turn, accounts, counter) = with_counter(1).await;
     let fees = fixed_fees(&devnet.url, accounts[0], increase(counter, 1)).await;
     let operator = operator(vec![devnet.url.clone()], accounts[0], fees);
     match operator.invoke(vec![increase(counter, u128::MAX)]).await.unwrap() {
@@ -115,9 +136,7 @@ async fn a_call_that_reverts_on_chain_is_reported_as_reverted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_first_url_fails_over_and_is_marked_unhealthy() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 0).await;
+    let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let dead = format!("http://127.0.0.1:{}", free_port());
     let operator = operator(vec![dead, devnet.url.clone()], accounts[0], FeeSettings::default());
     assert!(matches!(operator.invoke(vec![increase(counter, 5)]).await.unwrap(), TxOutcome::Succeeded { .. }));
@@ -126,18 +145,10 @@ async fn a_dead_first_url_fails_over_and_is_marked_unhealthy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_executor_runs_a_decision_on_the_configured_entrypoint() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 100).await;
+    let (devnet, _turn, accounts, counter) = with_counter(100).await;
     let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default()));
-    let settings = ExecutorSettings {
-        contract_address: format!("{counter:#x}"),
-        entrypoint: "increase_counter".into(),
-        calldata: vec![CalldataField::JediswapBps],
-    };
-    let executor = StarknetExecutor::new(operator, &settings).unwrap();
-    let mut decision = AllocationDecision::new(examples::statement(), ModelVersion::V1, ProofJobId::random());
-    decision.status = DecisionStatus::Verified;
+    let executor = counter_executor(operator, counter, CalldataField::JediswapBps);
+    let decision = verified_decision();
     let prepared = executor.prepare(&decision).await.unwrap();
     assert_eq!(executor.outcome(prepared.tx_hash).await.unwrap(), ExecutionOutcome::Unknown, "not sent yet");
     executor.broadcast(&prepared).await.unwrap();
@@ -148,9 +159,7 @@ async fn the_executor_runs_a_decision_on_the_configured_entrypoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prepared_transaction_whose_nonce_was_taken_is_superseded() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 0).await;
+    let (devnet, _turn, accounts, counter) = with_counter(0).await;
     // Two processes on one account: the first signs but never sends; the second uses the same nonce.
     let crashed = operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default());
     let lost = crashed.prepare(vec![increase(counter, 1)]).await.unwrap();
@@ -165,19 +174,11 @@ async fn a_prepared_transaction_whose_nonce_was_taken_is_superseded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_first_url_mid_run_does_not_fail_a_decision() {
-    let (devnet, _turn) = Devnet::exclusive().await;
-    let accounts = devnet.accounts().await;
-    let counter = deploy_counter(&devnet.url, accounts[1], 0).await;
+    let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let proxy = Proxy::start(devnet.url.trim_start_matches("http://").to_string()).await;
     let operator = Arc::new(operator(vec![proxy.url.clone(), devnet.url.clone()], accounts[0], FeeSettings::default()));
-    let settings = ExecutorSettings {
-        contract_address: format!("{counter:#x}"),
-        entrypoint: "increase_counter".into(),
-        calldata: vec![CalldataField::EkuboBps],
-    };
-    let executor = StarknetExecutor::new(operator.clone(), &settings).unwrap();
-    let mut decision = AllocationDecision::new(examples::statement(), ModelVersion::V1, ProofJobId::random());
-    decision.status = DecisionStatus::Verified;
+    let executor = counter_executor(operator.clone(), counter, CalldataField::EkuboBps);
+    let decision = verified_decision();
     // Signed through the first URL, which then dies before the transaction is sent.
     let prepared = executor.prepare(&decision).await.unwrap();
     proxy.kill();
