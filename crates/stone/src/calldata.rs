@@ -131,7 +131,7 @@ impl Writer {
         self.array(|w| w.bigs(&t.vector.authentications))
     }
 
-    fn witness(&mut self, s: &StarkWitness) -> Result<(), StoneError> {
+    fn witness(&mut self, s: &StarkWitness, fri: FriWitness) -> Result<(), StoneError> {
         self.decommitment(&s.traces_decommitment.original)?;
         self.decommitment(&s.traces_decommitment.interaction)?;
         self.table_witness(&s.traces_witness.original)?;
@@ -139,8 +139,13 @@ impl Writer {
         self.decommitment(&s.composition_decommitment)?;
         self.table_witness(&s.composition_witness)?;
         // The FRI layers are one flat array: per layer its leaves and authentications, each count-prefixed.
+        // The split flow's initial call sends none: each layer's witness travels with its own step.
+        let layers = match fri {
+            FriWitness::Included => &s.fri_witness.layers[..],
+            FriWitness::Omitted => &[],
+        };
         self.array(|w| {
-            s.fri_witness.layers.iter().try_for_each(|layer| {
+            layers.iter().try_for_each(|layer| {
                 w.count(layer.n_leaves);
                 w.bigs(&layer.leaves)?;
                 w.count(layer.table_witness.vector.n_authentications);
@@ -150,13 +155,27 @@ impl Writer {
     }
 }
 
+/// Whether the proof's FRI layer witnesses go into its calldata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FriWitness {
+    /// All of them (`verify_proof_full_and_register_fact`).
+    Included,
+    /// None (`verify_proof_initial` of the split flow).
+    Omitted,
+}
+
 /// The proof part of the calldata: config ‖ public_input ‖ unsent_commitment ‖ witness.
 pub fn proof_calldata(proof: &StarkProof) -> Result<Vec<Felt>, StoneError> {
+    proof_calldata_with(proof, FriWitness::Included)
+}
+
+/// The proof part of the calldata, with or without the FRI layer witnesses.
+pub fn proof_calldata_with(proof: &StarkProof, fri: FriWitness) -> Result<Vec<Felt>, StoneError> {
     let mut w = Writer::default();
     w.config(&proof.config)?;
     w.public_input(&proof.public_input)?;
     w.unsent_commitment(&proof.unsent_commitment)?;
-    w.witness(&proof.witness)?;
+    w.witness(&proof.witness, fri)?;
     Ok(w.felts)
 }
 

@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod program;
 pub mod proof;
 pub mod prover;
+pub mod split;
 pub mod verifier;
 
 pub use error::StoneError;

@@ -5,11 +5,10 @@ use starkrisk_domain::ports::{ProofVerifier, VerifyError};
 use starkrisk_domain::{
     DecisionStatement, FactHash, Felt, OutputHash, ProgramHash, ProofSystem, VerifiedClaim, VerifierConfig,
 };
-use swiftness::TransformTo;
 
 use crate::error::StoneError;
-use crate::felts::from_be_bytes;
 use crate::proof::StoneProof;
+use crate::split::SplitProof;
 
 /// What a verified Stone proof establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,19 +57,13 @@ impl StoneVerifier {
         if security_bits < self.min_security_bits {
             return Err(StoneError::InsufficientSecurity { actual: security_bits, required: self.min_security_bits });
         }
-        let stark: swiftness::types::StarkProof = proof.parsed.clone().transform_to();
-        let bits = stark.config.security_bits();
-        let (_, verified_output) = stark.verify::<swiftness_air::layout::recursive::Layout>(bits).map_err(|e| {
-            StoneError::Rejected(format!(
-                "the proof does not verify as a {}/{}/{} proof: {e:?}",
-                expected.layout, expected.hasher, expected.stone_version
-            ))
-        })?;
+        // Not swiftness' own `verify`: it ignores the Merkle decommitment of every inner FRI layer, so a
+        // proof Integrity refuses would pass. The split-flow replay checks each layer as Integrity does.
+        let verified = SplitProof::verify(&proof.parsed)?;
         // Only a proof that verifies has public memory worth hashing.
         let (program_hash, output_hash, fact_hash) = proof.fact()?;
         let output = proof.output()?;
-        let verified: Vec<Felt> = verified_output.iter().map(|f| from_be_bytes(&f.to_bytes_be())).collect();
-        if verified != output {
+        if verified.output != output {
             return Err(StoneError::Rejected("the verified output differs from the public memory's output".into()));
         }
         Ok(StoneVerification { program_hash, output, output_hash, fact_hash, security_bits })
