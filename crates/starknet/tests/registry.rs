@@ -1,5 +1,6 @@
-//! The FactRegistry adapter against a loopback JSON-RPC stand-in for Integrity on Sepolia (which cannot
-//! run here): verifications read and decoded from ABI-shaped felts, and registration calls from fixtures.
+//! The FactRegistry adapter against a loopback Starknet node hosting a stand-in for Integrity on Sepolia
+//! (which cannot run here): verifications read and decoded from ABI-shaped felts, a proof registered in
+//! one transaction, and one too large for a transaction registered through the split flow.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod support;
@@ -7,75 +8,18 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use serde_json::{Value, json};
 use starknet::core::types::Felt;
-use starknet::core::utils::get_selector_from_name;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
 use starkrisk_domain::*;
 use starkrisk_starknet::devnet::DevnetAccount;
-use starkrisk_starknet::{FeeSettings, IntegrityRegistry, IntegritySettings};
+use starkrisk_starknet::{
+    EXECUTE_OVERHEAD_FELTS, FeeSettings, IntegrityRegistry, IntegritySettings, RegistrationPlan, ResourceBounds,
+};
+use starkrisk_stone::StoneVerifier;
+use starkrisk_stone::split::SplitProof;
+use support::integrity::IntegrityNode;
 
 const REGISTRY: &str = "0x16409cfef9b6c3e6002133b61c59d09484594b37b8e4daef7dcba5495a0ef1a";
-
-/// Answers chain id and `get_all_verifications_for_fact_hash`: two verifications for fact 1, none else.
-async fn stand_in() -> String {
-    let server = HttpServer::new(|| {
-        App::new().route(
-            "/",
-            web::post().to(|body: web::Json<Value>| async move {
-                let result = match body["method"].as_str().unwrap() {
-                    "starknet_chainId" => json!("0x534e5f5345504f4c4941"),
-                    "starknet_call" => {
-                        let request = &body["params"]["request"];
-                        let selector = get_selector_from_name("get_all_verifications_for_fact_hash").unwrap();
-                        assert_eq!(request["entry_point_selector"], format!("{selector:#x}"));
-                        assert_eq!(request["contract_address"], REGISTRY);
-                        let config = VerifierConfig::starkrisk().to_felts().unwrap();
-                        let element = |hash: u64, bits: u64| {
-                            let mut e = vec![Felt::from(hash), Felt::from(bits)];
-                            e.extend(config);
-                            e
-                        };
-                        let felts: Vec<Felt> = if request["calldata"][0] == "0x1" {
-                            [vec![Felt::TWO], element(0xa, 80), element(0xb, 100)].concat()
-                        } else {
-                            vec![Felt::ZERO]
-                        };
-                        json!(felts.iter().map(|f| format!("{f:#x}")).collect::<Vec<_>>())
-                    }
-                    other => panic!("the stand-in does not answer {other}"),
-                };
-                HttpResponse::Ok().json(json!({"jsonrpc": "2.0", "id": body["id"], "result": result}))
-            }),
-        )
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let url = format!("http://{}", server.addrs()[0]);
-    tokio::spawn(server.run());
-    url
-}
-
-fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
-    let account = DevnetAccount { address: Felt::from(0x1234u32), private_key: Felt::from(0x5678u32) };
-    let operator = Arc::new(support::operator(vec![url.to_string()], account, FeeSettings::default()));
-    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts };
-    IntegrityRegistry::new(operator, &settings, VerifierConfig::starkrisk()).unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verifications_are_read_and_decoded_from_the_registry() {
-    let url = stand_in().await;
-    let registry = registry(&url, 10_000);
-    let list = registry.verifications(FactHash::new(Felt::ONE)).await.unwrap();
-    assert_eq!(list.iter().map(|v| v.security_bits).collect::<Vec<_>>(), [80, 100]);
-    assert!(list.iter().all(|v| v.verifier_config == VerifierConfig::starkrisk()));
-    let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
-    assert_eq!(policy.accepting(&list).unwrap().verification_hash, VerificationHash::new(Felt::from(0xbu8)));
-    assert!(registry.verifications(FactHash::new(Felt::TWO)).await.unwrap().is_empty());
-}
 
 fn stone_artifact() -> ProofArtifact {
     let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
@@ -88,25 +32,160 @@ fn stone_artifact() -> ProofArtifact {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registration_sends_the_fixture_calldata_and_refuses_what_it_cannot_send() {
-    let url = stand_in().await;
-    let artifact = stone_artifact();
-    let call = registry(&url, 100_000).registration_call(&artifact).unwrap();
-    assert_eq!(call.selector, get_selector_from_name("verify_proof_full_and_register_fact").unwrap());
-    assert_eq!(call.to, Felt::from_hex(REGISTRY).unwrap());
+fn split_of(artifact: &ProofArtifact) -> SplitProof {
     let proof = starkrisk_stone::StoneProof::parse(std::str::from_utf8(&artifact.bytes).unwrap()).unwrap();
-    let expected = starkrisk_stone::calldata::register_calldata(&VerifierConfig::starkrisk(), &proof.parsed).unwrap();
-    assert_eq!(call.calldata, expected);
+    SplitProof::verify(&proof.parsed).unwrap()
+}
 
-    let too_big = registry(&url, 100).registration_call(&artifact).unwrap_err();
-    assert!(too_big.to_string().contains("split flow"), "{too_big}");
+/// A node whose registry verifies the fixture proof and takes account calldata up to `node_limit` felts.
+async fn node(node_limit: usize) -> IntegrityNode {
+    let artifact = stone_artifact();
+    let verified = StoneVerifier::new(0).verify_json(std::str::from_utf8(&artifact.bytes).unwrap()).unwrap();
+    let registry = Felt::from_hex(REGISTRY).unwrap();
+    IntegrityNode::start(registry, split_of(&artifact), verified.fact_hash, verified.security_bits, node_limit).await
+}
+
+/// A registry adapter over `url` allowing `max_calldata_felts` per transaction; fees are not estimated
+/// (the stand-in executes, it does not simulate).
+fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
+    let account = DevnetAccount { address: Felt::from(0x1234u32), private_key: Felt::from(0x5678u32) };
+    let bounds = ResourceBounds {
+        l1_gas: 0,
+        l1_gas_price: 1,
+        l2_gas: 1_000_000_000,
+        l2_gas_price: 1,
+        l1_data_gas: 10_000,
+        l1_data_gas_price: 1,
+    };
+    let fees = FeeSettings { estimate: false, fallback: Some(bounds), ..FeeSettings::default() };
+    let operator = Arc::new(support::operator(vec![url.to_string()], account, fees));
+    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts };
+    IntegrityRegistry::new(operator, &settings, VerifierConfig::starkrisk()).unwrap()
+}
+
+fn fixture_fact() -> FactHash {
+    let json = String::from_utf8(stone_artifact().bytes).unwrap();
+    StoneVerifier::new(0).verify_json(&json).unwrap().fact_hash
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifications_are_read_and_decoded_from_the_registry() {
+    let node = node(100_000).await;
+    let seeded = |hash: u64, bits| (VerificationHash::new(Felt::from(hash)), bits);
+    node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![seeded(0xa, 80), seeded(0xb, 100)]);
+    let registry = registry(&node.url, 10_000);
+    let list = registry.verifications(FactHash::new(Felt::ONE)).await.unwrap();
+    assert_eq!(list.iter().map(|v| v.security_bits).collect::<Vec<_>>(), [80, 100]);
+    assert!(list.iter().all(|v| v.verifier_config == VerifierConfig::starkrisk()));
+    let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
+    assert_eq!(policy.accepting(&list).unwrap().verification_hash, VerificationHash::new(Felt::from(0xbu8)));
+    assert!(registry.verifications(FactHash::new(Felt::TWO)).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_that_fits_is_registered_in_one_transaction() {
+    let node = node(100_000).await;
+    let registry = registry(&node.url, 100_000);
+    let artifact = stone_artifact();
+    let expected = starkrisk_stone::calldata::register_calldata(&VerifierConfig::starkrisk(), &{
+        starkrisk_stone::StoneProof::parse(std::str::from_utf8(&artifact.bytes).unwrap()).unwrap().parsed
+    })
+    .unwrap();
+    assert_eq!(registry.plan(&artifact).unwrap(), RegistrationPlan::Full(expected));
+
+    let registration = registry.register(&artifact).await.unwrap();
+    assert_eq!(registration.fact_hash, fixture_fact());
+    assert_eq!(registration.security_bits, 60);
+    let sent: Vec<String> = node.registry.lock().unwrap().sent.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(sent, ["verify_proof_full_and_register_fact"]);
+    let list = registry.verifications(registration.fact_hash).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].verification_hash, registration.verification_hash);
+}
+
+/// The tightest limit the split flow fits in: its largest call plus the account's wrapping.
+fn split_limit(split: &SplitProof) -> usize {
+    let config = VerifierConfig::starkrisk();
+    let mut sizes =
+        vec![split.initial_calldata(Felt::ZERO, &config).unwrap().len(), split.final_calldata(Felt::ZERO).len()];
+    sizes.extend((0..split.steps()).map(|s| split.step_calldata(Felt::ZERO, s).unwrap().len()));
+    sizes.into_iter().max().unwrap() + EXECUTE_OVERHEAD_FELTS
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_over_the_limit_is_registered_through_the_split_flow() {
+    let artifact = stone_artifact();
+    let limit = split_limit(&split_of(&artifact));
+    let node = node(limit).await;
+
+    // Sent whole, the sequencer refuses it: the limit is real.
+    let whole = registry(&node.url, 100_000).register(&artifact).await.unwrap_err();
+    assert!(whole.to_string().contains("above the limit"), "{whole}");
+
+    let registry = registry(&node.url, limit);
+    let plan = registry.plan(&artifact).unwrap();
+    assert!(matches!(plan, RegistrationPlan::Split(_)), "{plan:?}");
+    assert_eq!(plan.transactions(), 6);
+    let registration = registry.register(&artifact).await.unwrap();
+    assert_eq!(registration.fact_hash, fixture_fact());
+    assert_eq!(registration.security_bits, 60);
+    let expected = VerificationHash::compute(fixture_fact(), &VerifierConfig::starkrisk(), 60).unwrap();
+    assert_eq!(registration.verification_hash, expected);
+
+    let sent = node.registry.lock().unwrap().sent.clone();
+    let names: Vec<&str> = sent.iter().map(|(name, _)| name.as_str()).collect();
+    let steps = ["verify_proof_step"; 4];
+    // The whole proof never executed: the sequencer refused it before any call ran.
+    assert_eq!(names, [&["verify_proof_initial"][..], &steps, &["verify_proof_final_and_register_fact"]].concat());
+    let jobs: Vec<Felt> = sent.iter().filter_map(|(_, job)| *job).collect();
+    assert!(jobs.iter().all(|j| *j == jobs[0]), "one job id for the whole flow: {jobs:?}");
+    assert_eq!(registry.verifications(registration.fact_hash).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_new_job() {
+    let artifact = stone_artifact();
+    let limit = split_limit(&split_of(&artifact));
+    let node = node(limit).await;
+    let registry = registry(&node.url, limit);
+    node.registry.lock().unwrap().revert_next = Some(("verify_proof_step".into(), "Out of gas".into()));
+
+    match registry.register(&artifact).await {
+        Err(ChainError::Rejected { reason, tx_hash }) => {
+            assert!(reason.contains("verify_proof_step 1 of 4") && reason.contains("Out of gas"), "{reason}");
+            assert!(tx_hash.is_some(), "a reverted step names its transaction");
+        }
+        other => panic!("expected the reverted step, got {other:?}"),
+    }
+    assert!(registry.verifications(fixture_fact()).await.unwrap().is_empty(), "nothing registered half-way");
+
+    registry.register(&artifact).await.unwrap();
+    let sent = node.registry.lock().unwrap().sent.clone();
+    let initials: Vec<Felt> =
+        sent.iter().filter(|(name, _)| name == "verify_proof_initial").filter_map(|(_, job)| *job).collect();
+    assert_eq!(initials.len(), 2);
+    assert_ne!(initials[0], initials[1], "the second attempt must not reuse the first job id");
+    assert_eq!(registry.verifications(fixture_fact()).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_before_sending() {
+    let node = node(100_000).await;
+    let artifact = stone_artifact();
+    match registry(&node.url, 500).register(&artifact).await {
+        Err(ChainError::InvalidInput { field, reason }) => {
+            assert_eq!(field, "proof");
+            assert!(reason.contains("max_calldata_felts (500)") && reason.contains("split flow"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
     let stwo = ProofArtifact { system: ProofSystem::Stwo, ..artifact };
-    match registry(&url, 100_000).register(&stwo).await {
+    match registry(&node.url, 100_000).register(&stwo).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "proof");
             assert!(reason.contains("Stone proofs"), "{reason}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
+    assert!(node.registry.lock().unwrap().sent.is_empty(), "nothing may reach the chain");
 }

@@ -1,5 +1,9 @@
 //! Herodotus Integrity's FactRegistry on Starknet: reading a fact's verifications and registering Stone
-//! proofs with `verify_proof_full_and_register_fact`.
+//! proofs, in one `verify_proof_full_and_register_fact` transaction when the calldata fits, or through
+//! the split flow when it does not.
+
+mod plan;
+mod split;
 
 use std::sync::Arc;
 
@@ -9,11 +13,12 @@ use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
-use starkrisk_domain::{FactHash, FactRegistration, FactVerification, ProofArtifact, ProofSystem, VerifierConfig};
+use starkrisk_domain::{FactHash, FactRegistration, FactVerification, ProofArtifact, TxHash, VerifierConfig};
 use starkrisk_integrity::abi::{decode_fact_registered, decode_verifications};
-use starkrisk_stone::StoneProof;
 
 use crate::account::{Operator, TxOutcome, provider_error};
+
+pub use plan::{EXECUTE_OVERHEAD_FELTS, RegistrationPlan};
 
 /// The `[starknet.integrity]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +26,7 @@ use crate::account::{Operator, TxOutcome, provider_error};
 pub struct IntegritySettings {
     /// The FactRegistry (proxy) address of the network.
     pub fact_registry: String,
-    /// Largest calldata sent in one transaction; larger proofs need Integrity's split flow.
+    /// Largest account calldata sent in one transaction; a proof above it goes through the split flow.
     pub max_calldata_felts: usize,
 }
 
@@ -57,43 +62,31 @@ impl IntegrityRegistry {
         Ok(Self { operator, contract, config, max_calldata_felts: settings.max_calldata_felts })
     }
 
-    /// The registration call for a Stone proof.
-    pub fn registration_call(&self, artifact: &ProofArtifact) -> Result<Call, ChainError> {
-        if artifact.system != ProofSystem::Stone {
-            return Err(ChainError::InvalidInput {
-                field: "proof".into(),
-                reason: format!("Integrity registers Stone proofs; this is a {} proof", artifact.system.as_str()),
-            });
-        }
-        let invalid = |reason: String| ChainError::InvalidInput { field: "proof".into(), reason };
-        let json = std::str::from_utf8(&artifact.bytes).map_err(|_| invalid("a Stone proof is JSON text".into()))?;
-        let proof = StoneProof::parse(json).map_err(|e| invalid(e.to_string()))?;
-        let calldata = starkrisk_stone::calldata::register_calldata(&self.config, &proof.parsed)
-            .map_err(|e| invalid(e.to_string()))?;
-        if calldata.len() > self.max_calldata_felts {
-            return Err(invalid(format!(
-                "the registration calldata has {} felts, above starknet.integrity.max_calldata_felts ({}); \
-                 such proofs need Integrity's split flow, which this build does not send",
-                calldata.len(),
-                self.max_calldata_felts
-            )));
-        }
-        Ok(Call { to: self.contract, selector: selector("verify_proof_full_and_register_fact")?, calldata })
+    /// How a Stone proof would be registered: one transaction, or the split flow's. CPU-bound when the
+    /// proof needs splitting (it is verified layer by layer).
+    pub fn plan(&self, artifact: &ProofArtifact) -> Result<RegistrationPlan, ChainError> {
+        RegistrationPlan::for_artifact(artifact, &self.config, self.max_calldata_felts)
     }
-}
 
-#[async_trait]
-impl FactRegistry for IntegrityRegistry {
-    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
-        let call = self.registration_call(artifact)?;
-        let tx_hash = match self.operator.invoke(vec![call]).await? {
-            TxOutcome::Succeeded { tx_hash, .. } => tx_hash,
+    fn call(&self, entrypoint: &str, calldata: Vec<Felt>) -> Result<Call, ChainError> {
+        Ok(Call { to: self.contract, selector: selector(entrypoint)?, calldata })
+    }
+
+    /// Sends one call and waits for it; anything but success is an error naming `what` was sent.
+    async fn send(&self, call: Call, what: &str) -> Result<TxHash, ChainError> {
+        let failed = |reason: String| format!("{what}: {reason}");
+        match self.operator.invoke(vec![call]).await? {
+            TxOutcome::Succeeded { tx_hash, .. } => Ok(tx_hash),
             TxOutcome::Reverted { tx_hash, reason } => {
-                return Err(ChainError::Rejected { reason, tx_hash: Some(tx_hash) });
+                Err(ChainError::Rejected { reason: failed(reason), tx_hash: Some(tx_hash) })
             }
-            TxOutcome::Rejected { reason } => return Err(ChainError::Rejected { reason, tx_hash: None }),
-            TxOutcome::TimedOut { tx_hash } => return Err(ChainError::Timeout { tx_hash }),
-        };
+            TxOutcome::Rejected { reason } => Err(ChainError::Rejected { reason: failed(reason), tx_hash: None }),
+            TxOutcome::TimedOut { tx_hash } => Err(ChainError::Timeout { tx_hash }),
+        }
+    }
+
+    /// The `FactRegistered` event of a registration transaction.
+    async fn fact_registered(&self, tx_hash: TxHash) -> Result<FactRegistration, ChainError> {
         let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
         let event_selector = selector("FactRegistered")?;
         for event in receipt.receipt.events().iter().filter(|e| e.from_address == self.contract) {
@@ -112,6 +105,25 @@ impl FactRegistry for IntegrityRegistry {
             reason: "the registration succeeded but emitted no FactRegistered event".into(),
             tx_hash: Some(tx_hash),
         })
+    }
+}
+
+#[async_trait]
+impl FactRegistry for IntegrityRegistry {
+    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
+        let (artifact, config, max) = (artifact.clone(), self.config.clone(), self.max_calldata_felts);
+        // Splitting verifies the proof layer by layer: tens of milliseconds, kept off the async workers.
+        let plan = tokio::task::spawn_blocking(move || RegistrationPlan::for_artifact(&artifact, &config, max))
+            .await
+            .map_err(|e| ChainError::Unknown(anyhow::anyhow!("planning the registration failed: {e}")))??;
+        let tx_hash = match plan {
+            RegistrationPlan::Full(calldata) => {
+                let call = self.call("verify_proof_full_and_register_fact", calldata)?;
+                self.send(call, "verify_proof_full_and_register_fact").await?
+            }
+            RegistrationPlan::Split(split) => self.send_split(&split).await?,
+        };
+        self.fact_registered(tx_hash).await
     }
 
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {
