@@ -20,11 +20,11 @@ fn trace_generation(c: &mut Criterion) {
     });
 }
 
-fn swiftness_verify(c: &mut Criterion) {
+fn verify_fixture(c: &mut Criterion) {
     let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
     let json = std::fs::read_to_string(path).unwrap();
     let verifier = StoneVerifier::new(50);
-    c.bench_function("stone/swiftness_verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
+    c.bench_function("stone/verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
 }
 
 /// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
@@ -70,6 +70,6 @@ fn python_cairo_run(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
-    targets = trace_generation, swiftness_verify, python_cairo_run
+    targets = trace_generation, verify_fixture, python_cairo_run
 }
 criterion_main!(benches);
