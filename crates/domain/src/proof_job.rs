@@ -156,8 +156,9 @@ pub struct FactRegistration {
     pub verification_hash: VerificationHash,
     /// Its security bits.
     pub security_bits: u32,
-    /// The registering transaction.
-    pub tx_hash: TxHash,
+    /// The registering transaction; `None` when the fact already had such a verification on chain and
+    /// nothing was sent.
+    pub tx_hash: Option<TxHash>,
 }
 
 /// A request to prove one decision, and everything that happened to it.

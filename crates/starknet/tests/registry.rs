@@ -103,6 +103,22 @@ async fn a_proof_that_fits_is_registered_in_one_transaction() {
     assert_eq!(list[0].verification_hash, registration.verification_hash);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fact_already_verified_on_chain_is_not_registered_again() {
+    let node = node(100_000).await;
+    let registry = registry(&node.url, 100_000);
+    let artifact = stone_artifact();
+    // A verification with less security than the proof's does not count.
+    let weaker = (VerificationHash::new(Felt::from(0xdu8)), 59);
+    node.registry.lock().unwrap().verifications.insert(fixture_fact().felt(), vec![weaker]);
+    let first = registry.register(&artifact).await.unwrap();
+    assert!(first.tx_hash.is_some());
+    let again = registry.register(&artifact).await.unwrap();
+    assert_eq!(again.tx_hash, None, "nothing sent the second time");
+    assert_eq!((again.fact_hash, again.verification_hash), (first.fact_hash, first.verification_hash));
+    assert_eq!(node.registry.lock().unwrap().sent.len(), 1, "one transaction for both registrations");
+}
+
 /// The tightest limit the split flow fits in: its largest call plus the account's wrapping.
 fn split_limit(split: &SplitProof) -> usize {
     let config = VerifierConfig::starkrisk();

@@ -18,7 +18,7 @@ use starkrisk_integrity::abi::{decode_fact_registered, decode_verifications};
 
 use crate::account::{Operator, TxOutcome, provider_error};
 
-pub use plan::{EXECUTE_OVERHEAD_FELTS, RegistrationPlan};
+pub use plan::{EXECUTE_OVERHEAD_FELTS, ProofFact, RegistrationPlan};
 
 /// The `[starknet.integrity]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +85,26 @@ impl IntegrityRegistry {
         }
     }
 
+    /// A verification of the proof's fact on chain with this registry's verifier configuration and at
+    /// least the proof's security, if there is one.
+    async fn already_verified(&self, claim: &ProofFact) -> Result<Option<FactRegistration>, ChainError> {
+        let found = self
+            .verifications(claim.fact_hash)
+            .await?
+            .into_iter()
+            .find(|v| v.verifier_config == self.config && v.security_bits >= claim.security_bits);
+        Ok(found.map(|v| {
+            tracing::info!(fact_hash = %claim.fact_hash, verification_hash = %v.verification_hash,
+                "the fact is already verified on chain; nothing sent");
+            FactRegistration {
+                fact_hash: claim.fact_hash,
+                verification_hash: v.verification_hash,
+                security_bits: v.security_bits,
+                tx_hash: None,
+            }
+        }))
+    }
+
     /// The `FactRegistered` event of a registration transaction.
     async fn fact_registered(&self, tx_hash: TxHash) -> Result<FactRegistration, ChainError> {
         let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
@@ -97,7 +117,7 @@ impl IntegrityRegistry {
                     fact_hash: registered.fact_hash,
                     verification_hash: registered.verification_hash,
                     security_bits: registered.security_bits,
-                    tx_hash,
+                    tx_hash: Some(tx_hash),
                 });
             }
         }
@@ -108,14 +128,29 @@ impl IntegrityRegistry {
     }
 }
 
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ChainError> + Send + 'static,
+) -> Result<T, ChainError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ChainError::Unknown(anyhow::anyhow!("planning the registration failed: {e}")))?
+}
+
 #[async_trait]
 impl FactRegistry for IntegrityRegistry {
     async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
-        let (artifact, config, max) = (artifact.clone(), self.config.clone(), self.max_calldata_felts);
-        // Splitting verifies the proof layer by layer: tens of milliseconds, kept off the async workers.
-        let plan = tokio::task::spawn_blocking(move || RegistrationPlan::for_artifact(&artifact, &config, max))
-            .await
-            .map_err(|e| ChainError::Unknown(anyhow::anyhow!("planning the registration failed: {e}")))??;
+        let artifact = artifact.clone();
+        // Parsing and splitting take tens of milliseconds of CPU: kept off the async workers.
+        let proof = Arc::new(blocking(move || plan::stone_proof(&artifact)).await?);
+        let claim = ProofFact::of(&proof)?;
+        // The same statement proven again (or a registration whose outcome a crash lost) is already on
+        // chain: registering it once more would only spend fees.
+        if let Some(existing) = self.already_verified(&claim).await? {
+            return Ok(existing);
+        }
+        let (config, max) = (self.config.clone(), self.max_calldata_felts);
+        let plan = blocking(move || RegistrationPlan::for_proof(&proof, &config, max)).await?;
         let tx_hash = match plan {
             RegistrationPlan::Full(calldata) => {
                 let call = self.call("verify_proof_full_and_register_fact", calldata)?;

@@ -3,7 +3,7 @@
 
 use starknet::core::types::Felt;
 use starkrisk_domain::ports::ChainError;
-use starkrisk_domain::{ProofArtifact, ProofSystem, VerifierConfig};
+use starkrisk_domain::{FactHash, ProofArtifact, ProofSystem, VerifierConfig};
 use starkrisk_stone::StoneProof;
 use starkrisk_stone::split::SplitProof;
 
@@ -24,6 +24,32 @@ fn invalid(reason: String) -> ChainError {
     ChainError::InvalidInput { field: "proof".into(), reason }
 }
 
+/// A Stone artifact's proof, parsed, or why it cannot be registered.
+pub(crate) fn stone_proof(artifact: &ProofArtifact) -> Result<StoneProof, ChainError> {
+    if artifact.system != ProofSystem::Stone {
+        return Err(invalid(format!("Integrity registers Stone proofs; this is a {} proof", artifact.system.as_str())));
+    }
+    let json = std::str::from_utf8(&artifact.bytes).map_err(|_| invalid("a Stone proof is JSON text".into()))?;
+    StoneProof::parse(json).map_err(|e| invalid(e.to_string()))
+}
+
+/// The fact a Stone proof establishes and the security it claims, read from its public input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofFact {
+    /// Integrity's fact hash.
+    pub fact_hash: FactHash,
+    /// n_queries · log_n_cosets + proof-of-work bits.
+    pub security_bits: u32,
+}
+
+impl ProofFact {
+    /// Reads them from a parsed Stone proof.
+    pub fn of(proof: &StoneProof) -> Result<Self, ChainError> {
+        let (_, _, fact_hash) = proof.fact().map_err(|e| invalid(e.to_string()))?;
+        Ok(Self { fact_hash, security_bits: proof.security_bits() })
+    }
+}
+
 impl RegistrationPlan {
     /// The plan for `artifact` under a per-transaction limit of `max_calldata_felts`.
     pub fn for_artifact(
@@ -31,14 +57,15 @@ impl RegistrationPlan {
         config: &VerifierConfig,
         max_calldata_felts: usize,
     ) -> Result<Self, ChainError> {
-        if artifact.system != ProofSystem::Stone {
-            return Err(invalid(format!(
-                "Integrity registers Stone proofs; this is a {} proof",
-                artifact.system.as_str()
-            )));
-        }
-        let json = std::str::from_utf8(&artifact.bytes).map_err(|_| invalid("a Stone proof is JSON text".into()))?;
-        let proof = StoneProof::parse(json).map_err(|e| invalid(e.to_string()))?;
+        Self::for_proof(&stone_proof(artifact)?, config, max_calldata_felts)
+    }
+
+    /// The plan for a parsed Stone proof.
+    pub fn for_proof(
+        proof: &StoneProof,
+        config: &VerifierConfig,
+        max_calldata_felts: usize,
+    ) -> Result<Self, ChainError> {
         let full =
             starkrisk_stone::calldata::register_calldata(config, &proof.parsed).map_err(|e| invalid(e.to_string()))?;
         if full.len() + EXECUTE_OVERHEAD_FELTS <= max_calldata_felts {

@@ -24,7 +24,7 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
             fact_hash: crate::FactHash::new(Felt::from(77u8)),
             verification_hash: VerificationHash::new(Felt::from(5u8)),
             security_bits: 100,
-            tx_hash: TxHash::new(Felt::from(1u8)),
+            tx_hash: Some(TxHash::new(Felt::from(1u8))),
         })
     });
     registry.expect_verifications().returning(move |_| Ok(verifications.clone()));
