@@ -16,6 +16,8 @@ pub use account::{Operator, ReceiptSettings, StarknetProvider, TxOutcome};
 pub use executor::{CalldataField, ExecutorSettings, StarknetExecutor};
 pub use fees::{FeeSettings, ResourceBounds};
 pub use keystore::{DEFAULT_PASSWORD_ENV, KeystoreError, KeystoreSettings, OperatorKey, password};
-pub use registry::{EXECUTE_OVERHEAD_FELTS, IntegrityRegistry, IntegritySettings, ProofFact, RegistrationPlan};
+pub use registry::{
+    EXECUTE_OVERHEAD_FELTS, IntegrityRegistry, IntegritySettings, ProofFact, RecordedVerification, RegistrationPlan,
+};
 pub use rpc::{EndpointHealth, RpcError, RpcPool, RpcSettings};
 pub use settings::{ChainAdapters, StarknetSettings};

@@ -101,6 +101,24 @@ async fn a_proof_that_fits_is_registered_in_one_transaction() {
     let list = registry.verifications(registration.fact_hash).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].verification_hash, registration.verification_hash);
+    let recorded = registry.verification(registration.verification_hash).await.unwrap().unwrap();
+    assert_eq!((recorded.fact_hash, recorded.security_bits), (fixture_fact(), 60));
+    assert_eq!(recorded.verifier_config, VerifierConfig::starkrisk());
+    assert_eq!(registry.verification(VerificationHash::new(Felt::ONE)).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_of_another_fact_than_the_proofs_is_refused() {
+    let node = node(100_000).await;
+    let other = FactHash::new(Felt::from(0xfac7u32));
+    node.registry.lock().unwrap().wrong_fact = Some(other);
+    match registry(&node.url, 100_000).register(&stone_artifact()).await {
+        Err(ChainError::Rejected { reason, tx_hash }) => {
+            assert!(reason.contains(&other.to_string()) && reason.contains(&fixture_fact().to_string()), "{reason}");
+            assert!(tx_hash.is_some());
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,8 +13,10 @@ use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
-use starkrisk_domain::{FactHash, FactRegistration, FactVerification, ProofArtifact, TxHash, VerifierConfig};
-use starkrisk_integrity::abi::{decode_fact_registered, decode_verifications};
+use starkrisk_domain::{
+    FactHash, FactRegistration, FactVerification, ProofArtifact, TxHash, VerificationHash, VerifierConfig,
+};
+use starkrisk_integrity::abi::{decode_fact_registered, decode_verification, decode_verifications};
 
 use crate::account::{Operator, TxOutcome, provider_error};
 
@@ -34,6 +36,17 @@ impl Default for IntegritySettings {
     fn default() -> Self {
         Self { fact_registry: String::new(), max_calldata_felts: 4_000 }
     }
+}
+
+/// What `get_verification` records under a verification hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedVerification {
+    /// The verified fact.
+    pub fact_hash: FactHash,
+    /// The security the verifier checked.
+    pub security_bits: u32,
+    /// The verifier configuration.
+    pub verifier_config: VerifierConfig,
 }
 
 /// Integrity's FactRegistry, read through the provider and written through the operator account.
@@ -105,6 +118,53 @@ impl IntegrityRegistry {
         }))
     }
 
+    /// Calls a one-argument view of the registry at the latest block.
+    async fn view(&self, entrypoint: &str, argument: Felt) -> Result<Vec<Felt>, ChainError> {
+        let call = FunctionCall {
+            contract_address: self.contract,
+            entry_point_selector: selector(entrypoint)?,
+            calldata: vec![argument],
+        };
+        self.operator.provider().call(call, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)
+    }
+
+    /// `get_verification`: the fact, security and configuration recorded under `hash`, if any.
+    pub async fn verification(&self, hash: VerificationHash) -> Result<Option<RecordedVerification>, ChainError> {
+        let felts = self.view("get_verification", hash.felt()).await?;
+        let decoded = decode_verification(&felts)
+            .map_err(|e| ChainError::Unknown(anyhow::anyhow!("FactRegistry answer: {e}")))?;
+        Ok(decoded.map(|(fact_hash, security_bits, verifier_config)| RecordedVerification {
+            fact_hash,
+            security_bits,
+            verifier_config,
+        }))
+    }
+
+    /// Checks a registration against the proof and reads it back: the event must name the fact the
+    /// proof's public memory gives, and the registry must hold that verification for it.
+    async fn confirm(&self, claim: &ProofFact, registration: FactRegistration) -> Result<FactRegistration, ChainError> {
+        let refused = |reason: String| ChainError::Rejected { reason, tx_hash: registration.tx_hash };
+        if registration.fact_hash != claim.fact_hash {
+            return Err(refused(format!(
+                "Integrity registered fact {} for this proof, but its public memory gives {}: the fact hashing \
+                 here and Integrity's disagree, so no decision may rely on either",
+                registration.fact_hash, claim.fact_hash
+            )));
+        }
+        let expected = RecordedVerification {
+            fact_hash: claim.fact_hash,
+            security_bits: registration.security_bits,
+            verifier_config: self.config.clone(),
+        };
+        match self.verification(registration.verification_hash).await? {
+            Some(recorded) if recorded == expected => Ok(registration),
+            other => Err(refused(format!(
+                "the registry does not hold verification {} as registered (it reads back {other:?})",
+                registration.verification_hash
+            ))),
+        }
+    }
+
     /// The `FactRegistered` event of a registration transaction.
     async fn fact_registered(&self, tx_hash: TxHash) -> Result<FactRegistration, ChainError> {
         let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
@@ -158,17 +218,12 @@ impl FactRegistry for IntegrityRegistry {
             }
             RegistrationPlan::Split(split) => self.send_split(&split).await?,
         };
-        self.fact_registered(tx_hash).await
+        let registration = self.fact_registered(tx_hash).await?;
+        self.confirm(&claim, registration).await
     }
 
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {
-        let call = FunctionCall {
-            contract_address: self.contract,
-            entry_point_selector: selector("get_all_verifications_for_fact_hash")?,
-            calldata: vec![fact.felt()],
-        };
-        let felts =
-            self.operator.provider().call(call, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)?;
+        let felts = self.view("get_all_verifications_for_fact_hash", fact.felt()).await?;
         decode_verifications(&felts).map_err(|e| ChainError::Unknown(anyhow::anyhow!("FactRegistry answer: {e}")))
     }
 }
