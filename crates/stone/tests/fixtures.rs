@@ -10,7 +10,7 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(starkrisk_stone::fixtures::stone(name)).unwrap()
 }
 
-use starkrisk_stone::fixtures::RECURSIVE;
+use starkrisk_stone::fixtures::{RECURSIVE, with_annotation_changed};
 const STONE5: &str = "recursive/cairo1_stone5_keccak_160_lsb_example_proof.json";
 const SMALL: &str = "small/cairo0_stone6_keccak_160_lsb_example_proof.json";
 
@@ -69,18 +69,37 @@ fn a_tampered_output_or_witness_is_refused() {
     });
     assert!(matches!(verifier.verify_json(&output), Err(StoneError::Rejected(_) | StoneError::Malformed(_))));
     // The verifier reads the proof from its annotations: flip one digit of a FRI leaf value.
-    let witness = tamper(&json, "/annotations", |annotations| {
-        let lines = annotations.as_array_mut().unwrap();
-        let line = lines
-            .iter_mut()
-            .find(|l| l.as_str().is_some_and(|l| l.contains("FRI/Decommitment") && l.contains("Field Element(")))
-            .unwrap();
-        let text = line.as_str().unwrap().to_string();
-        let at = text.rfind(')').unwrap() - 1;
-        let flipped = if &text[at..=at] == "0" { "1" } else { "0" };
-        *line = serde_json::Value::String(format!("{}{flipped}{}", &text[..at], &text[at + 1..]));
-    });
+    let witness = with_annotation_changed(&json, &["FRI/Decommitment", "Field Element("]);
     assert!(verifier.verify_json(&witness).is_err(), "a flipped witness digit must not verify");
+}
+
+#[test]
+fn every_kind_of_proof_element_altered_is_refused() {
+    let json = read(RECURSIVE);
+    let verifier = StoneVerifier::new(0);
+    // One of each: commitments, out-of-domain values, FRI commitments and coefficients, the
+    // proof-of-work nonce, and the decommitted values and Merkle nodes of the traces, the composition
+    // polynomial and the first, an inner and the last inner FRI layer.
+    let kinds: [&[&str]; 14] = [
+        &["Original/Commit on Trace"],
+        &["Interaction/Commit on Trace"],
+        &["Out Of Domain Sampling/Commit on Trace"],
+        &["OODS values"],
+        &["FRI/Commitment/Layer 3"],
+        &["Last Layer: Coefficients"],
+        &["Proof of Work"],
+        &["Virtual Oracle/Trace 0: Row"],
+        &["Virtual Oracle/Trace 0: For node"],
+        &["Virtual Oracle/Trace 1: For node"],
+        &["Virtual Oracle/Trace 2: For node"],
+        &["FRI/Decommitment/Layer 1: Row"],
+        &["FRI/Decommitment/Layer 1: For node"],
+        &["FRI/Decommitment/Layer 4: For node"],
+    ];
+    for kind in kinds {
+        let altered = with_annotation_changed(&json, kind);
+        assert!(verifier.verify_json(&altered).is_err(), "a proof with {kind:?} altered verified");
+    }
 }
 
 fn reference_calldata(name: &str) -> Vec<Felt> {

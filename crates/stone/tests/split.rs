@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::{Felt, VerifierConfig};
-use starkrisk_stone::fixtures::RECURSIVE;
+use starkrisk_stone::fixtures::{RECURSIVE, with_annotation_changed};
 use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::split::replay::SplitJobs;
 use starkrisk_stone::split::state::FriStateConstant;
@@ -151,24 +151,9 @@ fn a_constant_state_reads_back_as_written() {
     assert!(FriStateConstant::read(&mut short).unwrap_err().to_string().contains("last_layer_coefficients_hash"));
 }
 
-/// The fixture with one Merkle node of an inner FRI layer's decommitment changed.
-fn with_fri_layer_node_changed(json: &str) -> String {
-    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
-    let lines = value["annotations"].as_array_mut().unwrap();
-    let line = lines
-        .iter_mut()
-        .find(|l| l.as_str().is_some_and(|l| l.contains("FRI/Decommitment/Layer 2") && l.contains("Hash(")))
-        .expect("the fixture decommits FRI layer 2");
-    let text = line.as_str().unwrap().to_string();
-    let at = text.rfind(')').unwrap() - 1;
-    let flipped = if &text[at..=at] == "0" { "1" } else { "0" };
-    *line = serde_json::Value::String(format!("{}{flipped}{}", &text[..at], &text[at + 1..]));
-    serde_json::to_string(&value).unwrap()
-}
-
 #[test]
 fn an_altered_fri_layer_merkle_path_is_refused() {
-    let json = with_fri_layer_node_changed(&read(RECURSIVE));
+    let json = with_annotation_changed(&read(RECURSIVE), &["FRI/Decommitment/Layer 2", "Hash("]);
     let parsed = StoneProof::parse(&json).unwrap().parsed;
     let reason = SplitProof::verify(&parsed).unwrap_err().to_string();
     assert!(reason.contains("FRI layer 1") && reason.contains("Merkle"), "{reason}");
