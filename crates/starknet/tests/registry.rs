@@ -45,9 +45,8 @@ async fn node(node_limit: usize) -> IntegrityNode {
     IntegrityNode::start(registry, split_of(&artifact), verified.fact_hash, verified.security_bits, node_limit).await
 }
 
-/// A registry adapter over `url` allowing `max_calldata_felts` per transaction; fees are not estimated
-/// (the stand-in executes, it does not simulate).
-fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
+/// The operator the tests sign with (the stand-in does not check signatures).
+fn operator(url: &str) -> Arc<starkrisk_starknet::Operator> {
     let account = DevnetAccount { address: Felt::from(0x1234u32), private_key: Felt::from(0x5678u32) };
     let bounds = ResourceBounds {
         l1_gas: 0,
@@ -58,9 +57,30 @@ fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
         l1_data_gas_price: 1,
     };
     let fees = FeeSettings { estimate: false, fallback: Some(bounds), ..FeeSettings::default() };
-    let operator = Arc::new(support::operator(vec![url.to_string()], account, fees));
+    Arc::new(support::operator(vec![url.to_string()], account, fees))
+}
+
+/// A registry adapter over `url` allowing `max_calldata_felts` per transaction; fees are not estimated
+/// (the stand-in executes, it does not simulate).
+fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
     let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts };
-    IntegrityRegistry::new(operator, &settings, VerifierConfig::starkrisk()).unwrap()
+    IntegrityRegistry::new(operator(url), &settings, VerifierConfig::starkrisk()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_that_cannot_work_are_refused_naming_the_field() {
+    let url = "http://127.0.0.1:9";
+    let config = VerifierConfig::starkrisk();
+    let no_room = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts: EXECUTE_OVERHEAD_FELTS };
+    match IntegrityRegistry::new(operator(url), &no_room, config.clone()) {
+        Err(ChainError::InvalidInput { field, .. }) => assert_eq!(field, "starknet.integrity.max_calldata_felts"),
+        other => panic!("expected a refusal, got {:?}", other.err()),
+    }
+    let not_hex = IntegritySettings { fact_registry: "registry".into(), max_calldata_felts: 4_000 };
+    match IntegrityRegistry::new(operator(url), &not_hex, config) {
+        Err(ChainError::InvalidInput { field, .. }) => assert_eq!(field, "starknet.integrity.fact_registry"),
+        other => panic!("expected a refusal, got {:?}", other.err()),
+    }
 }
 
 fn fixture_fact() -> FactHash {

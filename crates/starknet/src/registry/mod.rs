@@ -72,6 +72,16 @@ impl IntegrityRegistry {
             field: "starknet.integrity.fact_registry".into(),
             reason: format!("`{}` is not a hex address", settings.fact_registry),
         })?;
+        if settings.max_calldata_felts <= EXECUTE_OVERHEAD_FELTS {
+            return Err(ChainError::InvalidInput {
+                field: "starknet.integrity.max_calldata_felts".into(),
+                reason: format!(
+                    "{} leaves no room for a call (the account's wrapping alone takes {EXECUTE_OVERHEAD_FELTS}); \
+                     set the network's per-transaction calldata limit",
+                    settings.max_calldata_felts
+                ),
+            });
+        }
         Ok(Self { operator, contract, config, max_calldata_felts: settings.max_calldata_felts })
     }
 
