@@ -128,6 +128,12 @@ fn a_wrong_last_layer_or_trailing_felts_are_refused() {
     for step in 0..split.steps() {
         jobs.step(&split.step_calldata(JOB, step).unwrap()).unwrap();
     }
+    // One step too many: the state after the last layer with an empty witness.
+    let mut extra = vec![JOB];
+    split.constant.write(&mut extra);
+    split.states[split.steps()].write(&mut extra);
+    extra.extend([Felt::ZERO, Felt::ZERO]);
+    assert!(refusal(jobs.step(&extra)).contains("only 4 inner layers"));
     let good = split.final_calldata(JOB);
     let mut wrong_coefficient = good.clone();
     *wrong_coefficient.last_mut().unwrap() += Felt::ONE;

@@ -109,14 +109,11 @@ pub fn step(
 ) -> Result<FriStateVariable, StoneError> {
     let layer = variable.iter;
     let at = layer as usize;
-    let (Some(step_size), Some(eval_point), Some(commitment)) =
-        (constant.step_sizes.get(at), constant.eval_points.get(at), constant.commitments.get(at))
-    else {
+    let parts = (layer < constant.n_layers)
+        .then(|| (constant.step_sizes.get(at), constant.eval_points.get(at), constant.commitments.get(at)));
+    let Some((Some(step_size), Some(eval_point), Some(commitment))) = parts else {
         return Err(rejected(layer, format!("there are only {} inner layers to step through", constant.n_layers)));
     };
-    if layer >= constant.n_layers {
-        return Err(rejected(layer, format!("there are only {} inner layers to step through", constant.n_layers)));
-    }
     let step_size = u32::try_from(step_size.to_biguint())
         .ok()
         .filter(|s| *s <= MAX_STEP_SIZE)
