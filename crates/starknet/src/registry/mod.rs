@@ -212,7 +212,7 @@ impl FactRegistry for IntegrityRegistry {
     async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
         let artifact = artifact.clone();
         // Parsing and splitting take tens of milliseconds of CPU: kept off the async workers.
-        let proof = Arc::new(blocking(move || plan::stone_proof(&artifact)).await?);
+        let proof = blocking(move || plan::stone_proof(&artifact)).await?;
         let claim = ProofFact::of(&proof)?;
         // The same statement proven again (or a registration whose outcome a crash lost) is already on
         // chain: registering it once more would only spend fees.
