@@ -62,6 +62,12 @@ pub struct FriQuery {
     pub x_inv_value: Felt,
 }
 
+impl FriQuery {
+    fn felts(&self) -> [Felt; 3] {
+        [self.index, self.y_value, self.x_inv_value]
+    }
+}
+
 /// `FriVerificationStateVariable`: how far verification got and the queries into the next layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FriStateVariable {
@@ -111,20 +117,14 @@ impl FriStateConstant {
     /// Reads one from Serde felts.
     pub fn read(reader: &mut FeltReader<'_>) -> Result<Self, StoneError> {
         let n_layers = reader.small("state_constant.n_layers")?;
-        let n_commitments = reader.len("state_constant.commitment")?;
-        let commitments = (0..n_commitments)
-            .map(|_| {
-                let f = reader.take(6, "state_constant.commitment")?;
-                Ok(LayerCommitment {
-                    n_columns: f[0],
-                    height: f[1],
-                    n_verifier_friendly_layers: f[2],
-                    vector_height: f[3],
-                    vector_n_verifier_friendly_layers: f[4],
-                    commitment_hash: f[5],
-                })
-            })
-            .collect::<Result<_, StoneError>>()?;
+        let commitments = reader.records("state_constant.commitment", |f: [Felt; 6]| LayerCommitment {
+            n_columns: f[0],
+            height: f[1],
+            n_verifier_friendly_layers: f[2],
+            vector_height: f[3],
+            vector_n_verifier_friendly_layers: f[4],
+            commitment_hash: f[5],
+        })?;
         Ok(Self {
             n_layers,
             commitments,
@@ -140,26 +140,24 @@ impl FriStateVariable {
     pub fn write(&self, out: &mut Vec<Felt>) {
         out.push(Felt::from(self.iter));
         out.push(Felt::from(self.queries.len()));
-        self.queries.iter().for_each(|q| out.extend([q.index, q.y_value, q.x_inv_value]));
+        self.queries.iter().for_each(|q| out.extend(q.felts()));
     }
 
     /// The verifier contract's `hash_variable`.
     pub fn hash(&self) -> Felt {
         let mut words = vec![Felt::from(self.iter)];
-        self.queries.iter().for_each(|q| words.extend([q.index, q.y_value, q.x_inv_value]));
+        self.queries.iter().for_each(|q| words.extend(q.felts()));
         poseidon_many(&words)
     }
 
     /// Reads one from Serde felts.
     pub fn read(reader: &mut FeltReader<'_>) -> Result<Self, StoneError> {
         let iter = reader.small("state_variable.iter")?;
-        let n = reader.len("state_variable.queries")?;
-        let queries = (0..n)
-            .map(|_| {
-                let f = reader.take(3, "state_variable.queries")?;
-                Ok(FriQuery { index: f[0], y_value: f[1], x_inv_value: f[2] })
-            })
-            .collect::<Result<_, StoneError>>()?;
+        let queries = reader.records("state_variable.queries", |f: [Felt; 3]| FriQuery {
+            index: f[0],
+            y_value: f[1],
+            x_inv_value: f[2],
+        })?;
         Ok(Self { iter, queries })
     }
 }
@@ -220,6 +218,24 @@ impl<'a> FeltReader<'a> {
     pub fn array(&mut self, what: &str) -> Result<Vec<Felt>, StoneError> {
         let n = self.len(what)?;
         Ok(self.take(n, what)?.to_vec())
+    }
+
+    /// A length-prefixed array of structs `N` felts wide, each built from its felts.
+    pub fn records<const N: usize, T>(
+        &mut self,
+        what: &str,
+        build: impl Fn([Felt; N]) -> T,
+    ) -> Result<Vec<T>, StoneError> {
+        let n = self.len(what)?;
+        (0..n)
+            .map(|_| {
+                let felts = self.take(N, what)?;
+                // take returned exactly N felts; the error arm only keeps this free of a panic path.
+                let record: [Felt; N] =
+                    felts.try_into().map_err(|_| StoneError::Malformed(format!("{what} is short")))?;
+                Ok(build(record))
+            })
+            .collect()
     }
 
     /// Fails unless everything was read: the contract's Serde refuses trailing felts too.
