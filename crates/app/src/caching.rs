@@ -1,5 +1,6 @@
 //! Caches in front of slow ports: metrics and APYs for a while (they move slowly and every orchestration
-//! reads them), and FactRegistry answers that can no longer change.
+//! reads them), FactRegistry answers that can no longer change, and rendered decision pages (emptied when a
+//! decision is created).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,9 +8,17 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use starkrisk_domain::metrics::Protocol;
-use starkrisk_domain::ports::{ChainError, FactRegistry, MetricsError, MetricsSource, ProtocolReading};
-use starkrisk_domain::{FactHash, FactPolicy, FactRegistration, FactVerification, ProofArtifact};
+use starkrisk_domain::ports::{
+    ChainError, DecisionStore, FactRegistry, MetricsError, MetricsSource, Page, PageRequest, ProtocolReading,
+    StoreError,
+};
+use starkrisk_domain::{
+    AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
+    ProofArtifact, ProofJob, ProofJobId, ProofJobStatus,
+};
 use tokio::sync::Mutex;
+
+use crate::http::page_cache::PageCache;
 
 /// Keeps each protocol's reading for `ttl`; concurrent callers during a refresh wait for the one read.
 pub struct CachedMetrics {
@@ -72,5 +81,54 @@ impl FactRegistry for CachedFacts {
             self.accepted.lock().unwrap_or_else(|p| p.into_inner()).insert(fact, list.clone());
         }
         Ok(list)
+    }
+}
+
+/// Decisions, with the cache of rendered `GET /decisions` pages emptied whenever a decision is created,
+/// so a client that just orchestrated sees its decision listed.
+pub struct FreshPages {
+    inner: Arc<dyn DecisionStore>,
+    pages: Arc<PageCache>,
+}
+
+impl FreshPages {
+    /// Wraps `inner`, emptying `pages` on every create.
+    pub fn new(inner: Arc<dyn DecisionStore>, pages: Arc<PageCache>) -> Self {
+        Self { inner, pages }
+    }
+}
+
+#[async_trait]
+impl DecisionStore for FreshPages {
+    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
+        let created = self.inner.create(decision, job).await?;
+        self.pages.clear();
+        Ok(created)
+    }
+
+    async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError> {
+        self.inner.get(id).await
+    }
+
+    async fn by_proof_job(&self, job: ProofJobId) -> Result<Option<AllocationDecision>, StoreError> {
+        self.inner.by_proof_job(job).await
+    }
+
+    async fn save(&self, decision: &AllocationDecision, expected: DecisionStatus) -> Result<(), StoreError> {
+        self.inner.save(decision, expected).await
+    }
+
+    async fn save_with_job(
+        &self,
+        decision: &AllocationDecision,
+        expected: DecisionStatus,
+        job: &ProofJob,
+        expected_job: ProofJobStatus,
+    ) -> Result<(), StoreError> {
+        self.inner.save_with_job(decision, expected, job, expected_job).await
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
+        self.inner.list(page).await
     }
 }

@@ -4,6 +4,7 @@
 pub mod atlantic_settings;
 pub mod auth;
 pub mod caching;
+pub mod clock;
 pub mod http;
 pub mod keystore_cli;
 pub mod secret;

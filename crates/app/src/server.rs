@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use starkrisk_domain::usecases::RegisterModel;
 use starkrisk_postgres::{Database, PgStore};
 
 use crate::settings::Settings;
@@ -29,9 +28,8 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
         }
     }
     if settings.defaults.register_default_model {
-        let program = service.state.default_program_hash;
-        match RegisterModel::new(service.state.models.clone()).ensure_default(program).await {
-            Ok(model) => tracing::info!(version = %model.version, model_hash = %model.model_hash, "active model"),
+        match service.state.models.ensure_default().await {
+            Ok(model) => tracing::info!(version = %model.version(), model_hash = %model.model_hash(), "active model"),
             Err(error) => tracing::warn!(%error, "could not register the default model"),
         }
     }

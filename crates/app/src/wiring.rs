@@ -6,18 +6,23 @@ use std::time::Duration;
 
 use actix_web::web;
 use starkrisk_domain::ProgramHash;
-use starkrisk_domain::ports::{AllocationExecutor, FactRegistry, MetricsSource, ProofVerifier, Prover};
+use starkrisk_domain::ports::{
+    AllocationExecutor, Clock, DecisionStore, FactRegistry, MetricsSource, ProofJobStore, ProofVerifier, Prover,
+};
 use starkrisk_domain::usecases::{
-    DecisionPipeline, GenerateProof, OrchestrateAllocation, PipelinePorts, ProverSet, RegisterModel,
-    VerificationStatus, VerifyProof,
+    CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
+    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
+    VerifyProof,
 };
 use starkrisk_luminair::LuminairVerifier;
 use starkrisk_postgres::PgStore;
 use starkrisk_stone::{StoneProver, StoneVerifier};
 
 use crate::auth::Authenticator;
-use crate::caching::{CachedFacts, CachedMetrics};
+use crate::caching::{CachedFacts, CachedMetrics, FreshPages};
+use crate::clock::SystemClock;
 use crate::http::metrics::Metrics;
+use crate::http::page_cache::PageCache;
 use crate::http::state::AppState;
 use crate::settings::Settings;
 
@@ -98,7 +103,11 @@ impl Service {
         adapters.registry = adapters
             .registry
             .map(|registry| Arc::new(CachedFacts::new(registry, policy.fact_policy.clone())) as Arc<dyn FactRegistry>);
-        let jobs = Arc::new(store.clone());
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
+        let stored = Arc::new(store.clone());
+        let jobs: Arc<dyn ProofJobStore> = stored.clone();
+        let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stored.clone(), pages.clone()));
         let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits);
         let pipeline = DecisionPipeline::new(
             PipelinePorts {
@@ -107,7 +116,8 @@ impl Service {
                 registry: adapters.registry.clone(),
                 executor: adapters.executor.clone(),
                 jobs: jobs.clone(),
-                decisions: jobs.clone(),
+                decisions: decisions.clone(),
+                clock: clock.clone(),
             },
             policy.clone(),
         );
@@ -116,30 +126,34 @@ impl Service {
             Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
             None => starkrisk_stone::program::program_hash()?,
         };
+        let planner = StatementPlanner::new(stored.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
+        let wait_limit = Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2));
+        let queries = DecisionQueries::new(decisions.clone(), jobs.clone(), clock.clone(), wait_limit);
+        let orchestrate = OrchestrateAllocation::new(
+            OrchestratePorts {
+                planner: planner.clone(),
+                decisions: decisions.clone(),
+                keys: stored.clone(),
+                queries: queries.clone(),
+                clock: clock.clone(),
+            },
+            policy.clone(),
+            settings.pipeline.approvers.clone(),
+            settings.pipeline.approval_max_age_secs,
+        );
         let state = AppState {
-            store: store.clone(),
-            decisions: jobs.clone(),
-            jobs: jobs.clone(),
-            models: jobs.clone(),
-            orchestrate: OrchestrateAllocation::new(
-                jobs.clone(),
-                jobs.clone(),
-                adapters.metrics_source.clone(),
-                settings.default_apys()?,
-                policy.clone(),
-            )
-            .with_approvers(settings.pipeline.approvers.clone(), settings.pipeline.approval_max_age_secs),
-            generate: GenerateProof::new(jobs.clone(), policy.clone()),
-            verify,
+            orchestrate,
+            execute: ExecuteAllocation::new(queries.clone(), jobs.clone(), clock.clone()),
+            decisions: queries,
+            generate: GenerateProof::new(planner.clone(), jobs.clone(), clock.clone(), policy.clone()),
+            planner,
+            check: CheckProof::new(verify, jobs.clone()),
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
-            register: RegisterModel::new(jobs.clone()),
+            models: ModelRegistry::new(stored.clone(), clock, default_program_hash),
+            readiness: stored,
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
-            default_program_hash,
-            wait_limit: Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2)),
-            pages: crate::http::page_cache::PageCache::new(Duration::from_millis(
-                settings.server.decision_page_cache_ms,
-            )),
+            pages,
             migrated: AtomicBool::new(false),
         };
         Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), store })

@@ -97,7 +97,7 @@ impl Worker {
     /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked,
     /// then releases the lease so another worker (or this one, later) picks it up.
     async fn work(&mut self, job: ProofJob) {
-        let id = job.id;
+        let id = job.id();
         let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
         self.advance(job).instrument(span).await;
         if let Err(error) = self.jobs.release(id, &self.id).await {
@@ -107,15 +107,15 @@ impl Worker {
 
     async fn advance(&mut self, mut job: ProofJob) {
         loop {
-            let before = (job.status, job.retries, job.attempts.len());
+            let before = (job.status(), job.retries(), job.attempts().len());
             match self.pipeline.advance(job).await {
                 Ok(next) => {
-                    for attempt in &next.attempts[before.2.min(next.attempts.len())..] {
+                    for attempt in &next.attempts()[before.2.min(next.attempts().len())..] {
                         self.metrics.observe_attempt(attempt);
                     }
-                    tracing::info!(from = %before.0, to = %next.status, "job advanced");
-                    let stalled = (next.status, next.retries, next.attempts.len()) == before;
-                    if stalled || self.pipeline.is_resting(&next) || *self.stopped.borrow() {
+                    tracing::info!(from = %before.0, to = %next.status(), "job advanced");
+                    let stalled = (next.status(), next.retries(), next.attempts().len()) == before;
+                    if stalled || !self.pipeline.is_due(&next) || *self.stopped.borrow() {
                         break;
                     }
                     job = next;

@@ -21,13 +21,13 @@ struct SlowProver;
 #[async_trait]
 impl Prover for SlowProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Luminair
+        ProverKind::Stwo
     }
 
     async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
         tokio::time::sleep(Duration::from_millis(600)).await;
         Ok(ProofArtifact {
-            prover: ProverKind::Luminair,
+            prover: ProverKind::Stwo,
             system: ProofSystem::Stwo,
             bytes: vec![1],
             statement: request.statement,
@@ -58,15 +58,17 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
         config,
     );
     for _ in 0..100 {
-        if ProofJobStore::get(&store, planned.job.id).await.unwrap().unwrap().status == ProofJobStatus::Proving {
+        if ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap().status()
+            == ProofJobStatus::Proving
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     workers.shutdown().await;
 
-    let job = ProofJobStore::get(&store, planned.job.id).await.unwrap().unwrap();
-    assert_eq!(job.status, ProofJobStatus::Proved, "the proof in hand was finished and recorded");
+    let job = ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Proved, "the proof in hand was finished and recorded");
     let next = store.claim_due("successor", Duration::from_secs(60)).await.unwrap();
-    assert_eq!(next.map(|j| j.id), Some(planned.job.id), "the lease was handed back, not left to expire");
+    assert_eq!(next.map(|j| j.id()), Some(planned.proof_job_id()), "the lease was handed back, not left to expire");
 }

@@ -2,75 +2,40 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::felt::{FactHash, TxHash};
 use crate::params::ModelVersion;
-use crate::proof_job::ProofJobId;
+use crate::proof::{ProofRequest, ProverKind};
+use crate::proof_job::{ProofJob, ProofJobId};
 use crate::statement::DecisionStatement;
 
-/// A decision's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DecisionId(pub Uuid);
+crate::names::uuid_id!(
+    /// A decision's id.
+    DecisionId
+);
 
-impl DecisionId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
+crate::names::named_enum!(
+    /// Where a decision stands.
+    pub enum DecisionStatus {
+        /// Computed; its proof is being made and checked.
+        Pending = "pending",
+        /// Its proof verified (and, when policy demands, its fact is on chain): ready to execute.
+        Verified = "verified",
+        /// The execution transaction was sent; its hash is recorded and only its receipt is awaited.
+        Submitted = "submitted",
+        /// Executed on chain.
+        Executed = "executed",
+        /// Refused by a check (proof differs, policy unmet, transaction reverted); see the message.
+        Refused = "refused",
+        /// Its proof job failed for good; see the message.
+        Failed = "failed",
     }
-}
-
-impl std::fmt::Display for DecisionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// Where a decision stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionStatus {
-    /// Computed; its proof is being made and checked.
-    Pending,
-    /// Its proof verified (and, when policy demands, its fact is on chain): ready to execute.
-    Verified,
-    /// The execution transaction was sent; its hash is recorded and only its receipt is awaited.
-    Submitted,
-    /// Executed on chain.
-    Executed,
-    /// Refused by a check (proof differs, policy unmet, transaction reverted); see the message.
-    Refused,
-    /// Its proof job failed for good; see the message.
-    Failed,
-}
+);
 
 impl DecisionStatus {
-    /// Every status.
-    pub const ALL: [DecisionStatus; 6] = [
-        DecisionStatus::Pending,
-        DecisionStatus::Verified,
-        DecisionStatus::Submitted,
-        DecisionStatus::Executed,
-        DecisionStatus::Refused,
-        DecisionStatus::Failed,
-    ];
-
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DecisionStatus::Pending => "pending",
-            DecisionStatus::Verified => "verified",
-            DecisionStatus::Submitted => "submitted",
-            DecisionStatus::Executed => "executed",
-            DecisionStatus::Refused => "refused",
-            DecisionStatus::Failed => "failed",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    /// Whether the decision has come to rest: executed, refused or failed. Nothing changes it afterwards.
+    pub const fn is_settled(self) -> bool {
+        matches!(self, DecisionStatus::Executed | DecisionStatus::Refused | DecisionStatus::Failed)
     }
 
     /// Whether the state machine allows `self → to`.
@@ -88,12 +53,6 @@ impl DecisionStatus {
     }
 }
 
-impl std::fmt::Display for DecisionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A move the decision state machine does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("decision {decision} cannot go from {from} to {to}")]
@@ -106,9 +65,9 @@ pub struct IllegalDecisionTransition {
     pub to: DecisionStatus,
 }
 
-/// One allocation decision and its provenance.
+/// A decision as storage holds it: every field, for rebuilding the entity with [`AllocationDecision::restore`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AllocationDecision {
+pub struct DecisionRecord {
     /// Its id.
     pub id: DecisionId,
     /// Position in the ledger, assigned by storage.
@@ -137,78 +96,190 @@ pub struct AllocationDecision {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One allocation decision and its provenance; it changes only through the guarded transitions below.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AllocationDecision {
+    state: DecisionRecord,
+}
+
 impl AllocationDecision {
-    /// A pending decision for `statement`, proven by `proof_job_id`.
-    pub fn new(statement: DecisionStatement, model_version: ModelVersion, proof_job_id: ProofJobId) -> Self {
-        let now = Utc::now();
-        Self {
-            id: DecisionId::random(),
-            sequence: None,
-            statement,
-            model_version,
-            proof_job_id,
-            fact_hash: None,
-            tx_hash: None,
-            signed_tx: None,
-            block_number: None,
-            status: DecisionStatus::Pending,
-            message: None,
-            created_at: now,
-            updated_at: now,
-        }
+    /// A pending decision for `statement` and the queued job that proves it, each naming the other.
+    pub fn plan(
+        statement: DecisionStatement,
+        model_version: ModelVersion,
+        provers: Vec<ProverKind>,
+        now: DateTime<Utc>,
+    ) -> (Self, ProofJob) {
+        let id = DecisionId::random();
+        let job = ProofJob::new(ProofRequest { statement }, provers, Some(id), now);
+        let decision = Self {
+            state: DecisionRecord {
+                id,
+                sequence: None,
+                statement,
+                model_version,
+                proof_job_id: job.id(),
+                fact_hash: None,
+                tx_hash: None,
+                signed_tx: None,
+                block_number: None,
+                status: DecisionStatus::Pending,
+                message: None,
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        (decision, job)
     }
 
-    fn move_to(&mut self, to: DecisionStatus) -> Result<(), IllegalDecisionTransition> {
-        if !self.status.can_become(to) {
-            return Err(IllegalDecisionTransition { decision: self.id, from: self.status, to });
+    /// A decision as storage recorded it.
+    pub fn restore(record: DecisionRecord) -> Self {
+        Self { state: record }
+    }
+
+    /// Every field at once, read-only, for storage.
+    pub fn record(&self) -> &DecisionRecord {
+        &self.state
+    }
+
+    /// The same decision with the ledger position storage assigned it.
+    #[must_use]
+    pub fn with_sequence(mut self, sequence: i64) -> Self {
+        self.state.sequence = Some(sequence);
+        self
+    }
+
+    /// Its id.
+    pub fn id(&self) -> DecisionId {
+        self.state.id
+    }
+
+    /// Position in the ledger, once stored.
+    pub fn sequence(&self) -> Option<i64> {
+        self.state.sequence
+    }
+
+    /// Model, metrics, APYs, risks and shares: exactly what the proof must state.
+    pub fn statement(&self) -> &DecisionStatement {
+        &self.state.statement
+    }
+
+    /// The model version it was computed under.
+    pub fn model_version(&self) -> ModelVersion {
+        self.state.model_version
+    }
+
+    /// The job proving it.
+    pub fn proof_job_id(&self) -> ProofJobId {
+        self.state.proof_job_id
+    }
+
+    /// Integrity's fact hash, once known.
+    pub fn fact_hash(&self) -> Option<FactHash> {
+        self.state.fact_hash
+    }
+
+    /// The execution transaction, once signed.
+    pub fn tx_hash(&self) -> Option<TxHash> {
+        self.state.tx_hash
+    }
+
+    /// The signed execution transaction, re-sent as it is after a restart.
+    pub fn signed_tx(&self) -> Option<&[u8]> {
+        self.state.signed_tx.as_deref()
+    }
+
+    /// The block that included the execution.
+    pub fn block_number(&self) -> Option<u64> {
+        self.state.block_number
+    }
+
+    /// Where it stands.
+    pub fn status(&self) -> DecisionStatus {
+        self.state.status
+    }
+
+    /// Why it was refused or failed, or a note for operators.
+    pub fn message(&self) -> Option<&str> {
+        self.state.message.as_deref()
+    }
+
+    /// When it was made.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.state.created_at
+    }
+
+    /// When it last changed.
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.state.updated_at
+    }
+
+    /// Whether it has come to rest (executed, refused or failed).
+    pub fn is_settled(&self) -> bool {
+        self.state.status.is_settled()
+    }
+
+    fn move_to(&mut self, to: DecisionStatus, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        if !self.state.status.can_become(to) {
+            return Err(IllegalDecisionTransition { decision: self.state.id, from: self.state.status, to });
         }
-        self.status = to;
-        self.updated_at = Utc::now();
+        self.state.status = to;
+        self.state.updated_at = now;
         Ok(())
     }
 
     /// Its proof checked out.
-    pub fn verified(&mut self, fact_hash: Option<FactHash>) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Verified)?;
-        self.fact_hash = fact_hash;
+    pub fn verified(
+        &mut self,
+        fact_hash: Option<FactHash>,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Verified, now)?;
+        self.state.fact_hash = fact_hash;
         Ok(())
     }
 
     /// The execution transaction was signed and is about to be sent; recorded before it leaves the process.
-    pub fn submitted(&mut self, tx_hash: TxHash, signed_tx: Vec<u8>) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Submitted)?;
-        self.tx_hash = Some(tx_hash);
-        self.signed_tx = Some(signed_tx);
+    pub fn submitted(
+        &mut self,
+        tx_hash: TxHash,
+        signed_tx: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Submitted, now)?;
+        self.state.tx_hash = Some(tx_hash);
+        self.state.signed_tx = Some(signed_tx);
         Ok(())
     }
 
     /// The submitted transaction can never be included (its nonce was used by another): forget it so a new
     /// one is signed. Only for a transaction the chain proves dead, never for one merely pending.
-    pub fn superseded(&mut self) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Verified)?;
-        self.tx_hash = None;
-        self.signed_tx = None;
+    pub fn superseded(&mut self, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Verified, now)?;
+        self.state.tx_hash = None;
+        self.state.signed_tx = None;
         Ok(())
     }
 
     /// The transaction landed in `block_number`.
-    pub fn executed(&mut self, block_number: u64) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Executed)?;
-        self.block_number = Some(block_number);
+    pub fn executed(&mut self, block_number: u64, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Executed, now)?;
+        self.state.block_number = Some(block_number);
         Ok(())
     }
 
     /// A check refused it.
-    pub fn refuse(&mut self, reason: impl Into<String>) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Refused)?;
-        self.message = Some(reason.into());
+    pub fn refuse(&mut self, reason: impl Into<String>, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Refused, now)?;
+        self.state.message = Some(reason.into());
         Ok(())
     }
 
     /// Its proof job failed for good.
-    pub fn fail(&mut self, reason: impl Into<String>) -> Result<(), IllegalDecisionTransition> {
-        self.move_to(DecisionStatus::Failed)?;
-        self.message = Some(reason.into());
+    pub fn fail(&mut self, reason: impl Into<String>, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        self.move_to(DecisionStatus::Failed, now)?;
+        self.state.message = Some(reason.into());
         Ok(())
     }
 }

@@ -29,13 +29,14 @@ pub const EKUBO: ProtocolMetrics = ProtocolMetrics {
 pub const SNAPSHOT: MarketSnapshot =
     MarketSnapshot { jediswap: JEDISWAP, ekubo: EKUBO, jediswap_apy: Apy(850), ekubo_apy: Apy(1210) };
 
-/// Model v1 with the default parameters, proven by `program`.
+/// Model v1 with the default parameters, proven by `program`, registered at the Unix epoch (the time is
+/// not part of its hash, so a fixed one keeps the example the same everywhere).
 pub fn model(program: ProgramHash) -> RiskModel {
-    RiskModel::new(ModelVersion::V1, ModelParams::v1(), program, "starkrisk")
+    RiskModel::new(ModelVersion::V1, ModelParams::v1(), program, "starkrisk", chrono::DateTime::UNIX_EPOCH)
 }
 
 /// The example statement under model v1, with a placeholder program hash of 1.
 pub fn statement() -> DecisionStatement {
     let model = model(ProgramHash::new(Felt::ONE));
-    DecisionStatement::compute(model.model_hash, model.params, SNAPSHOT).0
+    DecisionStatement::compute(model.model_hash(), model.params(), SNAPSHOT).0
 }

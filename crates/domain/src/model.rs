@@ -1,5 +1,6 @@
 //! A model version: its parameters, the program that proves it, and the hash every proof binds.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -28,62 +29,105 @@ impl ModelHash {
     }
 }
 
-/// Lifecycle of a registered model version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelStatus {
-    /// The version new decisions use.
-    Active,
-    /// An earlier version, kept so old decisions stay explainable.
-    Superseded,
-}
-
-impl ModelStatus {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ModelStatus::Active => "active",
-            ModelStatus::Superseded => "superseded",
-        }
+crate::names::named_enum!(
+    /// Lifecycle of a registered model version.
+    pub enum ModelStatus {
+        /// The version new decisions use.
+        Active = "active",
+        /// An earlier version, kept so old decisions stay explainable.
+        Superseded = "superseded",
     }
-}
+);
 
-/// A model as registered: what a decision was computed and proven under.
+/// A model as storage holds it; its hash is not stored here but recomputed by [`RiskModel::restore`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RiskModel {
+pub struct RiskModelRecord {
     /// Its version number.
     pub version: ModelVersion,
     /// Its parameters.
     pub params: ModelParams,
     /// The program that proves it.
     pub program_hash: ProgramHash,
-    /// Hash of all three, bound by every proof.
-    pub model_hash: ModelHash,
     /// Whether new decisions use it.
     pub status: ModelStatus,
     /// Who registered it (token subject).
     pub registered_by: String,
     /// When it was registered.
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A model as registered: what a decision was computed and proven under. Its hash is always computed
+/// from its version, parameters and program, never supplied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RiskModel {
+    #[serde(flatten)]
+    state: RiskModelRecord,
+    model_hash: ModelHash,
 }
 
 impl RiskModel {
-    /// A new active model; its hash is computed, never supplied.
+    /// A new active model registered by `registered_by` at `now`.
     pub fn new(
         version: ModelVersion,
         params: ModelParams,
         program_hash: ProgramHash,
         registered_by: impl Into<String>,
+        now: DateTime<Utc>,
     ) -> Self {
-        Self {
+        Self::restore(RiskModelRecord {
             version,
             params,
             program_hash,
-            model_hash: ModelHash::compute(version, &params, program_hash),
             status: ModelStatus::Active,
             registered_by: registered_by.into(),
-            created_at: chrono::Utc::now(),
-        }
+            created_at: now,
+        })
+    }
+
+    /// A model as storage recorded it, its hash recomputed.
+    pub fn restore(record: RiskModelRecord) -> Self {
+        let model_hash = ModelHash::compute(record.version, &record.params, record.program_hash);
+        Self { state: record, model_hash }
+    }
+
+    /// Its version number.
+    pub fn version(&self) -> ModelVersion {
+        self.state.version
+    }
+
+    /// Its parameters.
+    pub fn params(&self) -> ModelParams {
+        self.state.params
+    }
+
+    /// The program that proves it.
+    pub fn program_hash(&self) -> ProgramHash {
+        self.state.program_hash
+    }
+
+    /// The hash every proof under it binds.
+    pub fn model_hash(&self) -> ModelHash {
+        self.model_hash
+    }
+
+    /// Whether new decisions use it.
+    pub fn status(&self) -> ModelStatus {
+        self.state.status
+    }
+
+    /// Who registered it (token subject).
+    pub fn registered_by(&self) -> &str {
+        &self.state.registered_by
+    }
+
+    /// When it was registered.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.state.created_at
+    }
+
+    /// A newer version took its place; decisions made under it keep it.
+    pub fn supersede(&mut self) {
+        self.state.status = ModelStatus::Superseded;
     }
 }
 

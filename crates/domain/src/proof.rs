@@ -8,59 +8,27 @@ use crate::felt::{FactHash, ProgramHash};
 use crate::model::ProofHash;
 use crate::statement::DecisionStatement;
 
-/// A prover starkrisk can ask for a proof.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProverKind {
-    /// Stone (`cpu_air_prover`) run locally on the Cairo risk program.
-    Stone,
-    /// The in-process S-two prover of the risk graph.
-    Luminair,
-    /// Herodotus' Atlantic proving service (remote Stone).
-    Atlantic,
-}
-
-impl ProverKind {
-    /// The stored and configured name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ProverKind::Stone => "stone",
-            ProverKind::Luminair => "luminair",
-            ProverKind::Atlantic => "atlantic",
-        }
+crate::names::named_enum!(
+    /// A prover starkrisk can ask for a proof.
+    pub enum ProverKind {
+        /// Stone (`cpu_air_prover`) run locally on the Cairo risk program.
+        Stone = "stone",
+        /// The in-process S-two prover of the risk graph; `luminair` is its name in the API and configuration.
+        Stwo = "luminair",
+        /// Herodotus' Atlantic proving service (remote Stone).
+        Atlantic = "atlantic",
     }
+);
 
-    /// Parses a configured or stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [ProverKind::Stone, ProverKind::Luminair, ProverKind::Atlantic].into_iter().find(|k| k.as_str() == name)
+crate::names::named_enum!(
+    /// The proof system an artifact belongs to, which decides its verifier.
+    pub enum ProofSystem {
+        /// A Stone proof of the Cairo risk program; Integrity can verify it on chain.
+        Stone = "stone",
+        /// An S-two proof of the risk AIR; verified locally only.
+        Stwo = "stwo",
     }
-}
-
-impl std::fmt::Display for ProverKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The proof system an artifact belongs to, which decides its verifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProofSystem {
-    /// A Stone proof of the Cairo risk program; Integrity can verify it on chain.
-    Stone,
-    /// An S-two proof of the risk AIR; verified locally only.
-    Stwo,
-}
-
-impl ProofSystem {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ProofSystem::Stone => "stone",
-            ProofSystem::Stwo => "stwo",
-        }
-    }
-}
+);
 
 /// What to prove: the statement the decision claims. The prover recomputes it and must arrive at the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,79 +2,42 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::decision::DecisionId;
 use crate::felt::{FactHash, TxHash, VerificationHash};
 use crate::proof::{ProofArtifact, ProofRequest, ProverAttempt, ProverKind, VerifiedClaim};
 
-/// A proof job's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ProofJobId(pub Uuid);
+crate::names::uuid_id!(
+    /// A proof job's id.
+    ProofJobId
+);
 
-impl ProofJobId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        Self(Uuid::new_v4())
+crate::names::named_enum!(
+    /// Where a job stands.
+    pub enum ProofJobStatus {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// A prover is working on it.
+        Proving = "proving",
+        /// A proof exists, not yet checked.
+        Proved = "proved",
+        /// The proof verified locally and states the decision.
+        Verified = "verified",
+        /// Integrity registered the fact on Starknet and it meets the policy.
+        Registered = "registered",
+        /// The decision it proves was executed on chain.
+        Executed = "executed",
+        /// Stopped; see the job's failure.
+        Failed = "failed",
     }
-}
-
-impl std::fmt::Display for ProofJobId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProofJobStatus {
-    /// Waiting for a worker.
-    Queued,
-    /// A prover is working on it.
-    Proving,
-    /// A proof exists, not yet checked.
-    Proved,
-    /// The proof verified locally and states the decision.
-    Verified,
-    /// Integrity registered the fact on Starknet and it meets the policy.
-    Registered,
-    /// The decision it proves was executed on chain.
-    Executed,
-    /// Stopped; see the job's failure.
-    Failed,
-}
+);
 
 impl ProofJobStatus {
-    /// Every status, in pipeline order.
-    pub const ALL: [ProofJobStatus; 7] = [
-        ProofJobStatus::Queued,
-        ProofJobStatus::Proving,
-        ProofJobStatus::Proved,
-        ProofJobStatus::Verified,
-        ProofJobStatus::Registered,
-        ProofJobStatus::Executed,
-        ProofJobStatus::Failed,
-    ];
+    /// Statuses with a step left for any job: proving and verifying.
+    pub const WORKABLE: [ProofJobStatus; 3] = [ProofJobStatus::Queued, ProofJobStatus::Proving, ProofJobStatus::Proved];
 
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ProofJobStatus::Queued => "queued",
-            ProofJobStatus::Proving => "proving",
-            ProofJobStatus::Proved => "proved",
-            ProofJobStatus::Verified => "verified",
-            ProofJobStatus::Registered => "registered",
-            ProofJobStatus::Executed => "executed",
-            ProofJobStatus::Failed => "failed",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
+    /// Statuses with a step left only for a job that proves a decision: registering and executing.
+    pub const WORKABLE_WITH_DECISION: [ProofJobStatus; 2] = [ProofJobStatus::Verified, ProofJobStatus::Registered];
 
     /// Whether nothing more will happen to the job (a retryable failure can still be requeued).
     pub const fn is_terminal(self) -> bool {
@@ -102,25 +65,19 @@ impl ProofJobStatus {
     }
 }
 
-impl std::fmt::Display for ProofJobStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+crate::names::named_enum!(
+    /// The pipeline stage at which a job failed.
+    pub enum Stage {
+        /// Making the proof.
+        Proving = "proving",
+        /// Checking the proof locally.
+        Verification = "verification",
+        /// Registering the fact on Integrity, or checking it against the policy.
+        Registration = "registration",
+        /// Executing the allocation on chain.
+        Execution = "execution",
     }
-}
-
-/// The pipeline stage at which a job failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Making the proof.
-    Proving,
-    /// Checking the proof locally.
-    Verification,
-    /// Registering the fact on Integrity, or checking it against the policy.
-    Registration,
-    /// Executing the allocation on chain.
-    Execution,
-}
+);
 
 /// Why a job stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,14 +118,14 @@ pub struct FactRegistration {
     pub tx_hash: Option<TxHash>,
 }
 
-/// A request to prove one decision, and everything that happened to it.
+/// A proof job as storage holds it: every field, for rebuilding the entity with [`ProofJob::restore`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProofJob {
+pub struct ProofJobRecord {
     /// Its id.
     pub id: ProofJobId,
     /// Where it stands.
     pub status: ProofJobStatus,
-    /// The decision this job proves and executes; `None` for a proof asked for on its own.
+    /// The decision it proves, if any.
     pub decision_id: Option<DecisionId>,
     /// What to prove.
     pub request: ProofRequest,
@@ -180,119 +137,252 @@ pub struct ProofJob {
     pub artifact: Option<ProofArtifact>,
     /// What local verification established.
     pub claim: Option<VerifiedClaim>,
-    /// Integrity's registration, for Stone proofs.
+    /// Integrity's registration.
     pub registration: Option<FactRegistration>,
-    /// Why it failed, when it did.
+    /// Why it failed.
     pub failure: Option<JobFailure>,
-    /// The reason of the last retryable failure, kept after the job was requeued.
+    /// The reason of the last retryable failure.
     pub last_error: Option<String>,
-    /// How many times it was requeued after a retryable failure.
+    /// Requeues so far.
     pub retries: u32,
     /// When a worker may pick it up next.
     pub next_attempt_at: DateTime<Utc>,
-    /// When it was created.
+    /// Creation time.
     pub created_at: DateTime<Utc>,
-    /// When it last changed.
+    /// Last change.
     pub updated_at: DateTime<Utc>,
 }
 
+/// A request to prove one statement (usually a decision's), and everything that happened to it. Its
+/// state changes only through the transitions below, which the state machine guards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProofJob {
+    state: ProofJobRecord,
+}
+
 impl ProofJob {
-    /// A queued job for `request`, to be tried with `provers` in order.
-    pub fn new(request: ProofRequest, provers: Vec<ProverKind>, decision_id: Option<DecisionId>) -> Self {
-        let now = Utc::now();
+    /// A queued job for `request`, to be tried with `provers` in order, due at once.
+    pub fn new(
+        request: ProofRequest,
+        provers: Vec<ProverKind>,
+        decision_id: Option<DecisionId>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
-            id: ProofJobId::random(),
-            status: ProofJobStatus::Queued,
-            decision_id,
-            request,
-            provers,
-            attempts: Vec::new(),
-            artifact: None,
-            claim: None,
-            registration: None,
-            failure: None,
-            last_error: None,
-            retries: 0,
-            next_attempt_at: now,
-            created_at: now,
-            updated_at: now,
+            state: ProofJobRecord {
+                id: ProofJobId::random(),
+                status: ProofJobStatus::Queued,
+                decision_id,
+                request,
+                provers,
+                attempts: Vec::new(),
+                artifact: None,
+                claim: None,
+                registration: None,
+                failure: None,
+                last_error: None,
+                retries: 0,
+                next_attempt_at: now,
+                created_at: now,
+                updated_at: now,
+            },
         }
     }
 
-    fn move_to(&mut self, to: ProofJobStatus) -> Result<(), IllegalTransition> {
-        if !self.status.can_become(to) {
-            return Err(IllegalTransition { job: self.id, from: self.status, to });
+    /// A job as storage recorded it.
+    pub fn restore(record: ProofJobRecord) -> Self {
+        Self { state: record }
+    }
+
+    /// Every field at once, read-only, for storage.
+    pub fn record(&self) -> &ProofJobRecord {
+        &self.state
+    }
+
+    /// Its id.
+    pub fn id(&self) -> ProofJobId {
+        self.state.id
+    }
+
+    /// Where it stands.
+    pub fn status(&self) -> ProofJobStatus {
+        self.state.status
+    }
+
+    /// The decision this job proves and executes; `None` for a proof asked for on its own.
+    pub fn decision_id(&self) -> Option<DecisionId> {
+        self.state.decision_id
+    }
+
+    /// What to prove.
+    pub fn request(&self) -> &ProofRequest {
+        &self.state.request
+    }
+
+    /// Provers in the order to try them.
+    pub fn provers(&self) -> &[ProverKind] {
+        &self.state.provers
+    }
+
+    /// Every prover attempt so far, oldest first.
+    pub fn attempts(&self) -> &[ProverAttempt] {
+        &self.state.attempts
+    }
+
+    /// The proof, once made.
+    pub fn artifact(&self) -> Option<&ProofArtifact> {
+        self.state.artifact.as_ref()
+    }
+
+    /// What local verification established, once verified.
+    pub fn claim(&self) -> Option<&VerifiedClaim> {
+        self.state.claim.as_ref()
+    }
+
+    /// Integrity's registration, for Stone proofs.
+    pub fn registration(&self) -> Option<&FactRegistration> {
+        self.state.registration.as_ref()
+    }
+
+    /// Why it failed, while it is failed.
+    pub fn failure(&self) -> Option<&JobFailure> {
+        self.state.failure.as_ref()
+    }
+
+    /// The reason of the last retryable failure, kept after the job was requeued.
+    pub fn last_error(&self) -> Option<&str> {
+        self.state.last_error.as_deref()
+    }
+
+    /// How many times it was requeued after a retryable failure.
+    pub fn retries(&self) -> u32 {
+        self.state.retries
+    }
+
+    /// When a worker may pick it up next.
+    pub fn next_attempt_at(&self) -> DateTime<Utc> {
+        self.state.next_attempt_at
+    }
+
+    /// When it was created.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.state.created_at
+    }
+
+    /// When it last changed.
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.state.updated_at
+    }
+
+    /// Whether its status has a step left for it: proving and verifying for every job, registering and
+    /// executing only for a job that proves a decision. The queue's claim query uses the same lists.
+    pub fn has_work(&self) -> bool {
+        ProofJobStatus::WORKABLE.contains(&self.state.status)
+            || (self.state.decision_id.is_some() && ProofJobStatus::WORKABLE_WITH_DECISION.contains(&self.state.status))
+    }
+
+    /// Whether a worker should take its next step at `now`.
+    pub fn is_due(&self, now: DateTime<Utc>) -> bool {
+        self.has_work() && self.state.next_attempt_at <= now
+    }
+
+    /// Makes a job that waits to retry registration or execution due at `now`, as an operator's
+    /// "execute now" asks; returns whether anything changed (a job already due, or in another stage, is left).
+    pub fn expedite(&mut self, now: DateTime<Utc>) -> bool {
+        let waiting =
+            ProofJobStatus::WORKABLE_WITH_DECISION.contains(&self.state.status) && self.state.next_attempt_at > now;
+        if waiting {
+            self.state.next_attempt_at = now;
+            self.state.updated_at = now;
         }
-        self.status = to;
-        self.updated_at = Utc::now();
+        waiting
+    }
+
+    fn move_to(&mut self, to: ProofJobStatus, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if !self.state.status.can_become(to) {
+            return Err(IllegalTransition { job: self.state.id, from: self.state.status, to });
+        }
+        self.state.status = to;
+        self.state.updated_at = now;
         Ok(())
     }
 
     /// A worker starts (or resumes) proving.
-    pub fn start_proving(&mut self) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Proving)
+    pub fn start_proving(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(ProofJobStatus::Proving, now)
     }
 
     /// Records one prover attempt.
-    pub fn record_attempt(&mut self, attempt: ProverAttempt) {
-        self.attempts.push(attempt);
-        self.updated_at = Utc::now();
+    pub fn record_attempt(&mut self, attempt: ProverAttempt, now: DateTime<Utc>) {
+        self.state.attempts.push(attempt);
+        self.state.updated_at = now;
     }
 
     /// A proof was made.
-    pub fn proved(&mut self, artifact: ProofArtifact) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Proved)?;
-        self.artifact = Some(artifact);
+    pub fn proved(&mut self, artifact: ProofArtifact, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(ProofJobStatus::Proved, now)?;
+        self.state.artifact = Some(artifact);
         Ok(())
     }
 
     /// The proof verified locally.
-    pub fn verified(&mut self, claim: VerifiedClaim) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Verified)?;
-        self.claim = Some(claim);
+    pub fn verified(&mut self, claim: VerifiedClaim, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(ProofJobStatus::Verified, now)?;
+        self.state.claim = Some(claim);
         Ok(())
     }
 
     /// Integrity registered the fact.
-    pub fn registered(&mut self, registration: FactRegistration) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Registered)?;
-        self.registration = Some(registration);
+    pub fn registered(&mut self, registration: FactRegistration, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(ProofJobStatus::Registered, now)?;
+        self.state.registration = Some(registration);
         Ok(())
     }
 
     /// The decision was executed.
-    pub fn executed(&mut self) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Executed)
+    pub fn executed(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(ProofJobStatus::Executed, now)
     }
 
     /// The job stopped at `stage`.
-    pub fn fail(&mut self, stage: Stage, reason: impl Into<String>, retryable: bool) -> Result<(), IllegalTransition> {
-        let resume_from = match self.status {
+    pub fn fail(
+        &mut self,
+        stage: Stage,
+        reason: impl Into<String>,
+        retryable: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalTransition> {
+        let resume_from = match self.state.status {
             ProofJobStatus::Proving => ProofJobStatus::Queued,
             other => other,
         };
-        self.move_to(ProofJobStatus::Failed)?;
-        self.failure = Some(JobFailure { stage, reason: reason.into(), retryable, resume_from });
+        self.move_to(ProofJobStatus::Failed, now)?;
+        self.state.failure = Some(JobFailure { stage, reason: reason.into(), retryable, resume_from });
         Ok(())
     }
 
     /// Puts a retryable failure back in the queue, due at `at`, resuming where it stopped.
     /// A permanent failure stays failed.
-    pub fn requeue(&mut self, at: DateTime<Utc>) -> Result<(), IllegalTransition> {
-        let Some(failure) = self.failure.as_ref().filter(|f| f.retryable) else {
-            return Err(IllegalTransition { job: self.id, from: self.status, to: ProofJobStatus::Queued });
+    pub fn requeue(&mut self, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        let Some(failure) = self.state.failure.as_ref().filter(|f| f.retryable) else {
+            return Err(IllegalTransition { job: self.state.id, from: self.state.status, to: ProofJobStatus::Queued });
         };
         let (resume_from, reason) = (failure.resume_from, failure.reason.clone());
-        self.move_to(resume_from)?;
-        self.failure = None;
-        self.last_error = Some(reason);
-        self.retries += 1;
-        self.next_attempt_at = at;
+        self.move_to(resume_from, now)?;
+        self.state.failure = None;
+        self.state.last_error = Some(reason);
+        self.state.retries += 1;
+        self.state.next_attempt_at = at;
         Ok(())
     }
 
     /// The fact hash of the job's proof, once known.
     pub fn fact_hash(&self) -> Option<FactHash> {
-        self.registration.as_ref().map(|r| r.fact_hash).or_else(|| self.claim.as_ref().and_then(|c| c.fact_hash))
+        self.state
+            .registration
+            .as_ref()
+            .map(|r| r.fact_hash)
+            .or_else(|| self.state.claim.as_ref().and_then(|c| c.fact_hash))
     }
 }

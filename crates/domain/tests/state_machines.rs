@@ -10,8 +10,13 @@ fn statement() -> DecisionStatement {
     DecisionStatement::compute(ModelHash::new(Felt::ONE), ModelParams::v1(), snapshot).0
 }
 
+/// A fixed time: the state machines do not depend on it.
+fn t0() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::UNIX_EPOCH
+}
+
 fn job() -> ProofJob {
-    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Luminair], None)
+    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stwo], None, t0())
 }
 
 #[test]
@@ -49,26 +54,26 @@ fn the_allowed_job_transitions_are_exactly_the_pipeline() {
 fn an_illegal_job_move_is_an_error_and_changes_nothing() {
     let mut job = job();
     let before = job.clone();
-    let error = job.executed().unwrap_err();
-    assert_eq!(error, IllegalTransition { job: job.id, from: ProofJobStatus::Queued, to: ProofJobStatus::Executed });
-    assert_eq!(error.to_string(), format!("proof job {} cannot go from queued to executed", job.id));
+    let error = job.executed(t0()).unwrap_err();
+    assert_eq!(error, IllegalTransition { job: job.id(), from: ProofJobStatus::Queued, to: ProofJobStatus::Executed });
+    assert_eq!(error.to_string(), format!("proof job {} cannot go from queued to executed", job.id()));
     assert_eq!(job, before);
 }
 
 #[test]
 fn a_retryable_failure_resumes_where_it_stopped_and_a_permanent_one_does_not() {
     let mut job = job();
-    job.start_proving().unwrap();
-    job.fail(Stage::Proving, "stone missing", true).unwrap();
-    assert_eq!(job.failure.as_ref().unwrap().resume_from, ProofJobStatus::Queued);
+    job.start_proving(t0()).unwrap();
+    job.fail(Stage::Proving, "stone missing", true, t0()).unwrap();
+    assert_eq!(job.failure().unwrap().resume_from, ProofJobStatus::Queued);
     let at = chrono::Utc::now();
-    job.requeue(at).unwrap();
-    assert_eq!((job.status, job.retries, job.next_attempt_at), (ProofJobStatus::Queued, 1, at));
-    assert_eq!(job.last_error.as_deref(), Some("stone missing"));
+    job.requeue(at, t0()).unwrap();
+    assert_eq!((job.status(), job.retries(), job.next_attempt_at()), (ProofJobStatus::Queued, 1, at));
+    assert_eq!(job.last_error(), Some("stone missing"));
 
-    job.fail(Stage::Proving, "bad input", false).unwrap();
-    assert!(job.requeue(at).is_err());
-    assert_eq!(job.status, ProofJobStatus::Failed);
+    job.fail(Stage::Proving, "bad input", false, t0()).unwrap();
+    assert!(job.requeue(at, t0()).is_err());
+    assert_eq!(job.status(), ProofJobStatus::Failed);
 }
 
 #[test]
@@ -93,16 +98,16 @@ fn decision_transitions_follow_execution() {
         }
         assert_eq!(DecisionStatus::parse(from.as_str()), Some(from));
     }
-    let mut decision = AllocationDecision::new(statement(), ModelVersion::V1, ProofJobId::random());
-    assert!(decision.submitted(TxHash::new(Felt::ONE), vec![]).is_err(), "an unverified decision is never sent");
-    assert!(decision.tx_hash.is_none());
-    decision.verified(None).unwrap();
-    decision.submitted(TxHash::new(Felt::ONE), vec![1]).unwrap();
-    decision.superseded().unwrap();
-    assert_eq!((decision.status, decision.tx_hash, decision.signed_tx.clone()), (Verified, None, None));
-    decision.submitted(TxHash::new(Felt::TWO), vec![2]).unwrap();
-    decision.executed(7).unwrap();
-    assert!(decision.superseded().is_err(), "an executed decision keeps its transaction");
-    assert_eq!((decision.status, decision.block_number), (Executed, Some(7)));
-    assert!(decision.refuse("late").is_err(), "an executed decision stays executed");
+    let (mut decision, _) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], t0());
+    assert!(decision.submitted(TxHash::new(Felt::ONE), vec![], t0()).is_err(), "an unverified decision is never sent");
+    assert!(decision.tx_hash().is_none());
+    decision.verified(None, t0()).unwrap();
+    decision.submitted(TxHash::new(Felt::ONE), vec![1], t0()).unwrap();
+    decision.superseded(t0()).unwrap();
+    assert_eq!((decision.status(), decision.tx_hash(), decision.signed_tx()), (Verified, None, None));
+    decision.submitted(TxHash::new(Felt::TWO), vec![2], t0()).unwrap();
+    decision.executed(7, t0()).unwrap();
+    assert!(decision.superseded(t0()).is_err(), "an executed decision keeps its transaction");
+    assert_eq!((decision.status(), decision.block_number()), (Executed, Some(7)));
+    assert!(decision.refuse("late", t0()).is_err(), "an executed decision stays executed");
 }

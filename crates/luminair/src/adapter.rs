@@ -30,7 +30,7 @@ impl LuminairProver {
 #[async_trait]
 impl Prover for LuminairProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Luminair
+        ProverKind::Stwo
     }
 
     async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
@@ -46,7 +46,7 @@ impl Prover for LuminairProver {
             Ok(Ok(result)) => result.map_err(prover_error)?,
         };
         Ok(ProofArtifact {
-            prover: ProverKind::Luminair,
+            prover: ProverKind::Stwo,
             system: ProofSystem::Stwo,
             bytes: envelope.to_bytes(),
             statement,

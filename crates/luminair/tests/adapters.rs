@@ -15,7 +15,7 @@ fn prover(timeout: Duration) -> LuminairProver {
 async fn a_proof_from_the_port_verifies_through_the_port() {
     let request = ProofRequest { statement: examples::statement() };
     let artifact = prover(Duration::from_secs(30)).prove(&request).await.unwrap();
-    assert_eq!((artifact.prover, artifact.system), (ProverKind::Luminair, ProofSystem::Stwo));
+    assert_eq!((artifact.prover, artifact.system), (ProverKind::Stwo, ProofSystem::Stwo));
     assert_eq!(artifact.statement, request.statement);
     let claim = LuminairVerifier::new(96).verify(&artifact.bytes).await.unwrap();
     assert_eq!(claim.statement, request.statement);

@@ -10,7 +10,7 @@ use starkrisk_domain::*;
 use starkrisk_postgres::testing::TestDatabase;
 
 fn job() -> ProofJob {
-    ProofJob::new(ProofRequest { statement: examples::statement() }, vec![ProverKind::Luminair], None)
+    ProofJob::new(ProofRequest { statement: examples::statement() }, vec![ProverKind::Stwo], None, chrono::Utc::now())
 }
 
 fn claim_and_complete(c: &mut Criterion) {
@@ -27,8 +27,8 @@ fn claim_and_complete(c: &mut Criterion) {
                 let start = Instant::now();
                 for _ in 0..iters {
                     let mut job = store.claim_due("bench", Duration::from_secs(60)).await.unwrap().unwrap();
-                    let from = job.status;
-                    job.fail(Stage::Proving, "benchmark", false).unwrap();
+                    let from = job.status();
+                    job.fail(Stage::Proving, "benchmark", false, chrono::Utc::now()).unwrap();
                     store.save(&job, from).await.unwrap();
                 }
                 start.elapsed()

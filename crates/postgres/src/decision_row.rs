@@ -69,6 +69,7 @@ fn small(value: u32) -> i32 {
 impl DecisionChanges {
     /// The mutable columns of `decision`.
     pub fn from_decision(d: &AllocationDecision) -> Self {
+        let d = d.record();
         Self {
             fact_hash: d.fact_hash.map(|f| f.to_string()),
             tx_hash: d.tx_hash.map(|t| t.to_string()),
@@ -83,7 +84,8 @@ impl DecisionChanges {
 
 impl NewDecision {
     /// The row for a new decision.
-    pub fn from_decision(d: &AllocationDecision) -> Result<Self, StoreError> {
+    pub fn from_decision(decision: &AllocationDecision) -> Result<Self, StoreError> {
+        let d = decision.record();
         let s = &d.statement;
         Ok(Self {
             id: d.id.0,
@@ -98,7 +100,7 @@ impl NewDecision {
             model_hash: s.model_hash.to_string(),
             proof_job_id: d.proof_job_id.0,
             created_at: d.created_at,
-            changes: DecisionChanges::from_decision(d),
+            changes: DecisionChanges::from_decision(decision),
         })
     }
 }
@@ -110,7 +112,7 @@ fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
 impl DecisionRow {
     /// The domain decision this row stores.
     pub fn into_decision(self) -> Result<AllocationDecision, StoreError> {
-        Ok(AllocationDecision {
+        Ok(AllocationDecision::restore(DecisionRecord {
             id: DecisionId(self.id),
             sequence: Some(self.sequence),
             statement: from_json_value("statement", self.statement)?,
@@ -130,6 +132,6 @@ impl DecisionRow {
             message: self.message,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        })
+        }))
     }
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use starkrisk_domain::ports::{DecisionStore, Page, PageRequest, StoreError};
+use starkrisk_domain::ports::{DecisionStore, MAX_PAGE, Page, PageRequest, StoreError};
 use starkrisk_domain::{AllocationDecision, DecisionId, DecisionStatus, ProofJob, ProofJobId, ProofJobStatus};
 
 use crate::PgStore;
@@ -13,9 +13,6 @@ use crate::job_row::NewJob;
 use crate::jobs::save_job;
 use crate::schema::allocation_decisions::dsl as ad;
 use crate::schema::proof_jobs::dsl as pj;
-
-/// The largest page a listing returns.
-pub const MAX_PAGE: u32 = 100;
 
 #[async_trait]
 impl DecisionStore for PgStore {
@@ -96,7 +93,7 @@ impl DecisionStore for PgStore {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let items = rows.into_iter().map(DecisionRow::into_decision).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if more { items.last().and_then(|d| d.sequence) } else { None };
+        let next_cursor = if more { items.last().and_then(|d| d.sequence()) } else { None };
         Ok(Page { items, next_cursor })
     }
 }
@@ -108,7 +105,7 @@ async fn save_decision(
     expected: DecisionStatus,
 ) -> Result<(), StoreError> {
     let changed = diesel::update(
-        ad::allocation_decisions.filter(ad::id.eq(decision.id.0)).filter(ad::status.eq(expected.as_str())),
+        ad::allocation_decisions.filter(ad::id.eq(decision.id().0)).filter(ad::status.eq(expected.as_str())),
     )
     .set(DecisionChanges::from_decision(decision))
     .execute(conn)
@@ -118,15 +115,15 @@ async fn save_decision(
         return Ok(());
     }
     let actual: Option<String> = ad::allocation_decisions
-        .find(decision.id.0)
+        .find(decision.id().0)
         .select(ad::status)
         .first(conn)
         .await
         .optional()
         .map_err(from_diesel)?;
     Err(match actual {
-        None => StoreError::NotFound(format!("decision {}", decision.id)),
-        Some(actual) => StoreError::Conflict(format!("decision {} is {actual}, not {expected}", decision.id)),
+        None => StoreError::NotFound(format!("decision {}", decision.id())),
+        Some(actual) => StoreError::Conflict(format!("decision {} is {actual}, not {expected}", decision.id())),
     })
 }
 

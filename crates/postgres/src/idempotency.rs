@@ -1,9 +1,11 @@
-//! Idempotency keys: a replayed request gets the first response, and two racing requests with one key
-//! never both run.
+//! Idempotency keys: a replayed request gets the decision the first one made, and two racing requests with
+//! one key never both plan.
 
+use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use starkrisk_domain::ports::StoreError;
+use starkrisk_domain::DecisionId;
+use starkrisk_domain::ports::{IdempotencyKey, IdempotencyStore, KeyClaim, RequestFingerprint, StoreError};
 
 use crate::PgStore;
 use crate::error::from_diesel;
@@ -12,32 +14,28 @@ use crate::schema::idempotency_keys::dsl as ik;
 /// Status code stored while the first request with a key is still running.
 const IN_PROGRESS: i16 = 0;
 
-/// What a key already holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyState {
-    /// The key is new and now belongs to this request; call `complete` or `forget` when done.
-    Claimed,
-    /// Another request with this key is still running.
-    InProgress,
-    /// The key was used with another request body.
-    Mismatch,
-    /// The key was used with this body: replay this response.
-    Completed {
-        /// HTTP status of the first response.
-        status: u16,
-        /// Its JSON body.
-        body: serde_json::Value,
-    },
+/// Status code stored once the key's request made its decision (kept in the column for older readers).
+const COMPLETED: i16 = 202;
+
+/// The decision a completed key holds: `{"decision_id": …}`, which rows written by earlier builds (the
+/// whole decision view) carry too.
+fn decision_of(response: &serde_json::Value) -> Result<DecisionId, StoreError> {
+    response
+        .get("decision_id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("a completed idempotency key holds no decision id")))
 }
 
-impl PgStore {
-    /// Claims `key` for a request whose body hashes to `request_hash`, or says what the key already holds.
-    pub async fn claim_idempotency_key(&self, key: &str, request_hash: &str) -> Result<KeyState, StoreError> {
+#[async_trait]
+impl IdempotencyStore for PgStore {
+    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError> {
         let mut conn = self.db.conn().await?;
+        let fingerprint = fingerprint.to_string();
         let inserted = diesel::insert_into(ik::idempotency_keys)
             .values((
-                ik::key.eq(key),
-                ik::request_hash.eq(request_hash),
+                ik::key.eq(key.as_str()),
+                ik::request_hash.eq(&fingerprint),
                 ik::status_code.eq(IN_PROGRESS),
                 ik::response.eq(serde_json::Value::Null),
             ))
@@ -46,43 +44,36 @@ impl PgStore {
             .await
             .map_err(from_diesel)?;
         if inserted == 1 {
-            return Ok(KeyState::Claimed);
+            return Ok(KeyClaim::Claimed);
         }
-        let (stored_hash, status, body): (String, i16, serde_json::Value) = ik::idempotency_keys
-            .find(key)
+        let (stored, status, response): (String, i16, serde_json::Value) = ik::idempotency_keys
+            .find(key.as_str())
             .select((ik::request_hash, ik::status_code, ik::response))
             .first(&mut conn)
             .await
             .map_err(from_diesel)?;
-        Ok(if stored_hash != request_hash {
-            KeyState::Mismatch
+        Ok(if stored != fingerprint {
+            KeyClaim::Mismatch
         } else if status == IN_PROGRESS {
-            KeyState::InProgress
+            KeyClaim::InProgress
         } else {
-            KeyState::Completed { status: status.unsigned_abs(), body }
+            KeyClaim::Completed(decision_of(&response)?)
         })
     }
 
-    /// Stores the response of the request that claimed `key`.
-    pub async fn complete_idempotency_key(
-        &self,
-        key: &str,
-        status: u16,
-        body: &serde_json::Value,
-    ) -> Result<(), StoreError> {
+    async fn complete_key(&self, key: &IdempotencyKey, decision: DecisionId) -> Result<(), StoreError> {
         let mut conn = self.db.conn().await?;
-        diesel::update(ik::idempotency_keys.find(key))
-            .set((ik::status_code.eq(i16::try_from(status).unwrap_or(i16::MAX)), ik::response.eq(body)))
+        diesel::update(ik::idempotency_keys.find(key.as_str()))
+            .set((ik::status_code.eq(COMPLETED), ik::response.eq(serde_json::json!({ "decision_id": decision }))))
             .execute(&mut conn)
             .await
             .map_err(from_diesel)?;
         Ok(())
     }
 
-    /// Releases a claimed key whose request failed, so the client may retry with it.
-    pub async fn forget_idempotency_key(&self, key: &str) -> Result<(), StoreError> {
+    async fn release_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
         let mut conn = self.db.conn().await?;
-        diesel::delete(ik::idempotency_keys.filter(ik::key.eq(key)).filter(ik::status_code.eq(IN_PROGRESS)))
+        diesel::delete(ik::idempotency_keys.filter(ik::key.eq(key.as_str())).filter(ik::status_code.eq(IN_PROGRESS)))
             .execute(&mut conn)
             .await
             .map_err(from_diesel)?;

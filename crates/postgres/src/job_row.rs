@@ -96,7 +96,8 @@ fn corrupt(column: &str, value: &str) -> StoreError {
 
 impl JobValues {
     /// The columns for `job`.
-    pub fn from_job(job: &ProofJob) -> Result<Self, StoreError> {
+    pub fn from_job(entity: &ProofJob) -> Result<Self, StoreError> {
+        let job = entity.record();
         let artifact = job.artifact.as_ref();
         let claim = job.claim.as_ref();
         let registration = job.registration.as_ref();
@@ -114,7 +115,7 @@ impl JobValues {
             proof_hash: artifact.map(|a| a.proof_hash().to_string()),
             prove_time_ms: artifact.map(|a| i64::try_from(a.prove_time.as_millis()).unwrap_or(i64::MAX)),
             claim: opt_json("claim", claim)?,
-            fact_hash: job.fact_hash().map(|f| f.to_string()),
+            fact_hash: entity.fact_hash().map(|f| f.to_string()),
             verification_hash: registration.map(|r| r.verification_hash.to_string()),
             security_bits: claim.map(|c| i32::try_from(c.security_bits).unwrap_or(i32::MAX)),
             registration: opt_json("registration", registration)?,
@@ -130,7 +131,7 @@ impl JobValues {
 impl NewJob {
     /// The row for a new job.
     pub fn from_job(job: &ProofJob) -> Result<Self, StoreError> {
-        Ok(Self { id: job.id.0, created_at: job.created_at, values: JobValues::from_job(job)? })
+        Ok(Self { id: job.id().0, created_at: job.created_at(), values: JobValues::from_job(job)? })
     }
 }
 
@@ -148,18 +149,14 @@ impl JobRow {
         let artifact = match (self.proof, self.proof_system, self.prover, self.public_output) {
             (Some(bytes), Some(system), Some(prover), Some(output)) => Some(ProofArtifact {
                 prover: ProverKind::parse(&prover).ok_or_else(|| corrupt("prover", &prover))?,
-                system: match system.as_str() {
-                    "stone" => ProofSystem::Stone,
-                    "stwo" => ProofSystem::Stwo,
-                    other => return Err(corrupt("proof_system", other)),
-                },
+                system: ProofSystem::parse(&system).ok_or_else(|| corrupt("proof_system", &system))?,
                 bytes,
                 statement: from_json_value("public_output", output)?,
                 prove_time: std::time::Duration::from_millis(self.prove_time_ms.unwrap_or(0).max(0).unsigned_abs()),
             }),
             _ => None,
         };
-        Ok(ProofJob {
+        Ok(ProofJob::restore(ProofJobRecord {
             id: ProofJobId(self.id),
             status,
             decision_id: self.decision_id.map(DecisionId),
@@ -175,6 +172,6 @@ impl JobRow {
             next_attempt_at: self.next_attempt_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        })
+        }))
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types::{Interval, Text};
+use diesel::sql_types::{Array, Interval, Text};
 use diesel_async::RunQueryDsl;
 use starkrisk_domain::ports::{ProofJobStore, StoreError};
 use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
@@ -14,21 +14,25 @@ use crate::error::from_diesel;
 use crate::job_row::{JobRow, JobValues, NewJob};
 use crate::schema::proof_jobs::dsl as pj;
 
-/// A job is due when its time has come, no live lease holds it, and it has a step left: proving and
-/// verifying always, registering and executing only when it proves a decision.
+/// A job is due when its time has come, no live lease holds it, and it has a step left: the statuses
+/// come from `ProofJobStatus::WORKABLE` ($3) and `WORKABLE_WITH_DECISION` ($4), the rule `ProofJob::has_work`
+/// states.
 const CLAIM_SQL: &str = "
 UPDATE proof_jobs SET lease_owner = $1, lease_expires_at = now() + $2
 WHERE id = (
     SELECT id FROM proof_jobs
     WHERE next_attempt_at <= now()
       AND (lease_expires_at IS NULL OR lease_expires_at < now())
-      AND (status IN ('queued', 'proving', 'proved')
-           OR (status IN ('verified', 'registered') AND decision_id IS NOT NULL))
+      AND (status = ANY($3) OR (status = ANY($4) AND decision_id IS NOT NULL))
     ORDER BY next_attempt_at, created_at
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
 RETURNING *";
+
+fn names(statuses: &[ProofJobStatus]) -> Vec<&'static str> {
+    statuses.iter().map(|s| s.as_str()).collect()
+}
 
 /// Converts a lease into the interval Postgres adds to now(), in whole microseconds.
 fn interval(lease: Duration) -> diesel::pg::data_types::PgInterval {
@@ -69,6 +73,8 @@ impl ProofJobStore for PgStore {
         let row = diesel::sql_query(CLAIM_SQL)
             .bind::<Text, _>(worker)
             .bind::<Interval, _>(interval(lease))
+            .bind::<Array<Text>, _>(names(&ProofJobStatus::WORKABLE))
+            .bind::<Array<Text>, _>(names(&ProofJobStatus::WORKABLE_WITH_DECISION))
             .get_result::<JobRow>(&mut conn)
             .await
             .optional()
@@ -89,7 +95,10 @@ impl ProofJobStore for PgStore {
     async fn queue_depth(&self) -> Result<u64, StoreError> {
         let mut conn = self.db.conn().await?;
         let n: i64 = pj::proof_jobs
-            .filter(pj::status.ne_all(["executed", "failed"]))
+            .filter(
+                pj::status
+                    .ne_all(ProofJobStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(ProofJobStatus::as_str)),
+            )
             .count()
             .get_result(&mut conn)
             .await
@@ -104,7 +113,7 @@ pub(crate) async fn save_job(
     job: &ProofJob,
     expected: ProofJobStatus,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(pj::proof_jobs.filter(pj::id.eq(job.id.0)).filter(pj::status.eq(expected.as_str())))
+    let changed = diesel::update(pj::proof_jobs.filter(pj::id.eq(job.id().0)).filter(pj::status.eq(expected.as_str())))
         .set(JobValues::from_job(job)?)
         .execute(conn)
         .await
@@ -113,11 +122,11 @@ pub(crate) async fn save_job(
         return Ok(());
     }
     let actual: Option<String> =
-        pj::proof_jobs.find(job.id.0).select(pj::status).first(conn).await.optional().map_err(from_diesel)?;
+        pj::proof_jobs.find(job.id().0).select(pj::status).first(conn).await.optional().map_err(from_diesel)?;
     Err(match actual {
-        None => StoreError::NotFound(format!("proof job {}", job.id)),
+        None => StoreError::NotFound(format!("proof job {}", job.id())),
         Some(actual) => {
-            StoreError::Conflict(format!("proof job {} is {actual}, not {expected}; another worker moved it", job.id))
+            StoreError::Conflict(format!("proof job {} is {actual}, not {expected}; another worker moved it", job.id()))
         }
     })
 }

@@ -12,12 +12,10 @@ mod jobs;
 mod models;
 #[rustfmt::skip]
 mod schema;
-#[cfg(feature = "test-support")]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use database::{Connection, Database, MIGRATIONS, PoolSettings};
-pub use decisions::MAX_PAGE;
-pub use idempotency::KeyState;
 
 /// The Postgres implementation of `ProofJobStore`, `DecisionStore` and `ModelStore`.
 #[derive(Clone)]
@@ -34,5 +32,12 @@ impl PgStore {
     /// The underlying database (for readiness probes and migrations).
     pub fn database(&self) -> &Database {
         &self.db
+    }
+}
+
+#[async_trait::async_trait]
+impl starkrisk_domain::ports::Readiness for PgStore {
+    async fn ready(&self, timeout: std::time::Duration) -> Result<(), starkrisk_domain::ports::StoreError> {
+        self.db.ready(timeout).await
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use starkrisk_domain::ports::{ModelStore, StoreError};
-use starkrisk_domain::{ModelHash, ModelStatus, ModelVersion, ProgramHash, RiskModel};
+use starkrisk_domain::{ModelHash, ModelStatus, ModelVersion, ProgramHash, RiskModel, RiskModelRecord};
 
 use crate::PgStore;
 use crate::error::from_diesel;
@@ -32,30 +32,35 @@ fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
 impl ModelRow {
     fn from_model(m: &RiskModel) -> Result<Self, StoreError> {
         Ok(Self {
-            version: i32::try_from(m.version.get()).map_err(|e| corrupt("version", e))?,
-            params: to_json("params", &m.params)?,
-            model_hash: m.model_hash.to_string(),
-            program_hash: m.program_hash.to_string(),
-            status: m.status.as_str().to_string(),
-            registered_by: m.registered_by.clone(),
-            created_at: m.created_at,
+            version: i32::try_from(m.version().get()).map_err(|e| corrupt("version", e))?,
+            params: to_json("params", &m.params())?,
+            model_hash: m.model_hash().to_string(),
+            program_hash: m.program_hash().to_string(),
+            status: m.status().as_str().to_string(),
+            registered_by: m.registered_by().to_string(),
+            created_at: m.created_at(),
         })
     }
 
+    /// The model this row stores; a row whose stored hash is not the one its version, parameters and
+    /// program give was altered outside this service, and is refused.
     fn into_model(self) -> Result<RiskModel, StoreError> {
-        Ok(RiskModel {
+        let model = RiskModel::restore(RiskModelRecord {
             version: ModelVersion::new(self.version.unsigned_abs()).map_err(|e| corrupt("version", e))?,
             params: from_json_value("params", self.params)?,
-            model_hash: ModelHash::parse(&self.model_hash).map_err(|e| corrupt("model_hash", e))?,
             program_hash: ProgramHash::parse(&self.program_hash).map_err(|e| corrupt("program_hash", e))?,
-            status: match self.status.as_str() {
-                "active" => ModelStatus::Active,
-                "superseded" => ModelStatus::Superseded,
-                other => return Err(corrupt("status", other)),
-            },
+            status: ModelStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
             registered_by: self.registered_by,
             created_at: self.created_at,
-        })
+        });
+        let stored = ModelHash::parse(&self.model_hash).map_err(|e| corrupt("model_hash", e))?;
+        if stored != model.model_hash() {
+            return Err(corrupt(
+                "model_hash",
+                format!("{stored} is not the hash of its parameters ({})", model.model_hash()),
+            ));
+        }
+        Ok(model)
     }
 }
 
@@ -112,7 +117,7 @@ impl ModelStore for PgStore {
         .await
         .map_err(|e| match from_diesel(e) {
             StoreError::Conflict(_) => {
-                StoreError::Conflict(format!("model version {} is already registered", model.version))
+                StoreError::Conflict(format!("model version {} is already registered", model.version()))
             }
             other => other,
         })

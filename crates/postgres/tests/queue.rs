@@ -18,7 +18,7 @@ async fn two_claimers_over_1000_jobs_claim_each_exactly_once() {
     let mut all = HashSet::new();
     for _ in 0..1000 {
         let job = job();
-        all.insert(job.id);
+        all.insert(job.id());
         ProofJobStore::insert(&store, &job).await.unwrap();
     }
     let claimer = |name: &'static str| {
@@ -26,7 +26,7 @@ async fn two_claimers_over_1000_jobs_claim_each_exactly_once() {
         tokio::spawn(async move {
             let mut mine = Vec::new();
             while let Some(job) = store.claim_due(name, LEASE).await.unwrap() {
-                mine.push(job.id);
+                mine.push(job.id());
             }
             mine
         })
@@ -47,13 +47,13 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
     let mut job = job();
     ProofJobStore::insert(&store, &job).await.unwrap();
     let first = store.claim_due("crashed-worker", Duration::from_millis(200)).await.unwrap().unwrap();
-    job.start_proving().unwrap();
+    job.start_proving(chrono::Utc::now()).unwrap();
     ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap();
     assert!(store.claim_due("other", LEASE).await.unwrap().is_none(), "a live lease holds the job");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let again = store.claim_due("other", LEASE).await.unwrap().expect("claimable after the lease expired");
-    assert_eq!(again.id, first.id);
-    assert_eq!(again.status, ProofJobStatus::Proving, "the new worker resumes the proving job");
+    assert_eq!(again.id(), first.id());
+    assert_eq!(again.status(), ProofJobStatus::Proving, "the new worker resumes the proving job");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,39 +61,41 @@ async fn a_released_job_is_claimable_at_once_but_only_by_its_holder_release() {
     let (_db, store) = store().await;
     ProofJobStore::insert(&store, &job()).await.unwrap();
     let claimed = store.claim_due("a", LEASE).await.unwrap().unwrap();
-    store.release(claimed.id, "somebody-else").await.unwrap();
+    ProofJobStore::release(&store, claimed.id(), "somebody-else").await.unwrap();
     assert!(store.claim_due("b", LEASE).await.unwrap().is_none(), "only the holder releases");
-    store.release(claimed.id, "a").await.unwrap();
-    assert_eq!(store.claim_due("b", LEASE).await.unwrap().unwrap().id, claimed.id);
+    ProofJobStore::release(&store, claimed.id(), "a").await.unwrap();
+    assert_eq!(store.claim_due("b", LEASE).await.unwrap().unwrap().id(), claimed.id());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_waits_for_its_backoff_and_finished_jobs_are_never_claimed() {
     let (_db, store) = store().await;
-    let mut later = job();
-    later.next_attempt_at = Utc::now() + chrono::Duration::milliseconds(300);
+    let later = due_at(&job(), Utc::now() + chrono::Duration::milliseconds(300));
     ProofJobStore::insert(&store, &later).await.unwrap();
     let mut failed = job();
-    failed.fail(Stage::Proving, "gone", false).unwrap();
+    failed.fail(Stage::Proving, "gone", false, chrono::Utc::now()).unwrap();
     ProofJobStore::insert(&store, &failed).await.unwrap();
     // A proof asked for on its own rests once verified; only decision jobs go on to register and execute.
     let mut standalone = job();
-    standalone.start_proving().unwrap();
-    standalone.proved(artifact()).unwrap();
+    standalone.start_proving(chrono::Utc::now()).unwrap();
+    standalone.proved(artifact(), chrono::Utc::now()).unwrap();
     standalone
-        .verified(VerifiedClaim {
-            system: ProofSystem::Stwo,
-            program_hash: ProgramHash::new(Felt::ONE),
-            statement: statement(),
-            security_bits: 100,
-            fact_hash: None,
-        })
+        .verified(
+            VerifiedClaim {
+                system: ProofSystem::Stwo,
+                program_hash: ProgramHash::new(Felt::ONE),
+                statement: statement(),
+                security_bits: 100,
+                fact_hash: None,
+            },
+            chrono::Utc::now(),
+        )
         .unwrap();
     ProofJobStore::insert(&store, &standalone).await.unwrap();
 
     assert!(store.claim_due("w", LEASE).await.unwrap().is_none(), "nothing is due yet");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(store.claim_due("w", LEASE).await.unwrap().unwrap().id, later.id);
+    assert_eq!(store.claim_due("w", LEASE).await.unwrap().unwrap().id(), later.id());
     assert!(store.claim_due("w", LEASE).await.unwrap().is_none());
     assert_eq!(store.queue_depth().await.unwrap(), 2, "the queued and the verified job are unfinished");
 }
@@ -104,16 +106,16 @@ async fn a_stale_writer_is_refused_and_nothing_changes() {
     let mut job = job();
     ProofJobStore::insert(&store, &job).await.unwrap();
     let mut winner = job.clone();
-    winner.start_proving().unwrap();
+    winner.start_proving(chrono::Utc::now()).unwrap();
     ProofJobStore::save(&store, &winner, ProofJobStatus::Queued).await.unwrap();
 
     // The loser still believes the job is queued.
-    job.fail(Stage::Proving, "late", true).unwrap();
+    job.fail(Stage::Proving, "late", true, chrono::Utc::now()).unwrap();
     let error = ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap_err();
     assert!(matches!(&error, StoreError::Conflict(m) if m.contains("proving")), "{error}");
-    let stored = ProofJobStore::get(&store, job.id).await.unwrap().unwrap();
-    assert_eq!(stored.status, ProofJobStatus::Proving);
-    assert!(stored.failure.is_none());
+    let stored = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
+    assert_eq!(stored.status(), ProofJobStatus::Proving);
+    assert!(stored.failure().is_none());
 
     let ghost = common::job();
     let error = ProofJobStore::save(&store, &ghost, ProofJobStatus::Queued).await.unwrap_err();
@@ -126,10 +128,13 @@ async fn check_constraints_refuse_what_the_domain_would_refuse() {
     let (decision, _) = decision(&store).await;
     let mut conn = db.db.conn().await.unwrap();
     for (sql, what) in [
-        (format!("UPDATE allocation_decisions SET jediswap_bps = 6000 WHERE id = '{}'", decision.id), "shares sum"),
-        (format!("UPDATE allocation_decisions SET jediswap_risk = 101 WHERE id = '{}'", decision.id), "risk range"),
-        (format!("UPDATE allocation_decisions SET status = 'submitted' WHERE id = '{}'", decision.id), "tx on record"),
-        (format!("UPDATE allocation_decisions SET status = 'bogus' WHERE id = '{}'", decision.id), "status"),
+        (format!("UPDATE allocation_decisions SET jediswap_bps = 6000 WHERE id = '{}'", decision.id()), "shares sum"),
+        (format!("UPDATE allocation_decisions SET jediswap_risk = 101 WHERE id = '{}'", decision.id()), "risk range"),
+        (
+            format!("UPDATE allocation_decisions SET status = 'submitted' WHERE id = '{}'", decision.id()),
+            "tx on record",
+        ),
+        (format!("UPDATE allocation_decisions SET status = 'bogus' WHERE id = '{}'", decision.id()), "status"),
         ("UPDATE proof_jobs SET status = 'bogus'".to_string(), "job status"),
     ] {
         assert!(conn.batch_execute(&sql).await.is_err(), "{what} is not enforced");

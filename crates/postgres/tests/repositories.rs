@@ -7,12 +7,11 @@ use chrono::Utc;
 use common::*;
 use starkrisk_domain::ports::*;
 use starkrisk_domain::*;
-use starkrisk_postgres::KeyState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn models_register_supersede_and_read_back() {
     let (_db, store) = store().await;
-    assert_eq!(ModelStore::current(&store).await.unwrap().unwrap().model_hash, model().model_hash);
+    assert_eq!(ModelStore::current(&store).await.unwrap().unwrap().model_hash(), model().model_hash());
 
     let mut raw = *ModelParams::v1().values();
     raw.w_age = 20;
@@ -21,24 +20,28 @@ async fn models_register_supersede_and_read_back() {
         ModelParams::new(raw).unwrap(),
         ProgramHash::new(Felt::ONE),
         "admin",
+        chrono::Utc::now(),
     );
     ModelStore::register(&store, &v2).await.unwrap();
 
     let current = ModelStore::current(&store).await.unwrap().unwrap();
-    assert_eq!((current.version, current.params, current.model_hash), (v2.version, v2.params, v2.model_hash));
-    assert_eq!(current.registered_by, "admin");
+    assert_eq!(
+        (current.version(), current.params(), current.model_hash()),
+        (v2.version(), v2.params(), v2.model_hash())
+    );
+    assert_eq!(current.registered_by(), "admin");
     let v1 = ModelStore::get(&store, ModelVersion::V1).await.unwrap().unwrap();
-    assert_eq!(v1.status, ModelStatus::Superseded);
-    assert_eq!(v1.params, ModelParams::v1());
+    assert_eq!(v1.status(), ModelStatus::Superseded);
+    assert_eq!(v1.params(), ModelParams::v1());
     let history = ModelStore::history(&store).await.unwrap();
-    assert_eq!(history.iter().map(|m| m.version.get()).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(history.iter().map(|m| m.version().get()).collect::<Vec<_>>(), vec![2, 1]);
     assert!(ModelStore::get(&store, ModelVersion::new(9).unwrap()).await.unwrap().is_none());
 
     let again = ModelStore::register(&store, &v2).await.unwrap_err();
     assert!(matches!(&again, StoreError::Conflict(m) if m.contains("already registered")), "{again}");
     assert_eq!(
-        ModelStore::current(&store).await.unwrap().unwrap().version,
-        v2.version,
+        ModelStore::current(&store).await.unwrap().unwrap().version(),
+        v2.version(),
         "a refused register changes nothing"
     );
 }
@@ -48,20 +51,23 @@ async fn jobs_round_trip_with_every_field() {
     let (_db, store) = store().await;
     let mut job = job();
     ProofJobStore::insert(&store, &job).await.unwrap();
-    let read = ProofJobStore::get(&store, job.id).await.unwrap().unwrap();
-    assert_eq!(read.request, job.request);
-    assert_eq!(read.provers, job.provers);
-    assert_eq!(read.status, ProofJobStatus::Queued);
+    let read = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
+    assert_eq!(read.request(), job.request());
+    assert_eq!(read.provers(), job.provers());
+    assert_eq!(read.status(), ProofJobStatus::Queued);
 
-    job.start_proving().unwrap();
-    job.record_attempt(ProverAttempt {
-        prover: ProverKind::Stone,
-        started_at: Utc::now(),
-        duration_ms: 3,
-        outcome: AttemptOutcome::Unavailable("cpu_air_prover not installed".into()),
-    });
+    job.start_proving(chrono::Utc::now()).unwrap();
+    job.record_attempt(
+        ProverAttempt {
+            prover: ProverKind::Stone,
+            started_at: Utc::now(),
+            duration_ms: 3,
+            outcome: AttemptOutcome::Unavailable("cpu_air_prover not installed".into()),
+        },
+        chrono::Utc::now(),
+    );
     ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap();
-    job.proved(artifact()).unwrap();
+    job.proved(artifact(), chrono::Utc::now()).unwrap();
     ProofJobStore::save(&store, &job, ProofJobStatus::Proving).await.unwrap();
     let claim = VerifiedClaim {
         system: ProofSystem::Stwo,
@@ -70,14 +76,14 @@ async fn jobs_round_trip_with_every_field() {
         security_bits: 100,
         fact_hash: Some(FactHash::new(Felt::from(9u8))),
     };
-    job.verified(claim).unwrap();
+    job.verified(claim, chrono::Utc::now()).unwrap();
     ProofJobStore::save(&store, &job, ProofJobStatus::Proved).await.unwrap();
 
-    let read = ProofJobStore::get(&store, job.id).await.unwrap().unwrap();
-    assert_eq!(read.status, ProofJobStatus::Verified);
-    assert_eq!(read.attempts, job.attempts);
-    assert_eq!(read.artifact, job.artifact);
-    assert_eq!(read.claim, job.claim);
+    let read = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
+    assert_eq!(read.status(), ProofJobStatus::Verified);
+    assert_eq!(read.attempts(), job.attempts());
+    assert_eq!(read.artifact(), job.artifact());
+    assert_eq!(read.claim(), job.claim());
     assert_eq!(read.fact_hash(), Some(FactHash::new(Felt::from(9u8))));
     assert!(ProofJobStore::get(&store, ProofJobId::random()).await.unwrap().is_none());
 }
@@ -86,44 +92,44 @@ async fn jobs_round_trip_with_every_field() {
 async fn decisions_round_trip_and_save_with_their_job() {
     let (_db, store) = store().await;
     let (mut decision, mut job) = decision(&store).await;
-    assert!(decision.sequence.is_some());
-    let read = DecisionStore::get(&store, decision.id).await.unwrap().unwrap();
+    assert!(decision.sequence().is_some());
+    let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
     assert_eq!(read, decision);
-    assert_eq!(DecisionStore::by_proof_job(&store, job.id).await.unwrap().unwrap().id, decision.id);
-    assert_eq!(ProofJobStore::get(&store, job.id).await.unwrap().unwrap().decision_id, Some(decision.id));
+    assert_eq!(DecisionStore::by_proof_job(&store, job.id()).await.unwrap().unwrap().id(), decision.id());
+    assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().decision_id(), Some(decision.id()));
 
-    decision.verified(Some(FactHash::new(Felt::from(5u8)))).unwrap();
-    job.fail(Stage::Verification, "test", false).unwrap();
+    decision.verified(Some(FactHash::new(Felt::from(5u8))), chrono::Utc::now()).unwrap();
+    job.fail(Stage::Verification, "test", false, chrono::Utc::now()).unwrap();
     DecisionStore::save_with_job(&store, &decision, DecisionStatus::Pending, &job, ProofJobStatus::Queued)
         .await
         .unwrap();
-    decision.submitted(TxHash::new(Felt::from(0xabu8)), vec![1, 2]).unwrap();
+    decision.submitted(TxHash::new(Felt::from(0xabu8)), vec![1, 2], chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Verified).await.unwrap();
-    decision.executed(99).unwrap();
+    decision.executed(99, chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Submitted).await.unwrap();
 
-    let read = DecisionStore::get(&store, decision.id).await.unwrap().unwrap();
-    assert_eq!(read.status, DecisionStatus::Executed);
-    assert_eq!(read.tx_hash, decision.tx_hash);
-    assert_eq!(read.signed_tx, Some(vec![1, 2]));
-    assert_eq!(read.block_number, Some(99));
-    assert_eq!(read.fact_hash, decision.fact_hash);
-    assert_eq!(ProofJobStore::get(&store, job.id).await.unwrap().unwrap().status, ProofJobStatus::Failed);
+    let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
+    assert_eq!(read.status(), DecisionStatus::Executed);
+    assert_eq!(read.tx_hash(), decision.tx_hash());
+    assert_eq!(read.signed_tx(), Some(&[1u8, 2][..]));
+    assert_eq!(read.block_number(), Some(99));
+    assert_eq!(read.fact_hash(), decision.fact_hash());
+    assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Failed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn save_with_job_changes_both_or_neither() {
     let (_db, store) = store().await;
     let (mut decision, mut job) = decision(&store).await;
-    decision.verified(None).unwrap();
-    job.fail(Stage::Proving, "x", false).unwrap();
+    decision.verified(None, chrono::Utc::now()).unwrap();
+    job.fail(Stage::Proving, "x", false, chrono::Utc::now()).unwrap();
     // The job's expected status is wrong, so the decision's change must roll back too.
     let error = DecisionStore::save_with_job(&store, &decision, DecisionStatus::Pending, &job, ProofJobStatus::Proved)
         .await
         .unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error}");
-    assert_eq!(DecisionStore::get(&store, decision.id).await.unwrap().unwrap().status, DecisionStatus::Pending);
-    assert_eq!(ProofJobStore::get(&store, job.id).await.unwrap().unwrap().status, ProofJobStatus::Queued);
+    assert_eq!(DecisionStore::get(&store, decision.id()).await.unwrap().unwrap().status(), DecisionStatus::Pending);
+    assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Queued);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +137,7 @@ async fn decisions_page_newest_first_by_keyset() {
     let (_db, store) = store().await;
     let mut ids = Vec::new();
     for _ in 0..7 {
-        ids.push(decision(&store).await.0.id);
+        ids.push(decision(&store).await.0.id());
     }
     ids.reverse();
     let mut seen = Vec::new();
@@ -139,7 +145,7 @@ async fn decisions_page_newest_first_by_keyset() {
     loop {
         let page = DecisionStore::list(&store, PageRequest { limit: 3, before }).await.unwrap();
         assert!(page.items.len() <= 3);
-        seen.extend(page.items.iter().map(|d| d.id));
+        seen.extend(page.items.iter().map(|d| d.id()));
         match page.next_cursor {
             Some(cursor) => before = Some(cursor),
             None => break,
@@ -154,20 +160,20 @@ async fn decisions_page_newest_first_by_keyset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_claim_replay_and_refuse_reuse() {
     let (_db, store) = store().await;
-    assert_eq!(store.claim_idempotency_key("k1", "h1").await.unwrap(), KeyState::Claimed);
-    assert_eq!(store.claim_idempotency_key("k1", "h1").await.unwrap(), KeyState::InProgress);
-    let body = serde_json::json!({"decision_id": "d"});
-    store.complete_idempotency_key("k1", 202, &body).await.unwrap();
-    assert_eq!(store.claim_idempotency_key("k1", "h1").await.unwrap(), KeyState::Completed { status: 202, body });
-    assert_eq!(store.claim_idempotency_key("k1", "h2").await.unwrap(), KeyState::Mismatch);
+    let (k1, k2) = (IdempotencyKey::parse("k1").unwrap(), IdempotencyKey::parse("k2").unwrap());
+    let (h1, h2) = (RequestFingerprint::of(b"one"), RequestFingerprint::of(b"two"));
+    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Claimed);
+    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::InProgress);
+    let decision = DecisionId::random();
+    store.complete_key(&k1, decision).await.unwrap();
+    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Completed(decision));
+    assert_eq!(store.claim_key(&k1, h2).await.unwrap(), KeyClaim::Mismatch);
+    store.release_key(&k1).await.unwrap();
+    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Completed(decision), "a completed key stays");
 
-    assert_eq!(store.claim_idempotency_key("k2", "h").await.unwrap(), KeyState::Claimed);
-    store.forget_idempotency_key("k2").await.unwrap();
-    assert_eq!(
-        store.claim_idempotency_key("k2", "h").await.unwrap(),
-        KeyState::Claimed,
-        "a forgotten key is free again"
-    );
+    assert_eq!(store.claim_key(&k2, h1).await.unwrap(), KeyClaim::Claimed);
+    store.release_key(&k2).await.unwrap();
+    assert_eq!(store.claim_key(&k2, h1).await.unwrap(), KeyClaim::Claimed, "a released key is free again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,19 +79,19 @@ impl StarknetExecutor {
 
     /// The call this executor makes for `decision`.
     pub fn call(&self, decision: &AllocationDecision) -> Call {
-        let s = &decision.statement;
+        let s = &decision.statement();
         let calldata = self
             .layout
             .iter()
             .map(|field| match field {
-                CalldataField::DecisionId => Felt::from(decision.id.0.as_u128()),
+                CalldataField::DecisionId => Felt::from(decision.id().0.as_u128()),
                 CalldataField::JediswapBps => s.allocation.jediswap().get().into(),
                 CalldataField::EkuboBps => s.allocation.ekubo().get().into(),
                 CalldataField::JediswapRisk => s.jediswap_risk.get().into(),
                 CalldataField::EkuboRisk => s.ekubo_risk.get().into(),
-                CalldataField::ModelVersion => decision.model_version.get().into(),
+                CalldataField::ModelVersion => decision.model_version().get().into(),
                 CalldataField::ModelHash => s.model_hash.felt(),
-                CalldataField::FactHash => decision.fact_hash.map(|f| f.felt()).unwrap_or(Felt::ZERO),
+                CalldataField::FactHash => decision.fact_hash().map(|f| f.felt()).unwrap_or(Felt::ZERO),
             })
             .collect();
         Call { to: self.contract, selector: self.selector, calldata }

@@ -3,7 +3,7 @@
 //! Integrity's FactRegistry.
 
 mod account;
-#[cfg(feature = "test-support")]
+#[cfg(feature = "testing")]
 pub mod devnet;
 mod executor;
 mod fees;

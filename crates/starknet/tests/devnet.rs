@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use starknet::core::types::Felt;
 use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome};
-use starkrisk_domain::{AllocationDecision, DecisionStatus, ModelVersion, ProofJobId, examples};
+use starkrisk_domain::{AllocationDecision, ModelVersion, ProverKind, examples};
 use starkrisk_starknet::devnet::{Devnet, free_port};
 use starkrisk_starknet::*;
 use support::*;
@@ -62,8 +62,10 @@ fn counter_executor(operator: Arc<Operator>, counter: Felt, field: CalldataField
 
 /// The worked example as a verified decision, ready to execute.
 fn verified_decision() -> AllocationDecision {
-    let mut decision = AllocationDecision::new(examples::statement(), ModelVersion::V1, ProofJobId::random());
-    decision.status = DecisionStatus::Verified;
+    let now = chrono::Utc::now();
+    let (mut decision, _) =
+        AllocationDecision::plan(examples::statement(), ModelVersion::V1, vec![ProverKind::Stwo], now);
+    decision.verified(None, now).unwrap();
     decision
 }
 

@@ -5,7 +5,7 @@
 pub mod calldata;
 pub mod error;
 pub mod felts;
-#[cfg(feature = "test-support")]
+#[cfg(feature = "testing")]
 pub mod fixtures;
 pub mod program;
 pub mod proof;

@@ -61,7 +61,7 @@ impl FromRequest for RawBody {
             bytes.await.map(RawBody).map_err(|e| match e.as_response_error().status_code() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    crate::http::error::ErrorCode::PayloadTooLarge,
                     "the request body is larger than the configured limit (server.body_limit_bytes)",
                 ),
                 _ => ApiError::malformed(format!("cannot read the body: {e}")),

@@ -201,11 +201,11 @@ pub struct DecisionView {
 impl DecisionView {
     /// The view of `d`, with its job's state when known.
     pub fn new(d: &AllocationDecision, job: Option<&ProofJob>) -> Self {
-        let s = &d.statement;
+        let s = &d.statement();
         Self {
-            decision_id: d.id.0,
-            sequence: d.sequence,
-            status: d.status.as_str().into(),
+            decision_id: d.id().0,
+            sequence: d.sequence(),
+            status: d.status().as_str().into(),
             jediswap_pct: s.allocation.jediswap().get(),
             ekubo_pct: s.allocation.ekubo().get(),
             jediswap_risk: s.jediswap_risk.get(),
@@ -214,20 +214,20 @@ impl DecisionView {
             ekubo_apy: s.snapshot.ekubo_apy.get(),
             jediswap_metrics: RiskMetrics::from_domain(&s.snapshot.jediswap),
             ekubo_metrics: RiskMetrics::from_domain(&s.snapshot.ekubo),
-            model_version: d.model_version.get(),
+            model_version: d.model_version().get(),
             model_hash: s.model_hash.to_string(),
-            proof_job_id: d.proof_job_id.0,
-            proof_hash: job.and_then(|j| j.artifact.as_ref()).map(|a| a.proof_hash().to_string()),
-            proof_status: job.map(|j| j.status.as_str().into()),
+            proof_job_id: d.proof_job_id().0,
+            proof_hash: job.and_then(|j| j.artifact()).map(|a| a.proof_hash().to_string()),
+            proof_status: job.map(|j| j.status().as_str().into()),
             proof_error: job
-                .and_then(|j| j.failure.as_ref().map(|f| f.reason.clone()).or_else(|| j.last_error.clone())),
-            fact_hash: d.fact_hash.map(|f| f.to_string()),
-            tx_hash: d.tx_hash.map(|t| t.to_string()),
-            block_number: d.block_number,
-            timestamp: d.created_at.timestamp(),
-            created_at: d.created_at,
-            updated_at: d.updated_at,
-            message: d.message.clone(),
+                .and_then(|j| j.failure().map(|f| f.reason.clone()).or_else(|| j.last_error().map(str::to_string))),
+            fact_hash: d.fact_hash().map(|f| f.to_string()),
+            tx_hash: d.tx_hash().map(|t| t.to_string()),
+            block_number: d.block_number(),
+            timestamp: d.created_at().timestamp(),
+            created_at: d.created_at(),
+            updated_at: d.updated_at(),
+            message: d.message().map(str::to_string),
         }
     }
 }
@@ -312,14 +312,14 @@ fn name<T: Serialize>(value: &T) -> String {
 impl ProofJobView {
     /// The view of `job`.
     pub fn new(job: &ProofJob) -> Self {
-        let artifact = job.artifact.as_ref();
+        let artifact = job.artifact();
         Self {
-            proof_job_id: job.id.0,
-            status: job.status.as_str().into(),
-            decision_id: job.decision_id.map(|d| d.0),
-            provers: job.provers.iter().map(|p| p.as_str().into()).collect(),
+            proof_job_id: job.id().0,
+            status: job.status().as_str().into(),
+            decision_id: job.decision_id().map(|d| d.0),
+            provers: job.provers().iter().map(|p| p.as_str().into()).collect(),
             attempts: job
-                .attempts
+                .attempts()
                 .iter()
                 .map(|a| {
                     let (outcome, message) = match &a.outcome {
@@ -343,13 +343,13 @@ impl ProofJobView {
             proof_size: artifact.map(|a| a.bytes.len()),
             prove_time_ms: artifact.map(|a| u64::try_from(a.prove_time.as_millis()).unwrap_or(u64::MAX)),
             public_output: artifact.map(|a| a.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect()),
-            security_bits: job.claim.as_ref().map(|c| c.security_bits),
+            security_bits: job.claim().map(|c| c.security_bits),
             fact_hash: job.fact_hash().map(|f| f.to_string()),
-            error: job.failure.as_ref().map(|f| f.reason.clone()).or_else(|| job.last_error.clone()),
-            failed_stage: job.failure.as_ref().map(|f| name(&f.stage)),
-            retries: job.retries,
-            created_at: job.created_at,
-            updated_at: job.updated_at,
+            error: job.failure().map(|f| f.reason.clone()).or_else(|| job.last_error().map(str::to_string)),
+            failed_stage: job.failure().map(|f| name(&f.stage)),
+            retries: job.retries(),
+            created_at: job.created_at(),
+            updated_at: job.updated_at(),
         }
     }
 }

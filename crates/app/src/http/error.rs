@@ -4,18 +4,50 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use starkrisk_domain::ports::{ChainError, StoreError, VerifyError};
-use starkrisk_domain::usecases::{OrchestrateError, StatusError};
+use starkrisk_domain::usecases::{CheckProofError, ExecuteError, OrchestrateError, StatusError};
 use starkrisk_domain::{ApprovalError, ValidationError};
 use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::http::request_id;
 
+/// The stable, machine-readable kinds of error this API answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON at all.
+    MalformedRequest,
+    /// A field is invalid; `field` names it.
+    ValidationFailed,
+    /// The body is over the size limit.
+    PayloadTooLarge,
+    /// No such thing.
+    NotFound,
+    /// The state does not allow it now.
+    Conflict,
+    /// A dependency is down; retry after the `retry-after` seconds.
+    Unavailable,
+    /// A bug; logged with the request id.
+    Internal,
+    /// The chain refused the call.
+    RejectedByChain,
+    /// The proof did not verify.
+    ProofRejected,
+    /// The allocation breaks the governance limits.
+    GovernanceRefused,
+    /// A signed governance approval was not accepted.
+    ApprovalRefused,
+    /// No valid bearer token.
+    Unauthorized,
+    /// The token's role may not do this.
+    Forbidden,
+}
+
 /// An error as clients see it.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     field: Option<String>,
 }
@@ -31,7 +63,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code (`validation_failed`, `not_found`, …).
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// What happened and what to do, for people.
     pub message: String,
     /// The offending request field, when one is to blame.
@@ -43,33 +75,36 @@ pub struct ErrorDetail {
 
 impl ApiError {
     /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into(), field: None }
     }
 
     /// 400: the body is not JSON at all.
     pub fn malformed(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, message)
     }
 
     /// 422 naming the field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
+        Self {
+            field: Some(field.into()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, message)
+        }
     }
 
     /// 404.
     pub fn not_found(what: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist"))
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what} does not exist"))
     }
 
     /// 409.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", message)
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
     }
 
     /// 503.
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
     }
 
     /// 500: a bug. The details go to the log with the request id, never to the client.
@@ -77,7 +112,7 @@ impl ApiError {
         tracing::error!(request_id = %request_id::current(), error = %error, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "an internal error occurred; it was logged with this request id",
         )
     }
@@ -90,7 +125,7 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(f, "{} {:?}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -142,7 +177,7 @@ impl From<ChainError> for ApiError {
             ChainError::Unavailable(m) => Self::unavailable(m),
             ChainError::Timeout { .. } | ChainError::Superseded { .. } => Self::unavailable(e.to_string()),
             ChainError::Rejected { reason, .. } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected_by_chain", reason)
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::RejectedByChain, reason)
             }
             ChainError::InvalidInput { field, reason } => Self::invalid(field, reason),
             ChainError::Unknown(error) => Self::internal(format!("{error:#}")),
@@ -154,7 +189,7 @@ impl From<VerifyError> for ApiError {
     fn from(e: VerifyError) -> Self {
         match e {
             VerifyError::Unknown(error) => Self::internal(format!("{error:#}")),
-            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "proof_rejected", other.to_string()),
+            other => Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ProofRejected, other.to_string()),
         }
     }
 }
@@ -164,17 +199,21 @@ impl From<OrchestrateError> for ApiError {
         match e {
             OrchestrateError::Invalid(v) => v.into(),
             OrchestrateError::Governance(g) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "governance_refused", g.to_string())
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::GovernanceRefused, g.to_string())
             }
             OrchestrateError::NoActiveModel => Self::conflict(e.to_string()),
             OrchestrateError::Metrics(m) => Self::unavailable(m.to_string()),
             OrchestrateError::Approval(a) => match a {
                 ApprovalError::InvalidLimits(_) | ApprovalError::MetricsOutsideLimits { .. } => Self {
                     field: Some("constraint_signature".into()),
-                    ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "governance_refused", a.to_string())
+                    ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::GovernanceRefused, a.to_string())
                 },
-                _ => Self::new(StatusCode::FORBIDDEN, "approval_refused", a.to_string()),
+                _ => Self::new(StatusCode::FORBIDDEN, ErrorCode::ApprovalRefused, a.to_string()),
             },
+            OrchestrateError::KeyInProgress => Self::conflict(e.to_string()),
+            OrchestrateError::KeyReused => {
+                Self::invalid("Idempotency-Key", "was already used with a different request body")
+            }
             OrchestrateError::Store(s) => s.into(),
         }
     }
@@ -192,10 +231,29 @@ impl From<StatusError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", m),
+            AuthError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, m),
             forbidden @ AuthError::Forbidden { .. } => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", forbidden.to_string())
+                Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, forbidden.to_string())
             }
+        }
+    }
+}
+
+impl From<ExecuteError> for ApiError {
+    fn from(e: ExecuteError) -> Self {
+        match e {
+            ExecuteError::Store(s) => s.into(),
+            other => Self::conflict(other.to_string()),
+        }
+    }
+}
+
+impl From<CheckProofError> for ApiError {
+    fn from(e: CheckProofError) -> Self {
+        match e {
+            CheckProofError::Store(s) => s.into(),
+            CheckProofError::Verify(v) => v.into(),
+            no_proof @ CheckProofError::NoProofYet { .. } => Self::conflict(no_proof.to_string()),
         }
     }
 }

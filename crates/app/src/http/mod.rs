@@ -70,7 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(ApiError::new(
                 actix_web::http::StatusCode::NOT_FOUND,
-                "not_found",
+                crate::http::error::ErrorCode::NotFound,
                 "no such endpoint; see /docs",
             ))
         }));

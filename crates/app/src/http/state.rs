@@ -1,50 +1,46 @@
-//! What every handler can reach: the use cases, the stores, auth and metrics.
+//! What every handler can reach: one use case per endpoint, the readiness port, auth and metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use actix_web::HttpRequest;
-use starkrisk_domain::ports::{DecisionStore, ModelStore, ProofJobStore};
+use starkrisk_domain::ports::Readiness;
 use starkrisk_domain::usecases::{
-    GenerateProof, OrchestrateAllocation, RegisterModel, VerificationStatus, VerifyProof,
+    CheckProof, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry, OrchestrateAllocation,
+    StatementPlanner, VerificationStatus,
 };
-use starkrisk_postgres::PgStore;
 
 use crate::auth::{Authenticator, Claims, Role};
 use crate::http::error::ApiError;
 use crate::http::metrics::Metrics;
+use crate::http::page_cache::PageCache;
 
 /// Shared application state.
 pub struct AppState {
-    /// Postgres (idempotency keys, readiness).
-    pub store: PgStore,
-    /// Decisions.
-    pub decisions: Arc<dyn DecisionStore>,
-    /// Proof jobs.
-    pub jobs: Arc<dyn ProofJobStore>,
-    /// Models.
-    pub models: Arc<dyn ModelStore>,
-    /// Planning decisions.
+    /// `orchestrate-allocation`.
     pub orchestrate: OrchestrateAllocation,
-    /// Queuing standalone proofs.
+    /// `execute-allocation`.
+    pub execute: ExecuteAllocation,
+    /// Reading decisions.
+    pub decisions: DecisionQueries,
+    /// `score`: a protocol's risk under the active model.
+    pub planner: StatementPlanner,
+    /// `proofs/generate` and reading proof jobs.
     pub generate: GenerateProof,
-    /// Verifying submitted proofs.
-    pub verify: VerifyProof,
+    /// `proofs/verify`.
+    pub check: CheckProof,
     /// Verification status, locally and on chain.
     pub status: VerificationStatus,
-    /// Registering models.
-    pub register: RegisterModel,
+    /// The model registry.
+    pub models: ModelRegistry,
+    /// Whether storage answers, for `/ready`.
+    pub readiness: Arc<dyn Readiness>,
     /// Token checks.
     pub auth: Authenticator,
     /// Metrics.
     pub metrics: Metrics,
-    /// Program hash for models registered without one: the Cairo risk program's unless configured.
-    pub default_program_hash: starkrisk_domain::ProgramHash,
-    /// How long `?wait=true` waits for a decision to settle.
-    pub wait_limit: Duration,
-    /// Rendered decision pages.
-    pub pages: crate::http::page_cache::PageCache,
+    /// Rendered decision pages; emptied whenever a decision is created.
+    pub pages: Arc<PageCache>,
     /// Set once migrations ran; `/ready` stays 503 until then.
     pub migrated: AtomicBool,
 }

@@ -136,10 +136,10 @@ pub fn orchestrate_body() -> Value {
 /// A LuminAIR stand-in that proves whatever it is asked, for tests of everything around proving.
 pub fn prover() -> Arc<dyn Prover> {
     let mut mock = MockProver::new();
-    mock.expect_kind().return_const(ProverKind::Luminair);
+    mock.expect_kind().return_const(ProverKind::Stwo);
     mock.expect_prove().returning(|request| {
         Ok(ProofArtifact {
-            prover: ProverKind::Luminair,
+            prover: ProverKind::Stwo,
             system: ProofSystem::Stwo,
             bytes: serde_json::to_vec(&request.statement).unwrap(),
             statement: request.statement,
@@ -171,7 +171,7 @@ pub fn verifier() -> Arc<dyn ProofVerifier> {
 pub fn executor() -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_prepare().returning(|d| {
-        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id.0.as_bytes())), signed: vec![1] })
+        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id().0.as_bytes())), signed: vec![1] })
     });
     mock.expect_broadcast().returning(|_| Ok(()));
     mock.expect_outcome().returning(|_| Ok(ExecutionOutcome::Succeeded { block_number: 7 }));

@@ -56,7 +56,7 @@ impl ChainError {
 }
 
 /// Herodotus Integrity's FactRegistry.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait FactRegistry: Send + Sync {
     /// Verifies a Stone proof on chain and registers its fact; waits for the receipt.
@@ -96,7 +96,7 @@ pub struct PreparedExecution {
 
 /// Executes verified decisions on Starknet. Preparing (signing) is separate from sending so the hash can
 /// be stored before anything leaves the process: after a crash the stored hash is checked, never re-signed.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait AllocationExecutor: Send + Sync {
     /// Builds and signs the allocation transaction for `decision` without sending it.

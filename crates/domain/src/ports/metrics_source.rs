@@ -35,7 +35,7 @@ pub enum MetricsError {
 }
 
 /// Reads current metrics of a protocol.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait MetricsSource: Send + Sync {
     /// The current reading for `protocol`.

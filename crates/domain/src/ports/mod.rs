@@ -1,11 +1,13 @@
 //! The ports: what the domain needs from the outside world, as traits that adapters implement.
 
 mod chain;
+mod clock;
 mod metrics_source;
 mod prover;
 mod store;
 
 pub use chain::*;
+pub use clock::*;
 pub use metrics_source::*;
 pub use prover::*;
 pub use store::*;

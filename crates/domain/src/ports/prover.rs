@@ -43,7 +43,7 @@ impl ProverError {
 }
 
 /// Makes a proof of a decision's statement.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait Prover: Send + Sync {
     /// Which prover this is.
@@ -79,7 +79,7 @@ pub enum VerifyError {
 }
 
 /// Checks a proof and says what it proves.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait ProofVerifier: Send + Sync {
     /// The proof system this verifier checks.

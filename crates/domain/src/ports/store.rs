@@ -26,6 +26,9 @@ pub enum StoreError {
     Unknown(#[from] anyhow::Error),
 }
 
+/// The largest page any listing returns.
+pub const MAX_PAGE: u32 = 100;
+
 /// One page of a newest-first listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -45,7 +48,7 @@ pub struct Page<T> {
 }
 
 /// Proof jobs and the queue that hands them to workers.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait ProofJobStore: Send + Sync {
     /// Stores a new job (one without a decision, as `POST /proofs/generate` makes).
@@ -69,7 +72,7 @@ pub trait ProofJobStore: Send + Sync {
 }
 
 /// Allocation decisions.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait DecisionStore: Send + Sync {
     /// Stores a new decision and its proof job in one transaction; returns it with its ledger sequence.
@@ -99,7 +102,7 @@ pub trait DecisionStore: Send + Sync {
 }
 
 /// Registered model versions.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait ModelStore: Send + Sync {
     /// The active model.
@@ -114,4 +117,80 @@ pub trait ModelStore: Send + Sync {
     /// Stores `model` as the active version and supersedes the previous one, in one transaction;
     /// [`StoreError::Conflict`] when the version exists.
     async fn register(&self, model: &RiskModel) -> Result<(), StoreError>;
+}
+
+/// A client's name for one request, so a retry of it is answered with the first outcome (1 to 255 printable
+/// ASCII characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Checks the key's form; the error names the `Idempotency-Key` header.
+    pub fn parse(text: &str) -> Result<Self, crate::ValidationError> {
+        if text.is_empty() || text.len() > 255 {
+            return Err(crate::ValidationError::new("Idempotency-Key", "must be 1 to 255 characters"));
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(crate::ValidationError::new("Idempotency-Key", "must be printable ASCII"));
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    /// The key as the client sent it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// SHA-256 of a request's bytes: a key reused with another request is refused, not replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestFingerprint([u8; 32]);
+
+impl RequestFingerprint {
+    /// The fingerprint of `request`'s bytes as received.
+    pub fn of(request: &[u8]) -> Self {
+        use sha2::Digest;
+        Self(sha2::Sha256::digest(request).into())
+    }
+}
+
+impl std::fmt::Display for RequestFingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// What an idempotency key already holds when a request claims it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key was free and now belongs to this request: complete or release it.
+    Claimed,
+    /// Another request with this key is still running.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+    /// The key's request already made this decision: answer with it.
+    Completed(DecisionId),
+}
+
+/// Idempotency keys of `orchestrate-allocation`: two racing requests with one key never both plan.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for a request with `fingerprint`, or says what the key already holds.
+    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError>;
+
+    /// Records the decision the request that claimed `key` made.
+    async fn complete_key(&self, key: &IdempotencyKey, decision: DecisionId) -> Result<(), StoreError>;
+
+    /// Frees a claimed key whose request made no decision, so the client may retry with it.
+    async fn release_key(&self, key: &IdempotencyKey) -> Result<(), StoreError>;
+}
+
+/// Whether storage answers, for the readiness probe.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Ok` when storage answered within `timeout`; otherwise why not.
+    async fn ready(&self, timeout: Duration) -> Result<(), StoreError>;
 }

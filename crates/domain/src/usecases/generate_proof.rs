@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use crate::ports::{ProofJobStore, Prover, ProverError, StoreError};
+use crate::ports::{Clock, ProofJobStore, Prover, ProverError, StoreError};
 use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProverAttempt, ProverKind};
 use crate::proof_job::{ProofJob, ProofJobId};
 use crate::statement::DecisionStatement;
-use crate::usecases::PipelinePolicy;
+use crate::usecases::{AllocationRequest, OrchestrateError, PipelinePolicy, StatementPlanner};
 
 /// The configured provers, looked up by kind.
 #[derive(Clone, Default)]
@@ -47,24 +47,27 @@ pub enum ProvingResult {
 }
 
 /// Tries the job's provers in order and records an attempt for each on `job`.
-pub async fn prove_with_fallback(provers: &ProverSet, job: &mut ProofJob) -> ProvingResult {
+pub async fn prove_with_fallback(provers: &ProverSet, clock: &dyn Clock, job: &mut ProofJob) -> ProvingResult {
     let mut reasons = Vec::new();
     let mut retryable = false;
-    for kind in job.provers.clone() {
-        let started_at = Utc::now();
-        let clock = Instant::now();
+    for kind in job.provers().to_vec() {
+        let started_at = clock.now();
+        let timer = Instant::now();
         let (outcome, artifact) = match provers.get(kind) {
             None => {
                 (AttemptOutcome::Unavailable(format!("the {kind} prover is not configured in this deployment")), None)
             }
-            Some(prover) => match prover.prove(&job.request).await {
-                Ok(artifact) => match check_statement(&job.request.statement, &artifact) {
+            Some(prover) => match prover.prove(job.request()).await {
+                Ok(artifact) => match check_statement(&job.request().statement, &artifact) {
                     Ok(()) => (AttemptOutcome::Succeeded, Some(artifact)),
                     Err(reason) => (AttemptOutcome::Failed(reason), None),
                 },
                 Err(ProverError::InvalidInput { field, reason }) => {
                     let message = format!("{field}: {reason}");
-                    job.record_attempt(attempt(kind, started_at, clock, AttemptOutcome::Failed(message.clone())));
+                    job.record_attempt(
+                        attempt(kind, started_at, timer, AttemptOutcome::Failed(message.clone())),
+                        clock.now(),
+                    );
                     return ProvingResult::Invalid(message);
                 }
                 Err(error) => (error.outcome(), None),
@@ -74,7 +77,7 @@ pub async fn prove_with_fallback(provers: &ProverSet, job: &mut ProofJob) -> Pro
         if let AttemptOutcome::Unavailable(m) | AttemptOutcome::Timeout(m) | AttemptOutcome::Failed(m) = &outcome {
             reasons.push(format!("{kind}: {m}"));
         }
-        job.record_attempt(attempt(kind, started_at, clock, outcome));
+        job.record_attempt(attempt(kind, started_at, timer, outcome), clock.now());
         if let Some(artifact) = artifact {
             return ProvingResult::Proved(artifact);
         }
@@ -85,13 +88,8 @@ pub async fn prove_with_fallback(provers: &ProverSet, job: &mut ProofJob) -> Pro
     ProvingResult::Exhausted { reason: reasons.join("; "), retryable }
 }
 
-fn attempt(
-    prover: ProverKind,
-    started_at: chrono::DateTime<Utc>,
-    clock: Instant,
-    outcome: AttemptOutcome,
-) -> ProverAttempt {
-    let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+fn attempt(prover: ProverKind, started_at: DateTime<Utc>, timer: Instant, outcome: AttemptOutcome) -> ProverAttempt {
+    let duration_ms = u64::try_from(timer.elapsed().as_millis()).unwrap_or(u64::MAX);
     ProverAttempt { prover, started_at, duration_ms, outcome }
 }
 
@@ -103,31 +101,41 @@ fn check_statement(expected: &DecisionStatement, artifact: &ProofArtifact) -> Re
     }
 }
 
-/// `POST /proofs/generate`: queue a proof of a statement on its own, without a decision.
+/// Proofs asked for on their own, without a decision, and what became of them.
 pub struct GenerateProof {
+    planner: StatementPlanner,
     jobs: Arc<dyn ProofJobStore>,
+    clock: Arc<dyn Clock>,
     policy: PipelinePolicy,
 }
 
 impl GenerateProof {
-    /// The use case over a job store and the pipeline policy (for the prover order).
-    pub fn new(jobs: Arc<dyn ProofJobStore>, policy: PipelinePolicy) -> Self {
-        Self { jobs, policy }
+    /// The use case over the planner, the job store, the clock and the policy (for the prover order).
+    pub fn new(
+        planner: StatementPlanner,
+        jobs: Arc<dyn ProofJobStore>,
+        clock: Arc<dyn Clock>,
+        policy: PipelinePolicy,
+    ) -> Self {
+        Self { planner, jobs, clock, policy }
     }
 
-    /// Queues a proof job for `statement`, trying `preferred` first; workers do the proving.
-    pub async fn submit(
-        &self,
-        statement: DecisionStatement,
-        preferred: Option<ProverKind>,
-    ) -> Result<ProofJob, StoreError> {
-        let job = ProofJob::new(ProofRequest { statement }, self.policy.prover_order(preferred), None);
+    /// Queues a proof of the statement the active model gives for `request`; workers do the proving.
+    pub async fn submit(&self, request: &AllocationRequest) -> Result<ProofJob, OrchestrateError> {
+        let statement = self.planner.compute(request).await?.statement;
+        let provers = self.policy.prover_order(request.preferred_prover);
+        let job = ProofJob::new(ProofRequest { statement }, provers, None, self.clock.now());
         self.jobs.insert(&job).await?;
         Ok(job)
     }
 
-    /// The job, for status reads.
-    pub async fn status(&self, id: ProofJobId) -> Result<ProofJob, StoreError> {
+    /// A job by id; [`StoreError::NotFound`] when there is none.
+    pub async fn job(&self, id: ProofJobId) -> Result<ProofJob, StoreError> {
         self.jobs.get(id).await?.ok_or_else(|| StoreError::NotFound(format!("proof job {id}")))
+    }
+
+    /// Jobs waiting for or held by a worker.
+    pub async fn queue_depth(&self) -> Result<u64, StoreError> {
+        self.jobs.queue_depth().await
     }
 }

@@ -1,20 +1,29 @@
-//! The use cases: plain structs over the ports, with no knowledge of HTTP, SQL or any chain.
+//! The use cases: plain structs over the ports, with no knowledge of HTTP, SQL or any chain. Each HTTP
+//! endpoint calls exactly one of them (the map is in docs/architecture.md).
 
+mod decisions;
+mod execute;
 mod generate_proof;
+mod model_registry;
 mod orchestrate;
 mod pipeline;
+mod planner;
 mod policy;
-mod register_model;
 mod verification_status;
 mod verify_proof;
 
 #[cfg(test)]
 mod tests;
 
+pub use decisions::{DecisionQueries, DecisionWithJob};
+pub use execute::{ExecuteAllocation, ExecuteError};
 pub use generate_proof::{GenerateProof, ProverSet, ProvingResult, prove_with_fallback};
-pub use orchestrate::{AllocationRequest, DefaultApys, OrchestrateAllocation, OrchestrateError, PlannedDecision};
+pub use model_registry::ModelRegistry;
+pub use orchestrate::{
+    AllocationRequest, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
+};
 pub use pipeline::{DecisionPipeline, PipelineError, PipelinePorts};
+pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
-pub use register_model::RegisterModel;
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
-pub use verify_proof::VerifyProof;
+pub use verify_proof::{CheckProof, CheckProofError, VerifyProof};

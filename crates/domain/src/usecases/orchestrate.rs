@@ -1,19 +1,19 @@
-//! `orchestrate_allocation`: validate, score, allocate, check governance, and queue the proof job.
+//! `orchestrate_allocation`: validate, score, allocate, check governance, and queue the proof job, once
+//! per idempotency key.
 
 use std::sync::Arc;
 
-use crate::allocation::{Assessment, GovernanceViolation};
+use crate::allocation::GovernanceViolation;
 use crate::approval::{ApprovalError, Approver, GovernanceApproval};
 use crate::bps::Apy;
 use crate::decision::AllocationDecision;
 use crate::error::ValidationError;
-use crate::metrics::{MarketSnapshot, Protocol, ProtocolMetrics};
-use crate::model::RiskModel;
-use crate::ports::{DecisionStore, MetricsError, MetricsSource, ModelStore, StoreError};
-use crate::proof::{ProofRequest, ProverKind};
-use crate::proof_job::ProofJob;
-use crate::statement::DecisionStatement;
-use crate::usecases::PipelinePolicy;
+use crate::metrics::ProtocolMetrics;
+use crate::ports::{
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, MetricsError, RequestFingerprint, StoreError,
+};
+use crate::proof::ProverKind;
+use crate::usecases::{DecisionQueries, DecisionWithJob, PipelinePolicy, StatementPlanner};
 
 /// What an operator asks for: metrics (or none, to read them from the source), APYs, a preferred prover.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum OrchestrateError {
     #[error("governance refused the allocation: {0}")]
     Governance(#[from] GovernanceViolation),
     /// No model is registered yet.
-    #[error("no risk model is registered; register one with POST /api/v1/model-registry/register")]
+    #[error("no risk model is registered; an admin must register one first")]
     NoActiveModel,
     /// A signed approval was not accepted.
     #[error(transparent)]
@@ -50,124 +50,133 @@ pub enum OrchestrateError {
     /// Metrics were needed from the source and it failed.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// Another request with the same idempotency key is still running.
+    #[error("a request with this idempotency key is still running; retry when it has finished")]
+    KeyInProgress,
+    /// The idempotency key was used with a different request.
+    #[error("the idempotency key was already used with a different request")]
+    KeyReused,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// A decision as planned: stored as pending with its queued proof job.
+/// One orchestration as asked: the request, its idempotency key if any, and whether to wait for the outcome.
 #[derive(Debug, Clone)]
-pub struct PlannedDecision {
-    /// The stored decision.
-    pub decision: AllocationDecision,
-    /// Its proof job.
-    pub job: ProofJob,
-    /// The model's intermediate values, for previews.
-    pub assessment: Assessment,
+pub struct Submission {
+    /// What to decide.
+    pub request: AllocationRequest,
+    /// The client's key and the fingerprint of its request, for replays.
+    pub idempotency: Option<(IdempotencyKey, RequestFingerprint)>,
+    /// Wait (bounded) until the decision settles.
+    pub wait: bool,
 }
 
-/// Default APYs used when neither the request nor a metrics source gives one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DefaultApys {
-    /// JediSwap's.
-    pub jediswap: Apy,
-    /// Ekubo's.
-    pub ekubo: Apy,
+/// How an orchestration ended.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The decision and its job as they are now.
+    pub current: DecisionWithJob,
+    /// Whether it has settled (only ever true when the submission waited).
+    pub settled: bool,
+    /// Whether this answers an earlier request with the same idempotency key.
+    pub replayed: bool,
 }
 
 /// Plans allocation decisions; the [`crate::usecases::DecisionPipeline`] carries them out.
 pub struct OrchestrateAllocation {
-    models: Arc<dyn ModelStore>,
+    planner: StatementPlanner,
     decisions: Arc<dyn DecisionStore>,
-    metrics: Option<Arc<dyn MetricsSource>>,
-    default_apys: DefaultApys,
+    keys: Arc<dyn IdempotencyStore>,
+    queries: DecisionQueries,
+    clock: Arc<dyn Clock>,
     policy: PipelinePolicy,
     approvers: Vec<Approver>,
     approval_max_age_secs: u64,
 }
 
+/// The ports and settings orchestration works with.
+pub struct OrchestratePorts {
+    /// Computes statements.
+    pub planner: StatementPlanner,
+    /// Where decisions are stored.
+    pub decisions: Arc<dyn DecisionStore>,
+    /// Idempotency keys.
+    pub keys: Arc<dyn IdempotencyStore>,
+    /// For waiting on outcomes.
+    pub queries: DecisionQueries,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
 impl OrchestrateAllocation {
-    /// The use case over its ports.
+    /// The use case over its ports; approvals from `approvers` are accepted for `approval_max_age_secs`.
     pub fn new(
-        models: Arc<dyn ModelStore>,
-        decisions: Arc<dyn DecisionStore>,
-        metrics: Option<Arc<dyn MetricsSource>>,
-        default_apys: DefaultApys,
+        ports: OrchestratePorts,
         policy: PipelinePolicy,
+        approvers: Vec<Approver>,
+        approval_max_age_secs: u64,
     ) -> Self {
-        Self { models, decisions, metrics, default_apys, policy, approvers: Vec::new(), approval_max_age_secs: 300 }
+        let OrchestratePorts { planner, decisions, keys, queries, clock } = ports;
+        Self { planner, decisions, keys, queries, clock, policy, approvers, approval_max_age_secs }
     }
 
-    /// Accepts signed approvals from `approvers`, valid for `max_age_secs` after signing.
-    #[must_use]
-    pub fn with_approvers(mut self, approvers: Vec<Approver>, max_age_secs: u64) -> Self {
-        self.approvers = approvers;
-        self.approval_max_age_secs = max_age_secs;
-        self
+    /// Plans the decision once per idempotency key, and waits for its outcome when asked to.
+    pub async fn submit(&self, submission: Submission) -> Result<Submitted, OrchestrateError> {
+        if let Some((key, fingerprint)) = &submission.idempotency {
+            match self.keys.claim_key(key, *fingerprint).await? {
+                KeyClaim::Claimed => {}
+                KeyClaim::InProgress => return Err(OrchestrateError::KeyInProgress),
+                KeyClaim::Mismatch => return Err(OrchestrateError::KeyReused),
+                KeyClaim::Completed(id) => return self.answer(id, submission.wait, true).await,
+            }
+        }
+        let planned = self.plan(&submission.request).await;
+        let decision = match (planned, &submission.idempotency) {
+            (Ok(decision), Some((key, _))) => {
+                self.keys.complete_key(key, decision.id()).await?;
+                decision
+            }
+            (Ok(decision), None) => decision,
+            (Err(error), Some((key, _))) => {
+                // Free the key so the client can retry with it once it fixed the cause; if freeing fails
+                // too, the planning error is still the one the client needs to see.
+                if let Err(release) = self.keys.release_key(key).await {
+                    tracing::warn!(error = %release, "an idempotency key stays claimed after a failed request");
+                }
+                return Err(error);
+            }
+            (Err(error), None) => return Err(error),
+        };
+        self.answer(decision.id(), submission.wait, false).await
     }
 
-    /// Computes the decision under the active model without storing anything (a preview).
-    pub async fn preview(
-        &self,
-        request: &AllocationRequest,
-    ) -> Result<(RiskModel, DecisionStatement, Assessment), OrchestrateError> {
-        let model = self.models.current().await?.ok_or(OrchestrateError::NoActiveModel)?;
-        let snapshot = self.snapshot(request).await?;
-        let (statement, assessment) = DecisionStatement::compute(model.model_hash, model.params, snapshot);
-        Ok((model, statement, assessment))
+    async fn answer(&self, id: crate::DecisionId, wait: bool, replayed: bool) -> Result<Submitted, OrchestrateError> {
+        let (current, settled) =
+            if wait { self.queries.await_settled(id).await? } else { (self.queries.get(id).await?, false) };
+        Ok(Submitted { current, settled, replayed })
     }
 
     /// Validates, computes and checks governance, then stores a pending decision with its queued proof job.
-    pub async fn plan(&self, request: &AllocationRequest) -> Result<PlannedDecision, OrchestrateError> {
-        let (model, statement, assessment) = self.preview(request).await?;
+    pub async fn plan(&self, request: &AllocationRequest) -> Result<AllocationDecision, OrchestrateError> {
+        let computed = self.planner.compute(request).await?;
+        let statement = computed.statement;
         let governance = match &request.approval {
             Some(approval) => {
-                let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
-                let granted = approval.verify(&self.approvers, now, self.approval_max_age_secs)?;
+                let granted =
+                    approval.verify(&self.approvers, self.clock.unix_seconds(), self.approval_max_age_secs)?;
                 approval.check_metrics(&statement.snapshot)?;
                 granted
             }
             None => self.policy.governance,
         };
         governance.check(&statement.allocation)?;
-        let mut job =
-            ProofJob::new(ProofRequest { statement }, self.policy.prover_order(request.preferred_prover), None);
-        let decision = AllocationDecision::new(statement, model.version, job.id);
-        job.decision_id = Some(decision.id);
-        let decision = self.decisions.create(&decision, &job).await?;
-        Ok(PlannedDecision { decision, job, assessment })
-    }
-
-    async fn snapshot(&self, request: &AllocationRequest) -> Result<MarketSnapshot, OrchestrateError> {
-        let (jediswap, jediswap_apy) = self
-            .resolve(Protocol::JediSwap, request.jediswap, request.jediswap_apy, self.default_apys.jediswap)
-            .await?;
-        let (ekubo, ekubo_apy) =
-            self.resolve(Protocol::Ekubo, request.ekubo, request.ekubo_apy, self.default_apys.ekubo).await?;
-        Ok(MarketSnapshot::new(jediswap, ekubo, jediswap_apy, ekubo_apy)?)
-    }
-
-    /// Metrics and APY of one protocol: from the request when given, else from the source, else defaults.
-    async fn resolve(
-        &self,
-        protocol: Protocol,
-        metrics: Option<ProtocolMetrics>,
-        apy: Option<Apy>,
-        default_apy: Apy,
-    ) -> Result<(ProtocolMetrics, Apy), OrchestrateError> {
-        match (metrics, apy) {
-            (Some(m), Some(a)) => Ok((m, a)),
-            (Some(m), None) => Ok((m, default_apy)),
-            (None, requested_apy) => {
-                let source = self.metrics.as_ref().ok_or_else(|| {
-                    ValidationError::new(
-                        format!("{protocol}_metrics"),
-                        "is required: no metrics source is configured to read it from the chain",
-                    )
-                })?;
-                let reading = source.reading(protocol).await?;
-                Ok((reading.metrics, requested_apy.unwrap_or(reading.apy)))
-            }
-        }
+        let (decision, job) = AllocationDecision::plan(
+            statement,
+            computed.model.version(),
+            self.policy.prover_order(request.preferred_prover),
+            self.clock.now(),
+        );
+        Ok(self.decisions.create(&decision, &job).await?)
     }
 }

@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use crate::decision::{AllocationDecision, DecisionStatus, IllegalDecisionTransition};
 use crate::ports::{
-    AllocationExecutor, ChainError, DecisionStore, ExecutionOutcome, FactRegistry, ProofJobStore, StoreError,
+    AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, ProofJobStore, StoreError,
     VerifyError,
 };
 use crate::proof::ProofSystem;
@@ -52,6 +50,8 @@ pub struct PipelinePorts {
     pub jobs: Arc<dyn ProofJobStore>,
     /// Decisions.
     pub decisions: Arc<dyn DecisionStore>,
+    /// The time: attempts, transitions and retry schedules are stamped with it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Carries proof jobs (and their decisions) through prove → verify → register → execute.
@@ -69,28 +69,22 @@ impl DecisionPipeline {
     /// Advances `job` step by step until it rests: done, failed, or waiting for a retry.
     pub async fn run(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
         loop {
-            let before = (job.status, job.retries);
+            let before = (job.status(), job.retries());
             job = self.advance(job).await?;
-            if (job.status, job.retries) == before || self.is_resting(&job) {
+            if (job.status(), job.retries()) == before || !self.is_due(&job) {
                 return Ok(job);
             }
         }
     }
 
-    /// Whether no step is due for `job` now.
-    pub fn is_resting(&self, job: &ProofJob) -> bool {
-        job.status.is_terminal()
-            || job.next_attempt_at > Utc::now()
-            || (job.decision_id.is_none()
-                && matches!(job.status, ProofJobStatus::Verified | ProofJobStatus::Registered))
-    }
-
     /// Performs the one step `job`'s status calls for and persists its result.
     pub async fn advance(&self, job: ProofJob) -> Result<ProofJob, PipelineError> {
-        match job.status {
+        if !job.has_work() {
+            return Ok(job);
+        }
+        match job.status() {
             ProofJobStatus::Queued | ProofJobStatus::Proving => self.prove(job).await,
             ProofJobStatus::Proved => self.verify(job).await,
-            ProofJobStatus::Verified | ProofJobStatus::Registered if job.decision_id.is_none() => Ok(job),
             ProofJobStatus::Verified => self.register_or_execute(job).await,
             ProofJobStatus::Registered => self.execute(job).await,
             ProofJobStatus::Executed | ProofJobStatus::Failed => Ok(job),
@@ -98,12 +92,12 @@ impl DecisionPipeline {
     }
 
     async fn prove(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
-        let loaded = job.status;
-        job.start_proving()?;
+        let loaded = job.status();
+        job.start_proving(self.now())?;
         self.ports.jobs.save(&job, loaded).await?;
-        match prove_with_fallback(&self.ports.provers, &mut job).await {
+        match prove_with_fallback(&self.ports.provers, self.ports.clock.as_ref(), &mut job).await {
             ProvingResult::Proved(artifact) => {
-                job.proved(artifact)?;
+                job.proved(artifact, self.now())?;
                 self.ports.jobs.save(&job, ProofJobStatus::Proving).await?;
                 Ok(job)
             }
@@ -116,13 +110,13 @@ impl DecisionPipeline {
     }
 
     async fn verify(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
-        let Some(artifact) = job.artifact.clone() else {
+        let Some(artifact) = job.artifact().cloned() else {
             return self
                 .stop(job, Stage::Verification, "the job is marked proved but holds no proof".into(), Verdict::Refuse)
                 .await;
         };
         let verified =
-            self.ports.verify.verify_statement(artifact.system, &artifact.bytes, &job.request.statement).await;
+            self.ports.verify.verify_statement(artifact.system, &artifact.bytes, &job.request().statement).await;
         let claim = match verified {
             Ok(claim) => claim,
             Err(VerifyError::Unknown(e)) => {
@@ -131,10 +125,10 @@ impl DecisionPipeline {
             Err(refusal) => return self.stop(job, Stage::Verification, refusal.to_string(), Verdict::Refuse).await,
         };
         let fact_hash = claim.fact_hash;
-        job.verified(claim)?;
+        job.verified(claim, self.now())?;
         match self.decision_of(&job).await? {
             Some(mut decision) => {
-                decision.verified(fact_hash)?;
+                decision.verified(fact_hash, self.now())?;
                 self.ports
                     .decisions
                     .save_with_job(&decision, DecisionStatus::Pending, &job, ProofJobStatus::Proved)
@@ -146,13 +140,13 @@ impl DecisionPipeline {
     }
 
     async fn register_or_execute(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
-        let is_stone = job.artifact.as_ref().is_some_and(|a| a.system == ProofSystem::Stone);
+        let is_stone = job.artifact().is_some_and(|a| a.system == ProofSystem::Stone);
         match (&self.ports.registry, is_stone) {
             (Some(registry), true) => {
-                let Some(artifact) = job.artifact.clone() else { return Ok(job) };
+                let Some(artifact) = job.artifact().cloned() else { return Ok(job) };
                 match registry.register(&artifact).await {
                     Ok(registration) => {
-                        job.registered(registration)?;
+                        job.registered(registration, self.now())?;
                         self.ports.jobs.save(&job, ProofJobStatus::Verified).await?;
                         Ok(job)
                     }
@@ -174,7 +168,7 @@ impl DecisionPipeline {
     }
 
     async fn execute(&self, job: ProofJob) -> Result<ProofJob, PipelineError> {
-        if (job.registration.is_some() || self.policy.require_onchain_fact)
+        if (job.registration().is_some() || self.policy.require_onchain_fact)
             && let Some((reason, verdict)) = self.fact_problem(&job).await
         {
             return self.stop(job, Stage::Registration, reason, verdict).await;
@@ -189,14 +183,14 @@ impl DecisionPipeline {
                 .stop(job, Stage::Execution, "the decision of this job is missing".into(), Verdict::Refuse)
                 .await;
         };
-        if decision.status == DecisionStatus::Verified {
+        if decision.status() == DecisionStatus::Verified {
             let prepared = match executor.prepare(&decision).await {
                 Ok(prepared) => prepared,
                 Err(e) => return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await,
             };
             // Recorded before broadcasting: after a crash the hash is checked, never a second transaction signed.
             let tx_hash = prepared.tx_hash;
-            decision.submitted(tx_hash, prepared.signed)?;
+            decision.submitted(tx_hash, prepared.signed, self.now())?;
             match self.ports.decisions.save(&decision, DecisionStatus::Verified).await {
                 Ok(()) => {}
                 // Another worker moved the decision, or another decision holds this very transaction (two
@@ -218,7 +212,7 @@ impl DecisionPipeline {
         mut decision: AllocationDecision,
         mut job: ProofJob,
     ) -> Result<ProofJob, PipelineError> {
-        let (Some(tx_hash), Some(signed)) = (decision.tx_hash, decision.signed_tx.clone()) else {
+        let (Some(tx_hash), Some(signed)) = (decision.tx_hash(), decision.signed_tx().map(<[u8]>::to_vec)) else {
             return self
                 .stop(job, Stage::Execution, "the decision is submitted but has no transaction".into(), Verdict::Refuse)
                 .await;
@@ -230,7 +224,7 @@ impl DecisionPipeline {
                 Ok(()) => {}
                 Err(ChainError::Superseded { .. }) => {
                     // The chain proves this transaction dead; the next pass signs a new one.
-                    decision.superseded()?;
+                    decision.superseded(self.now())?;
                     self.ports.decisions.save(&decision, DecisionStatus::Submitted).await?;
                     let reason = format!("transaction {tx_hash} lost its nonce to another; a new one will be signed");
                     return self.stop(job, Stage::Execution, reason, Verdict::Retry).await;
@@ -239,11 +233,11 @@ impl DecisionPipeline {
             }
             outcome = executor.outcome(tx_hash).await;
         }
-        let loaded = job.status;
+        let loaded = job.status();
         match outcome {
             Ok(ExecutionOutcome::Succeeded { block_number }) => {
-                decision.executed(block_number)?;
-                job.executed()?;
+                decision.executed(block_number, self.now())?;
+                job.executed(self.now())?;
                 self.ports.decisions.save_with_job(&decision, DecisionStatus::Submitted, &job, loaded).await?;
                 Ok(job)
             }
@@ -288,10 +282,10 @@ impl DecisionPipeline {
     }
 
     async fn decision_of(&self, job: &ProofJob) -> Result<Option<AllocationDecision>, PipelineError> {
-        if job.decision_id.is_none() {
+        if job.decision_id().is_none() {
             return Ok(None);
         }
-        Ok(self.ports.decisions.by_proof_job(job.id).await?)
+        Ok(self.ports.decisions.by_proof_job(job.id()).await?)
     }
 
     /// Records a failed step: a retry with backoff while allowed, else a failed job and a refused or failed
@@ -303,32 +297,40 @@ impl DecisionPipeline {
         reason: String,
         verdict: Verdict,
     ) -> Result<ProofJob, PipelineError> {
-        let loaded = job.status;
-        let retry = verdict == Verdict::Retry && job.retries < self.policy.max_retries;
-        job.fail(stage, reason.clone(), retry)?;
+        let loaded = job.status();
+        let retry = verdict == Verdict::Retry && job.retries() < self.policy.max_retries;
+        let now = self.now();
+        job.fail(stage, reason.clone(), retry, now)?;
         if retry {
-            job.requeue(Utc::now() + self.policy.backoff(job.retries))?;
+            let delay = chrono::Duration::from_std(self.policy.backoff(job.retries())).unwrap_or(chrono::Duration::MAX);
+            job.requeue(now + delay, now)?;
             self.ports.jobs.save(&job, loaded).await?;
             return Ok(job);
         }
         match self.decision_of(&job).await? {
-            Some(mut decision)
-                if !matches!(
-                    decision.status,
-                    DecisionStatus::Executed | DecisionStatus::Refused | DecisionStatus::Failed
-                ) =>
-            {
-                let expected = decision.status;
+            Some(mut decision) if !decision.is_settled() => {
+                let expected = decision.status();
                 if verdict == Verdict::Refuse {
-                    decision.refuse(reason)?
+                    decision.refuse(reason, now)?
                 } else {
-                    decision.fail(reason)?
+                    decision.fail(reason, now)?
                 }
                 self.ports.decisions.save_with_job(&decision, expected, &job, loaded).await?;
             }
             _ => self.ports.jobs.save(&job, loaded).await?,
         }
         Ok(job)
+    }
+}
+
+impl DecisionPipeline {
+    /// Whether `job` has a step due now, by the pipeline's clock.
+    pub fn is_due(&self, job: &ProofJob) -> bool {
+        job.is_due(self.now())
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.ports.clock.now()
     }
 }
 

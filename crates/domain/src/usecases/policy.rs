@@ -43,19 +43,3 @@ impl PipelinePolicy {
         order
     }
 }
-
-impl Default for PipelinePolicy {
-    /// The `local` profile: LuminAIR, then Stone; 96-bit proofs; no on-chain fact needed.
-    fn default() -> Self {
-        Self {
-            provers: vec![ProverKind::Luminair, ProverKind::Stone],
-            min_security_bits: 96,
-            require_onchain_fact: false,
-            fact_policy: FactPolicy::default(),
-            governance: GovernancePolicy::default(),
-            max_retries: 5,
-            backoff_base: Duration::from_secs(2),
-            backoff_max: Duration::from_secs(300),
-        }
-    }
-}

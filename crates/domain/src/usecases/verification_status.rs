@@ -69,7 +69,7 @@ impl VerificationStatus {
             (Some(fact), Some(_)) => Some(self.of_fact(fact).await?),
             _ => None,
         };
-        Ok(VerificationReport { proof_job_id: id, status: job.status, local: job.claim, on_chain })
+        Ok(VerificationReport { proof_job_id: id, status: job.status(), local: job.claim().cloned(), on_chain })
     }
 
     /// Every on-chain verification of `fact`, judged against the policy.

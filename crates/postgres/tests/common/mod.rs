@@ -21,19 +21,27 @@ pub fn model() -> RiskModel {
 }
 
 pub fn statement() -> DecisionStatement {
-    DecisionStatement::compute(model().model_hash, ModelParams::v1(), examples::SNAPSHOT).0
+    DecisionStatement::compute(model().model_hash(), ModelParams::v1(), examples::SNAPSHOT).0
 }
 
 /// A queued job with no decision.
 pub fn job() -> ProofJob {
-    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stone, ProverKind::Luminair], None)
+    ProofJob::new(
+        ProofRequest { statement: statement() },
+        vec![ProverKind::Stone, ProverKind::Stwo],
+        None,
+        chrono::Utc::now(),
+    )
 }
 
 /// A pending decision with its queued job, stored.
 pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
-    let mut job = job();
-    let decision = AllocationDecision::new(statement(), ModelVersion::V1, job.id);
-    job.decision_id = Some(decision.id);
+    let (decision, job) = AllocationDecision::plan(
+        statement(),
+        ModelVersion::V1,
+        vec![ProverKind::Stone, ProverKind::Stwo],
+        chrono::Utc::now(),
+    );
     let decision = DecisionStore::create(store, &decision, &job).await.unwrap();
     (decision, job)
 }
@@ -41,7 +49,7 @@ pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
 /// A proof artifact of the test statement.
 pub fn artifact() -> ProofArtifact {
     ProofArtifact {
-        prover: ProverKind::Luminair,
+        prover: ProverKind::Stwo,
         system: ProofSystem::Stwo,
         bytes: vec![7; 1024],
         statement: statement(),
@@ -50,3 +58,10 @@ pub fn artifact() -> ProofArtifact {
 }
 
 pub const LEASE: Duration = Duration::from_secs(30);
+
+/// `job` due only at `at`, as a requeued job is.
+pub fn due_at(job: &ProofJob, at: chrono::DateTime<chrono::Utc>) -> ProofJob {
+    let mut record = job.record().clone();
+    record.next_attempt_at = at;
+    ProofJob::restore(record)
+}

@@ -5,7 +5,7 @@
 //! the way Integrity does, layer by layer, and keeps what each transaction needs.
 
 pub mod fri;
-#[cfg(feature = "test-support")]
+#[cfg(feature = "testing")]
 pub mod replay;
 pub mod state;
 

@@ -32,8 +32,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiE
         return Err(ApiError::unavailable("database migrations have not run yet"));
     }
     state
-        .store
-        .database()
+        .readiness
         .ready(Duration::from_secs(1))
         .await
         .map_err(|e| ApiError::unavailable(format!("Postgres is not answering: {e}")))?;
@@ -45,7 +44,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiE
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // The queue depth is read at scrape time; a database outage leaves the last value rather than failing the scrape.
-    if let Ok(depth) = state.jobs.queue_depth().await {
+    if let Ok(depth) = state.generate.queue_depth().await {
         state.metrics.queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
     let text = state.metrics.render().map_err(ApiError::internal)?;

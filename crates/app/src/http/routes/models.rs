@@ -70,13 +70,13 @@ pub struct ModelView {
 impl From<&RiskModel> for ModelView {
     fn from(m: &RiskModel) -> Self {
         Self {
-            version: m.version.get(),
-            params: ParamsBody::from(&m.params),
-            model_hash: m.model_hash.to_string(),
-            program_hash: m.program_hash.to_string(),
-            status: m.status.as_str().into(),
-            registered_by: m.registered_by.clone(),
-            created_at: m.created_at,
+            version: m.version().get(),
+            params: ParamsBody::from(&m.params()),
+            model_hash: m.model_hash().to_string(),
+            program_hash: m.program_hash().to_string(),
+            status: m.status().as_str().into(),
+            registered_by: m.registered_by().to_string(),
+            created_at: m.created_at(),
         }
     }
 }
@@ -98,8 +98,7 @@ pub struct RegisterRequest {
     responses((status = 200, body = ModelView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/current")]
 pub async fn current(_caller: Viewer, state: web::Data<AppState>) -> Result<web::Json<ModelView>, ApiError> {
-    let model = state.models.current().await?.ok_or_else(|| ApiError::not_found("an active model"))?;
-    Ok(web::Json(ModelView::from(&model)))
+    Ok(web::Json(ModelView::from(&state.models.current().await?)))
 }
 
 /// Every version, newest first.
@@ -122,10 +121,7 @@ pub async fn read_version(
     path: web::Path<String>,
 ) -> Result<web::Json<ModelView>, ApiError> {
     let number: u32 = path.parse().map_err(|_| ApiError::invalid("version", "is not a positive whole number"))?;
-    let version = ModelVersion::new(number)?;
-    let model =
-        state.models.get(version).await?.ok_or_else(|| ApiError::not_found(format!("model version {number}")))?;
-    Ok(web::Json(ModelView::from(&model)))
+    Ok(web::Json(ModelView::from(&state.models.version(ModelVersion::new(number)?).await?)))
 }
 
 /// Registers a model version; later decisions use it, earlier ones keep theirs. Admin only.
@@ -152,11 +148,8 @@ pub async fn register(
         clamp_max: p.clamp_max,
     })
     .map_err(|e| e.within("params"))?;
-    let program_hash = match body.program_hash {
-        Some(text) => ProgramHash::parse(&text)?,
-        None => state.default_program_hash,
-    };
+    let program_hash = body.program_hash.as_deref().map(ProgramHash::parse).transpose()?;
     let version = body.version.map(ModelVersion::new).transpose()?;
-    let model = state.register.register(params, program_hash, version, &claims.sub).await?;
+    let model = state.models.register(params, program_hash, version, &claims.sub).await?;
     Ok(HttpResponse::Created().json(ModelView::from(&model)))
 }

@@ -21,9 +21,7 @@ pub async fn generate(
     state: web::Data<AppState>,
     body: Body<OrchestrateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = body.0.validate()?;
-    let (_, statement, _) = state.orchestrate.preview(&request).await?;
-    let job = state.generate.submit(statement, request.preferred_prover).await?;
+    let job = state.generate.submit(&body.0.validate()?).await?;
     Ok(HttpResponse::Accepted().json(ProofJobView::new(&job)))
 }
 
@@ -36,8 +34,7 @@ pub async fn read_job(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<web::Json<ProofJobView>, ApiError> {
-    let id = parse_job_id(&path)?;
-    let job = state.jobs.get(id).await?.ok_or_else(|| ApiError::not_found(format!("proof job {id}")))?;
+    let job = state.generate.job(parse_job_id(&path)?).await?;
     Ok(web::Json(ProofJobView::new(&job)))
 }
 
@@ -125,23 +122,12 @@ pub async fn verify(
     state: web::Data<AppState>,
     body: Body<VerifyRequest>,
 ) -> Result<web::Json<VerifiedView>, ApiError> {
-    let body = body.0;
-    let (system, bytes) = match (body.proof_job_id, body.system, body.proof) {
-        (Some(id), None, None) => {
-            let id = ProofJobId(id);
-            let job = state.jobs.get(id).await?.ok_or_else(|| ApiError::not_found(format!("proof job {id}")))?;
-            let artifact = job
-                .artifact
-                .ok_or_else(|| ApiError::conflict(format!("proof job {id} has no proof yet ({})", job.status)))?;
-            (artifact.system, artifact.bytes)
-        }
+    let claim = match (body.0.proof_job_id, body.0.system, body.0.proof) {
+        (Some(id), None, None) => state.check.stored(ProofJobId(id)).await?,
         (None, Some(system), Some(proof)) => {
-            let system = match system.as_str() {
-                "stone" => ProofSystem::Stone,
-                "stwo" => ProofSystem::Stwo,
-                other => return Err(ApiError::invalid("system", format!("`{other}` is not stone or stwo"))),
-            };
-            (system, proof_bytes(proof)?)
+            let system = ProofSystem::parse(&system)
+                .ok_or_else(|| ApiError::invalid("system", format!("`{system}` is not stone or stwo")))?;
+            state.check.submitted(system, &proof_bytes(proof)?).await?
         }
         (Some(_), _, _) => {
             return Err(ApiError::invalid("proof_job_id", "give either proof_job_id alone, or system and proof"));
@@ -149,6 +135,5 @@ pub async fn verify(
         (None, None, _) => return Err(ApiError::invalid("system", "is required with proof (stone or stwo)")),
         (None, Some(_), None) => return Err(ApiError::invalid("proof", "is required with system")),
     };
-    let claim = state.verify.verify(system, &bytes).await?;
     Ok(web::Json(VerifiedView::new(claim)))
 }

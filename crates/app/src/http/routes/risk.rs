@@ -1,14 +1,11 @@
 //! `/api/v1/risk-engine`: orchestrate, execute, list and read decisions, preview a score.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use starkrisk_domain::ports::PageRequest;
-use starkrisk_domain::{DecisionId, DecisionStatus, ProofJobStatus, RiskCategory, risk_score};
-use starkrisk_postgres::KeyState;
+use starkrisk_domain::ports::{IdempotencyKey, MAX_PAGE, PageRequest, RequestFingerprint};
+use starkrisk_domain::usecases::Submission;
+use starkrisk_domain::{DecisionId, RiskCategory};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -30,10 +27,11 @@ pub struct WaitQuery {
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Plans a decision from metrics (or the chain) and queues its proof; workers carry it through proving,
-/// verification, registration and execution. Replaying an `Idempotency-Key` returns the first answer.
+/// verification, registration and execution. Replaying an `Idempotency-Key` returns the decision the first
+/// request made.
 #[utoipa::path(post, path = "/api/v1/risk-engine/orchestrate-allocation", tag = "risk-engine",
     request_body = OrchestrateRequest, params(WaitQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "replays return the first response")),
+        ("Idempotency-Key" = Option<String>, Header, description = "replays return the first request's decision")),
     responses((status = 202, body = DecisionView, description = "planned; proof queued"),
         (status = 200, body = DecisionView, description = "settled, with ?wait=true"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -49,77 +47,24 @@ pub async fn orchestrate(
 ) -> Result<HttpResponse, ApiError> {
     let body: OrchestrateRequest = parse(&bytes)?;
     let request = body.validate()?;
-    let key = idempotency_key(&req)?;
-    if let Some(key) = &key {
-        let hash = format!("{:x}", Sha256::digest(&bytes));
-        match state.store.claim_idempotency_key(key, &hash).await? {
-            KeyState::Claimed => {}
-            KeyState::InProgress => {
-                return Err(ApiError::conflict("a request with this Idempotency-Key is still running"));
-            }
-            KeyState::Mismatch => {
-                return Err(ApiError::invalid("Idempotency-Key", "was already used with a different request body"));
-            }
-            KeyState::Completed { status, body } => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                return Ok(HttpResponse::build(status).insert_header(("idempotent-replayed", "true")).json(body));
-            }
-        }
+    let idempotency = idempotency_key(&req)?.map(|key| (key, RequestFingerprint::of(&bytes)));
+    let submitted = state.orchestrate.submit(Submission { request, idempotency, wait: query.wait }).await?;
+    let mut response = HttpResponse::build(answer_status(submitted.settled));
+    if submitted.replayed {
+        response.insert_header(("idempotent-replayed", "true"));
     }
-    let planned = match state.orchestrate.plan(&request).await {
-        Ok(planned) => planned,
-        Err(error) => {
-            if let Some(key) = &key {
-                // Free the key so the client can retry once it fixed the cause.
-                let _ = state.store.forget_idempotency_key(key).await;
-            }
-            return Err(error.into());
-        }
-    };
-    state.pages.clear();
-    let (status, view) = if query.wait {
-        settle(&state, planned.decision.id).await?
-    } else {
-        (StatusCode::ACCEPTED, DecisionView::new(&planned.decision, Some(&planned.job)))
-    };
-    let json = serde_json::to_value(&view).map_err(ApiError::internal)?;
-    if let Some(key) = &key {
-        state.store.complete_idempotency_key(key, status.as_u16(), &json).await?;
-    }
-    Ok(HttpResponse::build(status).json(json))
+    Ok(response.json(DecisionView::new(&submitted.current.decision, submitted.current.job.as_ref())))
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// 200 once a decision settled, 202 while workers still carry it.
+fn answer_status(settled: bool) -> StatusCode {
+    if settled { StatusCode::OK } else { StatusCode::ACCEPTED }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else { return Ok(None) };
-    let key = value.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be printable ASCII"))?;
-    if key.is_empty() || key.len() > 255 {
-        return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 255 characters"));
-    }
-    Ok(Some(key.to_string()))
-}
-
-/// Polls a decision until it settles or the wait limit passes; 200 when settled, 202 when not yet.
-async fn settle(state: &AppState, id: DecisionId) -> Result<(StatusCode, DecisionView), ApiError> {
-    let deadline = tokio::time::Instant::now() + state.wait_limit;
-    loop {
-        let (decision, job) = load(state, id).await?;
-        let settled =
-            matches!(decision.status, DecisionStatus::Executed | DecisionStatus::Refused | DecisionStatus::Failed);
-        if settled || tokio::time::Instant::now() >= deadline {
-            let status = if settled { StatusCode::OK } else { StatusCode::ACCEPTED };
-            return Ok((status, DecisionView::new(&decision, job.as_ref())));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn load(
-    state: &AppState,
-    id: DecisionId,
-) -> Result<(starkrisk_domain::AllocationDecision, Option<starkrisk_domain::ProofJob>), ApiError> {
-    let decision = state.decisions.get(id).await?.ok_or_else(|| ApiError::not_found(format!("decision {id}")))?;
-    let job = state.jobs.get(decision.proof_job_id).await?;
-    Ok((decision, job))
+    let text = value.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be printable ASCII"))?;
+    Ok(Some(IdempotencyKey::parse(text)?))
 }
 
 /// Executes a decision whose proof is verified: makes its job due now and waits (bounded) for the result.
@@ -134,31 +79,8 @@ pub async fn execute(
     state: web::Data<AppState>,
     body: Body<ExecuteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DecisionId(body.0.decision_id);
-    let (decision, job) = load(&state, id).await?;
-    match decision.status {
-        DecisionStatus::Executed => return Ok(HttpResponse::Ok().json(DecisionView::new(&decision, job.as_ref()))),
-        DecisionStatus::Verified | DecisionStatus::Submitted => {}
-        DecisionStatus::Pending => {
-            return Err(ApiError::conflict("the decision's proof is not verified yet; poll it and retry"));
-        }
-        DecisionStatus::Refused | DecisionStatus::Failed => {
-            let why = decision.message.unwrap_or_default();
-            return Err(ApiError::conflict(format!("the decision was {}: {why}", decision.status)));
-        }
-    }
-    let due_later = |j: &starkrisk_domain::ProofJob| {
-        matches!(j.status, ProofJobStatus::Verified | ProofJobStatus::Registered)
-            && j.next_attempt_at > chrono::Utc::now()
-    };
-    if let Some(mut job) = job.filter(due_later) {
-        let status = job.status;
-        job.next_attempt_at = chrono::Utc::now();
-        // A conflict means a worker is already on it, which is what we want.
-        let _ = state.jobs.save(&job, status).await;
-    }
-    let (status, view) = settle(&state, id).await?;
-    Ok(HttpResponse::build(status).json(view))
+    let (current, settled) = state.execute.execute(DecisionId(body.0.decision_id)).await?;
+    Ok(HttpResponse::build(answer_status(settled)).json(DecisionView::new(&current.decision, current.job.as_ref())))
 }
 
 /// Query of `decisions`.
@@ -184,7 +106,7 @@ pub async fn decisions(
         .map_err(|e| ApiError::invalid("query", format!("{e}")))?
         .into_inner();
     let limit = query.limit.unwrap_or(20);
-    if !(1..=starkrisk_postgres::MAX_PAGE).contains(&limit) {
+    if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("{limit} is outside the allowed range 1..=100")));
     }
     let before = query
@@ -215,8 +137,8 @@ pub async fn read_decision(
     path: web::Path<String>,
 ) -> Result<web::Json<DecisionView>, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::invalid("decision_id", "is not a UUID"))?;
-    let (decision, job) = load(&state, DecisionId(id)).await?;
-    Ok(web::Json(DecisionView::new(&decision, job.as_ref())))
+    let current = state.decisions.get(DecisionId(id)).await?;
+    Ok(web::Json(DecisionView::new(&current.decision, current.job.as_ref())))
 }
 
 /// A protocol's risk under the active model.
@@ -243,13 +165,12 @@ pub async fn score(
     body: Body<RiskMetrics>,
 ) -> Result<web::Json<ScoreView>, ApiError> {
     let metrics = body.0.validate("")?;
-    let model = state.models.current().await?.ok_or_else(|| ApiError::conflict("no risk model is registered yet"))?;
-    let risk = risk_score(&metrics, &model.params);
+    let (risk, model) = state.planner.score(&metrics).await?;
     let category = risk.category();
     Ok(web::Json(ScoreView {
         score: risk.get(),
         category,
         description: category.description().into(),
-        model_version: model.version.get(),
+        model_version: model.version().get(),
     }))
 }

@@ -72,13 +72,13 @@ async fn a_stone_proof_is_registered_checked_and_executed() {
     ));
     let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Executed, "{:?}", job.failure);
-    assert!(job.registration.is_some());
+    assert_eq!(job.status(), ProofJobStatus::Executed, "{:?}", job.failure());
+    assert!(job.registration().is_some());
     let (stored, _) = rig.stored(&decision).await;
-    assert_eq!(stored.status, DecisionStatus::Executed);
-    assert_eq!(stored.tx_hash, Some(TxHash::new(Felt::from(TX))));
-    assert_eq!(stored.block_number, Some(12));
-    assert_eq!(stored.fact_hash, Some(crate::FactHash::new(Felt::from(77u8))));
+    assert_eq!(stored.status(), DecisionStatus::Executed);
+    assert_eq!(stored.tx_hash(), Some(TxHash::new(Felt::from(TX))));
+    assert_eq!(stored.block_number(), Some(12));
+    assert_eq!(stored.fact_hash(), Some(crate::FactHash::new(Felt::from(77u8))));
     assert_eq!(*calls.lock().unwrap(), ["prepare", "outcome", "broadcast", "outcome"]);
 }
 
@@ -96,10 +96,10 @@ async fn a_fact_without_an_acceptable_verification_is_refused() {
         rig.executor = Some(executor(vec![], calls.clone()));
         let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
         let job = rig.pipeline().run(job).await.unwrap();
-        let failure = job.failure.unwrap();
+        let failure = job.failure().unwrap();
         assert_eq!(failure.stage, Stage::Registration, "{verifications:?}");
         assert!(failure.reason.contains("none with verifier"), "{}", failure.reason);
-        assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+        assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
         assert!(calls.lock().unwrap().is_empty(), "nothing is executed");
     }
 }
@@ -108,13 +108,12 @@ async fn a_fact_without_an_acceptable_verification_is_refused() {
 async fn an_onchain_fact_policy_refuses_stwo_proofs() {
     let mut rig = Rig::new();
     rig.policy.require_onchain_fact = true;
-    rig.provers =
-        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
     rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
-    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert!(job.failure.unwrap().reason.contains("S-two"));
-    assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+    assert!(job.failure().unwrap().reason.contains("S-two"));
+    assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
 }
 
 #[tokio::test]
@@ -132,8 +131,8 @@ async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_
         rig.registry = Some(Arc::new(registry));
         let (_, job) = rig.decision(vec![ProverKind::Stone]).await;
         let job = rig.pipeline().run(job).await.unwrap();
-        assert_eq!(job.status, final_status);
-        let reason = job.failure.map(|f| f.reason).or(job.last_error).unwrap();
+        assert_eq!(job.status(), final_status);
+        let reason = job.failure().map(|f| f.reason.as_str()).or(job.last_error()).unwrap();
         assert!(reason.contains("invalid proof") || reason.contains("RPC"), "{reason}");
     }
 }
@@ -145,11 +144,11 @@ async fn a_reverted_execution_refuses_the_decision() {
     rig.executor = Some(executor(vec![ExecutionOutcome::Reverted { reason: "share cap".into() }], calls));
     let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.failure.unwrap().stage, Stage::Execution);
+    assert_eq!(job.failure().unwrap().stage, Stage::Execution);
     let (stored, _) = rig.stored(&decision).await;
-    assert_eq!(stored.status, DecisionStatus::Refused);
-    assert!(stored.message.unwrap().contains("share cap"));
-    assert!(stored.tx_hash.is_some(), "the reverted transaction stays on record");
+    assert_eq!(stored.status(), DecisionStatus::Refused);
+    assert!(stored.message().unwrap().contains("share cap"));
+    assert!(stored.tx_hash().is_some(), "the reverted transaction stays on record");
 }
 
 #[tokio::test]
@@ -159,17 +158,16 @@ async fn a_pending_transaction_is_checked_again_never_resent() {
     rig.executor = Some(executor(vec![ExecutionOutcome::Pending], calls.clone()));
     let (decision, job) = rig.decision(vec![ProverKind::Stone]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Registered, "waits to check the receipt again");
-    assert!(job.last_error.as_deref().unwrap().contains("never resent"));
-    assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Submitted);
+    assert_eq!(job.status(), ProofJobStatus::Registered, "waits to check the receipt again");
+    assert!(job.last_error().unwrap().contains("never resent"));
+    assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Submitted);
 
     // The "restart": a new pipeline (new executor) resumes the submitted decision.
     let calls_after = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 3 }], calls_after.clone()));
-    let mut job = job;
-    job.next_attempt_at = chrono::Utc::now();
+    rig.clock.advance(std::time::Duration::from_secs(3600));
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Executed);
+    assert_eq!(job.status(), ProofJobStatus::Executed);
     assert_eq!(*calls_after.lock().unwrap(), ["outcome"], "no second prepare or broadcast");
     assert_eq!(*calls.lock().unwrap(), ["prepare", "outcome"]);
 }
@@ -177,23 +175,21 @@ async fn a_pending_transaction_is_checked_again_never_resent() {
 #[tokio::test]
 async fn stwo_proofs_execute_without_registration_when_policy_allows() {
     let mut rig = Rig::new();
-    rig.provers =
-        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
     rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
     let calls = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 1 }], calls));
-    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Executed);
-    assert!(job.registration.is_none());
-    assert_eq!(rig.stored(&decision).await.0.block_number, Some(1));
+    assert_eq!(job.status(), ProofJobStatus::Executed);
+    assert!(job.registration().is_none());
+    assert_eq!(rig.stored(&decision).await.0.block_number(), Some(1));
 }
 
 #[tokio::test]
 async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
     let mut rig = Rig::new();
-    rig.provers =
-        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
     rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
     let calls = Arc::new(Mutex::new(Vec::new()));
     let mut mock = MockAllocationExecutor::new();
@@ -220,16 +216,20 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
         Ok(if known { ExecutionOutcome::Succeeded { block_number: 8 } } else { ExecutionOutcome::Unknown })
     });
     rig.executor = Some(Arc::new(mock));
-    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
-    let mut job = rig.pipeline().run(job).await.unwrap();
-    assert!(job.last_error.as_deref().unwrap().contains("lost its nonce"), "{:?}", job.last_error);
-    let stored = rig.stored(&decision).await.0;
-    assert_eq!((stored.status, stored.tx_hash), (DecisionStatus::Verified, None), "the dead transaction is forgotten");
-    job.next_attempt_at = chrono::Utc::now();
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Executed);
+    assert!(job.last_error().unwrap().contains("lost its nonce"), "{:?}", job.last_error());
     let stored = rig.stored(&decision).await.0;
-    assert_eq!((stored.tx_hash, stored.block_number), (Some(TxHash::new(Felt::from(2u64))), Some(8)));
+    assert_eq!(
+        (stored.status(), stored.tx_hash()),
+        (DecisionStatus::Verified, None),
+        "the dead transaction is forgotten"
+    );
+    rig.clock.advance(std::time::Duration::from_secs(3600));
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Executed);
+    let stored = rig.stored(&decision).await.0;
+    assert_eq!((stored.tx_hash(), stored.block_number()), (Some(TxHash::new(Felt::from(2u64))), Some(8)));
     assert_eq!(
         *calls.lock().unwrap(),
         ["prepare", "outcome", "broadcast", "prepare", "outcome", "broadcast", "outcome"]

@@ -8,7 +8,8 @@ use crate::felt::{Felt, ProgramHash};
 use crate::metrics::Protocol;
 use crate::params::{ModelParams, ModelVersion};
 use crate::ports::{
-    DecisionStore, MetricsError, MockMetricsSource, ModelStore, PageRequest, ProtocolReading, StoreError,
+    Clock, DecisionStore, MetricsError, MockMetricsSource, ModelStore, PageRequest, ProofJobStore, ProtocolReading,
+    StoreError,
 };
 use crate::proof::ProverKind;
 use crate::usecases::*;
@@ -26,7 +27,7 @@ fn request() -> AllocationRequest {
 }
 
 async fn store_with_model() -> Arc<MemoryStore> {
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
     ModelStore::register(store.as_ref(), &model()).await.unwrap();
     store
 }
@@ -35,7 +36,24 @@ fn orchestrate(
     store: &Arc<MemoryStore>,
     source: Option<Arc<dyn crate::ports::MetricsSource>>,
 ) -> OrchestrateAllocation {
-    OrchestrateAllocation::new(store.clone(), store.clone(), source, apys(), PipelinePolicy::default())
+    orchestrate_with_approvers(store, source, Vec::new())
+}
+
+fn orchestrate_with_approvers(
+    store: &Arc<MemoryStore>,
+    source: Option<Arc<dyn crate::ports::MetricsSource>>,
+    approvers: Vec<crate::Approver>,
+) -> OrchestrateAllocation {
+    let clock: Arc<ManualClock> = Arc::new(ManualClock::default());
+    let queries = DecisionQueries::new(store.clone(), store.clone(), clock.clone(), std::time::Duration::from_secs(1));
+    let ports = OrchestratePorts {
+        planner: StatementPlanner::new(store.clone(), source, apys()),
+        decisions: store.clone(),
+        keys: store.clone(),
+        queries,
+        clock,
+    };
+    OrchestrateAllocation::new(ports, policy(), approvers, 300)
 }
 
 #[tokio::test]
@@ -43,12 +61,13 @@ async fn plan_stores_a_pending_decision_with_its_queued_job() {
     let store = store_with_model().await;
     let mut req = request();
     req.preferred_prover = Some(ProverKind::Stone);
-    let planned = orchestrate(&store, None).plan(&req).await.unwrap();
-    assert_eq!(planned.decision.statement, statement());
-    assert_eq!(planned.decision.statement.allocation.jediswap().get(), 5972);
-    assert_eq!(planned.job.provers, vec![ProverKind::Stone, ProverKind::Luminair]);
-    assert_eq!(planned.job.decision_id, Some(planned.decision.id));
-    assert_eq!(planned.decision.sequence, Some(1));
+    let decision = orchestrate(&store, None).plan(&req).await.unwrap();
+    let job = ProofJobStore::get(store.as_ref(), decision.proof_job_id()).await.unwrap().unwrap();
+    assert_eq!(*decision.statement(), statement());
+    assert_eq!(decision.statement().allocation.jediswap().get(), 5972);
+    assert_eq!(job.provers(), [ProverKind::Stone, ProverKind::Stwo]);
+    assert_eq!(job.decision_id(), Some(decision.id()));
+    assert_eq!(decision.sequence(), Some(1));
     let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();
     assert_eq!(page.items.len(), 1);
 }
@@ -62,13 +81,14 @@ async fn governance_refuses_before_anything_is_stored() {
     req.ekubo = Some(metrics(10000, 10000, 3, 0, 0));
     let error = orchestrate(&store, None).plan(&req).await.unwrap_err();
     assert!(matches!(error, OrchestrateError::Governance(_)), "{error}");
-    assert!(store.decisions.lock().unwrap().is_empty());
-    assert!(store.jobs.lock().unwrap().is_empty());
+    let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();
+    assert!(page.items.is_empty());
+    assert!(store.jobs().is_empty());
 }
 
 #[tokio::test]
 async fn without_a_model_nothing_is_planned() {
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
     let error = orchestrate(&store, None).plan(&request()).await.unwrap_err();
     assert!(matches!(error, OrchestrateError::NoActiveModel));
 }
@@ -87,7 +107,7 @@ async fn missing_metrics_come_from_the_source_or_name_the_field() {
         .withf(|p| *p == Protocol::Ekubo)
         .returning(|_| Ok(ProtocolReading { metrics: metrics(8200, 6100, 2, 72, 120), apy: Apy::new(1210).unwrap() }));
     let planned = orchestrate(&store, Some(Arc::new(source))).plan(&req).await.unwrap();
-    assert_eq!(planned.decision.statement, statement());
+    assert_eq!(*planned.statement(), statement());
 
     let mut failing = MockMetricsSource::new();
     failing.expect_reading().returning(|_| Err(MetricsError::Unavailable("rpc down".into())));
@@ -98,24 +118,25 @@ async fn missing_metrics_come_from_the_source_or_name_the_field() {
 #[tokio::test]
 async fn registering_a_model_supersedes_the_current_one_for_later_decisions() {
     let store = store_with_model().await;
-    let register = RegisterModel::new(store.clone());
+    let register =
+        ModelRegistry::new(store.clone(), Arc::new(ManualClock::default()), ProgramHash::new(Felt::from(42u8)));
     let mut raw = *ModelParams::v1().values();
     raw.w_volatility = 60;
     let params = ModelParams::new(raw).unwrap();
     let before = orchestrate(&store, None).plan(&request()).await.unwrap();
-    let v2 = register.register(params, ProgramHash::new(Felt::from(42u8)), None, "admin").await.unwrap();
-    assert_eq!(v2.version, ModelVersion::new(2).unwrap());
-    assert_ne!(v2.model_hash, model().model_hash);
+    let v2 = register.register(params, None, None, "admin").await.unwrap();
+    assert_eq!(v2.version(), ModelVersion::new(2).unwrap());
+    assert_ne!(v2.model_hash(), model().model_hash());
     let after = orchestrate(&store, None).plan(&request()).await.unwrap();
-    assert_eq!(after.decision.statement.model_hash, v2.model_hash);
-    assert_eq!(after.decision.model_version, v2.version);
-    let kept = DecisionStore::get(store.as_ref(), before.decision.id).await.unwrap().unwrap();
-    assert_eq!(kept.statement.model_hash, model().model_hash, "earlier decisions keep their model");
+    assert_eq!(after.statement().model_hash, v2.model_hash());
+    assert_eq!(after.model_version(), v2.version());
+    let kept = DecisionStore::get(store.as_ref(), before.id()).await.unwrap().unwrap();
+    assert_eq!(kept.statement().model_hash, model().model_hash(), "earlier decisions keep their model");
 
-    let stale = register.register(params, ProgramHash::new(Felt::ONE), Some(ModelVersion::V1), "admin").await;
+    let stale = register.register(params, Some(ProgramHash::new(Felt::ONE)), Some(ModelVersion::V1), "admin").await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
-    let existing = register.ensure_default(ProgramHash::new(Felt::ONE)).await.unwrap();
-    assert_eq!(existing.version, v2.version, "ensure_default keeps an existing model");
+    let existing = register.ensure_default().await.unwrap();
+    assert_eq!(existing.version(), v2.version(), "ensure_default keeps an existing model");
 }
 
 mod approvals {
@@ -152,8 +173,9 @@ mod approvals {
         approval
     }
 
+    /// The test clock's time, when the approvals are checked.
     fn now() -> u64 {
-        u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+        ManualClock::default().unix_seconds()
     }
 
     fn lopsided() -> AllocationRequest {
@@ -167,7 +189,7 @@ mod approvals {
     #[tokio::test]
     async fn a_valid_approval_replaces_the_configured_limits() {
         let store = store_with_model().await;
-        let orchestrate = orchestrate(&store, None).with_approvers(vec![approver()], 300);
+        let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
         assert!(
             matches!(orchestrate.plan(&lopsided()).await, Err(OrchestrateError::Governance(_))),
             "refused by default"
@@ -175,13 +197,13 @@ mod approvals {
         let mut request = lopsided();
         request.approval = Some(signed(10_000, 7000, 2, now()));
         let planned = orchestrate.plan(&request).await.unwrap();
-        assert!(planned.decision.statement.allocation.jediswap().get() > 8000);
+        assert!(planned.statement().allocation.jediswap().get() > 8000);
     }
 
     #[tokio::test]
     async fn forged_stale_unknown_and_violated_approvals_are_refused() {
         let store = store_with_model().await;
-        let orchestrate = orchestrate(&store, None).with_approvers(vec![approver()], 300);
+        let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
         let mut forged = signed(10_000, 7000, 2, now());
         forged.max_single = Bps::new(9999).unwrap();
         let stale = signed(10_000, 7000, 2, now() - 301);
@@ -204,6 +226,7 @@ mod approvals {
             assert!(matches!(error, OrchestrateError::Approval(_)), "{error}");
             assert!(error.to_string().contains(expected), "{error} should say {expected}");
         }
-        assert!(store.decisions.lock().unwrap().is_empty(), "nothing was stored");
+        let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();
+        assert!(page.items.is_empty(), "nothing was stored");
     }
 }

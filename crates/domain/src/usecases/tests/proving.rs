@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::support::*;
 use crate::decision::DecisionStatus;
+use crate::ports::Clock as _;
 use crate::ports::{ProverError, VerifyError};
 use crate::proof::{AttemptOutcome, ProofSystem, ProverKind};
 use crate::proof_job::{ProofJobStatus, Stage};
@@ -14,7 +15,7 @@ fn stone_unavailable() -> Result<crate::ProofArtifact, ProverError> {
 }
 
 fn luminair_ok() -> Result<crate::ProofArtifact, ProverError> {
-    Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement()))
+    Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement()))
 }
 
 fn stwo_verifier_ok(rig: &mut Rig) {
@@ -24,22 +25,22 @@ fn stwo_verifier_ok(rig: &mut Rig) {
 #[tokio::test]
 async fn an_unavailable_prover_falls_back_to_the_next_and_both_attempts_are_recorded() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Luminair, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Stwo, luminair_ok)];
     stwo_verifier_ok(&mut rig);
-    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
 
     let job = rig.pipeline().advance(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Proved);
-    assert_eq!(job.attempts.len(), 2);
-    assert_eq!(job.attempts[0].prover, ProverKind::Stone);
-    assert!(matches!(&job.attempts[0].outcome, AttemptOutcome::Unavailable(m) if m.contains("cpu_air_prover")));
-    assert_eq!(job.attempts[1].outcome, AttemptOutcome::Succeeded);
-    assert_eq!(job.artifact.as_ref().unwrap().prover, ProverKind::Luminair);
+    assert_eq!(job.status(), ProofJobStatus::Proved);
+    assert_eq!(job.attempts().len(), 2);
+    assert_eq!(job.attempts()[0].prover, ProverKind::Stone);
+    assert!(matches!(&job.attempts()[0].outcome, AttemptOutcome::Unavailable(m) if m.contains("cpu_air_prover")));
+    assert_eq!(job.attempts()[1].outcome, AttemptOutcome::Succeeded);
+    assert_eq!(job.artifact().unwrap().prover, ProverKind::Stwo);
 
     let job = rig.pipeline().advance(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Verified);
+    assert_eq!(job.status(), ProofJobStatus::Verified);
     let (stored, stored_job) = rig.stored(&decision).await;
-    assert_eq!(stored.status, DecisionStatus::Verified);
+    assert_eq!(stored.status(), DecisionStatus::Verified);
     assert_eq!(stored_job, job, "every step is persisted");
 }
 
@@ -49,11 +50,11 @@ async fn a_timeout_or_a_failure_also_falls_back() {
         Err(ProverError::Failed("segfault".into()))
     }] {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Luminair, luminair_ok)];
-        let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
+        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Stwo, luminair_ok)];
+        let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
         let job = rig.pipeline().advance(job).await.unwrap();
-        assert_eq!(job.status, ProofJobStatus::Proved);
-        assert_ne!(job.attempts[0].outcome, AttemptOutcome::Succeeded);
+        assert_eq!(job.status(), ProofJobStatus::Proved);
+        assert_ne!(job.attempts()[0].outcome, AttemptOutcome::Succeeded);
     }
 }
 
@@ -64,40 +65,40 @@ async fn a_proof_of_another_statement_is_a_failed_attempt_not_a_proof() {
     forged.allocation = crate::Allocation::from_jediswap_share(crate::Bps::new(9000).unwrap());
     rig.provers = vec![
         prover(ProverKind::Stone, move || Ok(artifact(ProverKind::Stone, ProofSystem::Stone, forged))),
-        prover(ProverKind::Luminair, luminair_ok),
+        prover(ProverKind::Stwo, luminair_ok),
     ];
-    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
+    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     assert!(
-        matches!(&job.attempts[0].outcome, AttemptOutcome::Failed(m) if m.contains("jediswap_pct")),
+        matches!(&job.attempts()[0].outcome, AttemptOutcome::Failed(m) if m.contains("jediswap_pct")),
         "{:?}",
-        job.attempts
+        job.attempts()
     );
-    assert_eq!(job.artifact.unwrap().prover, ProverKind::Luminair);
+    assert_eq!(job.artifact().unwrap().prover, ProverKind::Stwo);
 }
 
 #[tokio::test]
 async fn transient_failures_are_retried_with_backoff_then_fail_the_decision() {
     let mut rig = Rig::new();
     rig.provers = vec![prover(ProverKind::Stone, stone_unavailable)];
-    let (decision, mut job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
+    let (decision, mut job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
     let pipeline = rig.pipeline();
     for retry in 1..=2 {
         job = pipeline.advance(job).await.unwrap();
-        assert_eq!(job.status, ProofJobStatus::Queued, "retry {retry} is queued again");
-        assert_eq!(job.retries, retry);
-        assert!(job.next_attempt_at > chrono::Utc::now(), "the retry waits for its backoff");
-        assert!(job.last_error.as_deref().unwrap().contains("luminair: the luminair prover is not configured"));
-        assert!(pipeline.is_resting(&job));
+        assert_eq!(job.status(), ProofJobStatus::Queued, "retry {retry} is queued again");
+        assert_eq!(job.retries(), retry);
+        assert!(job.next_attempt_at() > rig.clock.now(), "the retry waits for its backoff");
+        assert!(job.last_error().unwrap().contains("luminair: the luminair prover is not configured"));
+        assert!(!job.is_due(rig.clock.now()), "nothing is due before the backoff passes");
     }
     job = pipeline.advance(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Failed);
-    let failure = job.failure.clone().unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Failed);
+    let failure = job.failure().unwrap();
     assert_eq!(failure.stage, Stage::Proving);
-    assert_eq!(job.attempts.len(), 6, "two provers tried on each of three rounds");
+    assert_eq!(job.attempts().len(), 6, "two provers tried on each of three rounds");
     let (stored, _) = rig.stored(&decision).await;
-    assert_eq!(stored.status, DecisionStatus::Failed);
-    assert!(stored.message.unwrap().contains("stone"));
+    assert_eq!(stored.status(), DecisionStatus::Failed);
+    assert!(stored.message().unwrap().contains("stone"));
 }
 
 #[tokio::test]
@@ -107,32 +108,32 @@ async fn invalid_input_stops_at_once_without_trying_other_provers() {
         prover(ProverKind::Stone, || {
             Err(ProverError::InvalidInput { field: "age_days".into(), reason: "too big".into() })
         }),
-        prover(ProverKind::Luminair, luminair_ok),
+        prover(ProverKind::Stwo, luminair_ok),
     ];
-    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Failed);
-    assert_eq!(job.attempts.len(), 1);
-    assert!(!job.failure.unwrap().retryable);
-    assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+    assert_eq!(job.status(), ProofJobStatus::Failed);
+    assert_eq!(job.attempts().len(), 1);
+    assert!(!job.failure().unwrap().retryable);
+    assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
 }
 
 #[tokio::test]
 async fn verification_refuses_a_proof_that_states_another_decision() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Luminair, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
     // The verifier decodes a different model hash out of the proof than the decision claims.
     let mut other: DecisionStatement = statement();
     other.model_hash = other_model_hash();
     rig.verifiers.push(verifier(ProofSystem::Stwo, move || Ok(claim(ProofSystem::Stwo, other, 100))));
-    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    assert_eq!(job.status, ProofJobStatus::Failed);
-    let failure = job.failure.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Failed);
+    let failure = job.failure().unwrap();
     assert_eq!(failure.stage, Stage::Verification);
     assert!(failure.reason.contains("model_hash"), "{}", failure.reason);
     let (stored, _) = rig.stored(&decision).await;
-    assert_eq!(stored.status, DecisionStatus::Refused);
+    assert_eq!(stored.status(), DecisionStatus::Refused);
 }
 
 #[tokio::test]
@@ -143,22 +144,22 @@ async fn verification_refuses_weak_and_invalid_proofs() {
         [(Box::new(weak) as Box<dyn Fn() -> _ + Send + Sync>, "13 bits"), (Box::new(invalid), "OODS mismatch")]
     {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Luminair, luminair_ok)];
+        rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
         rig.verifiers.push(verifier(ProofSystem::Stwo, result));
-        let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
+        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
         let job = rig.pipeline().run(job).await.unwrap();
-        assert!(job.failure.unwrap().reason.contains(expect));
-        assert_eq!(rig.stored(&decision).await.0.status, DecisionStatus::Refused);
+        assert!(job.failure().unwrap().reason.contains(expect));
+        assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
     }
 }
 
 #[tokio::test]
 async fn a_proof_without_a_matching_verifier_is_refused() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Luminair, luminair_ok)];
-    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
-    let failure = job.failure.unwrap();
+    let failure = job.failure().unwrap();
     assert_eq!(failure.stage, Stage::Verification);
     assert!(failure.reason.contains("no verifier"), "{}", failure.reason);
 }
@@ -166,14 +167,14 @@ async fn a_proof_without_a_matching_verifier_is_refused() {
 #[tokio::test]
 async fn a_concurrent_writer_makes_the_step_fail_without_overwriting() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Luminair, luminair_ok)];
-    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
+    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
     // Another worker moved the job on already.
     let pipeline = rig.pipeline();
     let moved = pipeline.advance(job.clone()).await.unwrap();
-    assert_eq!(moved.status, ProofJobStatus::Proved);
+    assert_eq!(moved.status(), ProofJobStatus::Proved);
     let error = pipeline.advance(job).await.unwrap_err();
     assert!(matches!(error, crate::usecases::PipelineError::Store(crate::ports::StoreError::Conflict(_))), "{error}");
-    let stored = crate::ports::ProofJobStore::get(rig.store.as_ref(), moved.id).await.unwrap().unwrap();
-    assert_eq!(stored.status, ProofJobStatus::Proved);
+    let stored = crate::ports::ProofJobStore::get(rig.store.as_ref(), moved.id()).await.unwrap().unwrap();
+    assert_eq!(stored.status(), ProofJobStatus::Proved);
 }

@@ -1,0 +1,227 @@
+//! Every store port in memory, with the same compare-and-set, queue and idempotency rules as Postgres, so
+//! use-case and HTTP tests that are not about SQL run without a database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
+use crate::model::RiskModel;
+use crate::params::ModelVersion;
+use crate::ports::{
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, ModelStore, Page, PageRequest, ProofJobStore,
+    Readiness, RequestFingerprint, StoreError,
+};
+use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
+
+#[derive(Default)]
+struct Tables {
+    jobs: HashMap<ProofJobId, ProofJob>,
+    leases: HashMap<ProofJobId, (String, DateTime<Utc>)>,
+    decisions: HashMap<DecisionId, AllocationDecision>,
+    models: Vec<RiskModel>,
+    keys: HashMap<String, (RequestFingerprint, Option<DecisionId>)>,
+}
+
+/// Jobs, decisions, models and idempotency keys in memory; leases and due times follow `clock`.
+pub struct MemoryStore {
+    clock: Arc<dyn Clock>,
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    /// An empty store whose queue reads the time from `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock, tables: Mutex::new(Tables::default()) }
+    }
+
+    fn tables(&self) -> MutexGuard<'_, Tables> {
+        // A panicking test thread must not hide the state from the assertions that follow.
+        self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every stored job, in no particular order.
+    pub fn jobs(&self) -> Vec<ProofJob> {
+        self.tables().jobs.values().cloned().collect()
+    }
+}
+
+fn conflict(what: String, actual: impl std::fmt::Display, expected: impl std::fmt::Display) -> StoreError {
+    StoreError::Conflict(format!("{what} is {actual}, not {expected}; another writer moved it"))
+}
+
+#[async_trait]
+impl ProofJobStore for MemoryStore {
+    async fn insert(&self, job: &ProofJob) -> Result<(), StoreError> {
+        self.tables().jobs.insert(job.id(), job.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: ProofJobId) -> Result<Option<ProofJob>, StoreError> {
+        Ok(self.tables().jobs.get(&id).cloned())
+    }
+
+    async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let stored =
+            tables.jobs.get_mut(&job.id()).ok_or_else(|| StoreError::NotFound(format!("proof job {}", job.id())))?;
+        if stored.status() != expected {
+            return Err(conflict(format!("proof job {}", job.id()), stored.status(), expected));
+        }
+        *stored = job.clone();
+        Ok(())
+    }
+
+    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError> {
+        let now = self.clock.now();
+        let mut tables = self.tables();
+        let leased = |id: &ProofJobId, t: &Tables| t.leases.get(id).is_some_and(|(_, until)| *until >= now);
+        let next = tables
+            .jobs
+            .values()
+            .filter(|j| j.is_due(now) && !leased(&j.id(), &tables))
+            .min_by_key(|j| (j.next_attempt_at(), j.created_at()))
+            .cloned();
+        if let Some(job) = &next {
+            let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+            tables.leases.insert(job.id(), (worker.to_string(), until));
+        }
+        Ok(next)
+    }
+
+    async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if tables.leases.get(&id).is_some_and(|(owner, _)| owner == worker) {
+            tables.leases.remove(&id);
+        }
+        Ok(())
+    }
+
+    async fn queue_depth(&self) -> Result<u64, StoreError> {
+        Ok(self.tables().jobs.values().filter(|j| !j.status().is_terminal()).count() as u64)
+    }
+}
+
+#[async_trait]
+impl DecisionStore for MemoryStore {
+    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
+        let mut tables = self.tables();
+        let stored = decision.clone().with_sequence(tables.decisions.len() as i64 + 1);
+        tables.jobs.insert(job.id(), job.clone());
+        tables.decisions.insert(stored.id(), stored.clone());
+        Ok(stored)
+    }
+
+    async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError> {
+        Ok(self.tables().decisions.get(&id).cloned())
+    }
+
+    async fn by_proof_job(&self, job: ProofJobId) -> Result<Option<AllocationDecision>, StoreError> {
+        Ok(self.tables().decisions.values().find(|d| d.proof_job_id() == job).cloned())
+    }
+
+    async fn save(&self, decision: &AllocationDecision, expected: DecisionStatus) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let what = format!("decision {}", decision.id());
+        let stored = tables.decisions.get_mut(&decision.id()).ok_or_else(|| StoreError::NotFound(what.clone()))?;
+        if stored.status() != expected {
+            return Err(conflict(what, stored.status(), expected));
+        }
+        *stored = decision.clone();
+        Ok(())
+    }
+
+    async fn save_with_job(
+        &self,
+        decision: &AllocationDecision,
+        expected: DecisionStatus,
+        job: &ProofJob,
+        expected_job: ProofJobStatus,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let job_ok = tables.jobs.get(&job.id()).is_some_and(|j| j.status() == expected_job);
+        let decision_ok = tables.decisions.get(&decision.id()).is_some_and(|d| d.status() == expected);
+        if !(job_ok && decision_ok) {
+            return Err(StoreError::Conflict(format!("decision {} or its job moved", decision.id())));
+        }
+        tables.jobs.insert(job.id(), job.clone());
+        tables.decisions.insert(decision.id(), decision.clone());
+        Ok(())
+    }
+
+    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
+        let mut all: Vec<_> = self.tables().decisions.values().cloned().collect();
+        all.sort_by_key(|d| std::cmp::Reverse(d.sequence()));
+        all.retain(|d| page.before.is_none_or(|b| d.sequence().is_some_and(|s| s < b)));
+        let more = all.len() > page.limit as usize;
+        all.truncate(page.limit as usize);
+        let next_cursor = if more { all.last().and_then(AllocationDecision::sequence) } else { None };
+        Ok(Page { next_cursor, items: all })
+    }
+}
+
+#[async_trait]
+impl ModelStore for MemoryStore {
+    async fn current(&self) -> Result<Option<RiskModel>, StoreError> {
+        Ok(self.tables().models.iter().rev().find(|m| m.status() == crate::ModelStatus::Active).cloned())
+    }
+
+    async fn get(&self, version: ModelVersion) -> Result<Option<RiskModel>, StoreError> {
+        Ok(self.tables().models.iter().find(|m| m.version() == version).cloned())
+    }
+
+    async fn history(&self) -> Result<Vec<RiskModel>, StoreError> {
+        Ok(self.tables().models.iter().rev().cloned().collect())
+    }
+
+    async fn register(&self, model: &RiskModel) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if tables.models.iter().any(|m| m.version() == model.version()) {
+            return Err(StoreError::Conflict(format!("model version {} exists", model.version())));
+        }
+        tables.models.iter_mut().for_each(RiskModel::supersede);
+        tables.models.push(model.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError> {
+        let mut tables = self.tables();
+        Ok(match tables.keys.get(key.as_str()) {
+            None => {
+                tables.keys.insert(key.as_str().to_string(), (fingerprint, None));
+                KeyClaim::Claimed
+            }
+            Some((stored, _)) if *stored != fingerprint => KeyClaim::Mismatch,
+            Some((_, None)) => KeyClaim::InProgress,
+            Some((_, Some(decision))) => KeyClaim::Completed(*decision),
+        })
+    }
+
+    async fn complete_key(&self, key: &IdempotencyKey, decision: DecisionId) -> Result<(), StoreError> {
+        if let Some(slot) = self.tables().keys.get_mut(key.as_str()) {
+            slot.1 = Some(decision);
+        }
+        Ok(())
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        if tables.keys.get(key.as_str()).is_some_and(|(_, decision)| decision.is_none()) {
+            tables.keys.remove(key.as_str());
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Readiness for MemoryStore {
+    async fn ready(&self, _timeout: Duration) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,13 @@
+//! Test support for any crate that embeds the domain (feature `testing`): an in-memory store behind every
+//! store port, a clock moved by hand, and the mockall mocks of the ports.
+
+mod clock;
+mod memory;
+
+pub use clock::ManualClock;
+pub use memory::MemoryStore;
+
+pub use crate::ports::{
+    MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockMetricsSource,
+    MockModelStore, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
+};
