@@ -189,3 +189,14 @@ async fn readiness_probe_answers() {
     let error = nowhere.ready(std::time::Duration::from_secs(2)).await.unwrap_err();
     assert!(matches!(error, StoreError::Unavailable(_)), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_row_altered_outside_the_service_is_refused() {
+    let (db, store) = store().await;
+    let mut conn = db.db.conn().await.unwrap();
+    // Another weight under the same hash: a proof would bind a hash that no longer names these parameters.
+    let sql = "UPDATE model_versions SET params = jsonb_set(params, '{w_age}', '11') WHERE version = 1";
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, sql).await.unwrap();
+    let error = ModelStore::current(&store).await.unwrap_err();
+    assert!(error.to_string().contains("is not the hash of its parameters"), "{error}");
+}

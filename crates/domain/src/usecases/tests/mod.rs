@@ -4,4 +4,5 @@
 mod chain;
 mod planning;
 mod proving;
+mod submitting;
 mod support;

@@ -1,0 +1,109 @@
+//! Orchestration with idempotency keys, bounded waits on a manual clock, and executing on request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::support::*;
+use crate::decision::DecisionStatus;
+use crate::felt::{Felt, TxHash};
+use crate::ports::*;
+use crate::proof::{ProofSystem, ProverKind};
+use crate::proof_job::ProofJobStatus;
+use crate::usecases::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn queries(rig: &Rig) -> DecisionQueries {
+    DecisionQueries::new(rig.store.clone(), rig.store.clone(), rig.clock.clone(), WAIT)
+}
+
+fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
+    let apys = DefaultApys { jediswap: crate::Apy::new(850).unwrap(), ekubo: crate::Apy::new(1210).unwrap() };
+    let ports = OrchestratePorts {
+        planner: StatementPlanner::new(rig.store.clone(), None, apys),
+        decisions: rig.store.clone(),
+        keys: rig.store.clone(),
+        queries: queries(rig),
+        clock: rig.clock.clone(),
+    };
+    OrchestrateAllocation::new(ports, rig.policy.clone(), Vec::new(), 300)
+}
+
+fn request() -> AllocationRequest {
+    AllocationRequest {
+        jediswap: Some(metrics(6500, 3500, 1, 98, 800)),
+        ekubo: Some(metrics(8200, 6100, 2, 72, 120)),
+        ..AllocationRequest::default()
+    }
+}
+
+fn keyed(key: &str, body: &[u8], wait: bool) -> Submission {
+    let key = IdempotencyKey::parse(key).unwrap();
+    Submission { request: request(), idempotency: Some((key, RequestFingerprint::of(body))), wait }
+}
+
+#[tokio::test]
+async fn a_key_makes_one_decision_and_refuses_another_request() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let orchestrate = orchestrate(&rig);
+    let first = orchestrate.submit(keyed("order-1", b"body", false)).await.unwrap();
+    let again = orchestrate.submit(keyed("order-1", b"body", false)).await.unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(again.current.decision.id(), first.current.decision.id());
+    assert_eq!(rig.store.jobs().len(), 1, "one decision, one job");
+    let reused = orchestrate.submit(keyed("order-1", b"other body", false)).await.unwrap_err();
+    assert!(matches!(reused, OrchestrateError::KeyReused), "{reused}");
+}
+
+#[tokio::test]
+async fn a_key_whose_request_failed_is_free_for_the_retry() {
+    let rig = Rig::new();
+    let orchestrate = orchestrate(&rig);
+    let error = orchestrate.submit(keyed("order-2", b"body", false)).await.unwrap_err();
+    assert!(matches!(error, OrchestrateError::NoActiveModel), "{error}");
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let retried = orchestrate.submit(keyed("order-2", b"body", false)).await.unwrap();
+    assert!(!retried.replayed, "the retry plans, it does not replay a failure");
+}
+
+#[tokio::test]
+async fn a_wait_gives_up_at_its_limit_by_the_clock_not_by_sleeping() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let started = rig.clock.now();
+    let submitted = orchestrate(&rig).submit(keyed("order-3", b"body", true)).await.unwrap();
+    assert!(!submitted.settled, "nothing proves it in this test");
+    assert_eq!(submitted.current.decision.status(), DecisionStatus::Pending);
+    let waited = (rig.clock.now() - started).to_std().unwrap();
+    assert!((WAIT..WAIT + Duration::from_secs(1)).contains(&waited), "waited {waited:?} on the clock");
+}
+
+#[tokio::test]
+async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
+    let mut rig = Rig::new();
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let (pending, _) = rig.decision(vec![ProverKind::Stwo]).await;
+    let execute = ExecuteAllocation::new(queries(&rig), rig.store.clone(), rig.clock.clone());
+    let refused = execute.execute(pending.id()).await.unwrap_err();
+    assert!(matches!(refused, ExecuteError::NotVerified), "{refused}");
+
+    // The chain never includes the transaction: the job waits for its backoff before looking again.
+    let mut executor = MockAllocationExecutor::new();
+    executor.expect_prepare().returning(|_| Ok(PreparedExecution { tx_hash: TxHash::new(Felt::ONE), signed: vec![1] }));
+    executor.expect_broadcast().returning(|_| Ok(()));
+    executor.expect_outcome().returning(|_| Ok(ExecutionOutcome::Pending));
+    rig.executor = Some(Arc::new(executor));
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Verified);
+    assert!(job.next_attempt_at() > rig.clock.now(), "waiting for its backoff");
+
+    let (current, settled) = execute.execute(decision.id()).await.unwrap();
+    assert!(!settled);
+    assert_eq!(current.decision.status(), DecisionStatus::Submitted);
+    let stored = ProofJobStore::get(rig.store.as_ref(), job.id()).await.unwrap().unwrap();
+    assert!(stored.next_attempt_at() < rig.clock.now(), "made due at once, not after its backoff");
+    assert!(stored.is_due(rig.clock.now()));
+}
