@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
+use starkrisk_domain::Backoff;
 use starkrisk_postgres::{Database, PgStore};
 
 use crate::settings::Settings;
@@ -13,8 +14,11 @@ use crate::worker::{WorkerConfig, Workers};
 /// Applies migrations, retrying while Postgres is unreachable, then registers the default model when one
 /// is configured and none exists.
 pub async fn prepare_database(service: &Service, settings: &Settings) {
-    let mut delay = Duration::from_millis(250);
+    let schedule = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    let mut attempt = 0u32;
     loop {
+        let delay = schedule.delay(attempt);
+        attempt = attempt.saturating_add(1);
         match service.store.database().migrate().await {
             Ok(applied) => {
                 tracing::info!(?applied, "database migrated");
@@ -23,7 +27,6 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
             Err(error) => {
                 tracing::warn!(%error, retry_in = ?delay, "migrations could not run yet");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
     }

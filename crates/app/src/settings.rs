@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::usecases::PipelinePolicy;
-use starkrisk_domain::{Apy, Bps, FactPolicy, GovernancePolicy, ProverKind, VerifierConfig};
+use starkrisk_domain::{Apy, Backoff, Bps, FactPolicy, GovernancePolicy, ProverKind, VerifierConfig};
 
 use crate::secret::Secret;
 
@@ -253,8 +253,7 @@ impl Settings {
             },
             governance,
             max_retries: p.max_retries,
-            backoff_base: Duration::from_millis(p.backoff_base_ms),
-            backoff_max: Duration::from_millis(p.backoff_max_ms),
+            backoff: Backoff::new(Duration::from_millis(p.backoff_base_ms), Duration::from_millis(p.backoff_max_ms)),
         })
     }
 

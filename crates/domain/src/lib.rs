@@ -4,6 +4,7 @@
 
 pub mod allocation;
 pub mod approval;
+pub mod backoff;
 pub mod bps;
 pub mod decision;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod usecases;
 
 pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, assess};
 pub use approval::{ApprovalError, Approver, GovernanceApproval};
+pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;

@@ -1,6 +1,7 @@
 //! Herodotus' Atlantic proving service: submit a Cairo PIE, poll until it is done or failed, read the
 //! Integrity fact hash. Every wait is bounded; the API key travels only in the `api-key` header.
 
+use starkrisk_domain::Backoff;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -214,9 +215,12 @@ impl AtlanticClient {
     /// A transient outage while polling is waited out like a slow query.
     pub async fn wait(&self, id: &str) -> Result<AtlanticQuery, AtlanticError> {
         let started = Instant::now();
-        let mut delay = self.settings.poll_initial;
+        let schedule = Backoff::new(self.settings.poll_initial, self.settings.poll_max);
         let mut last = QueryStatus::Received;
+        let mut round = 0u32;
         loop {
+            let delay = schedule.delay(round);
+            round = round.saturating_add(1);
             match self.query(id).await {
                 Ok(q) if q.status == QueryStatus::Done => return Ok(q),
                 Ok(q) if q.status == QueryStatus::Failed => return Err(AtlanticError::QueryFailed(id.to_string())),
@@ -231,7 +235,6 @@ impl AtlanticClient {
                 return Err(AtlanticError::Timeout { id: id.to_string(), status: last, waited });
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(self.settings.poll_max);
         }
     }
 }

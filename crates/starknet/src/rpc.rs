@@ -13,6 +13,7 @@ use starknet::core::types::Felt;
 use starknet::core::utils::parse_cairo_short_string;
 use starknet::providers::ProviderRequestData;
 use starknet::providers::jsonrpc::{JsonRpcMethod, JsonRpcResponse, JsonRpcTransport};
+use starkrisk_domain::Backoff;
 
 /// The `[starknet]` RPC settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,8 +293,11 @@ impl RpcPool {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.settings.backoff_base_ms.saturating_mul(1 << attempt.min(16));
-        let capped = base.min(self.settings.backoff_max_ms);
+        let schedule = Backoff::new(
+            Duration::from_millis(self.settings.backoff_base_ms),
+            Duration::from_millis(self.settings.backoff_max_ms),
+        );
+        let capped = u64::try_from(schedule.delay(attempt).as_millis()).unwrap_or(u64::MAX);
         // Full jitter keeps many workers from retrying in lockstep.
         Duration::from_millis(rand::rng().random_range(capped / 2..=capped.max(1)))
     }

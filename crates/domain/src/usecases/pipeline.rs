@@ -302,7 +302,8 @@ impl DecisionPipeline {
         let now = self.now();
         job.fail(stage, reason.clone(), retry, now)?;
         if retry {
-            let delay = chrono::Duration::from_std(self.policy.backoff(job.retries())).unwrap_or(chrono::Duration::MAX);
+            let delay =
+                chrono::Duration::from_std(self.policy.backoff.delay(job.retries())).unwrap_or(chrono::Duration::MAX);
             job.requeue(now + delay, now)?;
             self.ports.jobs.save(&job, loaded).await?;
             return Ok(job);

@@ -1,9 +1,8 @@
 //! The operator's policy for the pipeline: prover order, security, on-chain facts and retries.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
+use crate::backoff::Backoff;
 use crate::integrity::FactPolicy;
 use crate::params::GovernancePolicy;
 use crate::proof::ProverKind;
@@ -23,19 +22,11 @@ pub struct PipelinePolicy {
     pub governance: GovernancePolicy,
     /// Retries after a transient failure before the job fails for good.
     pub max_retries: u32,
-    /// Delay before the first retry; doubled for each further one.
-    pub backoff_base: Duration,
-    /// The longest delay between retries.
-    pub backoff_max: Duration,
+    /// Delays between retries.
+    pub backoff: Backoff,
 }
 
 impl PipelinePolicy {
-    /// The delay before retry number `retries + 1`: base · 2^retries, capped.
-    pub fn backoff(&self, retries: u32) -> Duration {
-        let factor = 2u32.saturating_pow(retries);
-        self.backoff_base.saturating_mul(factor).min(self.backoff_max)
-    }
-
     /// The prover order for one request: `preferred` first, then the configured order without repeats.
     pub fn prover_order(&self, preferred: Option<ProverKind>) -> Vec<ProverKind> {
         let mut order: Vec<ProverKind> = preferred.into_iter().collect();

@@ -131,7 +131,6 @@ pub fn policy() -> PipelinePolicy {
         fact_policy: crate::FactPolicy::default(),
         governance: crate::GovernancePolicy::default(),
         max_retries: 2,
-        backoff_base: Duration::from_secs(2),
-        backoff_max: Duration::from_secs(300),
+        backoff: crate::Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
     }
 }
