@@ -126,9 +126,3 @@ impl FactPolicy {
     }
 }
 
-impl Default for FactPolicy {
-    /// starkrisk's verifier at Integrity's own floor of 50 bits.
-    fn default() -> Self {
-        Self { expected_config: VerifierConfig::starkrisk(), min_security_bits: 50 }
-    }
-}

@@ -193,9 +193,3 @@ impl GovernancePolicy {
     }
 }
 
-impl Default for GovernancePolicy {
-    /// At most 80 % in one protocol, and both protocols holding at least 10 %.
-    fn default() -> Self {
-        Self { max_single_bps: Bps(8_000), min_diversification: 2 }
-    }
-}

@@ -64,8 +64,3 @@ impl SecurityParams {
     }
 }
 
-impl Default for SecurityParams {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}

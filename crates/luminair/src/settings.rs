@@ -22,14 +22,6 @@ pub struct LuminairSettings {
     pub timeout_secs: u64,
 }
 
-impl Default for LuminairSettings {
-    /// 10 + 86 × 1 = 96 bits; 30 seconds (a proof takes tens of milliseconds).
-    fn default() -> Self {
-        let SecurityParams { pow_bits, log_blowup, n_queries } = SecurityParams::DEFAULT;
-        Self { pow_bits, log_blowup, n_queries, timeout_secs: 30 }
-    }
-}
-
 impl LuminairSettings {
     /// The security parameters, checked.
     pub fn security(&self) -> Result<SecurityParams, LuminairError> {

@@ -35,18 +35,6 @@ pub struct PoolSettings {
     pub connect_timeout: Duration,
 }
 
-impl PoolSettings {
-    /// Defaults for `url`: 16 connections, 5 s to acquire, 5 s to connect.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_size: 16,
-            acquire_timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(5),
-        }
-    }
-}
-
 mod millis {
     use std::time::Duration;
 

@@ -42,7 +42,7 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("cannot reach Postgres at DATABASE_URL: {e}"));
         admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
         let url = with_database(&server, &name);
-        let db = Database::connect(&PoolSettings::new(url.clone())).unwrap_or_else(|e| panic!("pool: {e}"));
+        let db = Database::connect(&pool(url.clone())).unwrap_or_else(|e| panic!("pool: {e}"));
         Self { url, name, db }
     }
 
@@ -59,5 +59,16 @@ pub fn with_database(url: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
         None => format!("{server}/{name}"),
+    }
+}
+
+/// A small pool over `url` for one test: a few connections, and quick timeouts so a broken server fails the
+/// test instead of hanging it.
+pub fn pool(url: impl Into<String>) -> PoolSettings {
+    PoolSettings {
+        url: url.into(),
+        max_size: 8,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        connect_timeout: std::time::Duration::from_secs(5),
     }
 }

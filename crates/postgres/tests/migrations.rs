@@ -4,7 +4,7 @@
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use starkrisk_postgres::testing::TestDatabase;
-use starkrisk_postgres::{Database, PoolSettings};
+use starkrisk_postgres::Database;
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -43,7 +43,7 @@ async fn up_down_up_is_clean() {
 async fn replicas_migrating_together_are_safe() {
     let test = TestDatabase::empty().await;
     let replicas: Vec<Database> =
-        (0..4).map(|_| Database::connect(&PoolSettings::new(test.url.clone())).unwrap()).collect();
+        (0..4).map(|_| Database::connect(&starkrisk_postgres::testing::pool(test.url.clone())).unwrap()).collect();
     let runs = replicas.iter().map(|db| {
         let db = db.clone();
         tokio::spawn(async move { db.migrate().await })

@@ -183,7 +183,7 @@ async fn readiness_probe_answers() {
     let nowhere = starkrisk_postgres::Database::connect(&starkrisk_postgres::PoolSettings {
         acquire_timeout: std::time::Duration::from_millis(300),
         connect_timeout: std::time::Duration::from_millis(300),
-        ..starkrisk_postgres::PoolSettings::new("postgres://nobody@127.0.0.1:1/none")
+        ..starkrisk_postgres::testing::pool("postgres://nobody@127.0.0.1:1/none")
     })
     .unwrap();
     let error = nowhere.ready(std::time::Duration::from_secs(2)).await.unwrap_err();

@@ -32,12 +32,6 @@ pub struct ReceiptSettings {
     pub poll_ms: u64,
 }
 
-impl Default for ReceiptSettings {
-    fn default() -> Self {
-        Self { timeout_ms: 120_000, poll_ms: 1_000 }
-    }
-}
-
 /// What became of an invoke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxOutcome {

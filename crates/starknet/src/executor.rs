@@ -43,17 +43,6 @@ pub struct ExecutorSettings {
     pub calldata: Vec<CalldataField>,
 }
 
-impl Default for ExecutorSettings {
-    fn default() -> Self {
-        use CalldataField::*;
-        Self {
-            contract_address: String::new(),
-            entrypoint: "execute_allocation".into(),
-            calldata: vec![DecisionId, JediswapBps, EkuboBps, JediswapRisk, EkuboRisk, ModelVersion, FactHash],
-        }
-    }
-}
-
 /// Executes decisions through the operator account.
 pub struct StarknetExecutor {
     operator: std::sync::Arc<Operator>,

@@ -36,12 +36,6 @@ pub struct FeeSettings {
     pub fallback: Option<ResourceBounds>,
 }
 
-impl Default for FeeSettings {
-    fn default() -> Self {
-        Self { estimate: true, gas_margin_pct: 50, price_margin_pct: 50, fallback: None }
-    }
-}
-
 impl FeeSettings {
     /// The estimate raised by the margins.
     pub fn with_margin(&self, estimate: &FeeEstimate) -> ResourceBounds {

@@ -35,20 +35,6 @@ pub struct RpcSettings {
     pub unhealthy_cooldown_ms: u64,
 }
 
-impl Default for RpcSettings {
-    fn default() -> Self {
-        Self {
-            rpc_urls: vec![],
-            chain_id: "SN_SEPOLIA".into(),
-            request_timeout_ms: 10_000,
-            max_attempts: 3,
-            backoff_base_ms: 200,
-            backoff_max_ms: 5_000,
-            unhealthy_cooldown_ms: 30_000,
-        }
-    }
-}
-
 /// Why the pool gave no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum RpcError {

@@ -16,7 +16,7 @@ use crate::registry::{IntegrityRegistry, IntegritySettings};
 use crate::rpc::{RpcPool, RpcSettings};
 
 /// Everything about the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StarknetSettings {
     /// Connect to Starknet at all (off on a machine with no chain configured).

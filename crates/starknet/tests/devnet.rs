@@ -21,7 +21,7 @@ async fn fixed_fees(
     let estimating = operator(
         vec![url.to_string()],
         account,
-        FeeSettings { gas_margin_pct: 300, price_margin_pct: 300, ..FeeSettings::default() },
+        FeeSettings { gas_margin_pct: 300, price_margin_pct: 300, ..estimated_fees() },
     );
     let signed: serde_json::Value =
         serde_json::from_slice(&estimating.prepare(vec![call]).await.unwrap().signed).unwrap();
@@ -37,7 +37,7 @@ async fn fixed_fees(
         l1_data_gas: read("l1_data_gas", "max_amount") as u64,
         l1_data_gas_price: read("l1_data_gas", "max_price_per_unit"),
     };
-    FeeSettings { estimate: false, fallback: Some(bounds), ..FeeSettings::default() }
+    FeeSettings { estimate: false, fallback: Some(bounds), ..estimated_fees() }
 }
 
 /// The shared devnet, reset and taken for this test, its accounts, and a counter deployed from account 1.
@@ -85,7 +85,7 @@ async fn the_chain_id_guard_refuses_another_network() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invokes_get_distinct_nonces_and_all_land() {
     let (devnet, _turn, accounts, counter) = with_counter(0).await;
-    let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default()));
+    let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
     let tasks: Vec<_> = (1..=6u128)
         .map(|n| {
             let operator = operator.clone();
@@ -108,7 +108,7 @@ async fn concurrent_invokes_get_distinct_nonces_and_all_land() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn estimated_fees_carry_the_margin_and_a_failing_call_is_refused_before_sending() {
     let (devnet, _turn, accounts, counter) = with_counter(0).await;
-    let operator = operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default());
+    let operator = operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     let prepared = operator.prepare(vec![increase(counter, 1)]).await.unwrap();
     let signed: serde_json::Value = serde_json::from_slice(&prepared.signed).unwrap();
     let l2 = &signed["resource_bounds"]["l2_gas"];
@@ -140,7 +140,7 @@ async fn a_call_that_reverts_on_chain_is_reported_as_reverted() {
 async fn a_dead_first_url_fails_over_and_is_marked_unhealthy() {
     let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let operator = operator(vec![dead, devnet.url.clone()], accounts[0], FeeSettings::default());
+    let operator = operator(vec![dead, devnet.url.clone()], accounts[0], estimated_fees());
     assert!(matches!(operator.invoke(vec![increase(counter, 5)]).await.unwrap(), TxOutcome::Succeeded { .. }));
     assert_eq!(counter_value(&devnet.url, counter).await, Felt::from(5u8));
 }
@@ -148,7 +148,7 @@ async fn a_dead_first_url_fails_over_and_is_marked_unhealthy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_executor_runs_a_decision_on_the_configured_entrypoint() {
     let (devnet, _turn, accounts, counter) = with_counter(100).await;
-    let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default()));
+    let operator = Arc::new(operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
     let executor = counter_executor(operator, counter, CalldataField::JediswapBps);
     let decision = verified_decision();
     let prepared = executor.prepare(&decision).await.unwrap();
@@ -163,9 +163,9 @@ async fn the_executor_runs_a_decision_on_the_configured_entrypoint() {
 async fn a_prepared_transaction_whose_nonce_was_taken_is_superseded() {
     let (devnet, _turn, accounts, counter) = with_counter(0).await;
     // Two processes on one account: the first signs but never sends; the second uses the same nonce.
-    let crashed = operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default());
+    let crashed = operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     let lost = crashed.prepare(vec![increase(counter, 1)]).await.unwrap();
-    let other = operator(vec![devnet.url.clone()], accounts[0], FeeSettings::default());
+    let other = operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     assert!(matches!(other.invoke(vec![increase(counter, 2)]).await.unwrap(), TxOutcome::Succeeded { .. }));
     match crashed.broadcast(&lost).await {
         Err(ChainError::Superseded { tx_hash }) => assert_eq!(tx_hash, lost.tx_hash),
@@ -178,7 +178,7 @@ async fn a_prepared_transaction_whose_nonce_was_taken_is_superseded() {
 async fn killing_the_first_url_mid_run_does_not_fail_a_decision() {
     let (devnet, _turn, accounts, counter) = with_counter(0).await;
     let proxy = Proxy::start(devnet.url.trim_start_matches("http://").to_string()).await;
-    let operator = Arc::new(operator(vec![proxy.url.clone(), devnet.url.clone()], accounts[0], FeeSettings::default()));
+    let operator = Arc::new(operator(vec![proxy.url.clone(), devnet.url.clone()], accounts[0], estimated_fees()));
     let executor = counter_executor(operator.clone(), counter, CalldataField::EkuboBps);
     let decision = verified_decision();
     // Signed through the first URL, which then dies before the transaction is sent.

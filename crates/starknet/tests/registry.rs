@@ -17,6 +17,7 @@ use starkrisk_starknet::{
 };
 use starkrisk_stone::StoneVerifier;
 use starkrisk_stone::split::SplitProof;
+use support::estimated_fees;
 use support::integrity::IntegrityNode;
 
 const REGISTRY: &str = "0x16409cfef9b6c3e6002133b61c59d09484594b37b8e4daef7dcba5495a0ef1a";
@@ -56,7 +57,7 @@ fn operator(url: &str) -> Arc<starkrisk_starknet::Operator> {
         l1_data_gas: 10_000,
         l1_data_gas_price: 1,
     };
-    let fees = FeeSettings { estimate: false, fallback: Some(bounds), ..FeeSettings::default() };
+    let fees = FeeSettings { estimate: false, fallback: Some(bounds), ..estimated_fees() };
     Arc::new(support::operator(vec![url.to_string()], account, fees))
 }
 

@@ -32,12 +32,6 @@ pub struct IntegritySettings {
     pub max_calldata_felts: usize,
 }
 
-impl Default for IntegritySettings {
-    fn default() -> Self {
-        Self { fact_registry: String::new(), max_calldata_felts: 4_000 }
-    }
-}
-
 /// What `get_verification` records under a verification hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedVerification {

@@ -72,3 +72,8 @@ impl Proxy {
         self.connections.lock().unwrap().iter().for_each(|c| c.abort());
     }
 }
+
+/// Fees estimated by the node with 50 % margins, as the shipped profiles set them.
+pub fn estimated_fees() -> FeeSettings {
+    FeeSettings { estimate: true, gas_margin_pct: 50, price_margin_pct: 50, fallback: None }
+}

@@ -128,8 +128,8 @@ pub fn policy() -> PipelinePolicy {
         provers: vec![ProverKind::Stwo, ProverKind::Stone],
         min_security_bits: 96,
         require_onchain_fact: false,
-        fact_policy: crate::FactPolicy::default(),
-        governance: crate::GovernancePolicy::default(),
+        fact_policy: crate::FactPolicy { expected_config: crate::VerifierConfig::starkrisk(), min_security_bits: 96 },
+        governance: crate::GovernancePolicy::new(crate::Bps::new(8000).unwrap(), 2).unwrap(),
         max_retries: 2,
         backoff: crate::Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
     }
