@@ -37,7 +37,7 @@ pub struct Settings {
     /// The Stone prover.
     pub stone: starkrisk_stone::StoneSettings,
     /// The in-process S-two prover.
-    pub luminair: starkrisk_luminair::LuminairSettings,
+    pub luminair: starkrisk_stwo::StwoSettings,
     /// Starknet: RPC endpoints, the operator account, the allocation contract and Integrity.
     pub starknet: starkrisk_starknet::StarknetSettings,
     /// Herodotus' Atlantic, the remote Stone prover.

@@ -14,7 +14,7 @@ use starkrisk_domain::usecases::{
     OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
-use starkrisk_luminair::LuminairVerifier;
+use starkrisk_stwo::StwoVerifier;
 use starkrisk_postgres::PgStore;
 use starkrisk_stone::{StoneProver, StoneVerifier};
 
@@ -57,7 +57,7 @@ impl Adapters {
         }
         Ok(Self {
             provers,
-            verifiers: vec![Arc::new(LuminairVerifier::new(min_bits)), Arc::new(StoneVerifier::new(min_bits))],
+            verifiers: vec![Arc::new(StwoVerifier::new(min_bits)), Arc::new(StoneVerifier::new(min_bits))],
             ..Self::default()
         })
     }

@@ -87,7 +87,7 @@ async fn submitted_stone_proofs_are_verified_in_process() {
 async fn submitted_s_two_proofs_are_verified_and_tampering_is_refused() {
     let app = TestApp::start(Adapters::from_settings(&settings_for_adapters()).unwrap()).await;
     let statement = starkrisk_domain::examples::statement();
-    let bytes = starkrisk_luminair::prove(&statement, starkrisk_luminair::SecurityParams::DEFAULT).unwrap().to_bytes();
+    let bytes = starkrisk_stwo::prove(&statement, starkrisk_stwo::SecurityParams::DEFAULT).unwrap().to_bytes();
     let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
     let (status, verified) =
         app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&bytes)})).await;

@@ -14,7 +14,7 @@ fn stone_unavailable() -> Result<crate::ProofArtifact, ProverError> {
     Err(ProverError::Unavailable("cpu_air_prover is not installed; set prover.stone.binary".into()))
 }
 
-fn luminair_ok() -> Result<crate::ProofArtifact, ProverError> {
+fn stwo_ok() -> Result<crate::ProofArtifact, ProverError> {
     Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement()))
 }
 
@@ -25,7 +25,7 @@ fn stwo_verifier_ok(rig: &mut Rig) {
 #[tokio::test]
 async fn an_unavailable_prover_falls_back_to_the_next_and_both_attempts_are_recorded() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Stwo, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Stwo, stwo_ok)];
     stwo_verifier_ok(&mut rig);
     let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
 
@@ -50,7 +50,7 @@ async fn a_timeout_or_a_failure_also_falls_back() {
         Err(ProverError::Failed("segfault".into()))
     }] {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Stwo, luminair_ok)];
+        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Stwo, stwo_ok)];
         let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
         let job = rig.pipeline().advance(job).await.unwrap();
         assert_eq!(job.status(), ProofJobStatus::Proved);
@@ -65,7 +65,7 @@ async fn a_proof_of_another_statement_is_a_failed_attempt_not_a_proof() {
     forged.allocation = crate::Allocation::from_jediswap_share(crate::Bps::new(9000).unwrap());
     rig.provers = vec![
         prover(ProverKind::Stone, move || Ok(artifact(ProverKind::Stone, ProofSystem::Stone, forged))),
-        prover(ProverKind::Stwo, luminair_ok),
+        prover(ProverKind::Stwo, stwo_ok),
     ];
     let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
@@ -108,7 +108,7 @@ async fn invalid_input_stops_at_once_without_trying_other_provers() {
         prover(ProverKind::Stone, || {
             Err(ProverError::InvalidInput { field: "age_days".into(), reason: "too big".into() })
         }),
-        prover(ProverKind::Stwo, luminair_ok),
+        prover(ProverKind::Stwo, stwo_ok),
     ];
     let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
@@ -121,7 +121,7 @@ async fn invalid_input_stops_at_once_without_trying_other_provers() {
 #[tokio::test]
 async fn verification_refuses_a_proof_that_states_another_decision() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
     // The verifier decodes a different model hash out of the proof than the decision claims.
     let mut other: DecisionStatement = statement();
     other.model_hash = other_model_hash();
@@ -144,7 +144,7 @@ async fn verification_refuses_weak_and_invalid_proofs() {
         [(Box::new(weak) as Box<dyn Fn() -> _ + Send + Sync>, "13 bits"), (Box::new(invalid), "OODS mismatch")]
     {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+        rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
         rig.verifiers.push(verifier(ProofSystem::Stwo, result));
         let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
         let job = rig.pipeline().run(job).await.unwrap();
@@ -156,7 +156,7 @@ async fn verification_refuses_weak_and_invalid_proofs() {
 #[tokio::test]
 async fn a_proof_without_a_matching_verifier_is_refused() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
     let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let failure = job.failure().unwrap();
@@ -167,7 +167,7 @@ async fn a_proof_without_a_matching_verifier_is_refused() {
 #[tokio::test]
 async fn a_concurrent_writer_makes_the_step_fail_without_overwriting() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, luminair_ok)];
+    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
     let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
     // Another worker moved the job on already.
     let pipeline = rig.pipeline();

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use starkrisk_domain::strategies::{any_params, any_snapshot};
 use starkrisk_domain::*;
-use starkrisk_luminair::{LuminairError, ProofEnvelope, SecurityParams, prove, verify};
+use starkrisk_stwo::{StwoError, ProofEnvelope, SecurityParams, prove, verify};
 
 fn hash(n: u64) -> ModelHash {
     ModelHash::new(Felt::from(n))
@@ -78,7 +78,7 @@ fn a_statement_the_model_does_not_compute_is_not_proven() {
     let mut statement = examples::statement();
     statement.allocation = Allocation::from_jediswap_share(Bps::new(5973).unwrap());
     match prove(&statement, SecurityParams::DEFAULT) {
-        Err(LuminairError::FalseStatement(broken)) => {
+        Err(StwoError::FalseStatement(broken)) => {
             assert!(broken.iter().any(|b| b.contains("JediSwap's share is the floor quotient")), "{broken:?}")
         }
         other => panic!("expected a refusal, got {other:?}"),

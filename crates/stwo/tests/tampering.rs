@@ -3,7 +3,7 @@
 
 use starkrisk_domain::statement::{STATEMENT_FIELDS, STATEMENT_LEN};
 use starkrisk_domain::*;
-use starkrisk_luminair::{LuminairError, LuminairVerifier, ProofEnvelope, SecurityParams, prove};
+use starkrisk_stwo::{StwoError, StwoVerifier, ProofEnvelope, SecurityParams, prove};
 
 /// Offset of the statement in the encoding (magic, format, system, AIR version, pow, blowup, queries).
 const STATEMENT_AT: usize = 12;
@@ -15,7 +15,7 @@ fn proven(statement: &DecisionStatement) -> Vec<u8> {
 }
 
 fn refused(bytes: &[u8]) -> bool {
-    LuminairVerifier::new(96).verify_bytes(bytes).is_err()
+    StwoVerifier::new(96).verify_bytes(bytes).is_err()
 }
 
 #[test]
@@ -37,11 +37,11 @@ fn changing_any_public_input_is_refused_by_the_proof_itself() {
         for other in [value.wrapping_add(1), value.saturating_sub(1)].into_iter().filter(|v| *v != value) {
             let mut forged = bytes.clone();
             forged[at..at + 4].copy_from_slice(&other.to_be_bytes());
-            match LuminairVerifier::new(96).verify_bytes(&forged) {
+            match StwoVerifier::new(96).verify_bytes(&forged) {
                 Ok(_) => panic!("{name} changed from {value} to {other} still verifies"),
                 // Some changes make the statement invalid on its own (shares not summing to 100 %).
-                Err(LuminairError::Malformed(_)) => {}
-                Err(LuminairError::Rejected(_)) => by_verification += 1,
+                Err(StwoError::Malformed(_)) => {}
+                Err(StwoError::Rejected(_)) => by_verification += 1,
                 Err(other) => panic!("unexpected refusal for {name}: {other}"),
             }
         }
@@ -59,7 +59,7 @@ fn a_weight_no_protocol_uses_is_still_bound() {
     raw.w_liquidity[3] += 1;
     statement.params = ModelParams::new(raw).unwrap();
     let forged = ProofEnvelope { statement, ..envelope };
-    assert!(matches!(starkrisk_luminair::verify(&forged, 96), Err(LuminairError::Rejected(_))));
+    assert!(matches!(starkrisk_stwo::verify(&forged, 96), Err(StwoError::Rejected(_))));
 }
 
 #[test]
@@ -110,15 +110,15 @@ fn a_proof_of_another_decision_is_refused() {
 fn weak_proofs_are_refused_below_the_minimum() {
     let weak = SecurityParams { pow_bits: 0, log_blowup: 1, n_queries: 40 };
     let bytes = prove(&examples::statement(), weak).unwrap().to_bytes();
-    assert!(LuminairVerifier::new(40).verify_bytes(&bytes).is_ok());
-    match LuminairVerifier::new(96).verify_bytes(&bytes) {
-        Err(LuminairError::InsufficientSecurity { actual: 40, required: 96 }) => {}
+    assert!(StwoVerifier::new(40).verify_bytes(&bytes).is_ok());
+    match StwoVerifier::new(96).verify_bytes(&bytes) {
+        Err(StwoError::InsufficientSecurity { actual: 40, required: 96 }) => {}
         other => panic!("expected a security refusal, got {other:?}"),
     }
     // Claiming stronger parameters than the proof was made with does not help.
     let mut claimed = ProofEnvelope::from_bytes(&bytes).unwrap();
     claimed.security = SecurityParams::DEFAULT;
-    assert!(matches!(LuminairVerifier::new(96).verify_bytes(&claimed.to_bytes()), Err(LuminairError::Rejected(_))));
+    assert!(matches!(StwoVerifier::new(96).verify_bytes(&claimed.to_bytes()), Err(StwoError::Rejected(_))));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 /// A LuminAIR failure, saying what happened and what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum LuminairError {
+pub enum StwoError {
     /// A security parameter is out of range.
     #[error("luminair.{field}: {reason}")]
     InvalidSecurity {

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
 use starkrisk_domain::*;
-use starkrisk_luminair::{LuminairProver, LuminairVerifier, SecurityParams, air_hash};
+use starkrisk_stwo::{StwoProver, StwoVerifier, SecurityParams, air_hash};
 
-fn prover(timeout: Duration) -> LuminairProver {
-    LuminairProver::new(SecurityParams::DEFAULT, timeout).unwrap()
+fn prover(timeout: Duration) -> StwoProver {
+    StwoProver::new(SecurityParams::DEFAULT, timeout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +17,7 @@ async fn a_proof_from_the_port_verifies_through_the_port() {
     let artifact = prover(Duration::from_secs(30)).prove(&request).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Stwo, ProofSystem::Stwo));
     assert_eq!(artifact.statement, request.statement);
-    let claim = LuminairVerifier::new(96).verify(&artifact.bytes).await.unwrap();
+    let claim = StwoVerifier::new(96).verify(&artifact.bytes).await.unwrap();
     assert_eq!(claim.statement, request.statement);
     assert_eq!((claim.system, claim.security_bits, claim.fact_hash), (ProofSystem::Stwo, 96, None));
     assert_eq!(claim.program_hash, air_hash());
@@ -49,16 +49,16 @@ async fn a_false_statement_is_invalid_input_not_a_prover_failure() {
 #[tokio::test]
 async fn the_verifier_port_reports_weak_and_foreign_proofs() {
     let weak = SecurityParams { pow_bits: 4, log_blowup: 2, n_queries: 30 };
-    let artifact = LuminairProver::new(weak, Duration::from_secs(30))
+    let artifact = StwoProver::new(weak, Duration::from_secs(30))
         .unwrap()
         .prove(&ProofRequest { statement: examples::statement() })
         .await
         .unwrap();
-    match LuminairVerifier::new(96).verify(&artifact.bytes).await {
+    match StwoVerifier::new(96).verify(&artifact.bytes).await {
         Err(VerifyError::InsufficientSecurity { actual: 64, required: 96 }) => {}
         other => panic!("expected a security refusal, got {other:?}"),
     }
-    match LuminairVerifier::new(96).verify(b"{\"proof_parameters\": {}}").await {
+    match StwoVerifier::new(96).verify(b"{\"proof_parameters\": {}}").await {
         Err(VerifyError::Rejected { reason }) => assert!(reason.contains("SRKP"), "{reason}"),
         other => panic!("expected a rejection, got {other:?}"),
     }

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::LuminairProver;
-use crate::error::LuminairError;
+use crate::adapter::StwoProver;
+use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// The `[luminair]` configuration section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LuminairSettings {
+pub struct StwoSettings {
     /// Proof-of-work bits.
     pub pow_bits: u32,
     /// Log2 of the FRI blowup.
@@ -22,9 +22,9 @@ pub struct LuminairSettings {
     pub timeout_secs: u64,
 }
 
-impl LuminairSettings {
+impl StwoSettings {
     /// The security parameters, checked.
-    pub fn security(&self) -> Result<SecurityParams, LuminairError> {
+    pub fn security(&self) -> Result<SecurityParams, StwoError> {
         let security =
             SecurityParams { pow_bits: self.pow_bits, log_blowup: self.log_blowup, n_queries: self.n_queries };
         security.validate()?;
@@ -32,7 +32,7 @@ impl LuminairSettings {
     }
 
     /// The prover these settings describe.
-    pub fn prover(&self) -> Result<LuminairProver, LuminairError> {
-        LuminairProver::new(self.security()?, Duration::from_secs(self.timeout_secs))
+    pub fn prover(&self) -> Result<StwoProver, StwoError> {
+        StwoProver::new(self.security()?, Duration::from_secs(self.timeout_secs))
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use starkrisk_domain::statement::STATEMENT_LEN;
 use starkrisk_domain::{DecisionStatement, Felt};
 
-use crate::error::LuminairError;
+use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// First bytes of every envelope.
@@ -58,7 +58,7 @@ impl ProofEnvelope {
     }
 
     /// Parses the binary encoding, refusing other versions, bad statements and trailing bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, LuminairError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StwoError> {
         let mut reader = Reader { bytes, at: 0 };
         if reader.take(4)? != MAGIC {
             return Err(malformed("it does not start with the SRKP magic"));
@@ -93,8 +93,8 @@ impl ProofEnvelope {
     }
 }
 
-fn malformed(reason: &str) -> LuminairError {
-    LuminairError::Malformed(reason.to_string())
+fn malformed(reason: &str) -> StwoError {
+    StwoError::Malformed(reason.to_string())
 }
 
 /// A cursor that refuses to read past the end.
@@ -104,7 +104,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], LuminairError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StwoError> {
         let end = self.at.checked_add(n).filter(|end| *end <= self.bytes.len()).ok_or_else(|| {
             malformed(&format!("it ends after {} bytes, inside a field of {n} bytes", self.bytes.len()))
         })?;
@@ -113,21 +113,21 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], LuminairError> {
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], StwoError> {
         let mut out = [0; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8, LuminairError> {
+    fn u8(&mut self) -> Result<u8, StwoError> {
         Ok(u8::from_be_bytes(self.array()?))
     }
 
-    fn u16(&mut self) -> Result<u16, LuminairError> {
+    fn u16(&mut self) -> Result<u16, StwoError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
-    fn u32(&mut self) -> Result<u32, LuminairError> {
+    fn u32(&mut self) -> Result<u32, StwoError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 }

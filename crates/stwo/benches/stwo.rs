@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use starkrisk_domain::{Apy, DecisionStatement, examples};
-use starkrisk_luminair::{LuminairVerifier, SecurityParams, prove};
+use starkrisk_stwo::{StwoVerifier, SecurityParams, prove};
 
 /// Decisions differing in one APY: the transcript is deterministic, so varying the input keeps the
 /// proof-of-work from grinding the same nonce every iteration.
@@ -19,11 +19,11 @@ fn statements() -> Vec<DecisionStatement> {
         .collect()
 }
 
-fn luminair(c: &mut Criterion) {
+fn stwo(c: &mut Criterion) {
     let statements = statements();
     let proofs: Vec<Vec<u8>> =
         statements.iter().map(|s| prove(s, SecurityParams::DEFAULT).unwrap().to_bytes()).collect();
-    let shape = starkrisk_luminair::shape();
+    let shape = starkrisk_stwo::shape();
     eprintln!(
         "luminair/proof_size: {} bytes at {} bits ({} columns, {} constraints)",
         proofs[0].len(),
@@ -32,14 +32,14 @@ fn luminair(c: &mut Criterion) {
         shape.constraints
     );
     let mut next = 0;
-    c.bench_function("luminair/prove", |b| {
+    c.bench_function("stwo/prove", |b| {
         b.iter(|| {
             next = (next + 1) % statements.len();
             prove(&statements[next], SecurityParams::DEFAULT).unwrap()
         })
     });
-    let verifier = LuminairVerifier::new(96);
-    c.bench_function("luminair/verify", |b| {
+    let verifier = StwoVerifier::new(96);
+    c.bench_function("stwo/verify", |b| {
         b.iter(|| {
             next = (next + 1) % proofs.len();
             verifier.verify_bytes(&proofs[next]).unwrap()
@@ -47,5 +47,5 @@ fn luminair(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, luminair);
+criterion_group!(benches, stwo);
 criterion_main!(benches);

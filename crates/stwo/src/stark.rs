@@ -19,16 +19,16 @@ use stwo_constraint_framework::TraceLocationAllocator;
 
 use crate::air::{self, AIR_VERSION, LOG_ROWS, RiskComponent, RiskEval};
 use crate::envelope::{ProofEnvelope, public_words};
-use crate::error::LuminairError;
+use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// Trees a proof commits to: preprocessed (empty), trace, composition.
 const N_TREES: usize = 3;
 
 /// Proves `statement`; refuses a statement the model does not compute.
-pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<ProofEnvelope, LuminairError> {
+pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<ProofEnvelope, StwoError> {
     security.validate()?;
-    let trace = air::trace(statement).map_err(LuminairError::FalseStatement)?;
+    let trace = air::trace(statement).map_err(StwoError::FalseStatement)?;
     let config = security.pcs_config();
     let twiddles = SimdBackend::precompute_twiddles(
         CanonicCoset::new(LOG_ROWS + 1 + config.fri_config.log_blowup_factor).circle_domain().half_coset,
@@ -43,15 +43,15 @@ pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<
     main.commit(channel);
     let component = component(statement);
     let proof = stwo_prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, scheme)
-        .map_err(|e| LuminairError::Proving(e.to_string()))?;
-    let proof = postcard::to_allocvec(&proof).map_err(|e| LuminairError::Proving(format!("encoding: {e}")))?;
+        .map_err(|e| StwoError::Proving(e.to_string()))?;
+    let proof = postcard::to_allocvec(&proof).map_err(|e| StwoError::Proving(format!("encoding: {e}")))?;
     Ok(ProofEnvelope { air_version: AIR_VERSION, security, statement: *statement, proof })
 }
 
 /// Verifies `envelope` against its own statement, refusing proofs below `min_security_bits`.
-pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), LuminairError> {
+pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), StwoError> {
     if envelope.air_version != AIR_VERSION {
-        return Err(LuminairError::Malformed(format!(
+        return Err(StwoError::Malformed(format!(
             "the proof is for risk AIR v{}; this build verifies v{AIR_VERSION}",
             envelope.air_version
         )));
@@ -59,18 +59,18 @@ pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), Lu
     let security = envelope.security;
     security.validate()?;
     if security.bits() < min_security_bits {
-        return Err(LuminairError::InsufficientSecurity { actual: security.bits(), required: min_security_bits });
+        return Err(StwoError::InsufficientSecurity { actual: security.bits(), required: min_security_bits });
     }
     let proof: StarkProof<Blake2sMerkleHasher> = postcard::from_bytes(&envelope.proof)
-        .map_err(|e| LuminairError::Malformed(format!("the stwo proof does not decode: {e}")))?;
+        .map_err(|e| StwoError::Malformed(format!("the stwo proof does not decode: {e}")))?;
     let config = security.pcs_config();
     if proof.0.config != config {
-        return Err(LuminairError::Rejected(
+        return Err(StwoError::Rejected(
             "the proof was made with other parameters than its envelope states".into(),
         ));
     }
     if proof.0.commitments.len() != N_TREES {
-        return Err(LuminairError::Rejected(format!(
+        return Err(StwoError::Rejected(format!(
             "the proof commits to {} trees; the risk AIR has {N_TREES}",
             proof.0.commitments.len()
         )));
@@ -88,8 +88,8 @@ pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), Lu
     let outcome = catch_unwind(AssertUnwindSafe(|| stwo_verify(&[&component], channel, &mut scheme, proof)));
     match outcome {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(LuminairError::Rejected(e.to_string())),
-        Err(_) => Err(LuminairError::Rejected("the proof is corrupt (its structure does not match the AIR)".into())),
+        Ok(Err(e)) => Err(StwoError::Rejected(e.to_string())),
+        Err(_) => Err(StwoError::Rejected("the proof is corrupt (its structure does not match the AIR)".into())),
     }
 }
 

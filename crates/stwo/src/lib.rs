@@ -14,10 +14,10 @@ mod security;
 mod settings;
 mod stark;
 
-pub use adapter::{LuminairProver, LuminairVerifier, air_hash};
+pub use adapter::{StwoProver, StwoVerifier, air_hash};
 pub use air::{AIR_VERSION, AirShape, shape};
 pub use envelope::{FORMAT_VERSION, MAGIC, ProofEnvelope};
-pub use error::LuminairError;
+pub use error::StwoError;
 pub use security::SecurityParams;
-pub use settings::LuminairSettings;
+pub use settings::StwoSettings;
 pub use stark::{prove, verify};

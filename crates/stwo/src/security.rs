@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use stwo::core::fri::FriConfig;
 use stwo::core::pcs::PcsConfig;
 
-use crate::error::LuminairError;
+use crate::error::StwoError;
 
 /// Security parameters of an S-two proof, counted as `pow_bits + n_queries * log_blowup` bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,8 +34,8 @@ impl SecurityParams {
     }
 
     /// Checks each parameter's range, naming the first bad one.
-    pub fn validate(&self) -> Result<(), LuminairError> {
-        let bad = |field: &'static str, reason: String| Err(LuminairError::InvalidSecurity { field, reason });
+    pub fn validate(&self) -> Result<(), StwoError> {
+        let bad = |field: &'static str, reason: String| Err(StwoError::InvalidSecurity { field, reason });
         if self.pow_bits > Self::MAX_POW_BITS {
             return bad("pow_bits", format!("{} is above {}", self.pow_bits, Self::MAX_POW_BITS));
         }

@@ -9,26 +9,26 @@ use starkrisk_domain::{Felt, ProgramHash, ProofArtifact, ProofRequest, ProofSyst
 
 use crate::air::AIR_VERSION;
 use crate::envelope::ProofEnvelope;
-use crate::error::LuminairError;
+use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// The always-available prover: the risk graph proved with S-two in this process.
 #[derive(Debug, Clone)]
-pub struct LuminairProver {
+pub struct StwoProver {
     security: SecurityParams,
     timeout: Duration,
 }
 
-impl LuminairProver {
+impl StwoProver {
     /// A prover making proofs with `security`, giving up after `timeout`.
-    pub fn new(security: SecurityParams, timeout: Duration) -> Result<Self, LuminairError> {
+    pub fn new(security: SecurityParams, timeout: Duration) -> Result<Self, StwoError> {
         security.validate()?;
         Ok(Self { security, timeout })
     }
 }
 
 #[async_trait]
-impl Prover for LuminairProver {
+impl Prover for StwoProver {
     fn kind(&self) -> ProverKind {
         ProverKind::Stwo
     }
@@ -55,12 +55,12 @@ impl Prover for LuminairProver {
     }
 }
 
-fn prover_error(e: LuminairError) -> ProverError {
+fn prover_error(e: StwoError) -> ProverError {
     match e {
-        LuminairError::FalseStatement(_) => {
+        StwoError::FalseStatement(_) => {
             ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() }
         }
-        LuminairError::InvalidSecurity { field, .. } => {
+        StwoError::InvalidSecurity { field, .. } => {
             ProverError::InvalidInput { field: format!("luminair.{field}"), reason: e.to_string() }
         }
         other => ProverError::Failed(other.to_string()),
@@ -69,18 +69,18 @@ fn prover_error(e: LuminairError) -> ProverError {
 
 /// Verifies S-two envelopes locally, refusing any below the configured security.
 #[derive(Debug, Clone)]
-pub struct LuminairVerifier {
+pub struct StwoVerifier {
     min_security_bits: u32,
 }
 
-impl LuminairVerifier {
+impl StwoVerifier {
     /// A verifier refusing proofs below `min_security_bits`.
     pub fn new(min_security_bits: u32) -> Self {
         Self { min_security_bits }
     }
 
     /// Verifies an encoded envelope and returns the statement it proves.
-    pub fn verify_bytes(&self, bytes: &[u8]) -> Result<ProofEnvelope, LuminairError> {
+    pub fn verify_bytes(&self, bytes: &[u8]) -> Result<ProofEnvelope, StwoError> {
         let envelope = ProofEnvelope::from_bytes(bytes)?;
         crate::stark::verify(&envelope, self.min_security_bits)?;
         Ok(envelope)
@@ -96,10 +96,10 @@ pub fn air_hash() -> ProgramHash {
     ProgramHash::new(Felt::from_bytes_be(&digest))
 }
 
-impl From<LuminairError> for VerifyError {
-    fn from(e: LuminairError) -> Self {
+impl From<StwoError> for VerifyError {
+    fn from(e: StwoError) -> Self {
         match e {
-            LuminairError::InsufficientSecurity { actual, required } => {
+            StwoError::InsufficientSecurity { actual, required } => {
                 VerifyError::InsufficientSecurity { actual, required }
             }
             other => VerifyError::Rejected { reason: other.to_string() },
@@ -108,7 +108,7 @@ impl From<LuminairError> for VerifyError {
 }
 
 #[async_trait]
-impl ProofVerifier for LuminairVerifier {
+impl ProofVerifier for StwoVerifier {
     fn system(&self) -> ProofSystem {
         ProofSystem::Stwo
     }
