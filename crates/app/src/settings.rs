@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use starkrisk_domain::usecases::PipelinePolicy;
 use starkrisk_domain::{Apy, Backoff, Bps, FactPolicy, GovernancePolicy, ProverKind, VerifierConfig};
 
-use crate::secret::Secret;
+use starkrisk_domain::Secret;
 
 /// Keys that hold secrets and may therefore never come from a profile file.
 const SECRET_KEYS: [&str; 3] = ["auth.hs256_secret", "database.password", "atlantic.api_key"];
@@ -41,7 +41,7 @@ pub struct Settings {
     /// Starknet: RPC endpoints, the operator account, the allocation contract and Integrity.
     pub starknet: starkrisk_starknet::StarknetSettings,
     /// Herodotus' Atlantic, the remote Stone prover.
-    pub atlantic: crate::atlantic_settings::AtlanticSettings,
+    pub atlantic: starkrisk_atlantic::AtlanticSettings,
 }
 
 /// HTTP server settings.

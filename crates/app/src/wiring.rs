@@ -14,9 +14,9 @@ use starkrisk_domain::usecases::{
     OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
-use starkrisk_stwo::StwoVerifier;
 use starkrisk_postgres::PgStore;
 use starkrisk_stone::{StoneProver, StoneVerifier};
+use starkrisk_stwo::StwoVerifier;
 
 use crate::auth::Authenticator;
 use crate::caching::{CachedFacts, CachedMetrics, FreshPages};

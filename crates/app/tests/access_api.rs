@@ -62,7 +62,7 @@ async fn an_unreachable_database_gives_503_not_a_hang() {
     settings.database.connect_timeout_ms = 500;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_app::secret::Secret::new(SECRET), "starkrisk");
+    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
     let server = tokio::spawn(starkrisk_app::server::serve(settings, full_adapters(), listener));
     let client = reqwest::Client::new();
     let mut ready = None;

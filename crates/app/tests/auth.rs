@@ -59,7 +59,7 @@ fn expired_foreign_audience_and_hs256_tokens_are_refused_by_an_eddsa_service() {
     assert!(auth.authorize(Some(&format!("Bearer {expired}")), Role::Viewer).is_err());
     let elsewhere = eddsa_token(&claims(Role::Admin, "another-service", now() + 600));
     assert!(auth.authorize(Some(&format!("Bearer {elsewhere}")), Role::Viewer).is_err());
-    let hs = Authenticator::hs256(&starkrisk_app::secret::Secret::new("x".repeat(40)), "starkrisk");
+    let hs = Authenticator::hs256(&starkrisk_domain::Secret::new("x".repeat(40)), "starkrisk");
     let hs_token = hs.mint("mallory", Role::Admin, std::time::Duration::from_secs(60)).unwrap();
     assert!(
         auth.authorize(Some(&format!("Bearer {hs_token}")), Role::Viewer).is_err(),

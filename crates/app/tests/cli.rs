@@ -91,7 +91,7 @@ fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap();
-    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_app::secret::Secret::new(SECRET), "starkrisk");
+    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
     let claims =
         auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::auth::Role::Operator).unwrap();
     assert_eq!(claims.sub, "bob");

@@ -154,7 +154,7 @@ async fn roles_are_enforced() {
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
     let other_key = starkrisk_app::auth::Authenticator::hs256(
-        &starkrisk_app::secret::Secret::new("another-secret-of-enough-length-000000000000"),
+        &starkrisk_domain::Secret::new("another-secret-of-enough-length-000000000000"),
         "starkrisk",
     );
     let forged = other_key.mint("mallory", Role::Admin, std::time::Duration::from_secs(60)).unwrap();

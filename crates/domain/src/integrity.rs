@@ -125,4 +125,3 @@ impl FactPolicy {
         verification.security_bits >= self.min_security_bits && verification.verifier_config == self.expected_config
     }
 }
-

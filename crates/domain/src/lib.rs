@@ -20,6 +20,7 @@ pub mod ports;
 pub mod proof;
 pub mod proof_job;
 pub mod risk;
+mod secret;
 pub mod statement;
 #[cfg(feature = "testing")]
 pub mod strategies;
@@ -44,4 +45,5 @@ pub use proof_job::{
     FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Stage,
 };
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score};
+pub use secret::Secret;
 pub use statement::DecisionStatement;

@@ -192,4 +192,3 @@ impl GovernancePolicy {
         Ok(Self { max_single_bps, min_diversification })
     }
 }
-

@@ -1,10 +1,6 @@
 //! starkrisk's Integrity adapter: decoding of what the FactRegistry returns and emits, exactly as its
-//! Cairo ABI serializes it, and the client of Herodotus' Atlantic proving service. The RPC client that
-//! reads and registers on chain builds on these.
+//! Cairo ABI serializes it. The RPC client that reads and registers on chain builds on it.
 
-pub mod abi;
-pub mod atlantic;
-pub mod prover;
+mod abi;
 
-pub use abi::{AbiError, decode_fact_registered, decode_verification, decode_verifications};
-pub use prover::AtlanticProver;
+pub use abi::{AbiError, FactRegistered, decode_fact_registered, decode_verification, decode_verifications};

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::*;
-use starkrisk_integrity::abi::FactRegistered;
+use starkrisk_integrity::FactRegistered;
 use starkrisk_integrity::{AbiError, decode_fact_registered, decode_verification, decode_verifications};
 
 fn fact() -> FactHash {

@@ -3,8 +3,8 @@
 
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use starkrisk_postgres::testing::TestDatabase;
 use starkrisk_postgres::Database;
+use starkrisk_postgres::testing::TestDatabase;
 
 #[derive(diesel::QueryableByName)]
 struct Count {

@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use starkrisk_domain::{Apy, DecisionStatement, examples};
-use starkrisk_stwo::{StwoVerifier, SecurityParams, prove};
+use starkrisk_stwo::{SecurityParams, StwoVerifier, prove};
 
 /// Decisions differing in one APY: the transcript is deterministic, so varying the input keeps the
 /// proof-of-work from grinding the same nonce every iteration.

@@ -57,9 +57,7 @@ impl Prover for StwoProver {
 
 fn prover_error(e: StwoError) -> ProverError {
     match e {
-        StwoError::FalseStatement(_) => {
-            ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() }
-        }
+        StwoError::FalseStatement(_) => ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() },
         StwoError::InvalidSecurity { field, .. } => {
             ProverError::InvalidInput { field: format!("luminair.{field}"), reason: e.to_string() }
         }

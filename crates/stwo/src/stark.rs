@@ -65,9 +65,7 @@ pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), St
         .map_err(|e| StwoError::Malformed(format!("the stwo proof does not decode: {e}")))?;
     let config = security.pcs_config();
     if proof.0.config != config {
-        return Err(StwoError::Rejected(
-            "the proof was made with other parameters than its envelope states".into(),
-        ));
+        return Err(StwoError::Rejected("the proof was made with other parameters than its envelope states".into()));
     }
     if proof.0.commitments.len() != N_TREES {
         return Err(StwoError::Rejected(format!(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
 use starkrisk_domain::*;
-use starkrisk_stwo::{StwoProver, StwoVerifier, SecurityParams, air_hash};
+use starkrisk_stwo::{SecurityParams, StwoProver, StwoVerifier, air_hash};
 
 fn prover(timeout: Duration) -> StwoProver {
     StwoProver::new(SecurityParams::DEFAULT, timeout).unwrap()

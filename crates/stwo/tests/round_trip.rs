@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use starkrisk_domain::strategies::{any_params, any_snapshot};
 use starkrisk_domain::*;
-use starkrisk_stwo::{StwoError, ProofEnvelope, SecurityParams, prove, verify};
+use starkrisk_stwo::{ProofEnvelope, SecurityParams, StwoError, prove, verify};
 
 fn hash(n: u64) -> ModelHash {
     ModelHash::new(Felt::from(n))

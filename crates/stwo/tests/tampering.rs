@@ -3,7 +3,7 @@
 
 use starkrisk_domain::statement::{STATEMENT_FIELDS, STATEMENT_LEN};
 use starkrisk_domain::*;
-use starkrisk_stwo::{StwoError, StwoVerifier, ProofEnvelope, SecurityParams, prove};
+use starkrisk_stwo::{ProofEnvelope, SecurityParams, StwoError, StwoVerifier, prove};
 
 /// Offset of the statement in the encoding (magic, format, system, AIR version, pow, blowup, queries).
 const STATEMENT_AT: usize = 12;

@@ -141,7 +141,7 @@ impl Service {
 
     fn token(&self) -> String {
         let settings = starkrisk_app::settings::AuthSettings {
-            hs256_secret: Some(starkrisk_app::secret::Secret::new(SECRET)),
+            hs256_secret: Some(starkrisk_domain::Secret::new(SECRET)),
             hs256_secret_file: None,
             generate_dev_secret: false,
             ..starkrisk_app::settings::Settings::load("local", std::path::Path::new(CONFIG_DIR)).unwrap().auth

@@ -16,7 +16,7 @@ use starkrisk_domain::ports::{ChainError, FactRegistry};
 use starkrisk_domain::{
     FactHash, FactRegistration, FactVerification, ProofArtifact, TxHash, VerificationHash, VerifierConfig,
 };
-use starkrisk_integrity::abi::{decode_fact_registered, decode_verification, decode_verifications};
+use starkrisk_integrity::{decode_fact_registered, decode_verification, decode_verifications};
 
 use crate::account::{Operator, TxOutcome, provider_error};
 

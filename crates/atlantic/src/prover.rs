@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use starkrisk_domain::ports::{Prover, ProverError};
 use starkrisk_domain::{ProofArtifact, ProofRequest, ProofSystem, ProverKind};
 
-use crate::atlantic::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
+use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
 
 /// Proves decisions on Herodotus' Atlantic.
 pub struct AtlanticProver {

@@ -1,28 +1,12 @@
 //! Herodotus' Atlantic proving service: submit a Cairo PIE, poll until it is done or failed, read the
 //! Integrity fact hash. Every wait is bounded; the API key travels only in the `api-key` header.
 
-use starkrisk_domain::Backoff;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use starkrisk_domain::FactHash;
+use starkrisk_domain::{FactHash, Secret};
 
-/// Where Atlantic is and how patiently to wait for it.
-#[derive(Debug, Clone)]
-pub struct AtlanticSettings {
-    /// Base URL of the API.
-    pub base_url: String,
-    /// The API key (a secret: never logged).
-    pub api_key: String,
-    /// Timeout of one HTTP request.
-    pub request_timeout: Duration,
-    /// First delay between polls; doubled each time up to `poll_max`.
-    pub poll_initial: Duration,
-    /// Longest delay between polls.
-    pub poll_max: Duration,
-    /// The longest a whole query may take before we stop waiting.
-    pub overall_timeout: Duration,
-}
+use crate::settings::AtlanticSettings;
 
 /// What Atlantic should do with the PIE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +53,9 @@ pub struct AtlanticQuery {
 /// Why Atlantic gave no result.
 #[derive(Debug, thiserror::Error)]
 pub enum AtlanticError {
+    /// Atlantic is configured without a key.
+    #[error("atlantic.base_url is set but STARKRISK__ATLANTIC__API_KEY is not")]
+    MissingKey,
     /// The API key was refused.
     #[error("Atlantic refused the API key (HTTP {0}); check atlantic.api_key")]
     Unauthorized(u16),
@@ -127,17 +114,19 @@ struct QueryBody {
 #[derive(Debug, Clone)]
 pub struct AtlanticClient {
     http: reqwest::Client,
+    api_key: Secret,
     settings: AtlanticSettings,
 }
 
 impl AtlanticClient {
-    /// A client for `settings`.
+    /// A client for `settings`, which must carry the API key.
     pub fn new(settings: AtlanticSettings) -> Result<Self, AtlanticError> {
+        let api_key = settings.api_key.clone().ok_or(AtlanticError::MissingKey)?;
         let http = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
+            .timeout(settings.request_timeout())
             .build()
             .map_err(|e| AtlanticError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { http, settings })
+        Ok(Self { http, api_key, settings })
     }
 
     fn url(&self, path: &str) -> String {
@@ -146,7 +135,7 @@ impl AtlanticClient {
 
     async fn json<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, AtlanticError> {
         let response = request
-            .header("api-key", &self.settings.api_key)
+            .header("api-key", self.api_key.expose())
             .send()
             .await
             .map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
@@ -169,7 +158,7 @@ impl AtlanticClient {
         };
         let mut request = self.http.get(url);
         if same_origin(url, &self.settings.base_url) {
-            request = request.header("api-key", &self.settings.api_key);
+            request = request.header("api-key", self.api_key.expose());
         }
         let response = request.send().await.map_err(|e| AtlanticError::Unavailable(e.without_url().to_string()))?;
         let status = response.status();
@@ -215,7 +204,7 @@ impl AtlanticClient {
     /// A transient outage while polling is waited out like a slow query.
     pub async fn wait(&self, id: &str) -> Result<AtlanticQuery, AtlanticError> {
         let started = Instant::now();
-        let schedule = Backoff::new(self.settings.poll_initial, self.settings.poll_max);
+        let schedule = self.settings.polls();
         let mut last = QueryStatus::Received;
         let mut round = 0u32;
         loop {
@@ -231,7 +220,7 @@ impl AtlanticClient {
                 Err(other) => return Err(other),
             }
             let waited = started.elapsed();
-            if waited + delay > self.settings.overall_timeout {
+            if waited + delay > self.settings.overall_timeout() {
                 return Err(AtlanticError::Timeout { id: id.to_string(), status: last, waited });
             }
             tokio::time::sleep(delay).await;

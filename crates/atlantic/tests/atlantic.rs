@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use starkrisk_atlantic::*;
 use starkrisk_domain::FactHash;
-use starkrisk_integrity::AtlanticProver;
-use starkrisk_integrity::atlantic::*;
+use starkrisk_domain::Secret;
 
 const KEY: &str = "test-key";
 const FACT: &str = "0x1e69a6f91b41e77c283fde3bdda3d31e624b4535e541fd122bb0408e1ab6dec";
@@ -94,25 +94,25 @@ async fn start(script: Script) -> Server {
     Server { polls, submits, base, handle }
 }
 
-fn client(base: &str, key: &str, overall: Duration) -> AtlanticClient {
-    AtlanticClient::new(AtlanticSettings {
+fn settings(base: &str, key: &str, overall: Duration) -> AtlanticSettings {
+    AtlanticSettings {
         base_url: base.into(),
-        api_key: key.into(),
-        request_timeout: Duration::from_secs(2),
-        poll_initial: Duration::from_millis(10),
-        poll_max: Duration::from_millis(40),
-        overall_timeout: overall,
-    })
-    .unwrap()
+        api_key: Some(Secret::new(key)),
+        result: "PROOF_VERIFICATION_ON_L2".into(),
+        declared_job_size: "S".into(),
+        request_timeout_ms: 2000,
+        poll_initial_ms: 10,
+        poll_max_ms: 40,
+        timeout_secs: overall.as_secs(),
+    }
+}
+
+fn client(base: &str, key: &str, overall: Duration) -> AtlanticClient {
+    AtlanticClient::new(settings(base, key, overall)).unwrap()
 }
 
 fn job() -> AtlanticJob {
-    AtlanticJob {
-        layout: "recursive".into(),
-        result: "PROOF_VERIFICATION_ON_L2".into(),
-        sharp_prover: "stone".into(),
-        declared_job_size: "S".into(),
-    }
+    settings("", "", Duration::ZERO).job()
 }
 
 #[tokio::test]
@@ -151,7 +151,7 @@ async fn a_failed_query_is_reported_as_failed() {
 async fn a_slow_query_times_out_within_the_bound() {
     let server = start(Script::Forever).await;
     let started = std::time::Instant::now();
-    let error = client(&server.base, KEY, Duration::from_millis(300)).wait("q-1").await.unwrap_err();
+    let error = client(&server.base, KEY, Duration::from_secs(1)).wait("q-1").await.unwrap_err();
     assert!(matches!(error, AtlanticError::Timeout { status: QueryStatus::InProgress, .. }), "{error}");
     assert!(started.elapsed() < Duration::from_secs(2), "the wait is bounded");
     assert!(server.polls.load(Ordering::SeqCst) >= 3, "it kept polling with backoff until the bound");
