@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use starkrisk_domain::metrics::Protocol;
+use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{
     ChainError, DecisionStore, FactRegistry, MetricsError, MetricsSource, Page, PageRequest, ProtocolReading,
     StoreError,

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use starkrisk_postgres::testing::TestDatabase;
-use starkrisk_starknet::devnet::{Devnet, free_port};
+use starkrisk_starknet::testing::{Devnet, free_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use e2e::World;
 use serde_json::json;
 use starkrisk_postgres::testing::TestDatabase;
-use starkrisk_starknet::devnet::Devnet;
+use starkrisk_starknet::testing::Devnet;
 
 fn shares(decisions: &[serde_json::Value]) -> u64 {
     decisions.iter().map(|d| d["jediswap_pct"].as_u64().unwrap()).sum()

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use e2e::World;
-use starkrisk_starknet::devnet::{Devnet, free_port};
+use starkrisk_starknet::testing::{Devnet, free_port};
 
 /// A Postgres cluster of this test's own (started with deploy/local/pg.sh), so stopping it hurts no one else.
 struct OwnPostgres {

@@ -57,7 +57,7 @@ fn settings_for_adapters() -> starkrisk_app::settings::Settings {
 }
 
 fn fixture() -> serde_json::Value {
-    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    let path = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -79,7 +79,7 @@ async fn start(script: Script) -> Server {
             .route(
                 "/files/proof.json",
                 web::get().to(|| async {
-                    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+                    let path = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
                     HttpResponse::Ok().body(std::fs::read(path).unwrap())
                 }),
             )
@@ -180,7 +180,7 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     let request = ProofRequest { statement: examples::statement() };
     let artifact = prover.prove(&request).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Atlantic, ProofSystem::Stone));
-    let fixture = std::fs::read(starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE)).unwrap();
+    let fixture = std::fs::read(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
     assert_eq!(artifact.bytes, fixture, "the proof is the downloaded artifact");
     assert!(server.submits.lock().unwrap()[0].contains("PK\u{3}\u{4}"), "the submitted PIE is a zip");
     server.handle.stop(false).await;

@@ -2,48 +2,51 @@
 //! proof jobs and decisions with their state machines, Integrity's hashes, Stone's FRI rule, the ports
 //! adapters implement, and the use cases that drive them. No I/O, no runtime: embed it anywhere.
 
-pub mod allocation;
-pub mod approval;
-pub mod backoff;
-pub mod bps;
-pub mod decision;
-pub mod error;
+mod allocation;
+mod approval;
+mod backoff;
+mod bps;
+mod decision;
+mod error;
 pub mod examples;
-pub mod felt;
-pub mod fri;
-pub mod integrity;
-pub mod metrics;
-pub mod model;
+mod felt;
+mod fri;
+mod integrity;
+mod metrics;
+mod model;
 mod names;
-pub mod params;
+mod params;
 pub mod ports;
-pub mod proof;
-pub mod proof_job;
-pub mod risk;
+mod proof;
+mod proof_job;
+mod risk;
 mod secret;
-pub mod statement;
+mod statement;
 #[cfg(feature = "testing")]
 pub mod strategies;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod usecases;
 
-pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, assess};
+pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, allocation_terms, assess};
 pub use approval::{ApprovalError, Approver, GovernanceApproval};
 pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;
-pub use felt::{ContractAddress, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash};
+pub use felt::{
+    ContractAddress, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash, decode_short_string,
+    parse_felt, short_string,
+};
 pub use fri::{FriError, FriParameters};
-pub use integrity::{FactPolicy, FactVerification, VerifierConfig};
-pub use metrics::{MarketSnapshot, Protocol, ProtocolMetrics, RawMetrics};
+pub use integrity::{FactPolicy, FactVerification, VerifierConfig, poseidon_many};
+pub use metrics::{LiquidityTier, MarketSnapshot, Protocol, ProtocolMetrics, RawMetrics};
 pub use model::{ModelStatus, ProofHash, RiskModel, RiskModelRecord};
 pub use params::{GovernancePolicy, ModelParams, ModelVersion, RawModelParams};
 pub use proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverAttempt, ProverKind, VerifiedClaim};
 pub use proof_job::{
     FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Stage,
 };
-pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score};
+pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
-pub use statement::DecisionStatement;
+pub use statement::{DecisionStatement, STATEMENT_FIELDS, STATEMENT_LEN, felt_to_u32};

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use starkrisk_domain::felt::{decode_short_string, parse_felt, short_string};
 use starkrisk_domain::*;
 
 /// The shared fixtures: `STARKRISK_FIXTURES` or `../shared/fixtures` beside the project.
@@ -116,7 +115,7 @@ fn example_statement() -> DecisionStatement {
 fn the_statement_round_trips_through_felts() {
     let statement = example_statement();
     let felts = statement.to_felts();
-    assert_eq!(felts.len(), statement::STATEMENT_LEN);
+    assert_eq!(felts.len(), STATEMENT_LEN);
     assert_eq!(felts[0], statement.model_hash.felt());
     assert_eq!(&felts[24..], &[35u64, 75, 5972, 4028].map(Felt::from));
     assert_eq!(DecisionStatement::from_felts(&felts).unwrap(), statement);
@@ -126,7 +125,7 @@ fn the_statement_round_trips_through_felts() {
 #[test]
 fn a_changed_statement_names_its_first_difference() {
     let statement = example_statement();
-    for (i, name) in statement::STATEMENT_FIELDS.iter().enumerate().skip(1) {
+    for (i, name) in STATEMENT_FIELDS.iter().enumerate().skip(1) {
         let mut felts = statement.to_felts();
         felts[i] += Felt::ONE;
         match DecisionStatement::from_felts(&felts) {

@@ -1,8 +1,8 @@
 //! The vectors and the allocation example of risk-model.md, and the validation rules.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-use starkrisk_domain::allocation::allocation_terms;
-use starkrisk_domain::risk::risk_terms;
+use starkrisk_domain::allocation_terms;
+use starkrisk_domain::risk_terms;
 use starkrisk_domain::*;
 
 fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {

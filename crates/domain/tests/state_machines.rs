@@ -1,7 +1,7 @@
 //! The proof job and decision state machines refuse every move they do not list.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-use starkrisk_domain::proof_job::IllegalTransition;
+use starkrisk_domain::IllegalTransition;
 use starkrisk_domain::*;
 
 fn statement() -> DecisionStatement {

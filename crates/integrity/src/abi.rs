@@ -6,7 +6,7 @@
 //! - event `FactRegistered`, every field a key: `[selector, fact_hash, verifier_address, security_bits,
 //!   layout, hasher, stone_version, memory_verification, verification_hash]`
 
-use starkrisk_domain::statement::felt_to_u32;
+use starkrisk_domain::felt_to_u32;
 use starkrisk_domain::{ContractAddress, FactHash, FactVerification, Felt, VerificationHash, VerifierConfig};
 
 /// Felts that do not have the ABI's shape.

@@ -4,7 +4,7 @@
 
 mod account;
 #[cfg(feature = "testing")]
-pub mod devnet;
+pub mod testing;
 mod executor;
 mod fees;
 mod keystore;

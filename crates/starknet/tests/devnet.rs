@@ -8,14 +8,14 @@ use std::sync::Arc;
 use starknet::core::types::Felt;
 use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome};
 use starkrisk_domain::{AllocationDecision, ModelVersion, ProverKind, examples};
-use starkrisk_starknet::devnet::{Devnet, free_port};
+use starkrisk_starknet::testing::{Devnet, free_port};
 use starkrisk_starknet::*;
 use support::*;
 
 /// Fixed bounds (estimation off), taken from a real estimate of a call that works, times four.
 async fn fixed_fees(
     url: &str,
-    account: starkrisk_starknet::devnet::DevnetAccount,
+    account: starkrisk_starknet::testing::DevnetAccount,
     call: starknet::core::types::Call,
 ) -> FeeSettings {
     let estimating = operator(
@@ -43,7 +43,7 @@ async fn fixed_fees(
 /// The shared devnet, reset and taken for this test, its accounts, and a counter deployed from account 1.
 async fn with_counter(
     initial: u128,
-) -> (&'static Devnet, tokio::sync::MutexGuard<'static, ()>, Vec<starkrisk_starknet::devnet::DevnetAccount>, Felt) {
+) -> (&'static Devnet, tokio::sync::MutexGuard<'static, ()>, Vec<starkrisk_starknet::testing::DevnetAccount>, Felt) {
     let (devnet, turn) = Devnet::exclusive().await;
     let accounts = devnet.accounts().await;
     let counter = deploy_counter(&devnet.url, accounts[1], initial).await;

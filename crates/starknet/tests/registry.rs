@@ -11,7 +11,7 @@ use std::time::Duration;
 use starknet::core::types::Felt;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
 use starkrisk_domain::*;
-use starkrisk_starknet::devnet::DevnetAccount;
+use starkrisk_starknet::testing::DevnetAccount;
 use starkrisk_starknet::{
     EXECUTE_OVERHEAD_FELTS, FeeSettings, IntegrityRegistry, IntegritySettings, RegistrationPlan, ResourceBounds,
 };
@@ -23,7 +23,7 @@ use support::integrity::IntegrityNode;
 const REGISTRY: &str = "0x16409cfef9b6c3e6002133b61c59d09484594b37b8e4daef7dcba5495a0ef1a";
 
 fn stone_artifact() -> ProofArtifact {
-    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    let path = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     ProofArtifact {
         prover: ProverKind::Stone,
         system: ProofSystem::Stone,

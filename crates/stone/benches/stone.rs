@@ -21,7 +21,7 @@ fn trace_generation(c: &mut Criterion) {
 }
 
 fn verify_fixture(c: &mut Criterion) {
-    let path = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    let path = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     let json = std::fs::read_to_string(path).unwrap();
     let verifier = StoneVerifier::new(50);
     c.bench_function("stone/verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
@@ -30,7 +30,7 @@ fn verify_fixture(c: &mut Criterion) {
 /// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
 fn python_cairo_run(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let python = starkrisk_stone::fixtures::cairo_python();
+    let python = starkrisk_stone::testing::cairo_python();
     if !python.exists() {
         eprintln!("stone/python_cairo_run skipped: run deploy/local/cairo.sh --install first");
         return;

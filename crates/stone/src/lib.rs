@@ -3,15 +3,15 @@
 //! `verify_proof_full_and_register_fact` takes.
 
 pub mod calldata;
-pub mod error;
-pub mod felts;
+mod error;
+mod felts;
 #[cfg(feature = "testing")]
-pub mod fixtures;
+pub mod testing;
 pub mod program;
-pub mod proof;
-pub mod prover;
+mod proof;
+mod prover;
 pub mod split;
-pub mod verifier;
+mod verifier;
 
 pub use error::StoneError;
 pub use proof::StoneProof;

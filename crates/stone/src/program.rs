@@ -19,7 +19,7 @@ use cairo_vm::types::program::Program;
 use cairo_vm::types::relocatable::{MaybeRelocatable, Relocatable};
 use cairo_vm::vm::errors::hint_errors::HintError;
 use cairo_vm::vm::runners::cairo_runner::CairoRunner;
-use starkrisk_domain::statement::STATEMENT_LEN;
+use starkrisk_domain::STATEMENT_LEN;
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 
 use crate::error::StoneError;

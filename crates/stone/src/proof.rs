@@ -31,7 +31,7 @@ impl StoneProof {
     /// The layout named in the public input (`recursive`, `small`, …).
     pub fn layout(&self) -> String {
         let felt = from_biguint(&self.parsed.public_input.layout).unwrap_or(Felt::ZERO);
-        starkrisk_domain::felt::decode_short_string(&felt).unwrap_or_else(|| format!("{felt:#x}"))
+        starkrisk_domain::decode_short_string(&felt).unwrap_or_else(|| format!("{felt:#x}"))
     }
 
     /// The security the proof's configuration gives: n_queries · log_n_cosets + proof-of-work bits.

@@ -7,10 +7,10 @@ use starkrisk_stone::calldata::{proof_calldata, register_calldata};
 use starkrisk_stone::{StoneError, StoneProof, StoneVerifier};
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(starkrisk_stone::fixtures::stone(name)).unwrap()
+    std::fs::read_to_string(starkrisk_stone::testing::stone(name)).unwrap()
 }
 
-use starkrisk_stone::fixtures::{RECURSIVE, with_annotation_changed};
+use starkrisk_stone::testing::{RECURSIVE, with_annotation_changed};
 const STONE5: &str = "recursive/cairo1_stone5_keccak_160_lsb_example_proof.json";
 const SMALL: &str = "small/cairo0_stone6_keccak_160_lsb_example_proof.json";
 

@@ -50,7 +50,7 @@ async fn a_failing_prover_reports_its_stderr() {
 
 #[tokio::test]
 async fn stone_gets_well_formed_inputs_and_a_foreign_proof_is_refused() {
-    let foreign = starkrisk_stone::fixtures::stone(starkrisk_stone::fixtures::RECURSIVE);
+    let foreign = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     let seen = tempfile::tempdir().unwrap();
     // The stand-in checks every file Stone reads, keeps a copy of the parameters, and answers with a real
     // Stone proof of another program.

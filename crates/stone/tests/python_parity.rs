@@ -14,7 +14,7 @@ fn root() -> PathBuf {
 
 #[test]
 fn cairo_vm_and_python_cairo_run_produce_the_same_trace_and_memory() {
-    let python = starkrisk_stone::fixtures::cairo_python();
+    let python = starkrisk_stone::testing::cairo_python();
     assert!(python.exists(), "cairo-lang is not installed: run deploy/local/cairo.sh (just test does)");
     let dir = tempfile::tempdir().unwrap();
     let inputs: Vec<String> = program::inputs(&examples::statement()).iter().map(|f| f.to_string()).collect();

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::{Felt, VerifierConfig};
-use starkrisk_stone::fixtures::{RECURSIVE, with_annotation_changed};
+use starkrisk_stone::testing::{RECURSIVE, with_annotation_changed};
 use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::split::replay::SplitJobs;
 use starkrisk_stone::split::state::FriStateConstant;
 use starkrisk_stone::{StoneProof, StoneVerifier};
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(starkrisk_stone::fixtures::stone(name)).unwrap()
+    std::fs::read_to_string(starkrisk_stone::testing::stone(name)).unwrap()
 }
 
 fn split() -> SplitProof {

@@ -5,7 +5,7 @@
 //! numbers as u32), the proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded).
 
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::statement::STATEMENT_LEN;
+use starkrisk_domain::STATEMENT_LEN;
 use starkrisk_domain::{DecisionStatement, Felt};
 
 use crate::error::StwoError;

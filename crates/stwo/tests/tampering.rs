@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every public input, every region of the proof, and proofs swapped between decisions: all refused.
 
-use starkrisk_domain::statement::{STATEMENT_FIELDS, STATEMENT_LEN};
 use starkrisk_domain::*;
+use starkrisk_domain::{STATEMENT_FIELDS, STATEMENT_LEN};
 use starkrisk_stwo::{ProofEnvelope, SecurityParams, StwoError, StwoVerifier, prove};
 
 /// Offset of the statement in the encoding (magic, format, system, AIR version, pow, blowup, queries).

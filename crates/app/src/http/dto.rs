@@ -105,13 +105,13 @@ impl ConstraintSignature {
     /// The domain approval, with every field checked and named.
     pub fn validate(&self) -> Result<GovernanceApproval, ApiError> {
         let field = |name: &str| format!("constraint_signature.{name}");
-        let felt = |name: &str, text: &str| starkrisk_domain::felt::parse_felt(&field(name), text);
+        let felt = |name: &str, text: &str| starkrisk_domain::parse_felt(&field(name), text);
         Ok(GovernanceApproval {
             signer: ContractAddress::new(felt("signer", &self.signer)?),
             max_single: Bps::for_field(&field("max_single"), self.max_single)?,
             min_diversification: self.min_diversification,
             max_volatility: Bps::for_field(&field("max_volatility"), self.max_volatility)?,
-            min_liquidity: starkrisk_domain::metrics::LiquidityTier::new(self.min_liquidity)
+            min_liquidity: starkrisk_domain::LiquidityTier::new(self.min_liquidity)
                 .map_err(|e| ValidationError::new(field("min_liquidity"), e.reason))?,
             signature_r: felt("signature_r", &self.signature_r)?,
             signature_s: felt("signature_s", &self.signature_s)?,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use starknet::core::types::{BlockId, BlockTag, Felt};
 use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::{JsonRpcClient, Provider};
-use starkrisk_starknet::devnet::{Devnet, DevnetAccount, free_port};
+use starkrisk_starknet::testing::{Devnet, DevnetAccount, free_port};
 
 pub const PASSWORD: &str = "e2e keystore password";
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef-e2e";
@@ -29,7 +29,7 @@ impl World {
     /// A keystore for devnet's first account and the counter contract as the allocation contract.
     pub async fn new(devnet: &Devnet, db_url: String) -> World {
         let accounts = devnet.accounts().await;
-        let counter = starkrisk_starknet::devnet::deploy_counter(&devnet.url, accounts[1], 0).await;
+        let counter = starkrisk_starknet::testing::deploy_counter(&devnet.url, accounts[1], 0).await;
         let dir = tempfile::tempdir().unwrap();
         let keystore = dir.path().join("operator.json");
         let out = Command::new(env!("CARGO_BIN_EXE_starkrisk"))
@@ -99,7 +99,7 @@ impl World {
 
     /// The counter's value: the sum of the JediSwap shares of every execution that landed.
     pub async fn counter(&self) -> u64 {
-        starkrisk_starknet::devnet::counter_value(&self.devnet_url, self.counter).await.try_into().unwrap()
+        starkrisk_starknet::testing::counter_value(&self.devnet_url, self.counter).await.try_into().unwrap()
     }
 
     /// Transactions the operator account has sent (its nonce).

@@ -4,8 +4,8 @@
 
 use starknet::core::types::Felt;
 use starkrisk_domain::TxHash;
-use starkrisk_domain::integrity::poseidon_many;
 use starkrisk_domain::ports::ChainError;
+use starkrisk_domain::poseidon_many;
 use starkrisk_stone::split::SplitProof;
 
 use super::IntegrityRegistry;

@@ -12,7 +12,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 use starknet::core::types::*;
 use starknet::core::utils::{cairo_short_string_to_felt, get_selector_from_name};
-use starkrisk_domain::integrity::poseidon_many;
+use starkrisk_domain::poseidon_many;
 use starkrisk_domain::{FactHash, VerificationHash, VerifierConfig};
 use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::split::replay::SplitJobs;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use starknet::core::chain_id::SEPOLIA;
 use starknet::providers::JsonRpcClient;
 use starknet::signers::{LocalWallet, SigningKey};
-pub use starkrisk_starknet::devnet::{DevnetAccount, counter_value, deploy_counter, increase};
+pub use starkrisk_starknet::testing::{DevnetAccount, counter_value, deploy_counter, increase};
 
 pub mod integrity;
 use starkrisk_starknet::{FeeSettings, Operator, ReceiptSettings, RpcPool, RpcSettings};

@@ -3,7 +3,7 @@
 //! decommitment result is checked.
 
 use starkrisk_domain::Felt;
-use starkrisk_domain::integrity::poseidon_many;
+use starkrisk_domain::poseidon_many;
 use swiftness_commitment::table::config::Config as TableConfig;
 use swiftness_commitment::table::decommit::table_decommit;
 use swiftness_commitment::table::types::{Commitment as TableCommitment, Decommitment, Witness as TableWitness};

@@ -112,7 +112,7 @@ impl SplitProof {
             commitments: fri.inner_layers.iter().map(commitment_from).collect(),
             eval_points: fri.eval_points.iter().copied().map(from_swiftness).collect(),
             step_sizes: fri.config.fri_step_sizes.iter().skip(1).copied().map(from_swiftness).collect(),
-            last_layer_coefficients_hash: starkrisk_domain::integrity::poseidon_many(&last_layer_coefficients),
+            last_layer_coefficients_hash: starkrisk_domain::poseidon_many(&last_layer_coefficients),
         };
         let witnesses: Vec<FriLayerWitness> = witness
             .fri_witness

@@ -2,7 +2,7 @@
 //! encodings and the Poseidon hashes the verifier contract stores (`hash_constant`, `hash_variable`).
 
 use starkrisk_domain::Felt;
-use starkrisk_domain::integrity::poseidon_many;
+use starkrisk_domain::poseidon_many;
 
 use crate::error::StoneError;
 
