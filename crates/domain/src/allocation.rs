@@ -78,7 +78,7 @@ pub struct AllocationTerms {
     pub allocation: Allocation,
 }
 
-/// Applies the allocation rule of risk-model.md to two risks and the snapshot's APYs.
+/// Applies the allocation rule of docs/risk-model.md to two risks and the snapshot's APYs.
 pub fn allocation_terms(snapshot: &MarketSnapshot, risk_j: RiskScore, risk_e: RiskScore) -> AllocationTerms {
     let s_jediswap = u64::from(snapshot.jediswap_apy.get()) * 10_000 / (u64::from(risk_j.get()) + 1);
     let s_ekubo = u64::from(snapshot.ekubo_apy.get()) * 10_000 / (u64::from(risk_e.get()) + 1);

@@ -1,4 +1,4 @@
-//! The worked example of risk-model.md as ready-made values, for tests, docs and tools.
+//! The worked example of docs/risk-model.md as ready-made values, for tests, docs and tools.
 
 use crate::bps::{Apy, Bps};
 use crate::felt::{Felt, ProgramHash};

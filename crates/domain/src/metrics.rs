@@ -89,7 +89,7 @@ pub struct RawMetrics {
     pub age_days: u64,
 }
 
-/// Validated metrics of one protocol: every field is inside the range of risk-model.md.
+/// Validated metrics of one protocol: every field is inside the range of docs/risk-model.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawMetrics", into = "RawMetrics")]
 pub struct ProtocolMetrics {
@@ -123,7 +123,7 @@ impl ProtocolMetrics {
         })
     }
 
-    /// Shorthand for tests and tools: metrics from the five numbers in risk-model.md order.
+    /// Shorthand for tests and tools: metrics from the five numbers in docs/risk-model.md order.
     pub fn from_parts(
         utilization: u64,
         volatility: u64,

@@ -11,7 +11,7 @@ use crate::error::{ValidationError, check_range};
 pub struct ModelVersion(u32);
 
 impl ModelVersion {
-    /// Model v1, the defaults of risk-model.md.
+    /// Model v1, the defaults of docs/risk-model.md.
     pub const V1: ModelVersion = ModelVersion(1);
 
     /// A version number; 0 is refused.
@@ -45,7 +45,7 @@ impl std::fmt::Display for ModelVersion {
     }
 }
 
-/// The weights and bounds of the risk model (risk-model.md), unvalidated as a client sends them.
+/// The weights and bounds of the risk model (docs/risk-model.md), unvalidated as a client sends them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawModelParams {

@@ -1,4 +1,4 @@
-//! The risk score of one protocol: the integer model of risk-model.md.
+//! The risk score of one protocol: the integer model of docs/risk-model.md.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Request and response bodies. Field names follow the replaced system's clients (api.md) and never change.
+//! Request and response bodies. Field names follow the replaced system's clients (docs/api.md) and never change.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

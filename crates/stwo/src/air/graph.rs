@@ -1,4 +1,4 @@
-//! The risk graph of risk-model.md as AIR: both protocols' scores and the allocation, every operation
+//! The risk graph of docs/risk-model.md as AIR: both protocols' scores and the allocation, every operation
 //! constrained. The statement's numbers are the constants of the constraints, so a proof made for one
 //! statement fails against any other.
 

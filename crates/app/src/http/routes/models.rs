@@ -10,7 +10,7 @@ use crate::http::caller::{Admin, Caller, Viewer};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
 
-/// The model's parameters (risk-model.md).
+/// The model's parameters (docs/risk-model.md).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParamsBody {

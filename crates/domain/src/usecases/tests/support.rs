@@ -29,7 +29,7 @@ pub fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
     ProtocolMetrics::from_parts(u, v, l, a, d).unwrap()
 }
 
-/// The worked example of risk-model.md under the test model.
+/// The worked example of docs/risk-model.md under the test model.
 pub fn statement() -> DecisionStatement {
     DecisionStatement::compute(model().model_hash(), ModelParams::v1(), crate::examples::SNAPSHOT).0
 }
