@@ -1,34 +1,20 @@
 //! `starkrisk serve` and `starkrisk worker`: start, migrate, run, and shut down gracefully.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
 use starkrisk_domain::Backoff;
-use starkrisk_postgres::{Database, PgStore};
+use starkrisk_postgres::Database;
 
 use crate::settings::Settings;
-use crate::wiring::{Adapters, Service};
+use crate::wiring::{Adapters, Service, Stores};
 use crate::worker::{WorkerConfig, Workers};
 
-/// Applies migrations, retrying while Postgres is unreachable, then registers the default model when one
-/// is configured and none exists.
+/// Applies migrations when the stores live in Postgres, then registers the default model when one is
+/// configured and none exists; `/ready` answers 200 from then on.
 pub async fn prepare_database(service: &Service, settings: &Settings) {
-    let schedule = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
-    let mut attempt = 0u32;
-    loop {
-        let delay = schedule.delay(attempt);
-        attempt = attempt.saturating_add(1);
-        match service.store.database().migrate().await {
-            Ok(applied) => {
-                tracing::info!(?applied, "database migrated");
-                break;
-            }
-            Err(error) => {
-                tracing::warn!(%error, retry_in = ?delay, "migrations could not run yet");
-                tokio::time::sleep(delay).await;
-            }
-        }
+    if let Some(database) = &service.stores.database {
+        migrate(database).await;
     }
     if settings.defaults.register_default_model {
         match service.state.models.ensure_default().await {
@@ -39,12 +25,32 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
     service.state.mark_migrated();
 }
 
+/// Applies pending migrations, retrying with backoff while Postgres is unreachable.
+async fn migrate(database: &Database) {
+    let schedule = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    let mut attempt = 0u32;
+    loop {
+        match database.migrate().await {
+            Ok(applied) => {
+                tracing::info!(?applied, "database migrated");
+                return;
+            }
+            Err(error) => {
+                let delay = schedule.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                tracing::warn!(%error, retry_in = ?delay, "migrations could not run yet");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
 fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
     Workers::spawn(
         settings.workers.count,
         prefix,
         service.pipeline.clone(),
-        Arc::new(service.store.clone()),
+        service.stores.jobs.clone(),
         service.state.metrics.clone(),
         WorkerConfig {
             lease: Duration::from_millis(settings.workers.lease_ms),
@@ -58,15 +64,26 @@ fn worker_prefix() -> String {
     format!("{host}-{}", std::process::id())
 }
 
-/// Builds the service from `settings` and `adapters`.
+/// Builds the service from `settings` and `adapters`, over Postgres.
 pub fn service(settings: &Settings, adapters: Adapters) -> anyhow::Result<Service> {
-    let db = Database::connect(&settings.pool())?;
-    Service::build(settings, PgStore::new(db), adapters)
+    Service::build(settings, Stores::postgres(Database::connect(&settings.pool())?), adapters)
 }
 
-/// Serves HTTP (and runs workers) until SIGINT/SIGTERM; in-flight requests finish, claimed jobs go back.
+/// Serves HTTP (and runs workers) over Postgres until SIGINT/SIGTERM; in-flight requests finish, claimed
+/// jobs go back.
 pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::TcpListener) -> anyhow::Result<()> {
-    let service = service(&settings, adapters)?;
+    let stores = Stores::postgres(Database::connect(&settings.pool())?);
+    serve_with(settings, stores, adapters, listener).await
+}
+
+/// Serves HTTP (and runs workers) over `stores` until SIGINT/SIGTERM.
+pub async fn serve_with(
+    settings: Settings,
+    stores: Stores,
+    adapters: Adapters,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<()> {
+    let service = Service::build(&settings, stores, adapters)?;
     let server = http_server(&settings, service.state.clone(), listener)?;
     tracing::info!(profile = %settings.profile, "starkrisk serving");
     // The server must be polled from the start so /health and a 503 /ready answer while migrations wait

@@ -7,14 +7,15 @@ use std::time::Duration;
 use actix_web::web;
 use starkrisk_domain::ProgramHash;
 use starkrisk_domain::ports::{
-    AllocationExecutor, Clock, DecisionStore, FactRegistry, MetricsSource, ProofJobStore, ProofVerifier, Prover,
+    AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MetricsSource, ModelStore, ProofJobStore,
+    ProofVerifier, Prover, Readiness,
 };
 use starkrisk_domain::usecases::{
     CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
     OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
-use starkrisk_postgres::PgStore;
+use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
 use starkrisk_stwo::StwoVerifier;
 
@@ -82,19 +83,60 @@ impl Adapters {
     }
 }
 
+/// The stores behind the domain's store ports, and the database to migrate when they live in Postgres.
+#[derive(Clone)]
+pub struct Stores {
+    /// Proof jobs and the queue.
+    pub jobs: Arc<dyn ProofJobStore>,
+    /// Decisions.
+    pub decisions: Arc<dyn DecisionStore>,
+    /// Model versions.
+    pub models: Arc<dyn ModelStore>,
+    /// Idempotency keys.
+    pub keys: Arc<dyn IdempotencyStore>,
+    /// For `/ready`.
+    pub readiness: Arc<dyn Readiness>,
+    /// Migrated at startup; `None` for stores that need no schema (in memory).
+    pub database: Option<Database>,
+}
+
+impl Stores {
+    /// Every store in Postgres.
+    pub fn postgres(db: Database) -> Self {
+        let mut stores = Self::all_in(Arc::new(PgStore::new(db.clone())));
+        stores.database = Some(db);
+        stores
+    }
+
+    /// Every store in one value that implements them all (the in-memory store of tests and demos).
+    pub fn all_in<S>(store: Arc<S>) -> Self
+    where
+        S: ProofJobStore + DecisionStore + ModelStore + IdempotencyStore + Readiness + 'static,
+    {
+        Self {
+            jobs: store.clone(),
+            decisions: store.clone(),
+            models: store.clone(),
+            keys: store.clone(),
+            readiness: store,
+            database: None,
+        }
+    }
+}
+
 /// Everything `serve` and `worker` run.
 pub struct Service {
     /// The HTTP state.
     pub state: web::Data<AppState>,
     /// The pipeline workers drive.
     pub pipeline: Arc<DecisionPipeline>,
-    /// The store (for migrations and the queue).
-    pub store: PgStore,
+    /// The stores (for migrations and the queue).
+    pub stores: Stores,
 }
 
 impl Service {
-    /// Wires `adapters` and `store` under `settings`.
-    pub fn build(settings: &Settings, store: PgStore, mut adapters: Adapters) -> anyhow::Result<Self> {
+    /// Wires `adapters` and `stores` under `settings`.
+    pub fn build(settings: &Settings, stores: Stores, mut adapters: Adapters) -> anyhow::Result<Self> {
         let policy = settings.policy()?;
         adapters.metrics_source = adapters.metrics_source.map(|source| {
             let ttl = Duration::from_secs(settings.pipeline.metrics_cache_secs);
@@ -105,9 +147,8 @@ impl Service {
             .map(|registry| Arc::new(CachedFacts::new(registry, policy.fact_policy.clone())) as Arc<dyn FactRegistry>);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
-        let stored = Arc::new(store.clone());
-        let jobs: Arc<dyn ProofJobStore> = stored.clone();
-        let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stored.clone(), pages.clone()));
+        let jobs = stores.jobs.clone();
+        let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stores.decisions.clone(), pages.clone()));
         let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits);
         let pipeline = DecisionPipeline::new(
             PipelinePorts {
@@ -126,14 +167,15 @@ impl Service {
             Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
             None => starkrisk_stone::program::program_hash()?,
         };
-        let planner = StatementPlanner::new(stored.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
+        let planner =
+            StatementPlanner::new(stores.models.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
         let wait_limit = Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2));
         let queries = DecisionQueries::new(decisions.clone(), jobs.clone(), clock.clone(), wait_limit);
         let orchestrate = OrchestrateAllocation::new(
             OrchestratePorts {
                 planner: planner.clone(),
                 decisions: decisions.clone(),
-                keys: stored.clone(),
+                keys: stores.keys.clone(),
                 queries: queries.clone(),
                 clock: clock.clone(),
             },
@@ -149,13 +191,13 @@ impl Service {
             planner,
             check: CheckProof::new(verify, jobs.clone()),
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
-            models: ModelRegistry::new(stored.clone(), clock, default_program_hash),
-            readiness: stored,
+            models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash),
+            readiness: stores.readiness.clone(),
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
             pages,
             migrated: AtomicBool::new(false),
         };
-        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), store })
+        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores })
     }
 }

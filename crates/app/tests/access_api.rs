@@ -55,8 +55,7 @@ async fn every_protected_endpoint_needs_a_token_of_its_role() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_database_gives_503_not_a_hang() {
-    let db = starkrisk_postgres::testing::TestDatabase::empty().await;
-    let mut settings = settings(&db);
+    let mut settings = base_settings();
     settings.database.url = "postgres://starkrisk@127.0.0.1:1/nowhere".into();
     settings.database.acquire_timeout_ms = 500;
     settings.database.connect_timeout_ms = 500;

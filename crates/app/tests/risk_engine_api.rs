@@ -1,4 +1,5 @@
-//! `/api/v1/risk-engine` over real HTTP against a real Postgres.
+//! `/api/v1/risk-engine` over real HTTP, on the in-memory store and (for the flows that touch every table)
+//! on a real Postgres.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod common;
@@ -10,7 +11,15 @@ use starkrisk_app::auth::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orchestrate_plans_then_workers_prove_verify_and_execute() {
-    let app = TestApp::start(full_adapters()).await;
+    plans_then_executes(TestApp::start(full_adapters()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orchestrate_plans_then_workers_prove_verify_and_execute_on_postgres() {
+    plans_then_executes(TestApp::start_on_postgres(full_adapters()).await).await;
+}
+
+async fn plans_then_executes(app: TestApp) {
     app.register_model().await;
     let (status, planned) =
         app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
@@ -48,7 +57,15 @@ async fn wait_true_answers_200_with_the_settled_decision() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotent_replay_returns_the_same_decision() {
-    let app = TestApp::start(full_adapters()).await;
+    idempotent_replay(TestApp::start(full_adapters()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_replay_returns_the_same_decision_on_postgres() {
+    idempotent_replay(TestApp::start_on_postgres(full_adapters()).await).await;
+}
+
+async fn idempotent_replay(app: TestApp) {
     app.register_model().await;
     let send = |body: serde_json::Value| {
         app.client

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use starkrisk_app::wiring::{Adapters, Service};
+use starkrisk_app::wiring::{Adapters, Service, Stores};
 use starkrisk_app::worker::{WorkerConfig, Workers};
 use starkrisk_domain::ports::{ModelStore, ProofJobStore, Prover, ProverError};
 use starkrisk_domain::usecases::AllocationRequest;
@@ -43,7 +43,7 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
     let adapters = Adapters { provers: vec![Arc::new(SlowProver)], ..Adapters::default() };
-    let service = Service::build(&settings, store.clone(), adapters).unwrap();
+    let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
     let planned = service.state.orchestrate.plan(&request).await.unwrap();

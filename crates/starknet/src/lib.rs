@@ -3,14 +3,14 @@
 //! Integrity's FactRegistry.
 
 mod account;
-#[cfg(feature = "testing")]
-pub mod testing;
 mod executor;
 mod fees;
 mod keystore;
 mod registry;
 mod rpc;
 mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use account::{Operator, ReceiptSettings, StarknetProvider, TxOutcome};
 pub use executor::{CalldataField, ExecutorSettings, StarknetExecutor};

@@ -5,12 +5,12 @@
 pub mod calldata;
 mod error;
 mod felts;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod program;
 mod proof;
 mod prover;
 pub mod split;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod verifier;
 
 pub use error::StoneError;

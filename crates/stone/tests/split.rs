@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::{Felt, VerifierConfig};
-use starkrisk_stone::testing::{RECURSIVE, with_annotation_changed};
 use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::split::replay::SplitJobs;
 use starkrisk_stone::split::state::FriStateConstant;
+use starkrisk_stone::testing::{RECURSIVE, with_annotation_changed};
 use starkrisk_stone::{StoneProof, StoneVerifier};
 
 fn read(name: &str) -> String {

@@ -8,10 +8,12 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use starkrisk_app::auth::{Authenticator, Role};
+use starkrisk_app::clock::SystemClock;
 use starkrisk_app::settings::Settings;
-use starkrisk_app::wiring::Adapters;
+use starkrisk_app::wiring::{Adapters, Stores};
 use starkrisk_domain::Secret;
 use starkrisk_domain::ports::*;
+use starkrisk_domain::testing::MemoryStore;
 use starkrisk_domain::*;
 use starkrisk_postgres::testing::TestDatabase;
 use tokio::task::JoinHandle;
@@ -22,7 +24,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub auth: Authenticator,
-    pub db: TestDatabase,
+    /// The database, for apps that run on Postgres; dropped with the app.
+    pub db: Option<TestDatabase>,
     server: JoinHandle<anyhow::Result<()>>,
 }
 
@@ -33,9 +36,15 @@ impl Drop for TestApp {
 }
 
 pub fn settings(db: &TestDatabase) -> Settings {
+    let mut settings = base_settings();
+    settings.database.url = db.url.clone();
+    settings
+}
+
+/// The local profile, tuned for quick tests, with no database named.
+pub fn base_settings() -> Settings {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
     let mut settings = Settings::load("local", &dir).unwrap();
-    settings.database.url = db.url.clone();
     settings.auth.hs256_secret = Some(Secret::new(SECRET));
     settings.auth.hs256_secret_file = None;
     settings.log.level = "warn".into();
@@ -51,18 +60,32 @@ pub fn settings(db: &TestDatabase) -> Settings {
 }
 
 impl TestApp {
+    /// The app over the in-memory store: for every test that is not about SQL.
     pub async fn start(adapters: Adapters) -> Self {
         Self::start_with(adapters, |_| {}).await
     }
 
+    /// The in-memory app with `tweak` applied to its settings.
     pub async fn start_with(adapters: Adapters, tweak: impl FnOnce(&mut Settings)) -> Self {
-        let db = TestDatabase::empty().await;
-        let mut settings = settings(&db);
+        let mut settings = base_settings();
         tweak(&mut settings);
+        let stores = Stores::all_in(Arc::new(MemoryStore::new(Arc::new(SystemClock))));
+        Self::launch(settings, stores, adapters, None).await
+    }
+
+    /// The app over a fresh Postgres database of its own.
+    pub async fn start_on_postgres(adapters: Adapters) -> Self {
+        let db = TestDatabase::empty().await;
+        let settings = settings(&db);
+        let stores = Stores::postgres(db.db.clone());
+        Self::launch(settings, stores, adapters, Some(db)).await
+    }
+
+    async fn launch(settings: Settings, stores: Stores, adapters: Adapters, db: Option<TestDatabase>) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let auth = Authenticator::hs256(&Secret::new(SECRET), &settings.auth.audience);
-        let server = tokio::spawn(starkrisk_app::server::serve(settings, adapters, listener));
+        let server = tokio::spawn(starkrisk_app::server::serve_with(settings, stores, adapters, listener));
         let app = Self { base, client: reqwest::Client::new(), auth, db, server };
         app.wait_ready().await;
         app
