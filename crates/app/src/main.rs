@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             telemetry::init(&settings.log);
-            let db = starkrisk_postgres::Database::connect(&settings.pool())?;
+            let db = starkrisk_postgres::Database::connect(&settings.database)?;
             let applied = db.migrate().await?;
             println!("applied {} migration(s)", applied.len());
             Ok(())

@@ -66,13 +66,13 @@ fn worker_prefix() -> String {
 
 /// Builds the service from `settings` and `adapters`, over Postgres.
 pub fn service(settings: &Settings, adapters: Adapters) -> anyhow::Result<Service> {
-    Service::build(settings, Stores::postgres(Database::connect(&settings.pool())?), adapters)
+    Service::build(settings, Stores::postgres(Database::connect(&settings.database)?), adapters)
 }
 
 /// Serves HTTP (and runs workers) over Postgres until SIGINT/SIGTERM; in-flight requests finish, claimed
 /// jobs go back.
 pub async fn serve(settings: Settings, adapters: Adapters, listener: std::net::TcpListener) -> anyhow::Result<()> {
-    let stores = Stores::postgres(Database::connect(&settings.pool())?);
+    let stores = Stores::postgres(Database::connect(&settings.database)?);
     serve_with(settings, stores, adapters, listener).await
 }
 

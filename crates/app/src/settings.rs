@@ -23,7 +23,7 @@ pub struct Settings {
     /// HTTP server.
     pub server: ServerSettings,
     /// Postgres.
-    pub database: DatabaseSettings,
+    pub database: starkrisk_postgres::PoolSettings,
     /// Bearer-token authentication.
     pub auth: AuthSettings,
     /// Logging.
@@ -60,22 +60,6 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// How long a rendered page of `GET /decisions` may be served from memory, ms (0 disables).
     pub decision_page_cache_ms: u64,
-}
-
-/// Postgres settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// postgres://user@host:port/db (no password: give it in `password`, from the environment).
-    pub url: String,
-    /// A password to add to the URL, from `STARKRISK__DATABASE__PASSWORD` only.
-    pub password: Option<Secret>,
-    /// Pool size.
-    pub max_connections: usize,
-    /// Wait for a free connection, in ms.
-    pub acquire_timeout_ms: u64,
-    /// Open a connection, in ms.
-    pub connect_timeout_ms: u64,
 }
 
 /// Authentication: HS256 with a shared secret, or EdDSA with a public key file.
@@ -265,21 +249,6 @@ impl Settings {
         })
     }
 
-    /// Pool settings, with the password (if any) put into the URL.
-    pub fn pool(&self) -> starkrisk_postgres::PoolSettings {
-        let d = &self.database;
-        let url = match &d.password {
-            Some(password) => with_password(&d.url, password.expose()),
-            None => d.url.clone(),
-        };
-        starkrisk_postgres::PoolSettings {
-            url,
-            max_size: d.max_connections,
-            acquire_timeout: Duration::from_millis(d.acquire_timeout_ms),
-            connect_timeout: Duration::from_millis(d.connect_timeout_ms),
-        }
-    }
-
     /// The configuration as pretty JSON with every secret shown as `***`.
     pub fn redacted(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
@@ -298,15 +267,6 @@ pub fn redact_url(url: &str) -> String {
                 None => url.to_string(),
             }
         }
-        _ => url.to_string(),
-    }
-}
-
-/// `scheme://user@host/db` with `password` added to the user.
-fn with_password(url: &str, password: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}:{password}{}", &url[..at], &url[at..]),
-        (Some(scheme), _) => format!("{}://:{password}@{}", &url[..scheme], &url[scheme + 3..]),
         _ => url.to_string(),
     }
 }

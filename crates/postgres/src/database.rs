@@ -8,7 +8,8 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::Secret;
 use starkrisk_domain::ports::StoreError;
 
 use crate::error::{from_diesel, from_pool};
@@ -19,29 +20,32 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 /// Key of the advisory lock that serialises migrations across replicas ("starkrsk" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7374_6172_6b72_736b;
 
-/// Pool settings, from the `database` section of the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The `[database]` section of the configuration, read as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSettings {
-    /// postgres://user[:password]@host:port/db
+    /// postgres://user@host:port/db (no password here: it goes in `password`, from the environment).
     pub url: String,
+    /// A password added to the URL, from `STARKRISK__DATABASE__PASSWORD` only.
+    pub password: Option<Secret>,
     /// Most connections open at once.
-    pub max_size: usize,
-    /// How long a caller waits for a free connection before the request gets a 503.
-    #[serde(with = "millis")]
-    pub acquire_timeout: Duration,
-    /// How long opening a new connection may take.
-    #[serde(with = "millis")]
-    pub connect_timeout: Duration,
+    pub max_connections: usize,
+    /// How long a caller waits for a free connection before the request gets a 503, in ms.
+    pub acquire_timeout_ms: u64,
+    /// How long opening a new connection may take, in ms.
+    pub connect_timeout_ms: u64,
 }
 
-mod millis {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_millis)
+impl PoolSettings {
+    /// The URL with the password (if any) put in.
+    fn connection_url(&self) -> String {
+        let Some(password) = &self.password else { return self.url.clone() };
+        let url = &self.url;
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => format!("{}:{}{}", &url[..at], password.expose(), &url[at..]),
+            (Some(scheme), _) => format!("{}://:{}@{}", &url[..scheme], password.expose(), &url[scheme + 3..]),
+            _ => url.clone(),
+        }
     }
 }
 
@@ -61,12 +65,13 @@ impl Database {
         // query, is dropped as broken, and that caller gets a 503 rather than the pool paying a round trip always.
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(settings.url.clone(), config);
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(settings.connection_url(), config);
         let pool = Pool::builder(manager)
-            .max_size(settings.max_size)
-            .wait_timeout(Some(settings.acquire_timeout))
-            .create_timeout(Some(settings.connect_timeout))
-            .recycle_timeout(Some(settings.connect_timeout))
+            .max_size(settings.max_connections)
+            .wait_timeout(Some(Duration::from_millis(settings.acquire_timeout_ms)))
+            .create_timeout(Some(Duration::from_millis(settings.connect_timeout_ms)))
+            .recycle_timeout(Some(Duration::from_millis(settings.connect_timeout_ms)))
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Unavailable(format!("cannot build the Postgres pool: {e}")))?;
@@ -126,5 +131,29 @@ impl Database {
     pub fn pool_status(&self) -> (usize, usize) {
         let status = self.pool.status();
         (status.size - status.available, status.available)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(url: &str, password: Option<&str>) -> PoolSettings {
+        PoolSettings {
+            url: url.into(),
+            password: password.map(Secret::new),
+            max_connections: 1,
+            acquire_timeout_ms: 1,
+            connect_timeout_ms: 1,
+        }
+    }
+
+    #[test]
+    fn the_password_goes_into_the_url_only_when_given() {
+        let with_user = settings("postgres://app@db:5432/risk", Some("s3cret"));
+        assert_eq!(with_user.connection_url(), "postgres://app:s3cret@db:5432/risk");
+        let no_user = settings("postgres://db:5432/risk", Some("s3cret"));
+        assert_eq!(no_user.connection_url(), "postgres://:s3cret@db:5432/risk");
+        assert_eq!(settings("postgres://app@db/risk", None).connection_url(), "postgres://app@db/risk");
     }
 }

@@ -67,8 +67,9 @@ pub fn with_database(url: &str, name: &str) -> String {
 pub fn pool(url: impl Into<String>) -> PoolSettings {
     PoolSettings {
         url: url.into(),
-        max_size: 8,
-        acquire_timeout: std::time::Duration::from_secs(5),
-        connect_timeout: std::time::Duration::from_secs(5),
+        password: None,
+        max_connections: 8,
+        acquire_timeout_ms: 5000,
+        connect_timeout_ms: 5000,
     }
 }

@@ -181,8 +181,8 @@ async fn readiness_probe_answers() {
     let (db, _store) = store().await;
     db.db.ready(std::time::Duration::from_secs(2)).await.unwrap();
     let nowhere = starkrisk_postgres::Database::connect(&starkrisk_postgres::PoolSettings {
-        acquire_timeout: std::time::Duration::from_millis(300),
-        connect_timeout: std::time::Duration::from_millis(300),
+        acquire_timeout_ms: 300,
+        connect_timeout_ms: 300,
         ..starkrisk_postgres::testing::pool("postgres://nobody@127.0.0.1:1/none")
     })
     .unwrap();
