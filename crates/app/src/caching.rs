@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{
-    ChainError, DecisionStore, FactRegistry, MetricsError, MetricsSource, Page, PageRequest, ProtocolReading,
+    ChainError, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page, PageRequest, ProtocolReading,
     StoreError,
 };
 use starkrisk_domain::{
     AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
-    ProofArtifact, ProofJob, ProofJobId, ProofJobStatus,
+    ProofArtifact, ProofJob, ProofJobId,
 };
 use tokio::sync::Mutex;
 
@@ -118,14 +118,8 @@ impl DecisionStore for FreshPages {
         self.inner.save(decision, expected).await
     }
 
-    async fn save_with_job(
-        &self,
-        decision: &AllocationDecision,
-        expected: DecisionStatus,
-        job: &ProofJob,
-        expected_job: ProofJobStatus,
-    ) -> Result<(), StoreError> {
-        self.inner.save_with_job(decision, expected, job, expected_job).await
+    async fn save_both(&self, decision: &AllocationDecision, job: &ProofJob, loaded: Loaded) -> Result<(), StoreError> {
+        self.inner.save_both(decision, job, loaded).await
     }
 
     async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use starkrisk_domain::ports::{DecisionStore, MAX_PAGE, Page, PageRequest, StoreError};
-use starkrisk_domain::{AllocationDecision, DecisionId, DecisionStatus, ProofJob, ProofJobId, ProofJobStatus};
+use starkrisk_domain::ports::{DecisionStore, Loaded, MAX_PAGE, Page, PageRequest, StoreError};
+use starkrisk_domain::{AllocationDecision, DecisionId, DecisionStatus, ProofJob, ProofJobId};
 
 use crate::PgStore;
 use crate::decision_row::{DecisionChanges, DecisionRow, NewDecision};
@@ -63,17 +63,11 @@ impl DecisionStore for PgStore {
         save_decision(&mut conn, decision, expected).await
     }
 
-    async fn save_with_job(
-        &self,
-        decision: &AllocationDecision,
-        expected: DecisionStatus,
-        job: &ProofJob,
-        expected_job: ProofJobStatus,
-    ) -> Result<(), StoreError> {
+    async fn save_both(&self, decision: &AllocationDecision, job: &ProofJob, loaded: Loaded) -> Result<(), StoreError> {
         let mut conn = self.db.conn().await?;
         conn.transaction::<_, TxError, _>(async |conn| {
-            save_decision(conn, decision, expected).await?;
-            save_job(conn, job, expected_job).await?;
+            save_decision(conn, decision, loaded.decision).await?;
+            save_job(conn, job, loaded.job).await?;
             Ok(())
         })
         .await

@@ -100,9 +100,14 @@ async fn decisions_round_trip_and_save_with_their_job() {
 
     decision.verified(Some(FactHash::new(Felt::from(5u8))), chrono::Utc::now()).unwrap();
     job.fail(Stage::Verification, "test", false, chrono::Utc::now()).unwrap();
-    DecisionStore::save_with_job(&store, &decision, DecisionStatus::Pending, &job, ProofJobStatus::Queued)
-        .await
-        .unwrap();
+    DecisionStore::save_both(
+        &store,
+        &decision,
+        &job,
+        Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Queued },
+    )
+    .await
+    .unwrap();
     decision.submitted(TxHash::new(Felt::from(0xabu8)), vec![1, 2], chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Verified).await.unwrap();
     decision.executed(99, chrono::Utc::now()).unwrap();
@@ -118,15 +123,20 @@ async fn decisions_round_trip_and_save_with_their_job() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn save_with_job_changes_both_or_neither() {
+async fn save_both_changes_both_or_neither() {
     let (_db, store) = store().await;
     let (mut decision, mut job) = decision(&store).await;
     decision.verified(None, chrono::Utc::now()).unwrap();
     job.fail(Stage::Proving, "x", false, chrono::Utc::now()).unwrap();
     // The job's expected status is wrong, so the decision's change must roll back too.
-    let error = DecisionStore::save_with_job(&store, &decision, DecisionStatus::Pending, &job, ProofJobStatus::Proved)
-        .await
-        .unwrap_err();
+    let error = DecisionStore::save_both(
+        &store,
+        &decision,
+        &job,
+        Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Proved },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error}");
     assert_eq!(DecisionStore::get(&store, decision.id()).await.unwrap().unwrap().status(), DecisionStatus::Pending);
     assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Queued);

@@ -71,6 +71,15 @@ pub trait ProofJobStore: Send + Sync {
     async fn queue_depth(&self) -> Result<u64, StoreError>;
 }
 
+/// The statuses a decision and its job were read with: a joint save applies only while both still hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// The decision's.
+    pub decision: DecisionStatus,
+    /// Its job's.
+    pub job: ProofJobStatus,
+}
+
 /// Allocation decisions.
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
@@ -87,15 +96,9 @@ pub trait DecisionStore: Send + Sync {
     /// Saves `decision` only if its stored status is still `expected` (compare-and-set).
     async fn save(&self, decision: &AllocationDecision, expected: DecisionStatus) -> Result<(), StoreError>;
 
-    /// Saves a decision and its proof job together, each compare-and-set on its expected status, in one
-    /// transaction: either both change or neither does.
-    async fn save_with_job(
-        &self,
-        decision: &AllocationDecision,
-        expected: DecisionStatus,
-        job: &ProofJob,
-        expected_job: ProofJobStatus,
-    ) -> Result<(), StoreError>;
+    /// Saves a decision and its proof job together, each compare-and-set on the status it was loaded with,
+    /// in one transaction: either both change or neither does.
+    async fn save_both(&self, decision: &AllocationDecision, job: &ProofJob, loaded: Loaded) -> Result<(), StoreError>;
 
     /// A newest-first page of decisions.
     async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError>;

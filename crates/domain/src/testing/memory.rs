@@ -12,8 +12,8 @@ use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, ModelStore, Page, PageRequest, ProofJobStore,
-    Readiness, RequestFingerprint, StoreError,
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, Loaded, ModelStore, Page, PageRequest,
+    ProofJobStore, Readiness, RequestFingerprint, StoreError,
 };
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
 
@@ -134,16 +134,10 @@ impl DecisionStore for MemoryStore {
         Ok(())
     }
 
-    async fn save_with_job(
-        &self,
-        decision: &AllocationDecision,
-        expected: DecisionStatus,
-        job: &ProofJob,
-        expected_job: ProofJobStatus,
-    ) -> Result<(), StoreError> {
+    async fn save_both(&self, decision: &AllocationDecision, job: &ProofJob, loaded: Loaded) -> Result<(), StoreError> {
         let mut tables = self.tables();
-        let job_ok = tables.jobs.get(&job.id()).is_some_and(|j| j.status() == expected_job);
-        let decision_ok = tables.decisions.get(&decision.id()).is_some_and(|d| d.status() == expected);
+        let job_ok = tables.jobs.get(&job.id()).is_some_and(|j| j.status() == loaded.job);
+        let decision_ok = tables.decisions.get(&decision.id()).is_some_and(|d| d.status() == loaded.decision);
         if !(job_ok && decision_ok) {
             return Err(StoreError::Conflict(format!("decision {} or its job moved", decision.id())));
         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::decision::{AllocationDecision, DecisionStatus, IllegalDecisionTransition};
 use crate::ports::{
-    AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, ProofJobStore, StoreError,
-    VerifyError,
+    AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, Loaded, ProofJobStore,
+    StoreError, VerifyError,
 };
 use crate::proof::ProofSystem;
 use crate::proof_job::{IllegalTransition, ProofJob, ProofJobStatus, Stage};
@@ -131,7 +131,11 @@ impl DecisionPipeline {
                 decision.verified(fact_hash, self.now())?;
                 self.ports
                     .decisions
-                    .save_with_job(&decision, DecisionStatus::Pending, &job, ProofJobStatus::Proved)
+                    .save_both(
+                        &decision,
+                        &job,
+                        Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Proved },
+                    )
                     .await?;
             }
             None => self.ports.jobs.save(&job, ProofJobStatus::Proved).await?,
@@ -238,7 +242,8 @@ impl DecisionPipeline {
             Ok(ExecutionOutcome::Succeeded { block_number }) => {
                 decision.executed(block_number, self.now())?;
                 job.executed(self.now())?;
-                self.ports.decisions.save_with_job(&decision, DecisionStatus::Submitted, &job, loaded).await?;
+                let loaded = Loaded { decision: DecisionStatus::Submitted, job: loaded };
+                self.ports.decisions.save_both(&decision, &job, loaded).await?;
                 Ok(job)
             }
             Ok(ExecutionOutcome::Reverted { reason }) => {
@@ -316,7 +321,7 @@ impl DecisionPipeline {
                 } else {
                     decision.fail(reason, now)?
                 }
-                self.ports.decisions.save_with_job(&decision, expected, &job, loaded).await?;
+                self.ports.decisions.save_both(&decision, &job, Loaded { decision: expected, job: loaded }).await?;
             }
             _ => self.ports.jobs.save(&job, loaded).await?,
         }
