@@ -1,13 +1,26 @@
 //! starkrisk's service crate: configuration, wiring of adapters into the domain's ports, the actix-web
 //! API, background workers and the `starkrisk` CLI. No business logic lives here.
 
-pub mod auth;
-pub mod caching;
-pub mod clock;
+mod auth;
+mod caching;
+mod clock;
 pub mod http;
-pub mod keystore_cli;
-pub mod server;
-pub mod settings;
-pub mod telemetry;
-pub mod wiring;
-pub mod worker;
+mod keystore_cli;
+mod server;
+mod settings;
+mod telemetry;
+mod wiring;
+mod worker;
+
+pub use auth::{AuthError, Authenticator, Claims, Role};
+pub use caching::{CachedFacts, CachedMetrics, FreshPages};
+pub use clock::SystemClock;
+pub use keystore_cli::{KeystoreCommand, run as run_keystore};
+pub use server::{prepare_database, serve, serve_with, service, shutdown_signal, work};
+pub use settings::{
+    AuthSettings, CONFIG_DIR, DefaultSettings, LogSettings, PipelineSettings, ServerSettings, Settings, WorkerSettings,
+    redact_url,
+};
+pub use telemetry::init as init_telemetry;
+pub use wiring::{Adapters, Service, Stores};
+pub use worker::{WorkerConfig, Workers};

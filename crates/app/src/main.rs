@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use starkrisk_app::auth::{Authenticator, Role};
-use starkrisk_app::settings::Settings;
-use starkrisk_app::wiring::Adapters;
-use starkrisk_app::{server, telemetry};
+use starkrisk_app::Adapters;
+use starkrisk_app::Settings;
+use starkrisk_app::{Authenticator, Role};
+use starkrisk_app::{init_telemetry, serve, work};
 
 /// starkrisk: proven risk scores and allocations for Starknet DeFi.
 #[derive(Parser)]
@@ -50,7 +50,7 @@ enum Command {
     /// The operator's encrypted keystore.
     Keystore {
         #[command(subcommand)]
-        command: starkrisk_app::keystore_cli::KeystoreCommand,
+        command: starkrisk_app::KeystoreCommand,
     },
 }
 
@@ -69,26 +69,26 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         // Needs no configuration: a keystore is made before the profile that uses it.
-        Command::Keystore { command } => return starkrisk_app::keystore_cli::run(command),
+        Command::Keystore { command } => return starkrisk_app::run_keystore(command),
         _ => {}
     }
     let settings = Settings::from_env(cli.profile.as_deref())?;
     match cli.command {
         Command::Serve => {
-            telemetry::init(&settings.log);
+            init_telemetry(&settings.log);
             let address = format!("{}:{}", settings.server.host, settings.server.port);
             let listener =
                 std::net::TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
             let adapters = Adapters::from_settings(&settings)?.with_chain(&settings).await?;
-            server::serve(settings, adapters, listener).await
+            serve(settings, adapters, listener).await
         }
         Command::Worker => {
-            telemetry::init(&settings.log);
+            init_telemetry(&settings.log);
             let adapters = Adapters::from_settings(&settings)?.with_chain(&settings).await?;
-            server::work(settings, adapters).await
+            work(settings, adapters).await
         }
         Command::Migrate => {
-            telemetry::init(&settings.log);
+            init_telemetry(&settings.log);
             let db = starkrisk_postgres::Database::connect(&settings.database)?;
             let applied = db.migrate().await?;
             println!("applied {} migration(s)", applied.len());

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use starkrisk_app::auth::Role;
+use starkrisk_app::Role;
 
 const JOB: &str = "6d2f1c7e-0000-4000-8000-000000000000";
 
@@ -61,8 +61,8 @@ async fn an_unreachable_database_gives_503_not_a_hang() {
     settings.database.connect_timeout_ms = 500;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
-    let server = tokio::spawn(starkrisk_app::server::serve(settings, full_adapters(), listener));
+    let auth = starkrisk_app::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
+    let server = tokio::spawn(starkrisk_app::serve(settings, full_adapters(), listener));
     let client = reqwest::Client::new();
     let mut ready = None;
     for _ in 0..100 {

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use starkrisk_app::auth::{Authenticator, Claims, Role};
-use starkrisk_app::settings::AuthSettings;
+use starkrisk_app::AuthSettings;
+use starkrisk_app::{Authenticator, Claims, Role};
 
 /// A throwaway Ed25519 key pair made for this test (openssl genpkey -algorithm ed25519).
 const ISSUER_KEY: &str = "-----BEGIN PRIVATE KEY-----

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use starkrisk_app::caching::{CachedFacts, CachedMetrics};
+use starkrisk_app::{CachedFacts, CachedMetrics};
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{FactRegistry, MetricsSource, MockFactRegistry, MockMetricsSource, ProtocolReading};
 use starkrisk_domain::*;

@@ -91,11 +91,10 @@ fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).unwrap();
-    let auth = starkrisk_app::auth::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
-    let claims =
-        auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::auth::Role::Operator).unwrap();
+    let auth = starkrisk_app::Authenticator::hs256(&starkrisk_domain::Secret::new(SECRET), "starkrisk");
+    let claims = auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::Role::Operator).unwrap();
     assert_eq!(claims.sub, "bob");
-    assert!(auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::auth::Role::Admin).is_err());
+    assert!(auth.authorize(Some(&format!("Bearer {}", token.trim())), starkrisk_app::Role::Admin).is_err());
     let short = starkrisk(&dir, &[("STARKRISK__AUTH__HS256_SECRET", "short")], &["token", "--role", "viewer"]);
     assert!(String::from_utf8_lossy(&short.stderr).contains("shorter than 32 bytes"));
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use starkrisk_app::auth::Role;
-use starkrisk_app::wiring::Adapters;
+use starkrisk_app::Adapters;
+use starkrisk_app::Role;
 
 async fn wait_for_status(app: &TestApp, job: &str, status: &str) -> serde_json::Value {
     let mut body = serde_json::Value::Null;

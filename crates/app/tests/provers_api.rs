@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use starkrisk_app::auth::Role;
-use starkrisk_app::wiring::Adapters;
+use starkrisk_app::Adapters;
+use starkrisk_app::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
-    let no_stone = |s: &mut starkrisk_app::settings::Settings| s.stone.prover_binary = None;
+    let no_stone = |s: &mut starkrisk_app::Settings| s.stone.prover_binary = None;
     let (app, decision, job) = executed_preferring_stone(settings_for_adapters(), no_stone).await;
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(attempts[0]["prover"], "stone");
@@ -34,8 +34,8 @@ async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
 /// Starts the service with the real adapters of `configured`, orchestrates a decision preferring Stone and
 /// waits for it to execute; returns the app, the decision and its proof job.
 async fn executed_preferring_stone(
-    configured: starkrisk_app::settings::Settings,
-    tweak: impl FnOnce(&mut starkrisk_app::settings::Settings),
+    configured: starkrisk_app::Settings,
+    tweak: impl FnOnce(&mut starkrisk_app::Settings),
 ) -> (TestApp, serde_json::Value, serde_json::Value) {
     let mut adapters = Adapters::from_settings(&configured).unwrap();
     adapters.executor = Some(executor());
@@ -51,9 +51,9 @@ async fn executed_preferring_stone(
     (app, decision, job)
 }
 
-fn settings_for_adapters() -> starkrisk_app::settings::Settings {
+fn settings_for_adapters() -> starkrisk_app::Settings {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
-    starkrisk_app::settings::Settings::load("local", &dir).unwrap()
+    starkrisk_app::Settings::load("local", &dir).unwrap()
 }
 
 fn fixture() -> serde_json::Value {

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use starkrisk_app::auth::Role;
+use starkrisk_app::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orchestrate_plans_then_workers_prove_verify_and_execute() {
@@ -170,7 +170,7 @@ async fn roles_are_enforced() {
         .await
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    let other_key = starkrisk_app::auth::Authenticator::hs256(
+    let other_key = starkrisk_app::Authenticator::hs256(
         &starkrisk_domain::Secret::new("another-secret-of-enough-length-000000000000"),
         "starkrisk",
     );

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use starkrisk_app::wiring::{Adapters, Service, Stores};
-use starkrisk_app::worker::{WorkerConfig, Workers};
+use starkrisk_app::{Adapters, Service, Stores};
+use starkrisk_app::{WorkerConfig, Workers};
 use starkrisk_domain::ports::{ModelStore, ProofJobStore, Prover, ProverError};
 use starkrisk_domain::usecases::AllocationRequest;
 use starkrisk_domain::*;

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use starkrisk_app::auth::{Authenticator, Role};
-use starkrisk_app::clock::SystemClock;
-use starkrisk_app::settings::Settings;
-use starkrisk_app::wiring::{Adapters, Stores};
+use starkrisk_app::Settings;
+use starkrisk_app::SystemClock;
+use starkrisk_app::{Adapters, Stores};
+use starkrisk_app::{Authenticator, Role};
 use starkrisk_domain::Secret;
 use starkrisk_domain::ports::*;
 use starkrisk_domain::testing::MemoryStore;
@@ -85,7 +85,7 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let auth = Authenticator::hs256(&Secret::new(SECRET), &settings.auth.audience);
-        let server = tokio::spawn(starkrisk_app::server::serve_with(settings, stores, adapters, listener));
+        let server = tokio::spawn(starkrisk_app::serve_with(settings, stores, adapters, listener));
         let app = Self { base, client: reqwest::Client::new(), auth, db, server };
         app.wait_ready().await;
         app

@@ -140,15 +140,15 @@ impl Service {
     }
 
     fn token(&self) -> String {
-        let settings = starkrisk_app::settings::AuthSettings {
+        let settings = starkrisk_app::AuthSettings {
             hs256_secret: Some(starkrisk_domain::Secret::new(SECRET)),
             hs256_secret_file: None,
             generate_dev_secret: false,
-            ..starkrisk_app::settings::Settings::load("local", std::path::Path::new(CONFIG_DIR)).unwrap().auth
+            ..starkrisk_app::Settings::load("local", std::path::Path::new(CONFIG_DIR)).unwrap().auth
         };
-        starkrisk_app::auth::Authenticator::from_settings(&settings)
+        starkrisk_app::Authenticator::from_settings(&settings)
             .unwrap()
-            .mint("e2e", starkrisk_app::auth::Role::Operator, Duration::from_secs(3600))
+            .mint("e2e", starkrisk_app::Role::Operator, Duration::from_secs(3600))
             .unwrap()
     }
 
