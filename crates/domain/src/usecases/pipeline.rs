@@ -188,6 +188,9 @@ impl DecisionPipeline {
                 .await;
         };
         if decision.status() == DecisionStatus::Verified {
+            if let Some(reason) = unproven(&decision, &job) {
+                return self.stop(job, Stage::Execution, reason, Verdict::Refuse).await;
+            }
             let prepared = match executor.prepare(&decision).await {
                 Ok(prepared) => prepared,
                 Err(e) => return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await,
@@ -338,6 +341,18 @@ impl DecisionPipeline {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.ports.clock.now()
     }
+}
+
+/// Why `decision` may not be executed on the strength of `job`'s proof: the numbers about to be signed
+/// must be, felt for felt, the ones the verified proof states. A decision row changed after proving (by
+/// hand, or by anyone with access to the database) is refused here, naming the first field that differs.
+fn unproven(decision: &AllocationDecision, job: &ProofJob) -> Option<String> {
+    let Some(claim) = job.claim() else {
+        return Some("the decision's proof job holds no verified claim; refusing to execute it".into());
+    };
+    decision.statement().first_difference(&claim.statement).map(|field| {
+        format!("the decision's {field} differs from what its verified proof states; refusing to execute it")
+    })
 }
 
 /// Transient chain trouble is retried; a refusal by the chain is final.

@@ -235,3 +235,32 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
         ["prepare", "outcome", "broadcast", "prepare", "outcome", "broadcast", "outcome"]
     );
 }
+
+#[tokio::test]
+async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed() {
+    let mut rig = Rig::new();
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut executor = MockAllocationExecutor::new();
+    executor.expect_prepare().never();
+    rig.executor = Some(Arc::new(executor));
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let pipeline = rig.pipeline();
+    let job = pipeline.advance(pipeline.advance(job).await.unwrap()).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Verified);
+
+    // Someone raises JediSwap's APY in the stored row after the proof was checked.
+    let verified = rig.stored(&decision).await.0;
+    let mut record = verified.record().clone();
+    record.statement.snapshot.jediswap_apy = crate::Apy::new(851).unwrap();
+    let altered = crate::AllocationDecision::restore(record);
+    DecisionStore::save(rig.store.as_ref(), &altered, DecisionStatus::Verified).await.unwrap();
+
+    let job = pipeline.advance(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Failed);
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!(stored.status(), DecisionStatus::Refused);
+    let reason = stored.message().unwrap();
+    assert!(reason.contains("jediswap_apy") && reason.contains("verified proof"), "{reason}");
+    assert_eq!(stored.tx_hash(), None, "nothing was signed");
+}
