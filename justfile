@@ -50,6 +50,10 @@ fmt:
 bench:
     DATABASE_URL="$(deploy/local/pg.sh)" cargo bench --workspace
 
+# Fuzz the proof verify endpoint with many more mutated real proofs than the suite runs (release build).
+fuzz cases="5000":
+    STARKRISK_FUZZ_CASES={{cases}} cargo test --release -p starkrisk-app --test verify_fuzz -- --nocapture
+
 # Install starknet-devnet 0.10.1 and fetch the compiled test contracts the chain tests declare.
 devnet:
     deploy/local/devnet.sh

@@ -78,6 +78,21 @@ pub enum VerifyError {
     Unknown(#[from] anyhow::Error),
 }
 
+impl VerifyError {
+    /// A verifier that panicked on a proof's bytes: the proof is malformed or hostile, and the same bytes
+    /// would panic again, so it is refused rather than retried. `payload` is what the panic carried.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        VerifyError::Rejected {
+            reason: format!("the proof is malformed: the verifier could not process it ({detail})"),
+        }
+    }
+}
+
 /// Checks a proof and says what it proves.
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
@@ -87,4 +102,26 @@ pub trait ProofVerifier: Send + Sync {
 
     /// Verifies `proof` (in the system's own encoding) and decodes the statement it proves.
     async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verifier_panic_is_a_refusal_that_says_why() {
+        for payload in [
+            Box::new("index out of bounds") as Box<dyn std::any::Any + Send>,
+            Box::new(String::from("index out of bounds")),
+        ] {
+            match VerifyError::from_panic(payload.as_ref()) {
+                VerifyError::Rejected { reason } => {
+                    assert!(reason.contains("malformed") && reason.contains("index out of bounds"), "{reason}")
+                }
+                other => panic!("a panic on a proof must refuse it, not {other:?}"),
+            }
+        }
+        let opaque = VerifyError::from_panic(&42u8);
+        assert!(matches!(opaque, VerifyError::Rejected { ref reason } if reason.contains("no message")), "{opaque:?}");
+    }
 }
