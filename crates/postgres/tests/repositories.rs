@@ -100,14 +100,8 @@ async fn decisions_round_trip_and_save_with_their_job() {
 
     decision.verified(Some(FactHash::new(Felt::from(5u8))), chrono::Utc::now()).unwrap();
     job.fail(Stage::Verification, "test", false, chrono::Utc::now()).unwrap();
-    DecisionStore::save_both(
-        &store,
-        &decision,
-        &job,
-        Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Queued },
-    )
-    .await
-    .unwrap();
+    let loaded = Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Queued };
+    DecisionStore::save_both(&store, &decision, &job, loaded).await.unwrap();
     decision.submitted(TxHash::new(Felt::from(0xabu8)), vec![1, 2], chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Verified).await.unwrap();
     decision.executed(99, chrono::Utc::now()).unwrap();
@@ -129,14 +123,8 @@ async fn save_both_changes_both_or_neither() {
     decision.verified(None, chrono::Utc::now()).unwrap();
     job.fail(Stage::Proving, "x", false, chrono::Utc::now()).unwrap();
     // The job's expected status is wrong, so the decision's change must roll back too.
-    let error = DecisionStore::save_both(
-        &store,
-        &decision,
-        &job,
-        Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Proved },
-    )
-    .await
-    .unwrap_err();
+    let loaded = Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Proved };
+    let error = DecisionStore::save_both(&store, &decision, &job, loaded).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error}");
     assert_eq!(DecisionStore::get(&store, decision.id()).await.unwrap().unwrap().status(), DecisionStatus::Pending);
     assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Queued);

@@ -93,13 +93,9 @@ impl ProofVerifier for StoneVerifier {
         })?;
         let verifier = self.clone();
         // Verification is CPU-bound (tens of ms); keep it off the async workers.
-        let verified =
-            tokio::task::spawn_blocking(move || verifier.verify_json(&json)).await.map_err(|e| {
-                match e.try_into_panic() {
-                    Ok(payload) => VerifyError::from_panic(payload.as_ref()),
-                    Err(e) => VerifyError::Unknown(anyhow::anyhow!("verification task failed: {e}")),
-                }
-            })??;
+        let verified = tokio::task::spawn_blocking(move || verifier.verify_json(&json))
+            .await
+            .map_err(|e| VerifyError::from_task(e.try_into_panic()))??;
         let statement = DecisionStatement::from_felts(&verified.output).map_err(|e| VerifyError::Rejected {
             reason: format!("the proof verifies, but its output is not a starkrisk decision: {e}"),
         })?;

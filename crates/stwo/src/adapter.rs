@@ -114,13 +114,9 @@ impl ProofVerifier for StwoVerifier {
     async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError> {
         let bytes = proof.to_vec();
         let verifier = self.clone();
-        let envelope =
-            tokio::task::spawn_blocking(move || verifier.verify_bytes(&bytes)).await.map_err(|e| {
-                match e.try_into_panic() {
-                    Ok(payload) => VerifyError::from_panic(payload.as_ref()),
-                    Err(e) => VerifyError::Unknown(anyhow::anyhow!("the S-two verification task died: {e}")),
-                }
-            })??;
+        let envelope = tokio::task::spawn_blocking(move || verifier.verify_bytes(&bytes))
+            .await
+            .map_err(|e| VerifyError::from_task(e.try_into_panic()))??;
         Ok(VerifiedClaim {
             system: ProofSystem::Stwo,
             program_hash: air_hash(),

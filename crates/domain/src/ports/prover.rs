@@ -91,6 +91,15 @@ impl VerifyError {
             reason: format!("the proof is malformed: the verifier could not process it ({detail})"),
         }
     }
+
+    /// The error for a verification task that did not return: `Ok` holds a panic's payload (the proof's
+    /// fault, refused), `Err` anything else (the runtime's, tried again later).
+    pub fn from_task<E: std::fmt::Display>(outcome: Result<Box<dyn std::any::Any + Send>, E>) -> Self {
+        match outcome {
+            Ok(payload) => Self::from_panic(payload.as_ref()),
+            Err(e) => VerifyError::Unknown(anyhow::anyhow!("the verification task did not finish: {e}")),
+        }
+    }
 }
 
 /// Checks a proof and says what it proves.
