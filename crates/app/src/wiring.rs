@@ -185,7 +185,7 @@ impl Service {
         );
         let state = AppState {
             orchestrate,
-            execute: ExecuteAllocation::new(queries.clone(), jobs.clone(), clock.clone()),
+            execute: ExecuteAllocation::new(queries.clone(), jobs.clone(), clock.clone(), adapters.executor.is_some()),
             decisions: queries,
             generate: GenerateProof::new(planner.clone(), jobs.clone(), clock.clone(), policy.clone()),
             planner,

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use starkrisk_app::Role;
+use starkrisk_app::{Adapters, Role};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orchestrate_plans_then_workers_prove_verify_and_execute() {
@@ -320,4 +320,29 @@ async fn a_new_model_version_governs_later_decisions_and_never_earlier_ones() {
     assert_eq!((reread["model_version"].as_u64(), &reread["model_hash"]), (Some(1), &v1["model_hash"]));
     assert_eq!(reread["jediswap_risk"], earlier["jediswap_risk"], "an earlier decision keeps its model");
     assert_eq!(reread["status"], "executed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_chain_the_first_decision_ends_verified_with_the_reason() {
+    let adapters = Adapters { executor: None, ..full_adapters() };
+    let app = TestApp::start(adapters).await;
+    app.register_model().await;
+    let (status, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{decision}");
+    let id = decision["decision_id"].as_str().unwrap().to_string();
+    let mut decision = decision;
+    for _ in 0..100 {
+        decision = app.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await.1;
+        if decision["status"] == "verified" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(decision["status"], "verified", "{decision}");
+    assert!(decision["message"].as_str().unwrap().starts_with("not executed: no chain is configured"), "{decision}");
+    let (status, error) =
+        app.post("/api/v1/risk-engine/execute-allocation", Role::Operator, json!({"decision_id": id})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("no chain is configured"), "{error}");
 }

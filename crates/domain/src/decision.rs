@@ -248,6 +248,7 @@ impl AllocationDecision {
         now: DateTime<Utc>,
     ) -> Result<(), IllegalDecisionTransition> {
         self.move_to(DecisionStatus::Submitted, now)?;
+        self.state.message = None;
         self.state.tx_hash = Some(tx_hash);
         self.state.signed_tx = Some(signed_tx);
         Ok(())
@@ -259,6 +260,17 @@ impl AllocationDecision {
         self.move_to(DecisionStatus::Verified, now)?;
         self.state.tx_hash = None;
         self.state.signed_tx = None;
+        Ok(())
+    }
+
+    /// A note for operators on a verified decision that cannot go further yet (why it waits).
+    pub fn waiting(&mut self, reason: impl Into<String>, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+        if self.state.status != DecisionStatus::Verified {
+            let from = self.state.status;
+            return Err(IllegalDecisionTransition { decision: self.state.id, from, to: DecisionStatus::Verified });
+        }
+        self.state.message = Some(reason.into());
+        self.state.updated_at = now;
         Ok(())
     }
 

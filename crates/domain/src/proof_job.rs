@@ -299,6 +299,13 @@ impl ProofJob {
         waiting
     }
 
+    /// Leaves the job where it is until `until`: its next step cannot be taken yet (no chain to execute
+    /// on), and it is looked at again then. Never moves a due time earlier.
+    pub fn postpone(&mut self, until: DateTime<Utc>, now: DateTime<Utc>) {
+        self.state.next_attempt_at = self.state.next_attempt_at.max(until);
+        self.state.updated_at = now;
+    }
+
     fn move_to(&mut self, to: ProofJobStatus, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
         if !self.state.status.can_become(to) {
             return Err(IllegalTransition { job: self.state.id, from: self.state.status, to });

@@ -9,6 +9,9 @@ use crate::usecases::{DecisionQueries, DecisionWithJob};
 /// Why a decision cannot be executed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
+    /// There is no chain to execute on.
+    #[error("not executed: no chain is configured; enable [starknet] and restart the service first")]
+    NoChain,
     /// Its proof is not verified yet.
     #[error("the decision's proof is not verified yet; poll it and retry")]
     NotVerified,
@@ -30,12 +33,19 @@ pub struct ExecuteAllocation {
     queries: DecisionQueries,
     jobs: Arc<dyn ProofJobStore>,
     clock: Arc<dyn Clock>,
+    chain_configured: bool,
 }
 
 impl ExecuteAllocation {
-    /// The use case over the decision queries and the job store.
-    pub fn new(queries: DecisionQueries, jobs: Arc<dyn ProofJobStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { queries, jobs, clock }
+    /// The use case over the decision queries and the job store; without a chain it refuses at once
+    /// instead of waiting for an execution that cannot happen.
+    pub fn new(
+        queries: DecisionQueries,
+        jobs: Arc<dyn ProofJobStore>,
+        clock: Arc<dyn Clock>,
+        chain_configured: bool,
+    ) -> Self {
+        Self { queries, jobs, clock, chain_configured }
     }
 
     /// Executes decision `id`; an executed decision is answered as it is and nothing is sent again.
@@ -44,6 +54,7 @@ impl ExecuteAllocation {
         let current = self.queries.get(id).await?;
         match current.decision.status() {
             DecisionStatus::Executed => return Ok((current, true)),
+            DecisionStatus::Verified if !self.chain_configured => return Err(ExecuteError::NoChain),
             DecisionStatus::Verified | DecisionStatus::Submitted => {}
             DecisionStatus::Pending => return Err(ExecuteError::NotVerified),
             status @ (DecisionStatus::Refused | DecisionStatus::Failed) => {

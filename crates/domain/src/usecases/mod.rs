@@ -22,7 +22,7 @@ pub use model_registry::ModelRegistry;
 pub use orchestrate::{
     AllocationRequest, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
 };
-pub use pipeline::{DecisionPipeline, PipelineError, PipelinePorts};
+pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, PipelinePorts};
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};

@@ -178,9 +178,7 @@ impl DecisionPipeline {
             return self.stop(job, Stage::Registration, reason, verdict).await;
         }
         let Some(executor) = self.ports.executor.clone() else {
-            return self
-                .stop(job, Stage::Execution, "no allocation executor is configured".into(), Verdict::Refuse)
-                .await;
+            return self.wait_for_chain(job).await;
         };
         let Some(mut decision) = self.decision_of(&job).await? else {
             return self
@@ -210,6 +208,24 @@ impl DecisionPipeline {
             }
         }
         self.confirm(executor.as_ref(), decision, job).await
+    }
+
+    /// Without a chain a verified decision is not executed, nor refused: it rests at verified with the reason,
+    /// and its job is looked at again after the longest backoff, so a restart with a chain executes it.
+    async fn wait_for_chain(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
+        let now = self.now();
+        let loaded = job.status();
+        let later = chrono::Duration::from_std(self.policy.backoff.max).unwrap_or(chrono::Duration::MAX);
+        job.postpone(now + later, now);
+        match self.decision_of(&job).await? {
+            Some(mut decision) if decision.status() == DecisionStatus::Verified => {
+                decision.waiting(NOT_EXECUTED_WITHOUT_CHAIN, now)?;
+                let loaded = Loaded { decision: DecisionStatus::Verified, job: loaded };
+                self.ports.decisions.save_both(&decision, &job, loaded).await?;
+            }
+            _ => self.ports.jobs.save(&job, loaded).await?,
+        }
+        Ok(job)
     }
 
     /// Follows a submitted transaction to its receipt, re-sending the same signed bytes if the network lost it.
@@ -342,6 +358,10 @@ impl DecisionPipeline {
         self.ports.clock.now()
     }
 }
+
+/// What a verified decision says while no chain is configured to execute it on.
+pub const NOT_EXECUTED_WITHOUT_CHAIN: &str =
+    "not executed: no chain is configured; enable [starknet] and restart, or execute it with execute-allocation then";
 
 /// Why `decision` may not be executed on the strength of `job`'s proof: the numbers about to be signed
 /// must be, felt for felt, the ones the verified proof states. A decision row changed after proving (by

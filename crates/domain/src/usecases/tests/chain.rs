@@ -264,3 +264,26 @@ async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed()
     assert!(reason.contains("jediswap_apy") && reason.contains("verified proof"), "{reason}");
     assert_eq!(stored.tx_hash(), None, "nothing was signed");
 }
+
+#[tokio::test]
+async fn without_a_chain_a_decision_rests_verified_with_the_reason_and_executes_once_one_is_there() {
+    let mut rig = Rig::new();
+    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!((stored.status(), job.status()), (DecisionStatus::Verified, ProofJobStatus::Verified), "not refused");
+    assert!(stored.message().unwrap().starts_with("not executed: no chain is configured"), "{:?}", stored.message());
+    assert!(!job.is_due(rig.clock.now()), "a worker does not spin on it");
+    assert_eq!(job.retries(), 0, "waiting for a chain is not a failure");
+
+    // The service comes back with a chain: once the job is looked at again, it is executed.
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 4 }], calls));
+    rig.clock.advance(rig.policy.backoff.max);
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Executed);
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!((stored.status(), stored.block_number(), stored.message()), (DecisionStatus::Executed, Some(4), None));
+}

@@ -85,7 +85,7 @@ async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
     rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
     let (pending, _) = rig.decision(vec![ProverKind::Stwo]).await;
-    let execute = ExecuteAllocation::new(queries(&rig), rig.store.clone(), rig.clock.clone());
+    let execute = ExecuteAllocation::new(queries(&rig), rig.store.clone(), rig.clock.clone(), true);
     let refused = execute.execute(pending.id()).await.unwrap_err();
     assert!(matches!(refused, ExecuteError::NotVerified), "{refused}");
 
