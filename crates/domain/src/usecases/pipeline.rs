@@ -361,7 +361,7 @@ impl DecisionPipeline {
 
 /// What a verified decision says while no chain is configured to execute it on.
 pub const NOT_EXECUTED_WITHOUT_CHAIN: &str =
-    "not executed: no chain is configured; enable [starknet] and restart, or execute it with execute-allocation then";
+    "not executed: no chain is configured; enable [starknet] and restart the service to execute it";
 
 /// Why `decision` may not be executed on the strength of `job`'s proof: the numbers about to be signed
 /// must be, felt for felt, the ones the verified proof states. A decision row changed after proving (by
