@@ -29,14 +29,7 @@ async fn plans_then_executes(app: TestApp) {
     assert_eq!(planned["status"], "pending");
     let id = planned["decision_id"].as_str().unwrap().to_string();
 
-    let mut decision = planned.clone();
-    for _ in 0..100 {
-        decision = app.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await.1;
-        if decision["status"] == "executed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let decision = app.decision_when(&id, "executed").await;
     assert_eq!(decision["status"], "executed", "{decision}");
     assert_eq!(decision["block_number"], 7);
     assert_eq!(decision["proof_status"], "executed");
@@ -331,14 +324,7 @@ async fn without_a_chain_the_first_decision_ends_verified_with_the_reason() {
         app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{decision}");
     let id = decision["decision_id"].as_str().unwrap().to_string();
-    let mut decision = decision;
-    for _ in 0..100 {
-        decision = app.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await.1;
-        if decision["status"] == "verified" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let decision = app.decision_when(&id, "verified").await;
     assert_eq!(decision["status"], "verified", "{decision}");
     assert!(decision["message"].as_str().unwrap().starts_with("not executed: no chain is configured"), "{decision}");
     let (status, error) =

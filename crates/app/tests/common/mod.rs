@@ -136,6 +136,19 @@ impl TestApp {
     }
 
     /// Registers model v1 with the default parameters.
+    /// Decision `id` once it reaches `status` (or as it is after five seconds, for the assertion to show).
+    pub async fn decision_when(&self, id: &str, status: &str) -> Value {
+        let mut decision = Value::Null;
+        for _ in 0..100 {
+            decision = self.get(&format!("/api/v1/risk-engine/decision/{id}"), Role::Viewer).await.1;
+            if decision["status"] == status {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        decision
+    }
+
     pub async fn register_model(&self) -> Value {
         let (status, body) = self.post("/api/v1/model-registry/register", Role::Admin, register_body()).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

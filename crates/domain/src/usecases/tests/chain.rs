@@ -174,9 +174,7 @@ async fn a_pending_transaction_is_checked_again_never_resent() {
 
 #[tokio::test]
 async fn stwo_proofs_execute_without_registration_when_policy_allows() {
-    let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut rig = Rig::with_stwo();
     let calls = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 1 }], calls));
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
@@ -188,9 +186,7 @@ async fn stwo_proofs_execute_without_registration_when_policy_allows() {
 
 #[tokio::test]
 async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
-    let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut rig = Rig::with_stwo();
     let calls = Arc::new(Mutex::new(Vec::new()));
     let mut mock = MockAllocationExecutor::new();
     let (log, prepared) = (calls.clone(), Arc::new(Mutex::new(0u64)));
@@ -238,9 +234,7 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
 
 #[tokio::test]
 async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed() {
-    let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut rig = Rig::with_stwo();
     let mut executor = MockAllocationExecutor::new();
     executor.expect_prepare().never();
     rig.executor = Some(Arc::new(executor));
@@ -267,9 +261,7 @@ async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed()
 
 #[tokio::test]
 async fn without_a_chain_a_decision_rests_verified_with_the_reason_and_executes_once_one_is_there() {
-    let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut rig = Rig::with_stwo();
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;

@@ -7,7 +7,7 @@ use super::support::*;
 use crate::decision::DecisionStatus;
 use crate::felt::{Felt, TxHash};
 use crate::ports::*;
-use crate::proof::{ProofSystem, ProverKind};
+use crate::proof::ProverKind;
 use crate::proof_job::ProofJobStatus;
 use crate::usecases::*;
 
@@ -81,9 +81,7 @@ async fn a_wait_gives_up_at_its_limit_by_the_clock_not_by_sleeping() {
 
 #[tokio::test]
 async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
-    let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    let mut rig = Rig::with_stwo();
     let (pending, _) = rig.decision(vec![ProverKind::Stwo]).await;
     let execute = ExecuteAllocation::new(queries(&rig), rig.store.clone(), rig.clock.clone(), true);
     let refused = execute.execute(pending.id()).await.unwrap_err();

@@ -90,6 +90,14 @@ impl Rig {
         }
     }
 
+    /// A rig whose S-two prover proves the test statement and whose verifier accepts it at 100 bits.
+    pub fn with_stwo() -> Self {
+        let mut rig = Self::new();
+        rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+        rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+        rig
+    }
+
     pub fn pipeline(&self) -> DecisionPipeline {
         let ports = PipelinePorts {
             provers: ProverSet::new(self.provers.clone()),
