@@ -15,7 +15,10 @@ base="${server%%\?*}"
 url="${base%/*}/$name"
 psql "$server" -qc "create database $name" >/dev/null
 trap 'psql "$server" -qc "drop database if exists $name" >/dev/null 2>&1 || true' EXIT
-diesel migration run --database-url "$url" --locked-schema >/dev/null
+# Comparing must not touch the committed file; writing may.
+lock=--locked-schema
+[ "${1:-}" = "--write" ] && lock=
+diesel migration run --database-url "$url" $lock >/dev/null
 generated=$(diesel print-schema --database-url "$url")
 committed=crates/postgres/src/schema.rs
 if [ "${1:-}" = "--write" ]; then
