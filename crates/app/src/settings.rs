@@ -118,6 +118,9 @@ pub struct PipelineSettings {
     pub approvers: Vec<starkrisk_domain::Approver>,
     /// How long after signing an approval is accepted, seconds.
     pub approval_max_age_secs: u64,
+    /// This deployment's identity (a short string of at most 31 ASCII characters), signed into every
+    /// approval with the chain id so an approval for one deployment is refused by every other.
+    pub deployment_id: String,
     /// How long metrics and APYs read from their source are reused, seconds.
     pub metrics_cache_secs: u64,
 }
@@ -241,7 +244,20 @@ impl Settings {
         })
     }
 
-    /// Default APYs.
+    /// Which signed approvals this deployment accepts.
+    pub fn approval_rules(&self) -> anyhow::Result<starkrisk_domain::usecases::ApprovalRules> {
+        let short = |field: &str, text: &str| starkrisk_domain::short_string(field, text).map_err(anyhow::Error::new);
+        Ok(starkrisk_domain::usecases::ApprovalRules {
+            approvers: self.pipeline.approvers.clone(),
+            max_age_secs: self.pipeline.approval_max_age_secs,
+            domain: starkrisk_domain::ApprovalDomain {
+                chain_id: short("starknet.rpc.chain_id", &self.starknet.rpc.chain_id)?,
+                deployment: short("pipeline.deployment_id", &self.pipeline.deployment_id)?,
+            },
+        })
+    }
+
+    /// The APYs used when neither the request nor the metrics source gives one.
     pub fn default_apys(&self) -> anyhow::Result<starkrisk_domain::usecases::DefaultApys> {
         Ok(starkrisk_domain::usecases::DefaultApys {
             jediswap: Apy::for_field("defaults.jediswap_apy", self.defaults.jediswap_apy)?,

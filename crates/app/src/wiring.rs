@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use actix_web::web;
-use starkrisk_domain::ProgramHash;
 use starkrisk_domain::ports::{
     AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MetricsSource, ModelStore, ProofJobStore,
     ProofVerifier, Prover, Readiness,
@@ -15,6 +14,7 @@ use starkrisk_domain::usecases::{
     OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
+use starkrisk_domain::{ProgramHash, RiskPrograms};
 use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
 use starkrisk_stwo::StwoVerifier;
@@ -149,7 +149,13 @@ impl Service {
         let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
         let jobs = stores.jobs.clone();
         let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stores.decisions.clone(), pages.clone()));
-        let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits);
+        // Models are bound to the program that proves them: the committed Cairo risk program unless configured.
+        let default_program_hash = match settings.defaults.program_hash.as_deref() {
+            Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
+            None => starkrisk_stone::program::program_hash()?,
+        };
+        let programs = RiskPrograms { cairo: default_program_hash, stwo_air: starkrisk_stwo::air_hash() };
+        let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits, programs);
         let pipeline = DecisionPipeline::new(
             PipelinePorts {
                 provers: ProverSet::new(adapters.provers.clone()),
@@ -162,11 +168,6 @@ impl Service {
             },
             policy.clone(),
         );
-        // Models are bound to the program that proves them: the committed Cairo risk program unless configured.
-        let default_program_hash = match settings.defaults.program_hash.as_deref() {
-            Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
-            None => starkrisk_stone::program::program_hash()?,
-        };
         let planner =
             StatementPlanner::new(stores.models.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
         let wait_limit = Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2));
@@ -180,8 +181,7 @@ impl Service {
                 clock: clock.clone(),
             },
             policy.clone(),
-            settings.pipeline.approvers.clone(),
-            settings.pipeline.approval_max_age_secs,
+            settings.approval_rules()?,
         );
         let state = AppState {
             orchestrate,
@@ -189,7 +189,7 @@ impl Service {
             decisions: queries,
             generate: GenerateProof::new(planner.clone(), jobs.clone(), clock.clone(), policy.clone()),
             planner,
-            check: CheckProof::new(verify, jobs.clone()),
+            check: CheckProof::new(verify, jobs.clone(), stores.models.clone()),
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
             models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash),
             readiness: stores.readiness.clone(),

@@ -35,12 +35,13 @@ async fn generate_then_read_then_verify_the_stored_proof() {
     assert_eq!(job["prover"], "luminair");
     assert_eq!(job["security_bits"], 100);
     let output = job["public_output"].as_array().unwrap();
-    assert_eq!(output.len(), 28);
-    assert_eq!(output[26], "0x1754", "jediswap_pct 5972 is bound");
+    assert_eq!(output.len(), 29);
+    assert_eq!(output[1], "0x1", "the model version is bound");
+    assert_eq!(output[27], "0x1754", "jediswap_pct 5972 is bound");
 
     let (status, verified) = app.post("/api/v1/proofs/verify", Role::Operator, json!({"proof_job_id": id})).await;
     assert_eq!(status, StatusCode::OK, "{verified}");
-    assert_eq!(verified["valid"], true);
+    assert_eq!((verified["valid"].clone(), verified["accepted"].clone()), (json!(true), json!(true)), "{verified}");
     assert_eq!(verified["public_output"], job["public_output"]);
 
     let (status, report) = app.get(&format!("/api/v1/verification/verification-status/{id}"), Role::Viewer).await;
@@ -151,12 +152,18 @@ async fn the_model_registry_registers_reads_and_refuses() {
     stale["version"] = json!(1);
     let (status, _) = app.post("/api/v1/model-registry/register", Role::Admin, stale).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let mut no_program = register_body();
-    no_program.as_object_mut().unwrap().remove("program_hash");
-    let (status, v3) = app.post("/api/v1/model-registry/register", Role::Admin, no_program).await;
-    assert_eq!(status, StatusCode::CREATED);
     let risk_program = starkrisk_stone::program::program_hash().unwrap().to_string();
-    assert_eq!(v3["program_hash"], risk_program, "models default to the Cairo risk program");
+    assert_eq!(v2["program_hash"], risk_program, "models default to the Cairo risk program");
+    // A model bound to another program could never be proven, so it is not registered.
+    let mut other_program = register_body();
+    other_program["program_hash"] = json!("0x2a");
+    let (status, error) = app.post("/api/v1/model-registry/register", Role::Admin, other_program).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("program_hash")));
+    assert!(error["error"]["message"].as_str().unwrap().contains(&risk_program), "{error}");
+    let mut same_program = register_body();
+    same_program["program_hash"] = json!(risk_program);
+    let (status, v3) = app.post("/api/v1/model-registry/register", Role::Admin, same_program).await;
+    assert_eq!((status, v3["version"].clone()), (StatusCode::CREATED, json!(3)));
     let mut bad_program = register_body();
     bad_program["program_hash"] = json!("nope");
     let (status, error) = app.post("/api/v1/model-registry/register", Role::Admin, bad_program).await;

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use starkrisk_app::Adapters;
 use starkrisk_app::Role;
+use starkrisk_domain::DecisionStatement;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
@@ -71,11 +72,17 @@ async fn submitted_stone_proofs_are_verified_in_process() {
         s.server.body_limit_bytes = 4 << 20;
     })
     .await;
-    // A real Stone proof of someone else's program: it verifies, but it is not a starkrisk decision.
-    let (status, error) =
+    // A real Stone proof of someone else's program: it verifies, and the answer says whose program it is.
+    let (status, report) =
         app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stone", "proof": fixture()})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("not a starkrisk decision"), "{error}");
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(starkrisk_stone::testing::stone("expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["program_hash"], expected[starkrisk_stone::testing::RECURSIVE]["program_hash"], "{report}");
+    assert_eq!((report["valid"].clone(), report["risk_program"].clone()), (json!(true), json!(false)), "{report}");
+    assert_eq!((report["accepted"].clone(), report["statement"].clone()), (json!(false), Value::Null), "{report}");
+    assert!(report["refusal"].as_str().unwrap().contains("not of the Cairo risk program"), "{report}");
     let mut tampered = fixture();
     tampered["public_input"]["layout"] = json!("small");
     let (status, _) =
@@ -86,14 +93,29 @@ async fn submitted_stone_proofs_are_verified_in_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submitted_s_two_proofs_are_verified_and_tampering_is_refused() {
     let app = TestApp::start(Adapters::from_settings(&settings_for_adapters()).unwrap()).await;
-    let statement = starkrisk_domain::examples::statement();
+    app.register_model().await;
+    let model = starkrisk_domain::examples::model(starkrisk_stone::program::program_hash().unwrap());
+    let statement = DecisionStatement::under(&model, starkrisk_domain::examples::SNAPSHOT).0;
     let bytes = starkrisk_stwo::prove(&statement, starkrisk_stwo::SecurityParams::DEFAULT).unwrap().to_bytes();
     let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
     let (status, verified) =
         app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&bytes)})).await;
     assert_eq!(status, StatusCode::OK, "{verified}");
     assert_eq!(verified["statement"]["allocation"]["jediswap"], 5972, "{verified}");
-    assert_eq!(verified["public_output"].as_array().unwrap().len(), 28);
+    assert_eq!(verified["public_output"].as_array().unwrap().len(), 29);
+    assert_eq!(verified["program_hash"], starkrisk_stwo::air_hash().to_string());
+    assert_eq!(verified["risk_program"], true);
+    assert_eq!((verified["model_registered"].clone(), verified["accepted"].clone()), (json!(true), json!(true)));
+    // A well-made proof whose model hash labels other parameters: verifies, and is refused as a decision.
+    let mislabelled = starkrisk_domain::examples::statement();
+    let bytes_mislabelled =
+        starkrisk_stwo::prove(&mislabelled, starkrisk_stwo::SecurityParams::DEFAULT).unwrap().to_bytes();
+    let (status, report) = app
+        .post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&bytes_mislabelled)}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["accepted"].clone(), report["model_registered"].clone()), (json!(false), json!(false)));
+    assert!(report["refusal"].as_str().unwrap().starts_with("model_hash:"), "{report}");
     let mut tampered = bytes.clone();
     let last = tampered.len() - 100;
     tampered[last] ^= 0x10;

@@ -6,8 +6,9 @@ mod common;
 
 use common::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use starkrisk_app::{Adapters, Role};
+use starkrisk_domain::Felt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orchestrate_plans_then_workers_prove_verify_and_execute() {
@@ -242,56 +243,145 @@ async fn score_previews_one_protocol() {
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("audit_score")));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_signed_constraint_approval_is_verified_and_enforced() {
-    use starkrisk_domain::{Felt, GovernanceApproval};
-    let private_key = Felt::from(0x5eed_u32);
-    let signer = "0xabc";
-    let public_key = format!("{:#x}", starknet_crypto::get_public_key(&private_key));
-    let app = TestApp::start_with(full_adapters(), |s| {
-        s.pipeline.approvers =
-            vec![serde_json::from_value(json!({"address": signer, "public_key": public_key})).unwrap()];
-    })
-    .await;
-    app.register_model().await;
-    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
-    let sign = |max_single: u32, timestamp: u64| {
-        let body = json!({"signer": signer, "max_single": max_single, "min_diversification": 1, "max_volatility": 10000,
-            "min_liquidity": 3, "signature_r": "0x0", "signature_s": "0x0", "timestamp": timestamp});
+/// An approver's key and how they sign, as docs/api.md tells them: the request digest from the active
+/// model and the request's own numbers, then the message over the deployment's chain and identity.
+struct TestApprover {
+    private_key: Felt,
+    signer: &'static str,
+}
+
+impl TestApprover {
+    const fn new() -> Self {
+        Self { private_key: Felt::from_hex_unchecked("0x5eed"), signer: "0xabc" }
+    }
+
+    fn configure(&self, settings: &mut starkrisk_app::Settings) {
+        let public_key = format!("{:#x}", starknet_crypto::get_public_key(&self.private_key));
+        settings.pipeline.approvers =
+            vec![serde_json::from_value(json!({"address": self.signer, "public_key": public_key})).unwrap()];
+    }
+
+    /// The approval of `request` under `model` (the registry's view of the active model) with `nonce`.
+    fn sign(&self, model: &Value, request: &Value, deployment: &str, timestamp: u64, nonce: u64) -> Value {
+        use starkrisk_domain::*;
+        let metrics = |m: &Value| {
+            let n = |k: &str| m[k].as_u64().unwrap();
+            ProtocolMetrics::from_parts(
+                n("utilization"),
+                n("volatility"),
+                n("liquidity"),
+                n("audit_score"),
+                n("age_days"),
+            )
+            .unwrap()
+        };
+        let apy = |k: &str| Apy::new(u32::try_from(request[k].as_u64().unwrap()).unwrap()).unwrap();
+        let snapshot = MarketSnapshot::new(
+            metrics(&request["jediswap_metrics"]),
+            metrics(&request["ekubo_metrics"]),
+            apy("jediswap_apy"),
+            apy("ekubo_apy"),
+        )
+        .unwrap();
+        let params: RawModelParams = serde_json::from_value(model["params"].clone()).unwrap();
+        let (statement, _) = DecisionStatement::compute(
+            ModelVersion::new(u32::try_from(model["version"].as_u64().unwrap()).unwrap()).unwrap(),
+            ModelHash::parse(model["model_hash"].as_str().unwrap()).unwrap(),
+            ModelParams::new(params).unwrap(),
+            snapshot,
+        );
+        let body = json!({"signer": self.signer, "max_single": 10_000, "min_diversification": 1,
+            "max_volatility": 10000, "min_liquidity": 3, "signature_r": "0x0", "signature_s": "0x0",
+            "timestamp": timestamp, "nonce": format!("{nonce:#x}")});
         let dto: starkrisk_app::http::dto::ConstraintSignature = serde_json::from_value(body.clone()).unwrap();
         let approval: GovernanceApproval = dto.validate().unwrap();
-        let signature = starknet_crypto::sign(&private_key, &approval.message_hash(), &Felt::from(7u8)).unwrap();
+        let domain = ApprovalDomain {
+            chain_id: short_string("chain_id", "SN_SEPOLIA").unwrap(),
+            deployment: short_string("deployment", deployment).unwrap(),
+        };
+        let hash = approval.message_hash(&domain, statement.request_digest());
+        let signature = starknet_crypto::sign(&self.private_key, &hash, &Felt::from(7u8)).unwrap();
         let mut body = body;
         body["signature_r"] = json!(format!("{:#x}", signature.r));
         body["signature_s"] = json!(format!("{:#x}", signature.s));
         body
-    };
-    // Lopsided metrics break the configured 80 % cap; a signed 100 % cap lets this one decision through.
+    }
+}
+
+/// Metrics whose allocation breaks the configured 80 % cap.
+fn lopsided_request() -> Value {
     let mut request = orchestrate_body();
     request["jediswap_metrics"] =
         json!({"utilization": 0, "volatility": 0, "liquidity": 0, "audit_score": 100, "age_days": 5000});
     request["ekubo_metrics"] =
         json!({"utilization": 10000, "volatility": 6000, "liquidity": 2, "audit_score": 0, "age_days": 0});
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_constraint_approval_is_verified_and_enforced() {
+    let approver = TestApprover::new();
+    let app = TestApp::start_with(full_adapters(), |s| approver.configure(s)).await;
+    let model = app.register_model().await;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let request = lopsided_request();
     let path = "/api/v1/risk-engine/orchestrate-allocation";
     assert_eq!(app.post(path, Role::Operator, request.clone()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    request["constraint_signature"] = sign(10_000, now);
-    let (status, body) = app.post(path, Role::Operator, request.clone()).await;
+    let mut approved = request.clone();
+    approved["constraint_signature"] = approver.sign(&model, &request, "starkrisk-local", now, 1);
+    let (status, body) = app.post(path, Role::Operator, approved.clone()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 
-    let mut forged = request.clone();
+    let mut forged = approved.clone();
     forged["constraint_signature"]["max_single"] = json!(9999);
     let (status, error) = app.post(path, Role::Operator, forged).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("approval_refused")), "{error}");
     let mut stale = request.clone();
-    stale["constraint_signature"] = sign(10_000, now - 3600);
+    stale["constraint_signature"] = approver.sign(&model, &request, "starkrisk-local", now - 3600, 2);
     assert_eq!(app.post(path, Role::Operator, stale).await.0, StatusCode::FORBIDDEN);
-    let mut bad = request;
+    // Signed for the same request on another deployment (or for another request here): refused.
+    let mut staging = request.clone();
+    staging["constraint_signature"] = approver.sign(&model, &request, "starkrisk-staging", now, 3);
+    let (status, error) = app.post(path, Role::Operator, staging).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    let mut other = request.clone();
+    other["constraint_signature"] = approver.sign(&model, &request, "starkrisk-local", now, 4);
+    other["ekubo_apy"] = json!(1300);
+    assert_eq!(app.post(path, Role::Operator, other).await.0, StatusCode::FORBIDDEN);
+    let mut bad = approved.clone();
     bad["constraint_signature"]["signature_r"] = json!("xyz");
     let (status, error) = app.post(path, Role::Operator, bad).await;
     assert_eq!(
         (status, error["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("constraint_signature.signature_r"))
     );
+    let mut no_nonce = approved;
+    no_nonce["constraint_signature"].as_object_mut().unwrap().remove("nonce");
+    let (status, error) = app.post(path, Role::Operator, no_nonce).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("nonce"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_approval_is_refused_by_every_replica() {
+    let approver = TestApprover::new();
+    let first = TestApp::start_on_postgres_with(full_adapters(), |s| approver.configure(s)).await;
+    let second = first.replica_with(full_adapters(), |s| approver.configure(s)).await;
+    let model = first.register_model().await;
+    let request = lopsided_request();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let mut approved = request.clone();
+    approved["constraint_signature"] = approver.sign(&model, &request, "starkrisk-local", now, 77);
+    let path = "/api/v1/risk-engine/orchestrate-allocation";
+    let (status, body) = first.post(path, Role::Operator, approved.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    for replica in [&second, &first] {
+        let (status, error) = replica.post(path, Role::Operator, approved.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("already used"), "{error}");
+    }
+    let (_, page) = second.get("/api/v1/risk-engine/decisions", Role::Viewer).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "the replays stored nothing: {page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::approval::ApprovalNonce;
 use crate::felt::{FactHash, TxHash};
 use crate::params::ModelVersion;
 use crate::proof::{ProofRequest, ProverKind};
@@ -78,6 +79,9 @@ pub struct DecisionRecord {
     pub model_version: ModelVersion,
     /// The job proving it.
     pub proof_job_id: ProofJobId,
+    /// The signed approval that set its governance limits, if one did; its nonce is spent by this decision.
+    #[serde(default)]
+    pub approval: Option<ApprovalNonce>,
     /// Integrity's fact hash, once known.
     pub fact_hash: Option<FactHash>,
     /// The execution transaction, once sent.
@@ -120,6 +124,7 @@ impl AllocationDecision {
                 statement,
                 model_version,
                 proof_job_id: job.id(),
+                approval: None,
                 fact_hash: None,
                 tx_hash: None,
                 signed_tx: None,
@@ -131,6 +136,17 @@ impl AllocationDecision {
             },
         };
         (decision, job)
+    }
+
+    /// The same pending decision, authorised by the approval that spends `nonce`.
+    pub fn approved_by(mut self, nonce: ApprovalNonce) -> Self {
+        self.state.approval = Some(nonce);
+        self
+    }
+
+    /// The approval that authorised it, if any.
+    pub fn approval(&self) -> Option<ApprovalNonce> {
+        self.state.approval
     }
 
     /// A decision as storage recorded it.

@@ -38,5 +38,5 @@ pub fn model(program: ProgramHash) -> RiskModel {
 /// The example statement under model v1, with a placeholder program hash of 1.
 pub fn statement() -> DecisionStatement {
     let model = model(ProgramHash::new(Felt::ONE));
-    DecisionStatement::compute(model.model_hash(), model.params(), SNAPSHOT).0
+    DecisionStatement::under(&model, SNAPSHOT).0
 }

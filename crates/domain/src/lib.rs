@@ -17,6 +17,7 @@ mod model;
 mod names;
 mod params;
 pub mod ports;
+mod programs;
 mod proof;
 mod proof_job;
 mod risk;
@@ -29,7 +30,7 @@ pub mod testing;
 pub mod usecases;
 
 pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, allocation_terms, assess};
-pub use approval::{ApprovalError, Approver, GovernanceApproval};
+pub use approval::{APPROVAL_TAG, ApprovalDomain, ApprovalError, ApprovalNonce, Approver, GovernanceApproval};
 pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
@@ -43,7 +44,10 @@ pub use integrity::{FactPolicy, FactVerification, VerifierConfig, poseidon_many}
 pub use metrics::{LiquidityTier, MarketSnapshot, Protocol, ProtocolMetrics, RawMetrics};
 pub use model::{ModelStatus, ProofHash, RiskModel, RiskModelRecord};
 pub use params::{GovernancePolicy, ModelParams, ModelVersion, RawModelParams};
-pub use proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverAttempt, ProverKind, VerifiedClaim};
+pub use programs::RiskPrograms;
+pub use proof::{
+    AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverAttempt, ProverKind, VerifiedClaim, VerifiedProof,
+};
 pub use proof_job::{
     FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Stage,
 };

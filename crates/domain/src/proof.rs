@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::felt::{FactHash, ProgramHash};
+use crate::felt::{FactHash, Felt, ProgramHash};
 use crate::model::ProofHash;
 use crate::statement::DecisionStatement;
 
@@ -59,12 +59,29 @@ impl ProofArtifact {
     }
 }
 
-/// What local verification established about an artifact.
+/// What a verifier established about a proof before anything is decoded from it: which program it is of
+/// and what that program output. A proof of any program can get this far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedProof {
+    /// The proof system.
+    pub system: ProofSystem,
+    /// The proven program: the Cairo program's hash (Stone), or the AIR's identity (S-two).
+    pub program_hash: ProgramHash,
+    /// The program's public output (an S-two proof's statement felts).
+    pub public_output: Vec<Felt>,
+    /// The security the proof actually has.
+    pub security_bits: u32,
+    /// Integrity's fact hash, for Stone proofs.
+    pub fact_hash: Option<FactHash>,
+}
+
+/// What local verification established about an artifact: a proof of the risk program whose output is a
+/// decision computed under the model its own hash names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedClaim {
     /// The proof system.
     pub system: ProofSystem,
-    /// Hash of the proven program (Stone) or statement (S-two).
+    /// The proven program: the Cairo risk program's hash (Stone), or the risk AIR's identity (S-two).
     pub program_hash: ProgramHash,
     /// The statement decoded from the verified public output.
     pub statement: DecisionStatement,

@@ -5,18 +5,22 @@ use serde::{Deserialize, Serialize};
 use crate::allocation::{Allocation, Assessment, assess};
 use crate::bps::{Apy, Bps};
 use crate::error::ValidationError;
-use crate::felt::{Felt, ModelHash};
+use crate::felt::{Felt, ModelHash, ProgramHash};
 use crate::metrics::{MarketSnapshot, ProtocolMetrics, RawMetrics};
-use crate::params::{ModelParams, RawModelParams};
+use crate::model::RiskModel;
+use crate::params::{ModelParams, ModelVersion, RawModelParams};
 
 use crate::risk::RiskScore;
 
-/// What every proof's public output contains: model hash, parameters, both protocols' metrics and APYs,
-/// both risks and both shares. A decision whose numbers differ from its proof's statement is refused.
+/// What every proof's public output contains: model hash and version, parameters, both protocols' metrics
+/// and APYs, both risks and both shares. A decision whose numbers differ from its proof's statement is
+/// refused, and so is a statement whose model hash is not the hash of its own version, parameters and program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionStatement {
     /// The model the decision was computed under.
     pub model_hash: ModelHash,
+    /// That model's version, so a verifier can recompute `model_hash` from the statement alone.
+    pub model_version: ModelVersion,
     /// That model's parameters.
     pub params: ModelParams,
     /// Metrics and APYs of both protocols.
@@ -32,6 +36,7 @@ pub struct DecisionStatement {
 /// Names of the statement's felts, in order; used in error messages and by provers laying out outputs.
 pub const STATEMENT_FIELDS: [&str; STATEMENT_LEN] = [
     "model_hash",
+    "model_version",
     "params.w_utilization",
     "params.w_volatility",
     "params.w_liquidity[0]",
@@ -62,14 +67,26 @@ pub const STATEMENT_FIELDS: [&str; STATEMENT_LEN] = [
 ];
 
 /// Number of felts in an encoded statement.
-pub const STATEMENT_LEN: usize = 28;
+pub const STATEMENT_LEN: usize = 29;
 
 impl DecisionStatement {
-    /// Runs the model on `snapshot` and states the result under `model_hash`.
-    pub fn compute(model_hash: ModelHash, params: ModelParams, snapshot: MarketSnapshot) -> (Self, Assessment) {
+    /// Runs `model` on `snapshot` and states the result.
+    pub fn under(model: &RiskModel, snapshot: MarketSnapshot) -> (Self, Assessment) {
+        Self::compute(model.version(), model.model_hash(), model.params(), snapshot)
+    }
+
+    /// Runs the model with `params` on `snapshot` and states the result under `model_hash` and `model_version`
+    /// as given (tests use this to state a hash that does not match; verifiers refuse such statements).
+    pub fn compute(
+        model_version: ModelVersion,
+        model_hash: ModelHash,
+        params: ModelParams,
+        snapshot: MarketSnapshot,
+    ) -> (Self, Assessment) {
         let assessment = assess(&snapshot, &params);
         let statement = Self {
             model_hash,
+            model_version,
             params,
             snapshot,
             jediswap_risk: assessment.jediswap.risk,
@@ -82,6 +99,7 @@ impl DecisionStatement {
     /// The numbers after the model hash, in the order of [`STATEMENT_FIELDS`].
     pub fn numbers(&self) -> Vec<u64> {
         let mut out = Vec::with_capacity(STATEMENT_LEN - 1);
+        out.push(self.model_version.get().into());
         out.extend(self.params.to_array());
         out.extend(self.snapshot.jediswap.to_array());
         out.extend(self.snapshot.ekubo.to_array());
@@ -118,9 +136,12 @@ impl DecisionStatement {
             numbers[i] = felt_to_u32(felt)
                 .ok_or_else(|| ValidationError::new(field, format!("{felt:#x} does not fit a 32-bit number")))?;
         }
-        let n = |i: usize| numbers[i];
+        let model_version =
+            ModelVersion::new(numbers[0]).map_err(|e| ValidationError::new("model_version", e.reason))?;
+        // Indices below count from the first parameter.
+        let n = |i: usize| numbers[i + 1];
         let mut param_values = [0u32; 11];
-        param_values.copy_from_slice(&numbers[..11]);
+        param_values.copy_from_slice(&numbers[1..12]);
         let params = ModelParams::new(RawModelParams::from_array(param_values)).map_err(|e| e.within("params"))?;
         let metrics = |at: usize, parent: &str| {
             ProtocolMetrics::new(RawMetrics {
@@ -141,7 +162,15 @@ impl DecisionStatement {
         let jediswap_risk = RiskScore::new(n(23)).map_err(|e| ValidationError::new("jediswap_risk", e.reason))?;
         let ekubo_risk = RiskScore::new(n(24)).map_err(|e| ValidationError::new("ekubo_risk", e.reason))?;
         let allocation = Allocation::new(Bps::for_field("jediswap_pct", n(25))?, Bps::for_field("ekubo_pct", n(26))?)?;
-        Ok(Self { model_hash: ModelHash::new(felts[0]), params, snapshot, jediswap_risk, ekubo_risk, allocation })
+        Ok(Self {
+            model_hash: ModelHash::new(felts[0]),
+            model_version,
+            params,
+            snapshot,
+            jediswap_risk,
+            ekubo_risk,
+            allocation,
+        })
     }
 
     /// The first field in which `other` differs from this statement, if any.
@@ -152,8 +181,21 @@ impl DecisionStatement {
 
     /// Whether the stated risks and shares are what the stated model gives for the stated inputs.
     pub fn is_consistent(&self) -> bool {
-        let (recomputed, _) = Self::compute(self.model_hash, self.params, self.snapshot);
+        let (recomputed, _) = Self::compute(self.model_version, self.model_hash, self.params, self.snapshot);
         recomputed == *self
+    }
+
+    /// What a governance approval of this request signs: Poseidon over the statement's inputs, its first
+    /// `STATEMENT_LEN - 4` felts (model hash and version, parameters, both protocols' metrics, both APYs).
+    pub fn request_digest(&self) -> Felt {
+        let felts = self.to_felts();
+        crate::integrity::poseidon_many(&felts[..STATEMENT_LEN - 4])
+    }
+
+    /// The model hash this statement's own version and parameters give under `program`; a statement whose
+    /// `model_hash` differs carries a label that does not describe the parameters it was computed with.
+    pub fn expected_model_hash(&self, program: ProgramHash) -> ModelHash {
+        ModelHash::compute(self.model_version, &self.params, program)
     }
 }
 

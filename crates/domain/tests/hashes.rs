@@ -108,7 +108,7 @@ fn example_statement() -> DecisionStatement {
     )
     .unwrap();
     let hash = ModelHash::compute(ModelVersion::V1, &ModelParams::v1(), ProgramHash::new(Felt::ONE));
-    DecisionStatement::compute(hash, ModelParams::v1(), snapshot).0
+    DecisionStatement::compute(ModelVersion::V1, hash, ModelParams::v1(), snapshot).0
 }
 
 #[test]
@@ -117,7 +117,8 @@ fn the_statement_round_trips_through_felts() {
     let felts = statement.to_felts();
     assert_eq!(felts.len(), STATEMENT_LEN);
     assert_eq!(felts[0], statement.model_hash.felt());
-    assert_eq!(&felts[24..], &[35u64, 75, 5972, 4028].map(Felt::from));
+    assert_eq!(felts[1], Felt::ONE, "the model version follows the model hash");
+    assert_eq!(&felts[25..], &[35u64, 75, 5972, 4028].map(Felt::from));
     assert_eq!(DecisionStatement::from_felts(&felts).unwrap(), statement);
     assert!(statement.is_consistent());
 }
@@ -136,8 +137,10 @@ fn a_changed_statement_names_its_first_difference() {
         }
     }
     let mut felts = statement.to_felts();
-    felts[26] = Felt::from(9000u32);
+    felts[27] = Felt::from(9000u32);
     assert_eq!(DecisionStatement::from_felts(&felts).unwrap_err().field, "ekubo_pct");
+    felts[1] = Felt::ZERO;
+    assert_eq!(DecisionStatement::from_felts(&felts).unwrap_err().field, "model_version");
     felts.pop();
     assert_eq!(DecisionStatement::from_felts(&felts).unwrap_err().field, "public_output");
 }
@@ -147,4 +150,14 @@ fn an_inconsistent_statement_is_detected() {
     let mut statement = example_statement();
     statement.jediswap_risk = RiskScore::new(36).unwrap();
     assert!(!statement.is_consistent());
+}
+
+#[test]
+fn a_statement_recomputes_its_own_model_hash() {
+    let statement = example_statement();
+    assert_eq!(statement.expected_model_hash(ProgramHash::new(Felt::ONE)), statement.model_hash);
+    assert_ne!(statement.expected_model_hash(ProgramHash::new(Felt::TWO)), statement.model_hash);
+    let mut later = statement;
+    later.model_version = ModelVersion::new(2).unwrap();
+    assert_ne!(later.expected_model_hash(ProgramHash::new(Felt::ONE)), statement.model_hash);
 }

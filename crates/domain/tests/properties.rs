@@ -35,7 +35,7 @@ proptest! {
 
     #[test]
     fn the_statement_round_trips(snapshot in any_snapshot(), params in any_params(), hash in any::<[u8; 32]>()) {
-        let (statement, _) = DecisionStatement::compute(ModelHash::new(Felt::from_bytes_be(&hash)), params, snapshot);
+        let (statement, _) = DecisionStatement::compute(ModelVersion::V1, ModelHash::new(Felt::from_bytes_be(&hash)), params, snapshot);
         prop_assert!(statement.is_consistent());
         prop_assert_eq!(DecisionStatement::from_felts(&statement.to_felts()).unwrap(), statement);
     }

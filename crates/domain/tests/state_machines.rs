@@ -7,7 +7,7 @@ use starkrisk_domain::*;
 fn statement() -> DecisionStatement {
     let m = ProtocolMetrics::from_parts(6500, 3500, 1, 98, 800).unwrap();
     let snapshot = MarketSnapshot::new(m, m, Apy::new(850).unwrap(), Apy::new(1210).unwrap()).unwrap();
-    DecisionStatement::compute(ModelHash::new(Felt::ONE), ModelParams::v1(), snapshot).0
+    DecisionStatement::compute(ModelVersion::V1, ModelHash::new(Felt::ONE), ModelParams::v1(), snapshot).0
 }
 
 /// A fixed time: the state machines do not depend on it.

@@ -26,6 +26,8 @@ pub struct DecisionRow {
     message: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    approval_signer: Option<String>,
+    approval_nonce: Option<String>,
 }
 
 /// The columns a save may change.
@@ -56,6 +58,8 @@ pub struct NewDecision {
     model_version: i32,
     model_hash: String,
     proof_job_id: Uuid,
+    approval_signer: Option<String>,
+    approval_nonce: Option<String>,
     created_at: DateTime<Utc>,
     #[diesel(embed)]
     changes: DecisionChanges,
@@ -99,6 +103,8 @@ impl NewDecision {
             model_version: small(d.model_version.get()),
             model_hash: s.model_hash.to_string(),
             proof_job_id: d.proof_job_id.0,
+            approval_signer: d.approval.map(|a| a.signer.to_string()),
+            approval_nonce: d.approval.map(|a| format!("{:#x}", a.nonce)),
             created_at: d.created_at,
             changes: DecisionChanges::from_decision(decision),
         })
@@ -119,6 +125,13 @@ impl DecisionRow {
             model_version: ModelVersion::new(self.model_version.unsigned_abs())
                 .map_err(|e| corrupt("model_version", e))?,
             proof_job_id: ProofJobId(self.proof_job_id),
+            approval: match (self.approval_signer, self.approval_nonce) {
+                (Some(signer), Some(nonce)) => Some(ApprovalNonce {
+                    signer: ContractAddress::parse(&signer).map_err(|e| corrupt("approval_signer", e))?,
+                    nonce: parse_felt("approval_nonce", &nonce).map_err(|e| corrupt("approval_nonce", e))?,
+                }),
+                _ => None,
+            },
             fact_hash: self
                 .fact_hash
                 .as_deref()

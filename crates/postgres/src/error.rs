@@ -7,6 +7,11 @@ use starkrisk_domain::ports::StoreError;
 pub fn from_diesel(error: DieselError) -> StoreError {
     match error {
         DieselError::NotFound => StoreError::NotFound("row".into()),
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some("allocation_decisions_approval_nonce") =>
+        {
+            StoreError::AlreadyUsed("an approval nonce spent by an earlier decision".into())
+        }
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => StoreError::Conflict(
             info.constraint_name().map_or_else(|| info.message().to_string(), |c| format!("{c} already exists")),
         ),

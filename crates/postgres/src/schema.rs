@@ -22,6 +22,8 @@ diesel::table! {
         message -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        approval_signer -> Nullable<Text>,
+        approval_nonce -> Nullable<Text>,
     }
 }
 

@@ -1,9 +1,12 @@
 // starkrisk's risk program (model of risk-model.md) for Stone, layout `recursive`.
 //
-// Input (through the hint below): the 24 input words of a starkrisk statement, in canonical order:
-//   model_hash, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's APY, Ekubo's APY.
-// Output: those 24 words, then both risks and both shares (28 words, model hash first), so a proof binds
-// every number of the decision to the model that produced it.
+// Input (through the hint below): the 25 input words of a starkrisk statement, in canonical order:
+//   model_hash, model_version, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's
+//   APY, Ekubo's APY.
+// Output: those 25 words, then both risks and both shares (29 words, model hash first), so a proof binds
+// every number of the decision to the model that produced it. The program does not hash the model (SHA-256
+// here would dwarf the model itself); every verifier recomputes the model hash from the output's version,
+// parameters and this program's hash, and refuses an output whose model hash differs.
 %builtins output pedersen range_check bitwise
 
 from starkware.cairo.common.alloc import alloc
@@ -12,7 +15,7 @@ from starkware.cairo.common.math import assert_le, assert_nn_le, unsigned_div_re
 from starkware.cairo.common.math_cmp import is_le
 from starkware.cairo.common.serialize import serialize_word
 
-const N_INPUTS = 24;
+const N_INPUTS = 25;
 const N_PARAMS = 11;
 const N_METRICS = 5;
 const BPS = 10000;
@@ -117,7 +120,9 @@ func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwis
     alloc_locals;
     let (inputs: felt*) = alloc();
     %{ segments.write_arg(ids.inputs, program_input["inputs"]) %}
-    let params = inputs + 1;
+    // A version is a positive 32-bit number; anything else cannot name a registered model.
+    assert_nn_le(inputs[1] - 1, 2 ** 32 - 2);
+    let params = inputs + 2;
     let jediswap = params + N_PARAMS;
     let ekubo = jediswap + N_METRICS;
     let apy_j = ekubo[N_METRICS];

@@ -2,9 +2,7 @@
 
 use async_trait::async_trait;
 use starkrisk_domain::ports::{ProofVerifier, VerifyError};
-use starkrisk_domain::{
-    DecisionStatement, FactHash, Felt, OutputHash, ProgramHash, ProofSystem, VerifiedClaim, VerifierConfig,
-};
+use starkrisk_domain::{FactHash, Felt, OutputHash, ProgramHash, ProofSystem, VerifiedProof, VerifierConfig};
 
 use crate::error::StoneError;
 use crate::proof::StoneProof;
@@ -87,7 +85,7 @@ impl ProofVerifier for StoneVerifier {
         ProofSystem::Stone
     }
 
-    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError> {
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedProof, VerifyError> {
         let json = String::from_utf8(proof.to_vec()).map_err(|_| VerifyError::Rejected {
             reason: "a Stone proof is JSON text, and this is not UTF-8".into(),
         })?;
@@ -96,13 +94,10 @@ impl ProofVerifier for StoneVerifier {
         let verified = tokio::task::spawn_blocking(move || verifier.verify_json(&json))
             .await
             .map_err(|e| VerifyError::from_task(e.try_into_panic()))??;
-        let statement = DecisionStatement::from_felts(&verified.output).map_err(|e| VerifyError::Rejected {
-            reason: format!("the proof verifies, but its output is not a starkrisk decision: {e}"),
-        })?;
-        Ok(VerifiedClaim {
+        Ok(VerifiedProof {
             system: ProofSystem::Stone,
             program_hash: verified.program_hash,
-            statement,
+            public_output: verified.output,
             security_bits: verified.security_bits,
             fact_hash: Some(verified.fact_hash),
         })

@@ -12,7 +12,7 @@ fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
 fn statement(j: ProtocolMetrics, e: ProtocolMetrics, apy_j: u32, apy_e: u32, params: ModelParams) -> DecisionStatement {
     let snapshot = MarketSnapshot::new(j, e, Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap();
     let hash = ModelHash::compute(ModelVersion::V1, &params, program::program_hash().unwrap());
-    DecisionStatement::compute(hash, params, snapshot).0
+    DecisionStatement::compute(ModelVersion::V1, hash, params, snapshot).0
 }
 
 #[test]
@@ -41,16 +41,22 @@ fn the_vectors_come_out_as_the_domain_computes_them() {
 fn out_of_range_inputs_make_the_program_fail() {
     let good = statement(metrics(1, 1, 1, 1, 1), metrics(1, 1, 1, 1, 1), 850, 1210, ModelParams::v1());
     let mut words = program::inputs(&good);
-    // JediSwap's liquidity tier (input 14) of 4 would index past the weight table.
-    words[14] = Felt::from(4u8);
+    assert!(program::run(&words).is_ok());
+    // JediSwap's liquidity tier (input 15) of 4 would index past the weight table.
+    words[15] = Felt::from(4u8);
     assert!(program::run(&words).is_err());
     let mut words = program::inputs(&good);
-    words[15] = Felt::from(101u8); // audit score
+    words[16] = Felt::from(101u8); // audit score
     assert!(program::run(&words).is_err());
     let mut words = program::inputs(&good);
-    words[22] = Felt::ZERO; // both APYs zero
-    words[23] = Felt::ZERO;
+    words[23] = Felt::ZERO; // both APYs zero
+    words[24] = Felt::ZERO;
     assert!(program::run(&words).is_err());
+    for version in [Felt::ZERO, Felt::from(1u64 << 32)] {
+        let mut words = program::inputs(&good);
+        words[1] = version; // a model version that no registered model can have
+        assert!(program::run(&words).is_err());
+    }
 }
 
 #[test]

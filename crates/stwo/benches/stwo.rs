@@ -14,7 +14,7 @@ fn statements() -> Vec<DecisionStatement> {
         .map(|i| {
             let mut snapshot = base.snapshot;
             snapshot.ekubo_apy = Apy::new(1000 + i * 37).unwrap();
-            DecisionStatement::compute(base.model_hash, base.params, snapshot).0
+            DecisionStatement::compute(base.model_version, base.model_hash, base.params, snapshot).0
         })
         .collect()
 }

@@ -3,11 +3,9 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
-use starkrisk_domain::{Felt, ProgramHash, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedClaim};
+use starkrisk_domain::{ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedProof};
 
-use crate::air::AIR_VERSION;
 use crate::envelope::ProofEnvelope;
 use crate::error::StwoError;
 use crate::security::SecurityParams;
@@ -85,15 +83,6 @@ impl StwoVerifier {
     }
 }
 
-/// The identity of the risk AIR, reported where a Stone proof reports its program hash.
-pub fn air_hash() -> ProgramHash {
-    let digest: [u8; 32] = Sha256::new_with_prefix(b"starkrisk/luminair/risk-air")
-        .chain_update(AIR_VERSION.to_be_bytes())
-        .finalize()
-        .into();
-    ProgramHash::new(Felt::from_bytes_be(&digest))
-}
-
 impl From<StwoError> for VerifyError {
     fn from(e: StwoError) -> Self {
         match e {
@@ -111,16 +100,16 @@ impl ProofVerifier for StwoVerifier {
         ProofSystem::Stwo
     }
 
-    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError> {
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedProof, VerifyError> {
         let bytes = proof.to_vec();
         let verifier = self.clone();
         let envelope = tokio::task::spawn_blocking(move || verifier.verify_bytes(&bytes))
             .await
             .map_err(|e| VerifyError::from_task(e.try_into_panic()))??;
-        Ok(VerifiedClaim {
+        Ok(VerifiedProof {
             system: ProofSystem::Stwo,
-            program_hash: air_hash(),
-            statement: envelope.statement,
+            program_hash: envelope.air_hash,
+            public_output: envelope.statement.to_felts(),
             security_bits: envelope.security.bits(),
             fact_hash: None,
         })

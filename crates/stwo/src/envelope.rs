@@ -1,24 +1,25 @@
 //! The proof envelope: what an S-two proof claims and under which parameters, in a stable binary layout.
 //!
 //! Layout (big-endian): `SRKP` magic, format version (u8), proof system (u8, 2 = S-two), AIR version (u16),
-//! pow bits (u8), log blowup (u8), queries (u16), the 28 statement felts (model hash as 32 bytes, then 27
-//! numbers as u32), the proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded).
+//! AIR hash (32 bytes), pow bits (u8), log blowup (u8), queries (u16), the 29 statement felts (model hash
+//! as 32 bytes, then 28 numbers as u32), the proof's length (u32) and the proof (stwo's `StarkProof`,
+//! postcard-encoded).
 
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::STATEMENT_LEN;
-use starkrisk_domain::{DecisionStatement, Felt};
+use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 
 use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"SRKP";
-/// The envelope layout this build reads and writes.
-pub const FORMAT_VERSION: u8 = 1;
+/// The envelope layout this build reads and writes (2: the AIR hash and the model version).
+pub const FORMAT_VERSION: u8 = 2;
 /// The proof-system byte for S-two.
 const SYSTEM_STWO: u8 = 2;
 /// Bytes before the statement.
-const HEADER_LEN: usize = 4 + 1 + 1 + 2 + 1 + 1 + 2;
+const HEADER_LEN: usize = 4 + 1 + 1 + 2 + 32 + 1 + 1 + 2;
 /// Bytes of the encoded statement.
 const STATEMENT_BYTES: usize = 32 + 4 * (STATEMENT_LEN - 1);
 
@@ -27,6 +28,8 @@ const STATEMENT_BYTES: usize = 32 + 4 * (STATEMENT_LEN - 1);
 pub struct ProofEnvelope {
     /// The AIR layout the proof is for.
     pub air_version: u16,
+    /// The identity of that AIR (version and layout), as the prover computed it.
+    pub air_hash: ProgramHash,
     /// The parameters the proof was made with.
     pub security: SecurityParams,
     /// The public inputs: the decision the proof states.
@@ -43,6 +46,7 @@ impl ProofEnvelope {
         out.push(FORMAT_VERSION);
         out.push(SYSTEM_STWO);
         out.extend(self.air_version.to_be_bytes());
+        out.extend(self.air_hash.felt().to_bytes_be());
         // validate() bounds pow_bits (<= 30), log_blowup (<= 16) and n_queries (<= 512), so they fit.
         out.push(self.security.pow_bits as u8);
         out.push(self.security.log_blowup as u8);
@@ -72,6 +76,7 @@ impl ProofEnvelope {
             return Err(malformed(&format!("proof system byte {system}; S-two is {SYSTEM_STWO}")));
         }
         let air_version = reader.u16()?;
+        let air_hash = ProgramHash::new(Felt::from_bytes_be_slice(reader.take(32)?));
         let security = SecurityParams {
             pow_bits: reader.u8()?.into(),
             log_blowup: reader.u8()?.into(),
@@ -89,7 +94,7 @@ impl ProofEnvelope {
         if reader.at != bytes.len() {
             return Err(malformed(&format!("{} bytes follow the proof", bytes.len() - reader.at)));
         }
-        Ok(Self { air_version, security, statement, proof })
+        Ok(Self { air_version, air_hash, security, statement, proof })
     }
 }
 
@@ -133,11 +138,20 @@ impl<'a> Reader<'a> {
 }
 
 /// The header and statement, as mixed into the proof's transcript: everything the proof is bound to.
-pub(crate) fn public_words(air_version: u16, security: &SecurityParams, statement: &DecisionStatement) -> Vec<u32> {
+pub(crate) fn public_words(
+    air_version: u16,
+    air_hash: ProgramHash,
+    security: &SecurityParams,
+    statement: &DecisionStatement,
+) -> Vec<u32> {
+    let words_of = |felt: Felt| {
+        let bytes = felt.to_bytes_be();
+        bytes.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect::<Vec<_>>()
+    };
     let mut words = vec![u32::from_be_bytes(MAGIC), u32::from(air_version)];
+    words.extend(words_of(air_hash.felt()));
     words.extend([security.pow_bits, security.log_blowup, security.n_queries]);
-    let hash = statement.model_hash.felt().to_bytes_be();
-    words.extend(hash.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])));
+    words.extend(words_of(statement.model_hash.felt()));
     words.extend(statement.numbers().into_iter().map(|n| n as u32));
     words
 }

@@ -14,8 +14,8 @@ mod security;
 mod settings;
 mod stark;
 
-pub use adapter::{StwoProver, StwoVerifier, air_hash};
-pub use air::{AIR_VERSION, AirShape, shape};
+pub use adapter::{StwoProver, StwoVerifier};
+pub use air::{AIR_VERSION, AirShape, air_hash, shape};
 pub use envelope::{FORMAT_VERSION, MAGIC, ProofEnvelope};
 pub use error::StwoError;
 pub use security::SecurityParams;

@@ -17,7 +17,7 @@ use stwo::prover::poly::circle::PolyOps;
 use stwo::prover::{CommitmentSchemeProver, prove as stwo_prove};
 use stwo_constraint_framework::TraceLocationAllocator;
 
-use crate::air::{self, AIR_VERSION, LOG_ROWS, RiskComponent, RiskEval};
+use crate::air::{self, AIR_VERSION, LOG_ROWS, RiskComponent, RiskEval, air_hash};
 use crate::envelope::{ProofEnvelope, public_words};
 use crate::error::StwoError;
 use crate::security::SecurityParams;
@@ -45,7 +45,7 @@ pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<
     let proof = stwo_prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, scheme)
         .map_err(|e| StwoError::Proving(e.to_string()))?;
     let proof = postcard::to_allocvec(&proof).map_err(|e| StwoError::Proving(format!("encoding: {e}")))?;
-    Ok(ProofEnvelope { air_version: AIR_VERSION, security, statement: *statement, proof })
+    Ok(ProofEnvelope { air_version: AIR_VERSION, air_hash: air_hash(), security, statement: *statement, proof })
 }
 
 /// Verifies `envelope` against its own statement, refusing proofs below `min_security_bits`.
@@ -54,6 +54,13 @@ pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), St
         return Err(StwoError::Malformed(format!(
             "the proof is for risk AIR v{}; this build verifies v{AIR_VERSION}",
             envelope.air_version
+        )));
+    }
+    if envelope.air_hash != air_hash() {
+        return Err(StwoError::Malformed(format!(
+            "the proof is for risk AIR {} (another layout under the same version); this build verifies {}",
+            envelope.air_hash,
+            air_hash()
         )));
     }
     let security = envelope.security;
@@ -102,6 +109,6 @@ fn component(statement: &DecisionStatement) -> RiskComponent {
 fn transcript(security: &SecurityParams, statement: &DecisionStatement) -> Blake2sChannel {
     let mut channel = Blake2sChannel::default();
     security.pcs_config().mix_into(&mut channel);
-    channel.mix_u32s(&public_words(AIR_VERSION, security, statement));
+    channel.mix_u32s(&public_words(AIR_VERSION, air_hash(), security, statement));
     channel
 }

@@ -18,7 +18,7 @@ async fn a_proof_from_the_port_verifies_through_the_port() {
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Stwo, ProofSystem::Stwo));
     assert_eq!(artifact.statement, request.statement);
     let claim = StwoVerifier::new(96).verify(&artifact.bytes).await.unwrap();
-    assert_eq!(claim.statement, request.statement);
+    assert_eq!(claim.public_output, request.statement.to_felts());
     assert_eq!((claim.system, claim.security_bits, claim.fact_hash), (ProofSystem::Stwo, 96, None));
     assert_eq!(claim.program_hash, air_hash());
 }

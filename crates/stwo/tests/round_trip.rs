@@ -35,7 +35,7 @@ fn the_risk_vectors_prove_with_the_documented_scores() {
         let (em, er) = vectors[(j + 1) % vectors.len()];
         let snapshot =
             MarketSnapshot::new(metrics(*jm), metrics(em), Apy::new(850).unwrap(), Apy::new(1210).unwrap()).unwrap();
-        let (statement, _) = DecisionStatement::compute(hash(7), ModelParams::v1(), snapshot);
+        let (statement, _) = DecisionStatement::compute(ModelVersion::V1, hash(7), ModelParams::v1(), snapshot);
         let proven = round_trip(&statement);
         assert_eq!(proven, statement);
         assert_eq!((proven.jediswap_risk.get(), proven.ekubo_risk.get()), (*jr, er));
@@ -67,7 +67,7 @@ fn the_extremes_of_every_range_prove() {
             (newest, newest, Apy::MAX, 1),
         ] {
             let snapshot = MarketSnapshot::new(j, e, apy(aj), apy(ae)).unwrap();
-            let (statement, _) = DecisionStatement::compute(hash(1), params, snapshot);
+            let (statement, _) = DecisionStatement::compute(ModelVersion::V1, hash(1), params, snapshot);
             assert_eq!(round_trip(&statement), statement);
         }
     }
@@ -93,7 +93,7 @@ proptest! {
         params in any_params(),
         model in any::<u64>(),
     ) {
-        let (statement, assessment) = DecisionStatement::compute(hash(model), params, snapshot);
+        let (statement, assessment) = DecisionStatement::compute(ModelVersion::V1, hash(model), params, snapshot);
         let proven = round_trip(&statement);
         prop_assert_eq!(proven, statement);
         prop_assert_eq!(proven.jediswap_risk, assessment.jediswap.risk);

@@ -5,9 +5,11 @@ use starkrisk_domain::*;
 use starkrisk_domain::{STATEMENT_FIELDS, STATEMENT_LEN};
 use starkrisk_stwo::{ProofEnvelope, SecurityParams, StwoError, StwoVerifier, prove};
 
-/// Offset of the statement in the encoding (magic, format, system, AIR version, pow, blowup, queries).
-const STATEMENT_AT: usize = 12;
-/// Offset of the proof's bytes (statement of 32 + 27 × 4 bytes, then the 4-byte length).
+/// Offset of the AIR hash in the encoding (after magic, format, system and AIR version).
+const AIR_HASH_AT: usize = 8;
+/// Offset of the statement (after the AIR hash, pow, blowup, queries).
+const STATEMENT_AT: usize = AIR_HASH_AT + 32 + 4;
+/// Offset of the proof's bytes (statement of 32 + 28 × 4 bytes, then the 4-byte length).
 const PROOF_AT: usize = STATEMENT_AT + 32 + 4 * (STATEMENT_LEN - 1) + 4;
 
 fn proven(statement: &DecisionStatement) -> Vec<u8> {
@@ -21,6 +23,25 @@ fn refused(bytes: &[u8]) -> bool {
 #[test]
 fn the_untouched_proof_verifies() {
     assert!(!refused(&proven(&examples::statement())));
+}
+
+#[test]
+fn a_proof_for_another_air_layout_is_refused_by_name() {
+    let bytes = proven(&examples::statement());
+    assert_eq!(bytes[AIR_HASH_AT..AIR_HASH_AT + 32], starkrisk_stwo::air_hash().felt().to_bytes_be());
+    // Same AIR version, another layout: what a build that changed a column without bumping the version makes.
+    let mut other_layout = bytes.clone();
+    other_layout[AIR_HASH_AT + 31] ^= 1;
+    match StwoVerifier::new(96).verify_bytes(&other_layout) {
+        Err(StwoError::Malformed(reason)) => assert!(reason.contains("another layout"), "{reason}"),
+        other => panic!("a proof of another AIR layout must be refused by name, not {other:?}"),
+    }
+    let mut older = bytes.clone();
+    older[6..8].copy_from_slice(&1u16.to_be_bytes());
+    match StwoVerifier::new(96).verify_bytes(&older) {
+        Err(StwoError::Malformed(reason)) => assert!(reason.contains("risk AIR v1"), "{reason}"),
+        other => panic!("a proof of AIR v1 must be refused, not {other:?}"),
+    }
 }
 
 #[test]
@@ -98,7 +119,12 @@ fn a_proof_of_another_decision_is_refused() {
     let first = ProofEnvelope::from_bytes(&proven(&examples::statement())).unwrap();
     let mut snapshot = examples::SNAPSHOT;
     snapshot.ekubo_apy = Apy::new(1300).unwrap();
-    let (other, _) = DecisionStatement::compute(first.statement.model_hash, first.statement.params, snapshot);
+    let (other, _) = DecisionStatement::compute(
+        first.statement.model_version,
+        first.statement.model_hash,
+        first.statement.params,
+        snapshot,
+    );
     let second = ProofEnvelope::from_bytes(&proven(&other)).unwrap();
     for (statement, proof) in [(first.statement, &second.proof), (second.statement, &first.proof)] {
         let swapped = ProofEnvelope { statement, proof: proof.clone(), ..first.clone() };

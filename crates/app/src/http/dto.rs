@@ -77,9 +77,11 @@ pub struct OrchestrateRequest {
     pub constraint_signature: Option<ConstraintSignature>,
 }
 
-/// An approval of governance limits, signed (Starknet ECDSA over the Poseidon hash of the fields, in
-/// this order: signer, max_single, min_diversification, max_volatility, min_liquidity, timestamp) by a
-/// configured approver.
+/// An approval of governance limits for exactly one request, signed by a configured approver: Starknet
+/// ECDSA over Poseidon(tag `starkrisk.approval.v2`, chain id, deployment id, signer, max_single,
+/// min_diversification, max_volatility, min_liquidity, timestamp, nonce, request digest); the request
+/// digest is Poseidon over the statement's inputs (docs/api.md, "Signing an approval"). A nonce is spent by
+/// the first decision it authorises.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConstraintSignature {
@@ -99,6 +101,8 @@ pub struct ConstraintSignature {
     pub signature_s: String,
     /// When it was signed, unix seconds.
     pub timestamp: u64,
+    /// Chosen by the signer (0x felt), accepted once per signer.
+    pub nonce: String,
 }
 
 impl ConstraintSignature {
@@ -116,6 +120,7 @@ impl ConstraintSignature {
             signature_r: felt("signature_r", &self.signature_r)?,
             signature_s: felt("signature_s", &self.signature_s)?,
             timestamp: self.timestamp,
+            nonce: felt("nonce", &self.nonce)?,
         })
     }
 }

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use starkrisk_domain::ports::{ChainError, StoreError, VerifyError};
-use starkrisk_domain::usecases::{CheckProofError, ExecuteError, OrchestrateError, StatusError};
+use starkrisk_domain::usecases::{CheckProofError, ExecuteError, OrchestrateError, RegisterModelError, StatusError};
 use starkrisk_domain::{ApprovalError, ValidationError};
 use utoipa::ToSchema;
 
@@ -162,6 +162,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(message) => Self::conflict(message),
+            StoreError::AlreadyUsed(message) => Self::conflict(format!("already used: {message}")),
             StoreError::Unavailable(message) => {
                 tracing::warn!(%message, "database unavailable");
                 Self::unavailable("the database is unavailable; try again shortly")
@@ -254,6 +255,15 @@ impl From<CheckProofError> for ApiError {
             CheckProofError::Store(s) => s.into(),
             CheckProofError::Verify(v) => v.into(),
             no_proof @ CheckProofError::NoProofYet { .. } => Self::conflict(no_proof.to_string()),
+        }
+    }
+}
+
+impl From<RegisterModelError> for ApiError {
+    fn from(e: RegisterModelError) -> Self {
+        match e {
+            RegisterModelError::Invalid(v) => v.into(),
+            RegisterModelError::Store(s) => s.into(),
         }
     }
 }

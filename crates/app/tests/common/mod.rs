@@ -75,10 +75,24 @@ impl TestApp {
 
     /// The app over a fresh Postgres database of its own.
     pub async fn start_on_postgres(adapters: Adapters) -> Self {
+        Self::start_on_postgres_with(adapters, |_| {}).await
+    }
+
+    /// The app over a fresh Postgres database of its own, with `tweak` applied to its settings.
+    pub async fn start_on_postgres_with(adapters: Adapters, tweak: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::empty().await;
-        let settings = settings(&db);
+        let mut settings = settings(&db);
+        tweak(&mut settings);
         let stores = Stores::postgres(db.db.clone());
         Self::launch(settings, stores, adapters, Some(db)).await
+    }
+
+    /// A second replica over this app's Postgres database (which stays owned by this app).
+    pub async fn replica_with(&self, adapters: Adapters, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let db = self.db.as_ref().expect("replicas share a Postgres database; start the first on Postgres");
+        let mut settings = settings(db);
+        tweak(&mut settings);
+        Self::launch(settings, Stores::postgres(db.db.clone()), adapters, None).await
     }
 
     async fn launch(settings: Settings, stores: Stores, adapters: Adapters, db: Option<TestDatabase>) -> Self {
@@ -158,7 +172,7 @@ impl TestApp {
 
 pub fn register_body() -> Value {
     json!({"params": {"w_utilization": 25, "w_volatility": 40, "w_liquidity": [0, 5, 15, 30], "w_audit": 3,
-        "w_age": 10, "age_cap_days": 730, "clamp_min": 5, "clamp_max": 95}, "program_hash": "0x2a"})
+        "w_age": 10, "age_cap_days": 730, "clamp_min": 5, "clamp_max": 95}})
 }
 
 pub fn orchestrate_body() -> Value {
@@ -192,10 +206,10 @@ pub fn verifier() -> Arc<dyn ProofVerifier> {
     mock.expect_verify().returning(|bytes| {
         let statement: DecisionStatement =
             serde_json::from_slice(bytes).map_err(|e| VerifyError::Rejected { reason: format!("not a proof: {e}") })?;
-        Ok(VerifiedClaim {
+        Ok(VerifiedProof {
             system: ProofSystem::Stwo,
-            program_hash: ProgramHash::new(Felt::ONE),
-            statement,
+            program_hash: starkrisk_stwo::air_hash(),
+            public_output: statement.to_felts(),
             security_bits: 100,
             fact_hash: None,
         })

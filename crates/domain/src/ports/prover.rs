@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedClaim};
+use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedProof};
 
 /// Why a prover gave no proof.
 #[derive(Debug, thiserror::Error)]
@@ -109,8 +109,9 @@ pub trait ProofVerifier: Send + Sync {
     /// The proof system this verifier checks.
     fn system(&self) -> ProofSystem;
 
-    /// Verifies `proof` (in the system's own encoding) and decodes the statement it proves.
-    async fn verify(&self, proof: &[u8]) -> Result<VerifiedClaim, VerifyError>;
+    /// Verifies `proof` (in the system's own encoding) and says which program it proves and what that
+    /// program output; binding the output to a decision is the domain's job, not the adapter's.
+    async fn verify(&self, proof: &[u8]) -> Result<VerifiedProof, VerifyError>;
 }
 
 #[cfg(test)]

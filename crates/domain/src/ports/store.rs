@@ -18,6 +18,9 @@ pub enum StoreError {
     /// Another writer got there first (the compare-and-set saw another status), or a unique key exists.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A single-use value (an approval's nonce) was already spent by an earlier row.
+    #[error("already used: {0}")]
+    AlreadyUsed(String),
     /// The database is not reachable; try again later.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),

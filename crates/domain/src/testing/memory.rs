@@ -109,6 +109,11 @@ impl ProofJobStore for MemoryStore {
 impl DecisionStore for MemoryStore {
     async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
         let mut tables = self.tables();
+        if let Some(spent) = decision.approval()
+            && tables.decisions.values().any(|d| d.approval() == Some(spent))
+        {
+            return Err(StoreError::AlreadyUsed(format!("approval nonce {:#x} of {}", spent.nonce, spent.signer)));
+        }
         let stored = decision.clone().with_sequence(tables.decisions.len() as i64 + 1);
         tables.jobs.insert(job.id(), job.clone());
         tables.decisions.insert(stored.id(), stored.clone());

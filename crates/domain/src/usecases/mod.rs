@@ -18,12 +18,12 @@ mod tests;
 pub use decisions::{DecisionQueries, DecisionWithJob};
 pub use execute::{ExecuteAllocation, ExecuteError};
 pub use generate_proof::{GenerateProof, ProverSet, ProvingResult, prove_with_fallback};
-pub use model_registry::ModelRegistry;
+pub use model_registry::{ModelRegistry, RegisterModelError};
 pub use orchestrate::{
-    AllocationRequest, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
+    AllocationRequest, ApprovalRules, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
 };
 pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, PipelinePorts};
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
-pub use verify_proof::{CheckProof, CheckProofError, VerifyProof};
+pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};

@@ -2,10 +2,22 @@
 
 use std::sync::Arc;
 
+use crate::error::ValidationError;
 use crate::felt::ProgramHash;
 use crate::model::RiskModel;
 use crate::params::{ModelParams, ModelVersion};
 use crate::ports::{Clock, ModelStore, StoreError};
+
+/// Why a model version was not registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterModelError {
+    /// The request names something this deployment cannot prove.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The version is not newer than the current one, or storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// Model versions; each new one becomes the active model for later decisions only.
 pub struct ModelRegistry {
@@ -37,18 +49,29 @@ impl ModelRegistry {
     }
 
     /// Registers `params` as the next version (or `version`, which must be newer than the current one),
-    /// proven by `program_hash` or, when absent, the default program.
+    /// proven by the risk program. A `program_hash` naming another program is refused: no proof of it would
+    /// be accepted, so decisions under that model could never be proven.
     pub async fn register(
         &self,
         params: ModelParams,
         program_hash: Option<ProgramHash>,
         version: Option<ModelVersion>,
         registered_by: &str,
-    ) -> Result<RiskModel, StoreError> {
+    ) -> Result<RiskModel, RegisterModelError> {
+        if let Some(other) = program_hash.filter(|p| *p != self.default_program_hash) {
+            return Err(ValidationError::new(
+                "program_hash",
+                format!(
+                    "{other} is not the risk program this deployment proves ({}); omit it or send that hash",
+                    self.default_program_hash
+                ),
+            )
+            .into());
+        }
         let current = self.models.current().await?.map(|m| m.version());
         let next = match (version, current) {
             (Some(v), Some(c)) if v <= c => {
-                return Err(StoreError::Conflict(format!("version {v} is not newer than the current {c}")));
+                return Err(StoreError::Conflict(format!("version {v} is not newer than the current {c}")).into());
             }
             (Some(v), _) => v,
             (None, Some(c)) => {
@@ -70,8 +93,10 @@ impl ModelRegistry {
         match self.register(ModelParams::v1(), None, Some(ModelVersion::V1), "starkrisk").await {
             Ok(model) => Ok(model),
             // Another replica registered it first: read theirs.
-            Err(StoreError::Conflict(_)) => self.current().await,
-            Err(other) => Err(other),
+            Err(RegisterModelError::Store(StoreError::Conflict(_))) => self.current().await,
+            Err(RegisterModelError::Store(other)) => Err(other),
+            // The default parameters and program are valid by construction.
+            Err(RegisterModelError::Invalid(e)) => Err(StoreError::Unknown(e.into())),
         }
     }
 }

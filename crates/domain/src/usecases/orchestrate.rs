@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::allocation::GovernanceViolation;
-use crate::approval::{ApprovalError, Approver, GovernanceApproval};
+use crate::approval::{ApprovalDomain, ApprovalError, Approver, GovernanceApproval};
 use crate::bps::Apy;
 use crate::decision::AllocationDecision;
 use crate::error::ValidationError;
@@ -91,8 +91,18 @@ pub struct OrchestrateAllocation {
     queries: DecisionQueries,
     clock: Arc<dyn Clock>,
     policy: PipelinePolicy,
-    approvers: Vec<Approver>,
-    approval_max_age_secs: u64,
+    approvals: ApprovalRules,
+}
+
+/// Which signed approvals are accepted: whose, how old, and for which chain and deployment.
+#[derive(Debug, Clone)]
+pub struct ApprovalRules {
+    /// Accounts whose approvals are accepted.
+    pub approvers: Vec<Approver>,
+    /// How long after signing an approval is accepted, seconds.
+    pub max_age_secs: u64,
+    /// The chain and deployment approvals must name.
+    pub domain: ApprovalDomain,
 }
 
 /// The ports and settings orchestration works with.
@@ -110,15 +120,10 @@ pub struct OrchestratePorts {
 }
 
 impl OrchestrateAllocation {
-    /// The use case over its ports; approvals from `approvers` are accepted for `approval_max_age_secs`.
-    pub fn new(
-        ports: OrchestratePorts,
-        policy: PipelinePolicy,
-        approvers: Vec<Approver>,
-        approval_max_age_secs: u64,
-    ) -> Self {
+    /// The use case over its ports, accepting signed approvals by `approvals`.
+    pub fn new(ports: OrchestratePorts, policy: PipelinePolicy, approvals: ApprovalRules) -> Self {
         let OrchestratePorts { planner, decisions, keys, queries, clock } = ports;
-        Self { planner, decisions, keys, queries, clock, policy, approvers, approval_max_age_secs }
+        Self { planner, decisions, keys, queries, clock, policy, approvals }
     }
 
     /// Plans the decision once per idempotency key, and waits for its outcome when asked to.
@@ -163,8 +168,13 @@ impl OrchestrateAllocation {
         let statement = computed.statement;
         let governance = match &request.approval {
             Some(approval) => {
-                let granted =
-                    approval.verify(&self.approvers, self.clock.unix_seconds(), self.approval_max_age_secs)?;
+                let granted = approval.verify(
+                    &self.approvals.approvers,
+                    self.clock.unix_seconds(),
+                    self.approvals.max_age_secs,
+                    &self.approvals.domain,
+                    statement.request_digest(),
+                )?;
                 approval.check_metrics(&statement.snapshot)?;
                 granted
             }
@@ -177,6 +187,19 @@ impl OrchestrateAllocation {
             self.policy.prover_order(request.preferred_prover),
             self.clock.now(),
         );
-        Ok(self.decisions.create(&decision, &job).await?)
+        let decision = match &request.approval {
+            Some(approval) => decision.approved_by(approval.spends()),
+            None => decision,
+        };
+        match self.decisions.create(&decision, &job).await {
+            Ok(created) => Ok(created),
+            // The nonce is spent in the same transaction that stores the decision, so two replicas racing
+            // with one approval leave exactly one decision.
+            Err(StoreError::AlreadyUsed(what)) => match decision.approval() {
+                Some(spent) => Err(ApprovalError::Replayed(spent).into()),
+                None => Err(StoreError::AlreadyUsed(what).into()),
+            },
+            Err(other) => Err(other.into()),
+        }
     }
 }

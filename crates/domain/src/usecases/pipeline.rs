@@ -370,9 +370,11 @@ fn unproven(decision: &AllocationDecision, job: &ProofJob) -> Option<String> {
     let Some(claim) = job.claim() else {
         return Some("the decision's proof job holds no verified claim; refusing to execute it".into());
     };
-    decision.statement().first_difference(&claim.statement).map(|field| {
-        format!("the decision's {field} differs from what its verified proof states; refusing to execute it")
-    })
+    let field = decision.statement().first_difference(&claim.statement).or_else(|| {
+        // The version column is kept beside the statement for queries; it must say the same.
+        (decision.model_version() != claim.statement.model_version).then_some("model_version")
+    })?;
+    Some(format!("the decision's {field} differs from what its verified proof states; refusing to execute it"))
 }
 
 /// Transient chain trouble is retried; a refusal by the chain is final.

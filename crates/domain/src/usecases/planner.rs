@@ -60,7 +60,7 @@ impl StatementPlanner {
     pub async fn compute(&self, request: &AllocationRequest) -> Result<Computed, OrchestrateError> {
         let model = self.active_model().await?;
         let snapshot = self.snapshot(request).await?;
-        let (statement, assessment) = DecisionStatement::compute(model.model_hash(), model.params(), snapshot);
+        let (statement, assessment) = DecisionStatement::under(&model, snapshot);
         Ok(Computed { model, statement, assessment })
     }
 

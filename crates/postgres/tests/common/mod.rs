@@ -21,7 +21,7 @@ pub fn model() -> RiskModel {
 }
 
 pub fn statement() -> DecisionStatement {
-    DecisionStatement::compute(model().model_hash(), ModelParams::v1(), examples::SNAPSHOT).0
+    DecisionStatement::under(&model(), examples::SNAPSHOT).0
 }
 
 /// A queued job with no decision.

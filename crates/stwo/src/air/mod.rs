@@ -6,7 +6,10 @@ mod constraints;
 mod graph;
 mod witness;
 
-use starkrisk_domain::DecisionStatement;
+use std::sync::LazyLock;
+
+use sha2::{Digest, Sha256};
+use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 use stwo::core::fields::m31::BaseField;
 use stwo::core::poly::circle::CanonicCoset;
 use stwo::prover::backend::simd::SimdBackend;
@@ -19,7 +22,8 @@ use constraints::Constraints;
 use witness::Witness;
 
 /// Version of the AIR's layout; bumped whenever a column or constraint changes meaning.
-pub const AIR_VERSION: u16 = 1;
+/// v2: the statement carries the model version.
+pub const AIR_VERSION: u16 = 2;
 
 /// Log2 of the trace's rows: the SIMD backend's lane count, its smallest trace.
 pub(crate) const LOG_ROWS: u32 = 4;
@@ -95,6 +99,24 @@ pub fn shape() -> AirShape {
     let mut witness = Witness::default();
     graph::decision(&mut witness, &starkrisk_domain::examples::statement());
     AirShape { columns: witness.n_columns(), constraints: witness.n_constraints() }
+}
+
+static AIR_HASH: LazyLock<ProgramHash> = LazyLock::new(|| {
+    let shape = shape();
+    let digest: [u8; 32] = Sha256::new_with_prefix(b"starkrisk/stwo/risk-air")
+        .chain_update(AIR_VERSION.to_be_bytes())
+        .chain_update((shape.columns as u64).to_be_bytes())
+        .chain_update((shape.constraints as u64).to_be_bytes())
+        .finalize()
+        .into();
+    ProgramHash::new(Felt::from_bytes_be(&digest))
+});
+
+/// The risk AIR's identity, what an S-two proof reports where a Stone proof reports its program hash:
+/// SHA-256 over its version and layout (columns and constraints), so a prover whose AIR differs in either is
+/// refused even if someone forgot to bump the version.
+pub fn air_hash() -> ProgramHash {
+    *AIR_HASH
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::{DecisionStatement, ProofJobId, ProofSystem, VerifiedClaim};
+use starkrisk_domain::usecases::ProofReport;
+use starkrisk_domain::{DecisionStatement, ProofJobId, ProofSystem};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -56,36 +57,49 @@ pub struct VerifyRequest {
     pub proof: Option<serde_json::Value>,
 }
 
-/// What a verified proof establishes.
+/// What a verified proof establishes: which program it is of, and whether a decision could rest on it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VerifiedView {
-    /// Always true (a failed verification answers 422).
+    /// Always true: the proof verifies (a proof that does not answers 422).
     pub valid: bool,
+    /// Whether a decision could rest on it: the risk program, a decision as output, a correctly hashed and
+    /// registered model. When false, `refusal` says why.
+    pub accepted: bool,
+    /// Why no decision could rest on this proof.
+    pub refusal: Option<String>,
     /// stone or stwo.
     pub system: String,
-    /// The proven program's (or statement's) hash.
+    /// The proven program's hash (Stone: Integrity's program hash; S-two: the risk AIR's identity).
     pub program_hash: String,
-    /// The public output, as felts in canonical order (model hash first).
+    /// Whether that is starkrisk's risk program (or its S-two AIR).
+    pub risk_program: bool,
+    /// The public output, as felts (for a decision: model hash first, in statement order).
     pub public_output: Vec<String>,
-    /// The decoded statement.
-    #[schema(value_type = Object)]
-    pub statement: DecisionStatement,
-    /// The proof's security.
+    /// The decoded statement, when the output is a decision under a correctly hashed model.
+    #[schema(value_type = Option<Object>)]
+    pub statement: Option<DecisionStatement>,
+    /// Whether the statement's model hash belongs to a model registered here.
+    pub model_registered: bool,
+    /// The proof's security (conjectured bits, the figure `pipeline.min_security_bits` checks).
     pub security_bits: u32,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<String>,
 }
 
 impl VerifiedView {
-    fn new(claim: VerifiedClaim) -> Self {
+    fn new(report: ProofReport) -> Self {
         Self {
             valid: true,
-            system: claim.system.as_str().into(),
-            program_hash: claim.program_hash.to_string(),
-            public_output: claim.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect(),
-            statement: claim.statement,
-            security_bits: claim.security_bits,
-            fact_hash: claim.fact_hash.map(|f| f.to_string()),
+            accepted: report.accepted(),
+            refusal: report.refusal,
+            system: report.proof.system.as_str().into(),
+            program_hash: report.proof.program_hash.to_string(),
+            risk_program: report.risk_program,
+            public_output: report.proof.public_output.iter().map(|f| format!("{f:#x}")).collect(),
+            statement: report.statement,
+            model_registered: report.model_registered,
+            security_bits: report.proof.security_bits,
+            fact_hash: report.proof.fact_hash.map(|f| f.to_string()),
         }
     }
 }
@@ -122,7 +136,7 @@ pub async fn verify(
     state: web::Data<AppState>,
     body: Body<VerifyRequest>,
 ) -> Result<web::Json<VerifiedView>, ApiError> {
-    let claim = match (body.0.proof_job_id, body.0.system, body.0.proof) {
+    let report = match (body.0.proof_job_id, body.0.system, body.0.proof) {
         (Some(id), None, None) => state.check.stored(ProofJobId(id)).await?,
         (None, Some(system), Some(proof)) => {
             let system = ProofSystem::parse(&system)
@@ -135,5 +149,5 @@ pub async fn verify(
         (None, None, _) => return Err(ApiError::invalid("system", "is required with proof (stone or stwo)")),
         (None, Some(_), None) => return Err(ApiError::invalid("proof", "is required with system")),
     };
-    Ok(web::Json(VerifiedView::new(claim)))
+    Ok(web::Json(VerifiedView::new(report)))
 }

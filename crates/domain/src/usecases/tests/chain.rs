@@ -16,7 +16,7 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
     let mut rig = Rig::new();
     rig.policy.require_onchain_fact = true;
     rig.provers = vec![prover(ProverKind::Stone, || Ok(artifact(ProverKind::Stone, ProofSystem::Stone, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stone, || Ok(claim(ProofSystem::Stone, statement(), 100))));
+    rig.verifiers.push(verifier(ProofSystem::Stone, || Ok(verified(ProofSystem::Stone, statement(), 100))));
     let mut registry = MockFactRegistry::new();
     registry.expect_register().returning(|a| {
         assert_eq!(a.system, ProofSystem::Stone);
@@ -109,7 +109,7 @@ async fn an_onchain_fact_policy_refuses_stwo_proofs() {
     let mut rig = Rig::new();
     rig.policy.require_onchain_fact = true;
     rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(verified(ProofSystem::Stwo, statement(), 100))));
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert!(job.failure().unwrap().reason.contains("S-two"));
@@ -234,29 +234,43 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
 
 #[tokio::test]
 async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed() {
-    let mut rig = Rig::with_stwo();
-    let mut executor = MockAllocationExecutor::new();
-    executor.expect_prepare().never();
-    rig.executor = Some(Arc::new(executor));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
-    let pipeline = rig.pipeline();
-    let job = pipeline.advance(pipeline.advance(job).await.unwrap()).await.unwrap();
-    assert_eq!(job.status(), ProofJobStatus::Verified);
+    type Alteration = (&'static str, fn(&mut crate::DecisionRecord));
+    let alterations: [Alteration; 4] = [
+        // Someone raises JediSwap's APY in the stored row after the proof was checked.
+        ("jediswap_apy", |r| r.statement.snapshot.jediswap_apy = crate::Apy::new(851).unwrap()),
+        ("model_version", |r| r.statement.model_version = crate::ModelVersion::new(2).unwrap()),
+        ("model_version", |r| r.model_version = crate::ModelVersion::new(2).unwrap()),
+        ("jediswap_pct", |r| {
+            let a = &r.statement.allocation;
+            let (j, e) = (a.jediswap().get(), a.ekubo().get());
+            r.statement.allocation =
+                crate::Allocation::new(crate::Bps::new(j + 1).unwrap(), crate::Bps::new(e - 1).unwrap()).unwrap();
+        }),
+    ];
+    for (field, alter) in alterations {
+        let mut rig = Rig::with_stwo();
+        let mut executor = MockAllocationExecutor::new();
+        executor.expect_prepare().never();
+        rig.executor = Some(Arc::new(executor));
+        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+        let pipeline = rig.pipeline();
+        let job = pipeline.advance(pipeline.advance(job).await.unwrap()).await.unwrap();
+        assert_eq!(job.status(), ProofJobStatus::Verified);
 
-    // Someone raises JediSwap's APY in the stored row after the proof was checked.
-    let verified = rig.stored(&decision).await.0;
-    let mut record = verified.record().clone();
-    record.statement.snapshot.jediswap_apy = crate::Apy::new(851).unwrap();
-    let altered = crate::AllocationDecision::restore(record);
-    DecisionStore::save(rig.store.as_ref(), &altered, DecisionStatus::Verified).await.unwrap();
+        let verified = rig.stored(&decision).await.0;
+        let mut record = verified.record().clone();
+        alter(&mut record);
+        let altered = crate::AllocationDecision::restore(record);
+        DecisionStore::save(rig.store.as_ref(), &altered, DecisionStatus::Verified).await.unwrap();
 
-    let job = pipeline.advance(job).await.unwrap();
-    assert_eq!(job.status(), ProofJobStatus::Failed);
-    let (stored, _) = rig.stored(&decision).await;
-    assert_eq!(stored.status(), DecisionStatus::Refused);
-    let reason = stored.message().unwrap();
-    assert!(reason.contains("jediswap_apy") && reason.contains("verified proof"), "{reason}");
-    assert_eq!(stored.tx_hash(), None, "nothing was signed");
+        let job = pipeline.advance(job).await.unwrap();
+        assert_eq!(job.status(), ProofJobStatus::Failed, "{field}");
+        let (stored, _) = rig.stored(&decision).await;
+        assert_eq!(stored.status(), DecisionStatus::Refused, "{field}");
+        let reason = stored.message().unwrap();
+        assert!(reason.contains(&format!("decision's {field}")) && reason.contains("verified proof"), "{reason}");
+        assert_eq!(stored.tx_hash(), None, "nothing was signed");
+    }
 }
 
 #[tokio::test]

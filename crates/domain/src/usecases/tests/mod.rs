@@ -1,6 +1,7 @@
 //! Use-case tests over mocked provers, verifiers and chain ports, and an in-memory store with the same
 //! compare-and-set rules as the real one.
 
+mod binding;
 mod chain;
 mod planning;
 mod proving;

@@ -53,7 +53,7 @@ fn orchestrate_with_approvers(
         queries,
         clock,
     };
-    OrchestrateAllocation::new(ports, policy(), approvers, 300)
+    OrchestrateAllocation::new(ports, policy(), ApprovalRules { approvers, max_age_secs: 300, domain: domain() })
 }
 
 #[tokio::test]
@@ -133,15 +133,17 @@ async fn registering_a_model_supersedes_the_current_one_for_later_decisions() {
     let kept = DecisionStore::get(store.as_ref(), before.id()).await.unwrap().unwrap();
     assert_eq!(kept.statement().model_hash, model().model_hash(), "earlier decisions keep their model");
 
-    let stale = register.register(params, Some(ProgramHash::new(Felt::ONE)), Some(ModelVersion::V1), "admin").await;
-    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    let stale = register.register(params, None, Some(ModelVersion::V1), "admin").await;
+    assert!(matches!(stale, Err(RegisterModelError::Store(StoreError::Conflict(_)))));
+    let elsewhere = register.register(params, Some(ProgramHash::new(Felt::ONE)), None, "admin").await;
+    assert!(matches!(elsewhere, Err(RegisterModelError::Invalid(ref e)) if e.field == "program_hash"), "{elsewhere:?}");
     let existing = register.ensure_default().await.unwrap();
     assert_eq!(existing.version(), v2.version(), "ensure_default keeps an existing model");
 }
 
 mod approvals {
     use super::*;
-    use crate::approval::{Approver, GovernanceApproval};
+    use crate::approval::{ApprovalError, Approver, GovernanceApproval};
     use crate::felt::ContractAddress;
     use crate::metrics::LiquidityTier;
     use crate::{Bps, Felt};
@@ -155,8 +157,14 @@ mod approvals {
         }
     }
 
-    fn signed(max_single: u32, max_volatility: u32, min_liquidity: u8, timestamp: u64) -> GovernanceApproval {
-        let mut approval = GovernanceApproval {
+    /// The digest of `lopsided()`, as the approver computes it from the request and the active model.
+    async fn lopsided_digest(store: &Arc<MemoryStore>) -> Felt {
+        let planner = StatementPlanner::new(store.clone(), None, apys());
+        planner.compute(&lopsided()).await.unwrap().statement.request_digest()
+    }
+
+    fn unsigned(max_single: u32, max_volatility: u32, min_liquidity: u8, timestamp: u64) -> GovernanceApproval {
+        GovernanceApproval {
             signer: approver().address,
             max_single: Bps::new(max_single).unwrap(),
             min_diversification: 1,
@@ -165,9 +173,14 @@ mod approvals {
             signature_r: Felt::ZERO,
             signature_s: Felt::ZERO,
             timestamp,
-        };
-        let signature =
-            starknet_crypto::sign(&Felt::from(PRIVATE_KEY), &approval.message_hash(), &Felt::from(99u8)).unwrap();
+            nonce: Felt::from(timestamp),
+        }
+    }
+
+    /// `approval` signed by the test approver for `domain` and the request with `digest`.
+    fn sign(mut approval: GovernanceApproval, domain: &crate::ApprovalDomain, digest: Felt) -> GovernanceApproval {
+        let hash = approval.message_hash(domain, digest);
+        let signature = starknet_crypto::sign(&Felt::from(PRIVATE_KEY), &hash, &Felt::from(99u8)).unwrap();
         approval.signature_r = signature.r;
         approval.signature_s = signature.s;
         approval
@@ -190,6 +203,8 @@ mod approvals {
     async fn a_valid_approval_replaces_the_configured_limits() {
         let store = store_with_model().await;
         let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
+        let digest = lopsided_digest(&store).await;
+        let signed = |ms, vol, liq, ts| sign(unsigned(ms, vol, liq, ts), &domain(), digest);
         assert!(
             matches!(orchestrate.plan(&lopsided()).await, Err(OrchestrateError::Governance(_))),
             "refused by default"
@@ -204,6 +219,8 @@ mod approvals {
     async fn forged_stale_unknown_and_violated_approvals_are_refused() {
         let store = store_with_model().await;
         let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
+        let digest = lopsided_digest(&store).await;
+        let signed = |ms, vol, liq, ts| sign(unsigned(ms, vol, liq, ts), &domain(), digest);
         let mut forged = signed(10_000, 7000, 2, now());
         forged.max_single = Bps::new(9999).unwrap();
         let stale = signed(10_000, 7000, 2, now() - 301);
@@ -228,5 +245,57 @@ mod approvals {
         }
         let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();
         assert!(page.items.is_empty(), "nothing was stored");
+    }
+
+    #[tokio::test]
+    async fn an_approval_is_spent_by_its_first_decision() {
+        let store = store_with_model().await;
+        let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
+        let approval = sign(unsigned(10_000, 7000, 2, now()), &domain(), lopsided_digest(&store).await);
+        let request = AllocationRequest { approval: Some(approval.clone()), ..lopsided() };
+        let first = orchestrate.plan(&request).await.unwrap();
+        assert_eq!(first.approval(), Some(approval.spends()));
+        let error = orchestrate.plan(&request).await.unwrap_err();
+        assert!(matches!(error, OrchestrateError::Approval(ApprovalError::Replayed(_))), "{error}");
+        assert!(error.to_string().contains("already used"), "{error}");
+        let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();
+        assert_eq!(page.items.len(), 1, "the replay stored nothing");
+        // A fresh nonce for the same request is a new approval.
+        let mut fresh = unsigned(10_000, 7000, 2, now());
+        fresh.nonce = Felt::from(424242u32);
+        let fresh = sign(fresh, &domain(), lopsided_digest(&store).await);
+        assert!(orchestrate.plan(&AllocationRequest { approval: Some(fresh), ..lopsided() }).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_approval_for_another_deployment_chain_or_request_is_refused() {
+        let store = store_with_model().await;
+        let orchestrate = orchestrate_with_approvers(&store, None, vec![approver()]);
+        let digest = lopsided_digest(&store).await;
+        let staging = crate::ApprovalDomain {
+            deployment: crate::short_string("deployment", "starkrisk-staging").unwrap(),
+            ..domain()
+        };
+        let mainnet =
+            crate::ApprovalDomain { chain_id: crate::short_string("chain_id", "SN_MAIN").unwrap(), ..domain() };
+        let mut other_request = lopsided();
+        other_request.ekubo_apy = Some(crate::Apy::new(1300).unwrap());
+        let other_digest = StatementPlanner::new(store.clone(), None, apys())
+            .compute(&other_request)
+            .await
+            .unwrap()
+            .statement
+            .request_digest();
+        for (approval, what) in [
+            (sign(unsigned(10_000, 7000, 2, now()), &staging, digest), "another deployment"),
+            (sign(unsigned(10_000, 7000, 2, now()), &mainnet, digest), "another chain"),
+            (sign(unsigned(10_000, 7000, 2, now()), &domain(), other_digest), "another request"),
+        ] {
+            let error = orchestrate.plan(&AllocationRequest { approval: Some(approval), ..lopsided() }).await;
+            assert!(
+                matches!(error, Err(OrchestrateError::Approval(ApprovalError::BadSignature(_)))),
+                "an approval for {what} must not verify here: {error:?}"
+            );
+        }
     }
 }

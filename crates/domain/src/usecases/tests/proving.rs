@@ -19,7 +19,7 @@ fn stwo_ok() -> Result<crate::ProofArtifact, ProverError> {
 }
 
 fn stwo_verifier_ok(rig: &mut Rig) {
-    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+    rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(verified(ProofSystem::Stwo, statement(), 100))));
 }
 
 #[tokio::test]
@@ -125,7 +125,7 @@ async fn verification_refuses_a_proof_that_states_another_decision() {
     // The verifier decodes a different model hash out of the proof than the decision claims.
     let mut other: DecisionStatement = statement();
     other.model_hash = other_model_hash();
-    rig.verifiers.push(verifier(ProofSystem::Stwo, move || Ok(claim(ProofSystem::Stwo, other, 100))));
+    rig.verifiers.push(verifier(ProofSystem::Stwo, move || Ok(verified(ProofSystem::Stwo, other, 100))));
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Failed);
@@ -138,7 +138,7 @@ async fn verification_refuses_a_proof_that_states_another_decision() {
 
 #[tokio::test]
 async fn verification_refuses_weak_and_invalid_proofs() {
-    let weak = || Ok(claim(ProofSystem::Stwo, statement(), 13));
+    let weak = || Ok(verified(ProofSystem::Stwo, statement(), 13));
     let invalid = || Err(VerifyError::Rejected { reason: "OODS mismatch".into() });
     for (result, expect) in
         [(Box::new(weak) as Box<dyn Fn() -> _ + Send + Sync>, "13 bits"), (Box::new(invalid), "OODS mismatch")]

@@ -26,7 +26,11 @@ fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
         queries: queries(rig),
         clock: rig.clock.clone(),
     };
-    OrchestrateAllocation::new(ports, rig.policy.clone(), Vec::new(), 300)
+    OrchestrateAllocation::new(
+        ports,
+        rig.policy.clone(),
+        ApprovalRules { approvers: Vec::new(), max_age_secs: 300, domain: domain() },
+    )
 }
 
 fn request() -> AllocationRequest {

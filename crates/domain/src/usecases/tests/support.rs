@@ -9,7 +9,8 @@ use crate::metrics::ProtocolMetrics;
 use crate::model::RiskModel;
 use crate::params::{ModelParams, ModelVersion};
 use crate::ports::*;
-use crate::proof::{ProofArtifact, ProofSystem, ProverKind, VerifiedClaim};
+use crate::programs::RiskPrograms;
+use crate::proof::{ProofArtifact, ProofSystem, ProverKind, VerifiedProof};
 use crate::proof_job::ProofJob;
 use crate::statement::DecisionStatement;
 pub use crate::testing::{ManualClock, MemoryStore};
@@ -31,16 +32,23 @@ pub fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
 
 /// The worked example of docs/risk-model.md under the test model.
 pub fn statement() -> DecisionStatement {
-    DecisionStatement::compute(model().model_hash(), ModelParams::v1(), crate::examples::SNAPSHOT).0
+    DecisionStatement::under(&model(), crate::examples::SNAPSHOT).0
 }
 
 pub fn artifact(prover: ProverKind, system: ProofSystem, statement: DecisionStatement) -> ProofArtifact {
     ProofArtifact { prover, system, bytes: vec![1, 2, 3], statement, prove_time: Duration::from_millis(5) }
 }
 
-pub fn claim(system: ProofSystem, statement: DecisionStatement, security_bits: u32) -> VerifiedClaim {
+/// The programs the test model is proven by: its Cairo program (42) and an S-two AIR (43).
+pub fn programs() -> RiskPrograms {
+    RiskPrograms { cairo: model().program_hash(), stwo_air: ProgramHash::new(Felt::from(43u8)) }
+}
+
+/// What a verifier says of a proof of the risk program stating `statement`.
+pub fn verified(system: ProofSystem, statement: DecisionStatement, security_bits: u32) -> VerifiedProof {
     let fact_hash = (system == ProofSystem::Stone).then(|| FactHash::new(Felt::from(77u8)));
-    VerifiedClaim { system, program_hash: ProgramHash::new(Felt::from(1u8)), statement, security_bits, fact_hash }
+    let program_hash = programs().expected(system);
+    VerifiedProof { system, program_hash, public_output: statement.to_felts(), security_bits, fact_hash }
 }
 
 /// A prover mock that answers every call with `result`.
@@ -57,7 +65,7 @@ pub fn prover(
 /// A verifier mock for `system` that answers every call with `result`.
 pub fn verifier(
     system: ProofSystem,
-    result: impl Fn() -> Result<VerifiedClaim, VerifyError> + Send + Sync + 'static,
+    result: impl Fn() -> Result<VerifiedProof, VerifyError> + Send + Sync + 'static,
 ) -> Arc<dyn ProofVerifier> {
     let mut mock = MockProofVerifier::new();
     mock.expect_system().return_const(system);
@@ -94,14 +102,14 @@ impl Rig {
     pub fn with_stwo() -> Self {
         let mut rig = Self::new();
         rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
-        rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(claim(ProofSystem::Stwo, statement(), 100))));
+        rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(verified(ProofSystem::Stwo, statement(), 100))));
         rig
     }
 
     pub fn pipeline(&self) -> DecisionPipeline {
         let ports = PipelinePorts {
             provers: ProverSet::new(self.provers.clone()),
-            verify: VerifyProof::new(self.verifiers.clone(), self.policy.min_security_bits),
+            verify: VerifyProof::new(self.verifiers.clone(), self.policy.min_security_bits, programs()),
             registry: self.registry.clone(),
             executor: self.executor.clone(),
             jobs: self.store.clone(),
@@ -140,5 +148,13 @@ pub fn policy() -> PipelinePolicy {
         governance: crate::GovernancePolicy::new(crate::Bps::new(8000).unwrap(), 2).unwrap(),
         max_retries: 2,
         backoff: crate::Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
+    }
+}
+
+/// The chain and deployment the test service runs as.
+pub fn domain() -> crate::ApprovalDomain {
+    crate::ApprovalDomain {
+        chain_id: crate::short_string("chain_id", "SN_SEPOLIA").unwrap(),
+        deployment: crate::short_string("deployment", "starkrisk-test").unwrap(),
     }
 }

@@ -1,0 +1,86 @@
+//! A proof is only as good as what binds it to the decision: the program it is of and the model its
+//! statement names. Each test here is a hole a verifier alone would let through.
+
+use super::support::*;
+use crate::felt::{Felt, ProgramHash};
+use crate::params::{ModelParams, ModelVersion};
+use crate::ports::VerifyError;
+use crate::proof::ProofSystem;
+use crate::statement::DecisionStatement;
+use crate::testing::MemoryStore;
+use crate::usecases::{CheckProof, VerifyProof};
+
+fn verify_with(answer: crate::proof::VerifiedProof) -> VerifyProof {
+    let system = answer.system;
+    VerifyProof::new(vec![verifier(system, move || Ok(answer.clone()))], 80, programs())
+}
+
+fn refusal(result: Result<crate::proof::VerifiedClaim, VerifyError>) -> String {
+    match result {
+        Err(VerifyError::Rejected { reason }) => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_proof_of_another_program_is_refused_whatever_it_outputs() {
+    // A program that prints a perfectly consistent decision fed by a hint: everything but its hash is right.
+    let impostor = ProgramHash::new(Felt::from(666u16));
+    for system in [ProofSystem::Stone, ProofSystem::Stwo] {
+        let mut answer = verified(system, statement(), 100);
+        answer.program_hash = impostor;
+        let reason = refusal(verify_with(answer).verify(system, b"proof").await);
+        assert!(reason.contains("0x29a") && reason.contains("not of the"), "{reason}");
+    }
+    // The Cairo program's hash does not pass for the AIR's, nor the other way round.
+    let mut swapped = verified(ProofSystem::Stwo, statement(), 100);
+    swapped.program_hash = programs().cairo;
+    assert!(refusal(verify_with(swapped).verify(ProofSystem::Stwo, b"p").await).contains("S-two risk AIR"));
+    assert!(verify_with(verified(ProofSystem::Stone, statement(), 100)).verify(ProofSystem::Stone, b"p").await.is_ok());
+}
+
+#[tokio::test]
+async fn a_model_hash_carried_with_other_parameters_is_refused() {
+    // Model v1's hash, but heavier volatility weights: a consistent computation under a mislabelled model.
+    let mut raw = *ModelParams::v1().values();
+    raw.w_volatility += 100;
+    let params = ModelParams::new(raw).unwrap();
+    let (forged, _) =
+        DecisionStatement::compute(ModelVersion::V1, model().model_hash(), params, crate::examples::SNAPSHOT);
+    assert!(forged.is_consistent(), "the forgery computes correctly; only its label lies");
+    let reason = refusal(verify_with(verified(ProofSystem::Stwo, forged, 100)).verify(ProofSystem::Stwo, b"p").await);
+    assert!(reason.starts_with("model_hash:"), "{reason}");
+    // The same parameters under another version number do not pass either.
+    let (relabelled, _) = DecisionStatement::compute(
+        ModelVersion::new(2).unwrap(),
+        model().model_hash(),
+        ModelParams::v1(),
+        crate::examples::SNAPSHOT,
+    );
+    let reason =
+        refusal(verify_with(verified(ProofSystem::Stone, relabelled, 100)).verify(ProofSystem::Stone, b"p").await);
+    assert!(reason.contains("model v2"), "{reason}");
+}
+
+#[tokio::test]
+async fn the_proof_report_names_the_program_and_whether_the_model_is_registered() {
+    let clock = std::sync::Arc::new(ManualClock::default());
+    let store = std::sync::Arc::new(MemoryStore::new(clock));
+    let check =
+        |answer: crate::proof::VerifiedProof| CheckProof::new(verify_with(answer), store.clone(), store.clone());
+    // Not registered yet: verifies, is the risk program, but no decision could rest on it.
+    let report = check(verified(ProofSystem::Stwo, statement(), 100)).submitted(ProofSystem::Stwo, b"p").await.unwrap();
+    assert!(report.risk_program && !report.model_registered && !report.accepted(), "{report:?}");
+    assert!(report.refusal.as_deref().unwrap_or_default().contains("not a model registered here"));
+    crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
+    let report = check(verified(ProofSystem::Stwo, statement(), 100)).submitted(ProofSystem::Stwo, b"p").await.unwrap();
+    assert!(report.risk_program && report.model_registered && report.accepted(), "{report:?}");
+    assert_eq!(report.statement, Some(statement()));
+    // A proof of something else entirely is still reported, as what it is.
+    let mut foreign = verified(ProofSystem::Stone, statement(), 100);
+    foreign.program_hash = ProgramHash::new(Felt::from(5u8));
+    foreign.public_output = vec![Felt::from(1u8), Felt::from(2u8)];
+    let report = check(foreign).submitted(ProofSystem::Stone, b"p").await.unwrap();
+    assert!(!report.risk_program && report.statement.is_none() && !report.accepted(), "{report:?}");
+    assert_eq!(report.proof.public_output.len(), 2);
+}

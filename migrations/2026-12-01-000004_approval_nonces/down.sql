@@ -1,0 +1,3 @@
+DROP INDEX allocation_decisions_approval_nonce;
+ALTER TABLE allocation_decisions DROP CONSTRAINT allocation_decisions_approval_whole;
+ALTER TABLE allocation_decisions DROP COLUMN approval_signer, DROP COLUMN approval_nonce;
