@@ -77,7 +77,7 @@ impl FactRegistry for CachedFacts {
             return Ok(list.clone());
         }
         let list = self.inner.verifications(fact).await?;
-        if self.policy.accepting(&list).is_some() {
+        if self.policy.accepting(fact, &list).is_some() {
             self.accepted.lock().unwrap_or_else(|p| p.into_inner()).insert(fact, list.clone());
         }
         Ok(list)

@@ -96,8 +96,10 @@ pub struct PipelineSettings {
     pub provers: Vec<ProverKind>,
     /// Timeout of one proving attempt, in seconds.
     pub prover_timeout_secs: u64,
-    /// Local verification refuses weaker proofs.
+    /// Local verification refuses proofs with fewer conjectured bits (the ethSTARK figure provers report).
     pub min_security_bits: u32,
+    /// Local verification refuses proofs with fewer provable bits (0: no floor); docs/proving.md compares.
+    pub min_provable_security_bits: u32,
     /// Whether execution needs an on-chain Integrity fact.
     pub require_onchain_fact: bool,
     /// The on-chain verification must have at least this many bits.
@@ -233,6 +235,7 @@ impl Settings {
         Ok(PipelinePolicy {
             provers: p.provers.clone(),
             min_security_bits: p.min_security_bits,
+            min_provable_security_bits: p.min_provable_security_bits,
             require_onchain_fact: p.require_onchain_fact,
             fact_policy: FactPolicy {
                 expected_config: p.fact_verifier.clone(),

@@ -155,7 +155,7 @@ impl Service {
             None => starkrisk_stone::program::program_hash()?,
         };
         let programs = RiskPrograms { cairo: default_program_hash, stwo_air: starkrisk_stwo::air_hash() };
-        let verify = VerifyProof::new(adapters.verifiers.clone(), policy.min_security_bits, programs);
+        let verify = VerifyProof::new(adapters.verifiers.clone(), policy.security_floor(), programs);
         let pipeline = DecisionPipeline::new(
             PipelinePorts {
                 provers: ProverSet::new(adapters.provers.clone()),

@@ -50,9 +50,11 @@ async fn concurrent_readers_share_one_read() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
+/// A verification of fact 1, under the hash Integrity stores it by.
 fn verification(bits: u32) -> FactVerification {
     FactVerification {
-        verification_hash: VerificationHash::new(Felt::from(bits)),
+        verification_hash: VerificationHash::compute(FactHash::new(Felt::ONE), &VerifierConfig::starkrisk(), bits)
+            .unwrap(),
         security_bits: bits,
         verifier_config: VerifierConfig::starkrisk(),
     }

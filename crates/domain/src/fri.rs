@@ -84,8 +84,13 @@ impl FriParameters {
         Ok(Self { fri_step_list, last_layer_degree_bound, n_queries, proof_of_work_bits, log_n_cosets: LOG_BLOWUP })
     }
 
-    /// Integrity's security: n_queries · log_n_cosets + proof_of_work_bits.
+    /// Integrity's security: n_queries · log_n_cosets + proof_of_work_bits (conjectured; see [`crate::SecurityLevel`]).
     pub fn security_bits(&self) -> u32 {
-        self.n_queries * self.log_n_cosets + self.proof_of_work_bits
+        self.security().conjectured_bits
+    }
+
+    /// The security these parameters give under both regimes.
+    pub fn security(&self) -> crate::SecurityLevel {
+        crate::SecurityLevel::of_fri(self.n_queries, self.log_n_cosets, self.proof_of_work_bits)
     }
 }

@@ -115,13 +115,26 @@ pub struct FactPolicy {
 }
 
 impl FactPolicy {
-    /// The first verification meeting the policy; an empty list, a weaker one or another verifier never does.
-    pub fn accepting<'a>(&self, verifications: &'a [FactVerification]) -> Option<&'a FactVerification> {
-        verifications.iter().find(|v| self.accepts(v))
+    /// The first verification of `fact` meeting the policy; an empty list, a weaker one, another verifier or
+    /// one whose hash does not recompute never does.
+    pub fn accepting<'a>(&self, fact: FactHash, verifications: &'a [FactVerification]) -> Option<&'a FactVerification> {
+        verifications.iter().find(|v| self.accepts(fact, v))
     }
 
-    /// Whether one verification meets the policy.
-    pub fn accepts(&self, verification: &FactVerification) -> bool {
-        verification.security_bits >= self.min_security_bits && verification.verifier_config == self.expected_config
+    /// Whether one verification of `fact` meets the policy. Its hash is recomputed here from (fact,
+    /// configuration, security bits), as Integrity computes it: an RPC answer whose hash does not follow
+    /// from what it claims was not read from Integrity, and is not believed.
+    pub fn accepts(&self, fact: FactHash, verification: &FactVerification) -> bool {
+        verification.security_bits >= self.min_security_bits
+            && verification.verifier_config == self.expected_config
+            && verification.recomputes_for(fact)
+    }
+}
+
+impl FactVerification {
+    /// Whether its hash is H(fact, configuration hash, security bits): what Integrity stored it under.
+    pub fn recomputes_for(&self, fact: FactHash) -> bool {
+        VerificationHash::compute(fact, &self.verifier_config, self.security_bits)
+            .is_ok_and(|hash| hash == self.verification_hash)
     }
 }

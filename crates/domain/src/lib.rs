@@ -22,6 +22,7 @@ mod proof;
 mod proof_job;
 mod risk;
 mod secret;
+mod security;
 mod statement;
 #[cfg(feature = "testing")]
 pub mod strategies;
@@ -53,4 +54,5 @@ pub use proof_job::{
 };
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
+pub use security::SecurityLevel;
 pub use statement::{DecisionStatement, STATEMENT_FIELDS, STATEMENT_LEN, felt_to_u32};

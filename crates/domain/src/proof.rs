@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::felt::{FactHash, Felt, ProgramHash};
 use crate::model::ProofHash;
+use crate::security::SecurityLevel;
 use crate::statement::DecisionStatement;
 
 crate::names::named_enum!(
@@ -52,6 +53,16 @@ pub struct ProofArtifact {
     pub prove_time: Duration,
 }
 
+impl VerifiedClaim {
+    /// The claim's security under both regimes (the provable figure bounded from below when not stored).
+    pub fn security(&self) -> SecurityLevel {
+        match self.provable_security_bits {
+            Some(provable_bits) => SecurityLevel { conjectured_bits: self.security_bits, provable_bits },
+            None => SecurityLevel::from_conjectured(self.security_bits),
+        }
+    }
+}
+
 impl ProofArtifact {
     /// SHA-256 of the proof bytes.
     pub fn proof_hash(&self) -> ProofHash {
@@ -69,8 +80,8 @@ pub struct VerifiedProof {
     pub program_hash: ProgramHash,
     /// The program's public output (an S-two proof's statement felts).
     pub public_output: Vec<Felt>,
-    /// The security the proof actually has.
-    pub security_bits: u32,
+    /// The security the proof actually has, under both regimes.
+    pub security: SecurityLevel,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<FactHash>,
 }
@@ -85,8 +96,12 @@ pub struct VerifiedClaim {
     pub program_hash: ProgramHash,
     /// The statement decoded from the verified public output.
     pub statement: DecisionStatement,
-    /// The security the proof actually has.
+    /// The security the proof actually has, in conjectured bits (the ethSTARK figure every prover and
+    /// Integrity report, and `pipeline.min_security_bits` checks).
     pub security_bits: u32,
+    /// The same proof's security in provable bits; absent on claims stored before it was recorded.
+    #[serde(default)]
+    pub provable_security_bits: Option<u32>,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<FactHash>,
 }

@@ -31,7 +31,7 @@ fn stone5() -> VerifierConfig {
 fn empty_single_and_several_verifications_decode_and_are_judged() {
     let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
     assert_eq!(decode_verifications(&[Felt::ZERO]).unwrap(), vec![]);
-    assert!(policy.accepting(&[]).is_none(), "an empty list never counts (the replaced system accepted it)");
+    assert!(policy.accepting(fact(), &[]).is_none(), "an empty list never counts (the replaced system accepted it)");
 
     let single = decode_verifications(&list(&[element(&VerifierConfig::starkrisk(), 100)])).unwrap();
     assert_eq!(single.len(), 1);
@@ -40,7 +40,7 @@ fn empty_single_and_several_verifications_decode_and_are_judged() {
         single[0].verification_hash,
         VerificationHash::compute(fact(), &VerifierConfig::starkrisk(), 100).unwrap()
     );
-    assert!(policy.accepting(&single).is_some());
+    assert!(policy.accepting(fact(), &single).is_some());
 
     let several = decode_verifications(&list(&[
         element(&stone5(), 120),
@@ -50,7 +50,11 @@ fn empty_single_and_several_verifications_decode_and_are_judged() {
     ]))
     .unwrap();
     assert_eq!(several.len(), 4);
-    assert_eq!(policy.accepting(&several).unwrap().security_bits, 96, "only the matching, strong-enough one counts");
+    assert_eq!(
+        policy.accepting(fact(), &several).unwrap().security_bits,
+        96,
+        "only the matching, strong-enough one counts"
+    );
 }
 
 #[test]
@@ -63,7 +67,23 @@ fn wrong_configs_or_weak_verifications_never_meet_the_policy() {
         element(&VerifierConfig::starkrisk(), 95),
     ]))
     .unwrap();
-    assert!(policy.accepting(&wrong).is_none());
+    assert!(policy.accepting(fact(), &wrong).is_none());
+}
+
+#[test]
+fn a_verification_whose_hash_does_not_recompute_is_not_believed() {
+    let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
+    let honest = decode_verifications(&list(&[element(&VerifierConfig::starkrisk(), 100)])).unwrap();
+    assert!(policy.accepting(fact(), &honest).is_some());
+    // An RPC that claims 128 bits for the verification Integrity stored at 100: the hash gives it away.
+    let mut inflated = honest.clone();
+    inflated[0].security_bits = 128;
+    assert!(policy.accepting(fact(), &inflated).is_none());
+    // The same verification presented for another fact.
+    assert!(policy.accepting(FactHash::new(Felt::from(12345u32)), &honest).is_none());
+    let mut invented = honest;
+    invented[0].verification_hash = VerificationHash::new(Felt::from(0xbadu16));
+    assert!(!policy.accepts(fact(), &invented[0]));
 }
 
 #[test]

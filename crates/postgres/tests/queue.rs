@@ -86,6 +86,7 @@ async fn a_job_waits_for_its_backoff_and_finished_jobs_are_never_claimed() {
                 program_hash: ProgramHash::new(Felt::ONE),
                 statement: statement(),
                 security_bits: 100,
+                provable_security_bits: Some(55),
                 fact_hash: None,
             },
             chrono::Utc::now(),

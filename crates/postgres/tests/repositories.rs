@@ -74,6 +74,7 @@ async fn jobs_round_trip_with_every_field() {
         program_hash: ProgramHash::new(Felt::from(3u8)),
         statement: statement(),
         security_bits: 100,
+        provable_security_bits: None,
         fact_hash: Some(FactHash::new(Felt::from(9u8))),
     };
     job.verified(claim, chrono::Utc::now()).unwrap();
@@ -197,4 +198,39 @@ async fn a_model_row_altered_outside_the_service_is_refused() {
     diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, sql).await.unwrap();
     let error = ModelStore::current(&store).await.unwrap_err();
     assert!(error.to_string().contains("is not the hash of its parameters"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_stored_before_the_model_version_was_bound_read_back_with_it() {
+    let (db, store) = store().await;
+    let (decision, job) = decision(&store).await;
+    let mut conn = db.db.conn().await.unwrap();
+    // A row as a build before the 29-felt statement wrote it, then the backfill migration.
+    let old = "UPDATE allocation_decisions SET statement = statement - 'model_version';
+               UPDATE proof_jobs SET statement = statement - 'model_version';";
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, old).await.unwrap();
+    assert!(DecisionStore::get(&store, decision.id()).await.is_err(), "without the version the row cannot decode");
+    let backfill = include_str!("../../../migrations/2026-12-01-000003_statement_model_version/up.sql");
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, backfill).await.unwrap();
+    let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
+    assert_eq!(read.statement(), decision.statement());
+    let read_job = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
+    assert_eq!(read_job.request().statement.model_version, ModelVersion::V1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_nonce_is_spent_once_by_the_decision_it_authorises() {
+    let (_db, store) = store().await;
+    let spent = ApprovalNonce { signer: ContractAddress::new(Felt::from(0xabcu16)), nonce: Felt::from(7u8) };
+    let plan = || AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], Utc::now());
+    let (first, first_job) = plan();
+    let created = DecisionStore::create(&store, &first.approved_by(spent), &first_job).await.unwrap();
+    assert_eq!(DecisionStore::get(&store, created.id()).await.unwrap().unwrap().approval(), Some(spent));
+    let (second, second_job) = plan();
+    let error = DecisionStore::create(&store, &second.approved_by(spent), &second_job).await.unwrap_err();
+    assert!(matches!(error, StoreError::AlreadyUsed(_)), "{error}");
+    assert!(ProofJobStore::get(&store, second_job.id()).await.unwrap().is_none(), "nothing half-written");
+    let (third, third_job) = plan();
+    let other = ApprovalNonce { nonce: Felt::from(8u8), ..spent };
+    assert!(DecisionStore::create(&store, &third.approved_by(other), &third_job).await.is_ok());
 }

@@ -64,6 +64,7 @@ pub enum TxOutcome {
 /// The account that signs and sends starkrisk's transactions.
 pub struct Operator {
     account: SingleOwnerAccount<StarknetProvider, LocalWallet>,
+    pool: Arc<RpcPool>,
     /// The next nonce to use, when known; `None` means "ask the chain".
     nonce: Mutex<Option<Felt>>,
     /// Held from `prepare` until that transaction is broadcast, so nonces reach the network in order.
@@ -78,9 +79,9 @@ pub struct Operator {
 const HOLD_LIMIT: Duration = Duration::from_secs(5);
 
 impl Operator {
-    /// The account at `address`, signing with `wallet`, on `chain_id`.
+    /// The account at `address`, signing with `wallet`, on `chain_id`, reaching the chain through `pool`.
     pub fn new(
-        provider: StarknetProvider,
+        pool: Arc<RpcPool>,
         wallet: LocalWallet,
         address: Felt,
         chain_id: Felt,
@@ -88,7 +89,14 @@ impl Operator {
         receipts: ReceiptSettings,
     ) -> Self {
         Self {
-            account: SingleOwnerAccount::new(provider, wallet, address, chain_id, ExecutionEncoding::New),
+            account: SingleOwnerAccount::new(
+                JsonRpcClient::new(pool.clone()),
+                wallet,
+                address,
+                chain_id,
+                ExecutionEncoding::New,
+            ),
+            pool,
             nonce: Mutex::new(None),
             sending: Arc::new(Mutex::new(())),
             held: Arc::default(),
@@ -105,6 +113,11 @@ impl Operator {
     /// The provider.
     pub fn provider(&self) -> &StarknetProvider {
         self.account.provider()
+    }
+
+    /// The endpoints behind the provider, for reads that must agree across them.
+    pub fn pool(&self) -> &RpcPool {
+        &self.pool
     }
 
     /// Signs `calls` with the next nonce without sending them. Until the result is broadcast (or 30 s pass),

@@ -15,6 +15,8 @@ use starknet::providers::ProviderRequestData;
 use starknet::providers::jsonrpc::{JsonRpcMethod, JsonRpcResponse, JsonRpcTransport};
 use starkrisk_domain::Backoff;
 
+mod quorum;
+
 /// The `[starknet]` RPC settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +57,21 @@ pub enum RpcError {
         actual: String,
         /// The configured chain.
         expected: String,
+    },
+    /// Two endpoints answered the same read differently, and no third sided with either.
+    #[error(
+        "the RPC endpoints {} answered the same read differently; it does not count until two agree",
+        endpoints.join(", ")
+    )]
+    Disagreement {
+        /// The endpoints that answered (without credentials).
+        endpoints: Vec<String>,
+    },
+    /// The endpoints agree that the node refused the call.
+    #[error("the node refused the call: {message}")]
+    Rejected {
+        /// The node's words.
+        message: String,
     },
     /// The configuration cannot work.
     #[error("starknet.{field}: {reason}")]
@@ -251,19 +268,9 @@ impl RpcPool {
                 tokio::time::sleep(self.backoff(attempt)).await;
             }
             for endpoint in self.order() {
-                if !lock(&endpoint.state).chain_checked {
-                    match self.verify_chain(endpoint).await {
-                        Ok(()) => {}
-                        Err(Failure::WrongChain(e)) => {
-                            tracing::error!(error = %e, "RPC endpoint excluded");
-                            last = e.to_string();
-                            continue;
-                        }
-                        Err(Failure::Retry(why)) => {
-                            last = why;
-                            continue;
-                        }
-                    }
+                if let Err(why) = self.checked(endpoint).await {
+                    last = why;
+                    continue;
                 }
                 match self.post(endpoint, body).await {
                     Ok(value) => return Ok(value),
@@ -276,6 +283,21 @@ impl RpcPool {
             }
         }
         Err(RpcError::Unavailable { attempts: self.settings.max_attempts.max(1), last })
+    }
+
+    /// Checks `endpoint`'s chain once; the failure says why it may not be used now.
+    async fn checked(&self, endpoint: &Endpoint) -> Result<(), String> {
+        if lock(&endpoint.state).chain_checked {
+            return Ok(());
+        }
+        match self.verify_chain(endpoint).await {
+            Ok(()) => Ok(()),
+            Err(Failure::WrongChain(e)) => {
+                tracing::error!(error = %e, "RPC endpoint excluded");
+                Err(e.to_string())
+            }
+            Err(Failure::Retry(why)) => Err(why),
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

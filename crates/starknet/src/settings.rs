@@ -5,7 +5,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use starknet::core::types::Felt;
 use starknet::core::utils::cairo_short_string_to_felt;
-use starknet::providers::JsonRpcClient;
 use starkrisk_domain::VerifierConfig;
 
 use crate::account::{Operator, ReceiptSettings};
@@ -62,7 +61,7 @@ impl StarknetSettings {
         let key = OperatorKey::load(&self.keystore)?;
         tracing::info!(account = %format!("{address:#x}"), public_key = %format!("{:#x}", key.public_key()), "operator key unlocked");
         let operator = Arc::new(Operator::new(
-            JsonRpcClient::new(pool.clone()),
+            pool.clone(),
             key.wallet(),
             address,
             chain_id,

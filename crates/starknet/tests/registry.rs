@@ -48,6 +48,11 @@ async fn node(node_limit: usize) -> IntegrityNode {
 
 /// The operator the tests sign with (the stand-in does not check signatures).
 fn operator(url: &str) -> Arc<starkrisk_starknet::Operator> {
+    operator_over(vec![url.to_string()])
+}
+
+/// The operator reaching the chain through every one of `urls`.
+fn operator_over(urls: Vec<String>) -> Arc<starkrisk_starknet::Operator> {
     let account = DevnetAccount { address: Felt::from(0x1234u32), private_key: Felt::from(0x5678u32) };
     let bounds = ResourceBounds {
         l1_gas: 0,
@@ -58,7 +63,7 @@ fn operator(url: &str) -> Arc<starkrisk_starknet::Operator> {
         l1_data_gas_price: 1,
     };
     let fees = FeeSettings { estimate: false, fallback: Some(bounds), ..estimated_fees() };
-    Arc::new(support::operator(vec![url.to_string()], account, fees))
+    Arc::new(support::operator(urls, account, fees))
 }
 
 /// A registry adapter over `url` allowing `max_calldata_felts` per transaction; fees are not estimated
@@ -89,18 +94,54 @@ fn fixture_fact() -> FactHash {
     StoneVerifier::new(0).verify_json(&json).unwrap().fact_hash
 }
 
+/// A verification of `fact` as Integrity stores it: under the hash of (fact, configuration, bits).
+fn honest(fact: FactHash, bits: u32) -> (VerificationHash, u32) {
+    (VerificationHash::compute(fact, &VerifierConfig::starkrisk(), bits).unwrap(), bits)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verifications_are_read_and_decoded_from_the_registry() {
     let node = node(100_000).await;
-    let seeded = |hash: u64, bits| (VerificationHash::new(Felt::from(hash)), bits);
-    node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![seeded(0xa, 80), seeded(0xb, 100)]);
+    let fact = FactHash::new(Felt::ONE);
+    // A node that invents a 100-bit verification beside the real 80-bit one: its hash does not recompute.
+    let invented = (VerificationHash::new(Felt::from(0xbu8)), 100);
+    node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![honest(fact, 80), invented]);
     let registry = registry(&node.url, 10_000);
-    let list = registry.verifications(FactHash::new(Felt::ONE)).await.unwrap();
+    let list = registry.verifications(fact).await.unwrap();
     assert_eq!(list.iter().map(|v| v.security_bits).collect::<Vec<_>>(), [80, 100]);
     assert!(list.iter().all(|v| v.verifier_config == VerifierConfig::starkrisk()));
     let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
-    assert_eq!(policy.accepting(&list).unwrap().verification_hash, VerificationHash::new(Felt::from(0xbu8)));
+    assert!(policy.accepting(fact, &list).is_none(), "the invented verification is not believed");
+    node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![honest(fact, 80), honest(fact, 100)]);
+    let list = registry.verifications(fact).await.unwrap();
+    assert_eq!(policy.accepting(fact, &list).unwrap().verification_hash, honest(fact, 100).0);
     assert!(registry.verifications(FactHash::new(Felt::TWO)).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_several_rpcs_a_fact_counts_only_when_two_agree() {
+    let (honest_node, lying_node, third) = (node(100_000).await, node(100_000).await, node(100_000).await);
+    let fact = FactHash::new(Felt::ONE);
+    // The lying node reports a verification (hash and all) that Integrity never stored.
+    lying_node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![honest(fact, 128)]);
+    let urls = vec![lying_node.url.clone(), honest_node.url.clone()];
+    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts: 10_000 };
+    let registry = IntegrityRegistry::new(operator_over(urls), &settings, VerifierConfig::starkrisk()).unwrap();
+    match registry.verifications(fact).await {
+        Err(ChainError::Unavailable(reason)) => assert!(reason.contains("differently"), "{reason}"),
+        other => panic!("two endpoints disagreeing must not yield a verification list: {other:?}"),
+    }
+    // A third endpoint sides with the honest one: their answer (no verification) is the one read.
+    let urls = vec![lying_node.url.clone(), honest_node.url.clone(), third.url.clone()];
+    let registry = IntegrityRegistry::new(operator_over(urls), &settings, VerifierConfig::starkrisk()).unwrap();
+    assert!(registry.verifications(fact).await.unwrap().is_empty());
+    // Once the fact really is verified, both honest endpoints say so and it counts.
+    for node in [&honest_node, &third] {
+        node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![honest(fact, 100)]);
+    }
+    let list = registry.verifications(fact).await.unwrap();
+    let policy = FactPolicy { expected_config: VerifierConfig::starkrisk(), min_security_bits: 96 };
+    assert_eq!(policy.accepting(fact, &list).unwrap().security_bits, 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

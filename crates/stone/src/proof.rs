@@ -34,10 +34,15 @@ impl StoneProof {
         starkrisk_domain::decode_short_string(&felt).unwrap_or_else(|| format!("{felt:#x}"))
     }
 
-    /// The security the proof's configuration gives: n_queries · log_n_cosets + proof-of-work bits.
+    /// The security the proof's configuration gives (conjectured): n_queries · log_n_cosets + proof-of-work bits.
     pub fn security_bits(&self) -> u32 {
+        self.security().conjectured_bits
+    }
+
+    /// The security the proof's configuration gives, under both regimes.
+    pub fn security(&self) -> starkrisk_domain::SecurityLevel {
         let c = &self.parsed.config;
-        c.n_queries * c.log_n_cosets + c.proof_of_work.n_bits
+        starkrisk_domain::SecurityLevel::of_fri(c.n_queries, c.log_n_cosets, c.proof_of_work.n_bits)
     }
 
     fn memory(&self) -> Result<HashMap<u32, Felt>, StoneError> {

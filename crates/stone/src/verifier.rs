@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use starkrisk_domain::ports::{ProofVerifier, VerifyError};
-use starkrisk_domain::{FactHash, Felt, OutputHash, ProgramHash, ProofSystem, VerifiedProof, VerifierConfig};
+use starkrisk_domain::{
+    FactHash, Felt, OutputHash, ProgramHash, ProofSystem, SecurityLevel, VerifiedProof, VerifierConfig,
+};
 
 use crate::error::StoneError;
 use crate::proof::StoneProof;
@@ -19,8 +21,10 @@ pub struct StoneVerification {
     pub output_hash: OutputHash,
     /// Integrity's fact.
     pub fact_hash: FactHash,
-    /// The proof's security bits.
+    /// The proof's security bits (conjectured, as Integrity counts them).
     pub security_bits: u32,
+    /// The proof's security under both regimes.
+    pub security: SecurityLevel,
 }
 
 /// Verifies recursive / keccak_160_lsb / stone6 proofs, the configuration Integrity accepts for this program.
@@ -51,7 +55,8 @@ impl StoneVerifier {
                 expected.layout, expected.hasher, expected.stone_version
             )));
         }
-        let security_bits = proof.security_bits();
+        let security = proof.security();
+        let security_bits = security.conjectured_bits;
         if security_bits < self.min_security_bits {
             return Err(StoneError::InsufficientSecurity { actual: security_bits, required: self.min_security_bits });
         }
@@ -64,7 +69,7 @@ impl StoneVerifier {
         if verified.output != output {
             return Err(StoneError::Rejected("the verified output differs from the public memory's output".into()));
         }
-        Ok(StoneVerification { program_hash, output, output_hash, fact_hash, security_bits })
+        Ok(StoneVerification { program_hash, output, output_hash, fact_hash, security_bits, security })
     }
 }
 
@@ -98,7 +103,7 @@ impl ProofVerifier for StoneVerifier {
             system: ProofSystem::Stone,
             program_hash: verified.program_hash,
             public_output: verified.output,
-            security_bits: verified.security_bits,
+            security: verified.security,
             fact_hash: Some(verified.fact_hash),
         })
     }

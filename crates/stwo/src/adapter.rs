@@ -110,7 +110,7 @@ impl ProofVerifier for StwoVerifier {
             system: ProofSystem::Stwo,
             program_hash: envelope.air_hash,
             public_output: envelope.statement.to_felts(),
-            security_bits: envelope.security.bits(),
+            security: envelope.security.level(),
             fact_hash: None,
         })
     }

@@ -28,9 +28,14 @@ impl SecurityParams {
     /// Most queries accepted.
     pub const MAX_QUERIES: u32 = 512;
 
-    /// The bits of security these parameters give.
+    /// The bits of security these parameters give (conjectured, the ethSTARK figure stwo reports).
     pub const fn bits(&self) -> u32 {
-        self.pow_bits + self.n_queries * self.log_blowup
+        self.level().conjectured_bits
+    }
+
+    /// The security these parameters give, under both regimes.
+    pub const fn level(&self) -> starkrisk_domain::SecurityLevel {
+        starkrisk_domain::SecurityLevel::of_fri(self.n_queries, self.log_blowup, self.pow_bits)
     }
 
     /// Checks each parameter's range, naming the first bad one.

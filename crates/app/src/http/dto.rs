@@ -294,8 +294,12 @@ pub struct ProofJobView {
     pub prove_time_ms: Option<u64>,
     /// The statement the proof binds, as felts in canonical order (model hash first).
     pub public_output: Option<Vec<String>>,
-    /// Security of the verified proof.
+    /// Security of the verified proof in conjectured bits: the ethSTARK figure stwo, Stone and Integrity
+    /// report, and the one `pipeline.min_security_bits` checks.
     pub security_bits: Option<u32>,
+    /// Security of the verified proof in provable bits (each FRI query counted at half its conjectured
+    /// worth; docs/proving.md), the one `pipeline.min_provable_security_bits` checks.
+    pub provable_security_bits: Option<u32>,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<String>,
     /// Why it failed.
@@ -349,6 +353,7 @@ impl ProofJobView {
             prove_time_ms: artifact.map(|a| u64::try_from(a.prove_time.as_millis()).unwrap_or(u64::MAX)),
             public_output: artifact.map(|a| a.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect()),
             security_bits: job.claim().map(|c| c.security_bits),
+            provable_security_bits: job.claim().map(|c| c.security().provable_bits),
             fact_hash: job.fact_hash().map(|f| f.to_string()),
             error: job.failure().map(|f| f.reason.clone()).or_else(|| job.last_error().map(str::to_string)),
             failed_stage: job.failure().map(|f| name(&f.stage)),

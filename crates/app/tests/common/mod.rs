@@ -210,7 +210,7 @@ pub fn verifier() -> Arc<dyn ProofVerifier> {
             system: ProofSystem::Stwo,
             program_hash: starkrisk_stwo::air_hash(),
             public_output: statement.to_felts(),
-            security_bits: 100,
+            security: starkrisk_domain::SecurityLevel { conjectured_bits: 100, provable_bits: 55 },
             fact_hash: None,
         })
     });

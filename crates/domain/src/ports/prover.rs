@@ -62,9 +62,21 @@ pub enum VerifyError {
         /// Why.
         reason: String,
     },
-    /// The proof verifies but is weaker than policy requires.
-    #[error("proof has {actual} bits of security; at least {required} are required")]
+    /// The proof verifies but is weaker than policy requires, in conjectured bits (the ethSTARK figure).
+    #[error(
+        "proof has {actual} bits of conjectured security (ethSTARK); pipeline.min_security_bits requires at least {required}"
+    )]
     InsufficientSecurity {
+        /// What the proof has.
+        actual: u32,
+        /// What policy requires.
+        required: u32,
+    },
+    /// The proof verifies but is weaker than policy requires, in provable bits.
+    #[error(
+        "proof has {actual} bits of provable security; pipeline.min_provable_security_bits requires at least {required}"
+    )]
+    InsufficientProvableSecurity {
         /// What the proof has.
         actual: u32,
         /// What policy requires.

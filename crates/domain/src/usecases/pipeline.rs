@@ -291,10 +291,11 @@ impl DecisionPipeline {
             return Some(("the proof has no Integrity fact hash".into(), Verdict::Refuse));
         };
         match registry.verifications(fact).await {
-            Ok(list) if self.policy.fact_policy.accepting(&list).is_some() => None,
+            Ok(list) if self.policy.fact_policy.accepting(fact, &list).is_some() => None,
             Ok(list) => Some((
                 format!(
-                    "fact {fact} has {} verification(s) on chain, none with verifier {:?} and at least {} security bits",
+                    "fact {fact} has {} verification(s) on chain, none with verifier {:?}, at least {} security bits \
+                     and a verification hash that recomputes from them",
                     list.len(),
                     self.policy.fact_policy.expected_config,
                     self.policy.fact_policy.min_security_bits

@@ -12,8 +12,10 @@ use crate::proof::ProverKind;
 pub struct PipelinePolicy {
     /// Provers in the order to try them; the next is tried when one is unavailable, times out or fails.
     pub provers: Vec<ProverKind>,
-    /// Local verification refuses proofs with fewer bits of security.
+    /// Local verification refuses proofs with fewer conjectured bits of security (the ethSTARK figure).
     pub min_security_bits: u32,
+    /// Local verification refuses proofs with fewer provable bits of security (0: no floor).
+    pub min_provable_security_bits: u32,
     /// Whether execution needs a verification on Integrity that meets `fact_policy`.
     pub require_onchain_fact: bool,
     /// What an on-chain verification must show.
@@ -27,6 +29,14 @@ pub struct PipelinePolicy {
 }
 
 impl PipelinePolicy {
+    /// The least security local verification accepts, in each regime.
+    pub const fn security_floor(&self) -> crate::SecurityLevel {
+        crate::SecurityLevel {
+            conjectured_bits: self.min_security_bits,
+            provable_bits: self.min_provable_security_bits,
+        }
+    }
+
     /// The prover order for one request: `preferred` first, then the configured order without repeats.
     pub fn prover_order(&self, preferred: Option<ProverKind>) -> Vec<ProverKind> {
         let mut order: Vec<ProverKind> = preferred.into_iter().collect();

@@ -79,7 +79,7 @@ impl VerificationStatus {
             .as_ref()
             .ok_or_else(|| ChainError::Unavailable("no FactRegistry is configured in this deployment".into()))?;
         let verifications = registry.verifications(fact).await?;
-        let accepted = self.policy.accepting(&verifications).cloned();
+        let accepted = self.policy.accepting(fact, &verifications).cloned();
         Ok(FactReport {
             fact_hash: fact,
             meets_policy: accepted.is_some(),

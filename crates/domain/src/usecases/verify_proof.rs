@@ -8,6 +8,7 @@ use crate::ports::{ModelStore, ProofJobStore, ProofVerifier, StoreError, VerifyE
 use crate::programs::RiskPrograms;
 use crate::proof::{ProofSystem, VerifiedClaim, VerifiedProof};
 use crate::proof_job::{ProofJobId, ProofJobStatus};
+use crate::security::SecurityLevel;
 use crate::statement::DecisionStatement;
 
 /// Verifies proofs with the verifier of their system and the configured security floor, then binds them
@@ -16,14 +17,14 @@ use crate::statement::DecisionStatement;
 #[derive(Clone)]
 pub struct VerifyProof {
     verifiers: Vec<Arc<dyn ProofVerifier>>,
-    min_security_bits: u32,
+    floor: SecurityLevel,
     programs: RiskPrograms,
 }
 
 impl VerifyProof {
-    /// The use case over the configured verifiers, accepting proofs of `programs` only.
-    pub fn new(verifiers: Vec<Arc<dyn ProofVerifier>>, min_security_bits: u32, programs: RiskPrograms) -> Self {
-        Self { verifiers, min_security_bits, programs }
+    /// The use case over the configured verifiers, accepting proofs of `programs` at or above `floor`.
+    pub fn new(verifiers: Vec<Arc<dyn ProofVerifier>>, floor: SecurityLevel, programs: RiskPrograms) -> Self {
+        Self { verifiers, floor, programs }
     }
 
     /// The programs this deployment accepts proofs of.
@@ -71,10 +72,17 @@ impl VerifyProof {
     async fn check(&self, system: ProofSystem, proof: &[u8]) -> Result<VerifiedProof, VerifyError> {
         let verifier = self.verifiers.iter().find(|v| v.system() == system).ok_or(VerifyError::Unsupported(system))?;
         let verified = verifier.verify(proof).await?;
-        if verified.security_bits < self.min_security_bits {
+        let security = verified.security;
+        if security.conjectured_bits < self.floor.conjectured_bits {
             return Err(VerifyError::InsufficientSecurity {
-                actual: verified.security_bits,
-                required: self.min_security_bits,
+                actual: security.conjectured_bits,
+                required: self.floor.conjectured_bits,
+            });
+        }
+        if security.provable_bits < self.floor.provable_bits {
+            return Err(VerifyError::InsufficientProvableSecurity {
+                actual: security.provable_bits,
+                required: self.floor.provable_bits,
             });
         }
         Ok(verified)
@@ -111,7 +119,8 @@ impl VerifyProof {
             system: verified.system,
             program_hash: verified.program_hash,
             statement,
-            security_bits: verified.security_bits,
+            security_bits: verified.security.conjectured_bits,
+            provable_security_bits: Some(verified.security.provable_bits),
             fact_hash: verified.fact_hash,
         })
     }

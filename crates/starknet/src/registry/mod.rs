@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
+use starknet::core::types::{Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
@@ -19,6 +19,7 @@ use starkrisk_domain::{
 use starkrisk_integrity::{decode_fact_registered, decode_verification, decode_verifications};
 
 use crate::account::{Operator, TxOutcome, provider_error};
+use crate::rpc::RpcError;
 
 pub use plan::{EXECUTE_OVERHEAD_FELTS, ProofFact, RegistrationPlan};
 
@@ -122,14 +123,18 @@ impl IntegrityRegistry {
         }))
     }
 
-    /// Calls a one-argument view of the registry at the latest block.
+    /// Calls a one-argument view of the registry at the latest block; with several RPC endpoints
+    /// configured, two must give the same answer, so one lying node cannot make a fact count.
     async fn view(&self, entrypoint: &str, argument: Felt) -> Result<Vec<Felt>, ChainError> {
         let call = FunctionCall {
             contract_address: self.contract,
             entry_point_selector: selector(entrypoint)?,
             calldata: vec![argument],
         };
-        self.operator.provider().call(call, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)
+        self.operator.pool().call_agreed(&call).await.map_err(|e| match e {
+            RpcError::Rejected { message } => ChainError::Rejected { reason: message, tx_hash: None },
+            other => ChainError::Unavailable(other.to_string()),
+        })
     }
 
     /// `get_verification`: the fact, security and configuration recorded under `hash`, if any.

@@ -28,14 +28,7 @@ pub fn rpc_settings(urls: Vec<String>) -> RpcSettings {
 pub fn operator(urls: Vec<String>, account: DevnetAccount, fees: FeeSettings) -> Operator {
     let pool = Arc::new(RpcPool::new(rpc_settings(urls)).unwrap());
     let wallet = LocalWallet::from_signing_key(SigningKey::from_secret_scalar(account.private_key));
-    Operator::new(
-        JsonRpcClient::new(pool),
-        wallet,
-        account.address,
-        SEPOLIA,
-        fees,
-        ReceiptSettings { timeout_ms: 10_000, poll_ms: 50 },
-    )
+    Operator::new(pool, wallet, account.address, SEPOLIA, fees, ReceiptSettings { timeout_ms: 10_000, poll_ms: 50 })
 }
 
 /// A TCP proxy on loopback in front of `target`, to be killed mid-run.

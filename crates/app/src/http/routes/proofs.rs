@@ -80,8 +80,11 @@ pub struct VerifiedView {
     pub statement: Option<DecisionStatement>,
     /// Whether the statement's model hash belongs to a model registered here.
     pub model_registered: bool,
-    /// The proof's security (conjectured bits, the figure `pipeline.min_security_bits` checks).
+    /// The proof's security in conjectured bits: the ethSTARK figure stwo, Stone and Integrity report, and
+    /// the one `pipeline.min_security_bits` checks.
     pub security_bits: u32,
+    /// The same proof's security in provable bits (`pipeline.min_provable_security_bits` checks it).
+    pub provable_security_bits: u32,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<String>,
 }
@@ -98,7 +101,8 @@ impl VerifiedView {
             public_output: report.proof.public_output.iter().map(|f| format!("{f:#x}")).collect(),
             statement: report.statement,
             model_registered: report.model_registered,
-            security_bits: report.proof.security_bits,
+            security_bits: report.proof.security.conjectured_bits,
+            provable_security_bits: report.proof.security.provable_bits,
             fact_hash: report.proof.fact_hash.map(|f| f.to_string()),
         }
     }

@@ -74,7 +74,7 @@ impl From<&FactReport> for FactView {
                     verification_hash: v.verification_hash.to_string(),
                     security_bits: v.security_bits,
                     verifier_config: VerifierView::from(&v.verifier_config),
-                    meets_policy: r.policy.accepts(v),
+                    meets_policy: r.policy.accepts(r.fact_hash, v),
                 })
                 .collect(),
             meets_policy: r.meets_policy,

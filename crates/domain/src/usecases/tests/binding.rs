@@ -12,7 +12,8 @@ use crate::usecases::{CheckProof, VerifyProof};
 
 fn verify_with(answer: crate::proof::VerifiedProof) -> VerifyProof {
     let system = answer.system;
-    VerifyProof::new(vec![verifier(system, move || Ok(answer.clone()))], 80, programs())
+    let floor = crate::SecurityLevel { conjectured_bits: 80, provable_bits: 0 };
+    VerifyProof::new(vec![verifier(system, move || Ok(answer.clone()))], floor, programs())
 }
 
 fn refusal(result: Result<crate::proof::VerifiedClaim, VerifyError>) -> String {
@@ -83,4 +84,25 @@ async fn the_proof_report_names_the_program_and_whether_the_model_is_registered(
     let report = check(foreign).submitted(ProofSystem::Stone, b"p").await.unwrap();
     assert!(!report.risk_program && report.statement.is_none() && !report.accepted(), "{report:?}");
     assert_eq!(report.proof.public_output.len(), 2);
+}
+
+#[tokio::test]
+async fn the_provable_floor_is_checked_beside_the_conjectured_one() {
+    let mut answer = verified(ProofSystem::Stwo, statement(), 0);
+    // The S-two default parameters: 96 conjectured bits, 53 provable.
+    answer.security = crate::SecurityLevel::of_fri(86, 1, 10);
+    let floor = crate::SecurityLevel { conjectured_bits: 96, provable_bits: 64 };
+    let verify = VerifyProof::new(vec![verifier(ProofSystem::Stwo, move || Ok(answer.clone()))], floor, programs());
+    match verify.verify(ProofSystem::Stwo, b"p").await {
+        Err(e @ VerifyError::InsufficientProvableSecurity { actual: 53, required: 64 }) => {
+            assert!(e.to_string().contains("pipeline.min_provable_security_bits"), "{e}")
+        }
+        other => panic!("53 provable bits must not pass a 64-bit floor: {other:?}"),
+    }
+    let relaxed = crate::SecurityLevel { conjectured_bits: 96, provable_bits: 53 };
+    let mut answer = verified(ProofSystem::Stwo, statement(), 0);
+    answer.security = crate::SecurityLevel::of_fri(86, 1, 10);
+    let verify = VerifyProof::new(vec![verifier(ProofSystem::Stwo, move || Ok(answer.clone()))], relaxed, programs());
+    let claim = verify.verify(ProofSystem::Stwo, b"p").await.unwrap();
+    assert_eq!((claim.security_bits, claim.provable_security_bits), (96, Some(53)));
 }

@@ -32,9 +32,11 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
     rig
 }
 
+/// A verification of the test proofs' fact (77), stored under the hash Integrity would give it.
 fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
+    let fact = crate::FactHash::new(Felt::from(77u8));
     FactVerification {
-        verification_hash: VerificationHash::new(Felt::from(5u8)),
+        verification_hash: VerificationHash::compute(fact, &config, bits).unwrap(),
         security_bits: bits,
         verifier_config: config,
     }

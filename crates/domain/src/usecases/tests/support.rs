@@ -48,7 +48,9 @@ pub fn programs() -> RiskPrograms {
 pub fn verified(system: ProofSystem, statement: DecisionStatement, security_bits: u32) -> VerifiedProof {
     let fact_hash = (system == ProofSystem::Stone).then(|| FactHash::new(Felt::from(77u8)));
     let program_hash = programs().expected(system);
-    VerifiedProof { system, program_hash, public_output: statement.to_felts(), security_bits, fact_hash }
+    // Counted as if grinding gave every bit, so the conjectured figure is `security_bits`.
+    let security = crate::SecurityLevel::of_fri(0, 0, security_bits);
+    VerifiedProof { system, program_hash, public_output: statement.to_felts(), security, fact_hash }
 }
 
 /// A prover mock that answers every call with `result`.
@@ -109,7 +111,7 @@ impl Rig {
     pub fn pipeline(&self) -> DecisionPipeline {
         let ports = PipelinePorts {
             provers: ProverSet::new(self.provers.clone()),
-            verify: VerifyProof::new(self.verifiers.clone(), self.policy.min_security_bits, programs()),
+            verify: VerifyProof::new(self.verifiers.clone(), self.policy.security_floor(), programs()),
             registry: self.registry.clone(),
             executor: self.executor.clone(),
             jobs: self.store.clone(),
@@ -143,6 +145,7 @@ pub fn policy() -> PipelinePolicy {
     PipelinePolicy {
         provers: vec![ProverKind::Stwo, ProverKind::Stone],
         min_security_bits: 96,
+        min_provable_security_bits: 0,
         require_onchain_fact: false,
         fact_policy: crate::FactPolicy { expected_config: crate::VerifierConfig::starkrisk(), min_security_bits: 96 },
         governance: crate::GovernancePolicy::new(crate::Bps::new(8000).unwrap(), 2).unwrap(),
