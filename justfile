@@ -22,17 +22,22 @@ test: domain-purity
     # One closing line for the whole suite, summed over every test binary.
     awk '/^test result:/ { p += $4; f += $6 } END { printf "suite: %d passed, %d failed\n", p, f }' "$log"
 
-# Formatting, clippy with warnings denied, and the schema, Cairo program and OpenAPI drift checks.
+# Formatting, clippy with warnings denied, and the schema, Cairo program, contracts and OpenAPI drift checks.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     deploy/local/schema-check.sh
     deploy/local/cairo.sh
+    deploy/local/contracts.sh
     cargo run -q -p starkrisk-app -- openapi | diff -u docs/openapi.json - || (echo "docs/openapi.json is stale: run just openapi" >&2; exit 1)
 
 # Recompile the Cairo risk program (cairo-lang 0.14.0.1 in a virtualenv under .data).
 cairo:
     deploy/local/cairo.sh --write
+
+# Recompile the Starknet contracts (Cairo 2.1.0 from cairo-lang 0.12.3 in a virtualenv under .data).
+contracts:
+    deploy/local/contracts.sh --write
 
 # Regenerate docs/openapi.json from the handlers.
 openapi:

@@ -115,6 +115,16 @@ impl Operator {
         self.account.provider()
     }
 
+    /// The account itself, for transactions the operator's own send path does not make (declarations).
+    pub(crate) fn account(&self) -> &SingleOwnerAccount<StarknetProvider, LocalWallet> {
+        &self.account
+    }
+
+    /// Forgets the cached nonce, after a transaction sent around it; the next one asks the chain.
+    pub(crate) async fn forget_nonce(&self) {
+        *self.nonce.lock().await = None;
+    }
+
     /// The endpoints behind the provider, for reads that must agree across them.
     pub fn pool(&self) -> &RpcPool {
         &self.pool

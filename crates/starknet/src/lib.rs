@@ -1,8 +1,9 @@
 //! starkrisk's Starknet adapters on starknet-rs: an RPC pool with failover and a chain-id guard, the
 //! operator account (encrypted keystore, nonces, fees, v3 invokes, receipts), the allocation executor and
-//! Integrity's FactRegistry.
+//! Integrity's FactRegistry, and starkrisk's own contracts (the allocation vault and a local registry).
 
 mod account;
+pub mod contracts;
 mod executor;
 mod fees;
 mod keystore;

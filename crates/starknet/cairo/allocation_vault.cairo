@@ -1,0 +1,246 @@
+// starkrisk's on-chain gate: an allocation is executed only when Integrity's FactRegistry holds a
+// verification of its proof, strong enough and by the expected verifier, under a model the owner approved.
+//
+// `outputs` is the proof's public output, the decision statement's 29 felts: model hash, model version,
+// 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares (docs/risk-model.md).
+// The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
+use starknet::ContractAddress;
+
+#[derive(Copy, Drop, Serde)]
+struct VerifierConfiguration {
+    layout: felt252,
+    hasher: felt252,
+    stone_version: felt252,
+    memory_verification: felt252,
+}
+
+#[derive(Copy, Drop, Serde)]
+struct VerificationListElement {
+    verification_hash: felt252,
+    security_bits: u32,
+    verifier_config: VerifierConfiguration,
+}
+
+#[derive(Copy, Drop, Serde, starknet::Store)]
+struct Allocation {
+    decision_id: felt252,
+    model_hash: felt252,
+    jediswap_risk: felt252,
+    ekubo_risk: felt252,
+    jediswap_bps: felt252,
+    ekubo_bps: felt252,
+    fact_hash: felt252,
+    block_number: u64,
+}
+
+#[starknet::interface]
+trait IFactRegistry<TContractState> {
+    fn get_all_verifications_for_fact_hash(
+        self: @TContractState, fact_hash: felt252
+    ) -> Array<VerificationListElement>;
+}
+
+#[starknet::interface]
+trait IAllocationVault<TContractState> {
+    fn approve_model(ref self: TContractState, model_hash: felt252);
+    fn revoke_model(ref self: TContractState, model_hash: felt252);
+    fn execute_allocation(ref self: TContractState, decision_id: felt252, outputs: Array<felt252>) -> felt252;
+    fn current_allocation(self: @TContractState) -> Allocation;
+    fn is_model_approved(self: @TContractState, model_hash: felt252) -> bool;
+    fn executed(self: @TContractState, decision_id: felt252) -> bool;
+    fn gate(self: @TContractState) -> (felt252, felt252, u32);
+}
+
+#[starknet::contract]
+mod AllocationVault {
+    use super::{
+        Allocation, IFactRegistryDispatcher, IFactRegistryDispatcherTrait, VerificationListElement,
+        VerifierConfiguration
+    };
+    use array::ArrayTrait;
+    use array::SpanTrait;
+    use poseidon::poseidon_hash_span;
+    use starknet::{ContractAddress, get_caller_address};
+    use starknet::info::get_block_number;
+
+    // The statement's length and where its fields sit.
+    const OUTPUTS_LEN: u32 = 29;
+    const MODEL_HASH: u32 = 0;
+    const JEDISWAP_RISK: u32 = 25;
+    const EKUBO_RISK: u32 = 26;
+    const JEDISWAP_BPS: u32 = 27;
+    const EKUBO_BPS: u32 = 28;
+
+    #[storage]
+    struct Storage {
+        owner: ContractAddress,
+        operator: ContractAddress,
+        fact_registry: ContractAddress,
+        program_hash: felt252,
+        verifier_config_hash: felt252,
+        min_security_bits: u32,
+        approved: LegacyMap<felt252, bool>,
+        done: LegacyMap<felt252, bool>,
+        current: Allocation,
+    }
+
+    #[event]
+    #[derive(Drop, starknet::Event)]
+    enum Event {
+        AllocationExecuted: AllocationExecuted,
+        ModelApproved: ModelApproved,
+        ModelRevoked: ModelRevoked,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct AllocationExecuted {
+        #[key]
+        decision_id: felt252,
+        model_hash: felt252,
+        fact_hash: felt252,
+        jediswap_risk: felt252,
+        ekubo_risk: felt252,
+        jediswap_bps: felt252,
+        ekubo_bps: felt252,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct ModelApproved {
+        #[key]
+        model_hash: felt252,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct ModelRevoked {
+        #[key]
+        model_hash: felt252,
+    }
+
+    #[constructor]
+    fn constructor(
+        ref self: ContractState,
+        owner: ContractAddress,
+        operator: ContractAddress,
+        fact_registry: ContractAddress,
+        program_hash: felt252,
+        verifier_config_hash: felt252,
+        min_security_bits: u32
+    ) {
+        self.owner.write(owner);
+        self.operator.write(operator);
+        self.fact_registry.write(fact_registry);
+        self.program_hash.write(program_hash);
+        self.verifier_config_hash.write(verifier_config_hash);
+        self.min_security_bits.write(min_security_bits);
+    }
+
+    fn config_hash(config: VerifierConfiguration) -> felt252 {
+        let mut words = ArrayTrait::new();
+        words.append(config.layout);
+        words.append(config.hasher);
+        words.append(config.stone_version);
+        words.append(config.memory_verification);
+        poseidon_hash_span(words.span())
+    }
+
+    // Reverts unless one verification has the expected configuration and enough bits, naming which failed.
+    fn check_verifications(self: @ContractState, mut list: Span<VerificationListElement>) {
+        assert(list.len() > 0, 'fact has no verification');
+        let expected = self.verifier_config_hash.read();
+        let min_bits = self.min_security_bits.read();
+        let mut config_seen = false;
+        let mut found = false;
+        loop {
+            match list.pop_front() {
+                Option::Some(v) => {
+                    let verification = *v;
+                    if config_hash(verification.verifier_config) == expected {
+                        config_seen = true;
+                        if verification.security_bits >= min_bits {
+                            found = true;
+                            break;
+                        }
+                    }
+                },
+                Option::None => {
+                    break;
+                },
+            };
+        };
+        assert(config_seen, 'verifier config mismatch');
+        assert(found, 'too few security bits');
+    }
+
+    #[external(v0)]
+    impl AllocationVaultImpl of super::IAllocationVault<ContractState> {
+        fn approve_model(ref self: ContractState, model_hash: felt252) {
+            assert(get_caller_address() == self.owner.read(), 'caller is not the owner');
+            self.approved.write(model_hash, true);
+            self.emit(ModelApproved { model_hash });
+        }
+
+        fn revoke_model(ref self: ContractState, model_hash: felt252) {
+            assert(get_caller_address() == self.owner.read(), 'caller is not the owner');
+            self.approved.write(model_hash, false);
+            self.emit(ModelRevoked { model_hash });
+        }
+
+        fn execute_allocation(ref self: ContractState, decision_id: felt252, outputs: Array<felt252>) -> felt252 {
+            assert(get_caller_address() == self.operator.read(), 'caller is not the operator');
+            assert(outputs.len() == OUTPUTS_LEN, 'outputs: expected 29 felts');
+            assert(!self.done.read(decision_id), 'decision already executed');
+            let model_hash = *outputs.at(MODEL_HASH);
+            assert(self.approved.read(model_hash), 'model not approved');
+            let output_hash = poseidon_hash_span(outputs.span());
+            let mut pair = ArrayTrait::new();
+            pair.append(self.program_hash.read());
+            pair.append(output_hash);
+            let fact_hash = poseidon_hash_span(pair.span());
+            let registry = IFactRegistryDispatcher { contract_address: self.fact_registry.read() };
+            let list = registry.get_all_verifications_for_fact_hash(fact_hash);
+            check_verifications(@self, list.span());
+            let allocation = Allocation {
+                decision_id,
+                model_hash,
+                jediswap_risk: *outputs.at(JEDISWAP_RISK),
+                ekubo_risk: *outputs.at(EKUBO_RISK),
+                jediswap_bps: *outputs.at(JEDISWAP_BPS),
+                ekubo_bps: *outputs.at(EKUBO_BPS),
+                fact_hash,
+                block_number: get_block_number(),
+            };
+            self.done.write(decision_id, true);
+            self.current.write(allocation);
+            self
+                .emit(
+                    AllocationExecuted {
+                        decision_id,
+                        model_hash,
+                        fact_hash,
+                        jediswap_risk: allocation.jediswap_risk,
+                        ekubo_risk: allocation.ekubo_risk,
+                        jediswap_bps: allocation.jediswap_bps,
+                        ekubo_bps: allocation.ekubo_bps,
+                    }
+                );
+            fact_hash
+        }
+
+        fn current_allocation(self: @ContractState) -> Allocation {
+            self.current.read()
+        }
+
+        fn is_model_approved(self: @ContractState, model_hash: felt252) -> bool {
+            self.approved.read(model_hash)
+        }
+
+        fn executed(self: @ContractState, decision_id: felt252) -> bool {
+            self.done.read(decision_id)
+        }
+
+        // What the gate checks: (program hash, verifier configuration hash, minimum security bits).
+        fn gate(self: @ContractState) -> (felt252, felt252, u32) {
+            (self.program_hash.read(), self.verifier_config_hash.read(), self.min_security_bits.read())
+        }
+    }
+}

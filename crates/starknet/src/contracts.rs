@@ -1,0 +1,117 @@
+//! starkrisk's own Starknet contracts, compiled from `crates/starknet/cairo` and committed: the
+//! `AllocationVault` that executes only proven allocations, and the FactRegistry stand-in for local chains.
+//! Declaring and deploying are idempotent: a declared class or a deployed address is reused.
+
+use std::sync::Arc;
+
+use cairo_lang_starknet_classes::casm_contract_class::CasmContractClass;
+use cairo_lang_starknet_classes::contract_class::ContractClass;
+use starknet::accounts::Account;
+use starknet::contract::UdcSelector;
+use starknet::core::types::contract::SierraClass;
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, FlattenedSierraClass};
+use starknet::core::utils::{UdcUniqueness, get_selector_from_name, get_udc_deployed_address};
+use starknet::providers::{Provider, ProviderError};
+use starkrisk_domain::ports::ChainError;
+
+use crate::account::{Operator, TxOutcome, provider_error};
+
+/// One committed contract: its name and its Sierra class as `starknet-compile` wrote it.
+#[derive(Debug, Clone, Copy)]
+pub struct Contract {
+    /// The contract's name.
+    pub name: &'static str,
+    sierra: &'static str,
+}
+
+/// The on-chain gate: executes an allocation only when Integrity verified its proof.
+pub const ALLOCATION_VAULT: Contract =
+    Contract { name: "AllocationVault", sierra: include_str!("../cairo/compiled/allocation_vault.sierra.json") };
+
+/// Integrity's read interface with an owner-only `register_fact`; for devnet and the local profile only.
+pub const FACT_REGISTRY_STAND_IN: Contract = Contract {
+    name: "FactRegistryStandIn",
+    sierra: include_str!("../cairo/compiled/fact_registry_standin.sierra.json"),
+};
+
+/// A class ready to declare.
+#[derive(Debug, Clone)]
+pub struct DeclarableClass {
+    /// The Sierra class, flattened as the network takes it.
+    pub class: Arc<FlattenedSierraClass>,
+    /// Its class hash.
+    pub class_hash: Felt,
+    /// The hash of its CASM as the network compiles it.
+    pub compiled_class_hash: Felt,
+}
+
+fn invalid(contract: &Contract, reason: impl std::fmt::Display) -> ChainError {
+    ChainError::InvalidInput { field: contract.name.into(), reason: format!("the committed class: {reason}") }
+}
+
+impl Contract {
+    /// The class and its hashes. The CASM is compiled here from the Sierra with the compiler the network
+    /// runs (its hash is what a declaration must name), not taken from the older compiler's output.
+    pub fn declarable(&self) -> Result<DeclarableClass, ChainError> {
+        let sierra: SierraClass = serde_json::from_str(self.sierra).map_err(|e| invalid(self, e))?;
+        let class = Arc::new(sierra.flatten().map_err(|e| invalid(self, e))?);
+        // The ABI plays no part in compilation, and the old compiler's ABI is not the new one's shape.
+        let mut json: serde_json::Value = serde_json::from_str(self.sierra).map_err(|e| invalid(self, e))?;
+        json["abi"] = serde_json::Value::Null;
+        let contract_class: ContractClass = serde_json::from_value(json).map_err(|e| invalid(self, e))?;
+        let program = contract_class.extract_sierra_program(false).map_err(|e| invalid(self, e))?;
+        let casm = CasmContractClass::from_contract_class(contract_class, program, false, usize::MAX)
+            .map_err(|e| invalid(self, e))?;
+        let compiled_class_hash = Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be());
+        Ok(DeclarableClass { class_hash: class.class_hash(), class, compiled_class_hash })
+    }
+}
+
+/// Declares `contract` from `operator`'s account unless the network knows its class already; returns the
+/// class hash.
+pub async fn declare(operator: &Operator, contract: &Contract) -> Result<Felt, ChainError> {
+    let declarable = contract.declarable()?;
+    let latest = BlockId::Tag(BlockTag::Latest);
+    match operator.provider().get_class(latest, declarable.class_hash).await {
+        Ok(_) => return Ok(declarable.class_hash),
+        Err(ProviderError::StarknetError(starknet::core::types::StarknetError::ClassHashNotFound)) => {}
+        Err(other) => return Err(provider_error(other)),
+    }
+    let sent = operator
+        .account()
+        .declare_v3(declarable.class.clone(), declarable.compiled_class_hash)
+        .send()
+        .await
+        .map_err(|e| ChainError::Rejected { reason: format!("declaring {}: {e}", contract.name), tx_hash: None });
+    // The declaration used a nonce the operator's own counter did not give out.
+    operator.forget_nonce().await;
+    let result = sent?;
+    match operator.wait(result.transaction_hash.into()).await? {
+        starkrisk_domain::ports::ExecutionOutcome::Succeeded { .. } => Ok(declarable.class_hash),
+        other => Err(ChainError::Rejected {
+            reason: format!("declaring {}: {other:?}", contract.name),
+            tx_hash: Some(result.transaction_hash.into()),
+        }),
+    }
+}
+
+/// Deploys `class_hash` with `calldata` through the Universal Deployer under `salt`, unless a contract is
+/// already at the address that gives; returns the address.
+pub async fn deploy(operator: &Operator, class_hash: Felt, calldata: &[Felt], salt: Felt) -> Result<Felt, ChainError> {
+    let udc = UdcSelector::New.address();
+    let address = get_udc_deployed_address(salt, class_hash, &UdcUniqueness::NotUnique, calldata);
+    let latest = BlockId::Tag(BlockTag::Latest);
+    if operator.provider().get_class_hash_at(latest, address).await.is_ok() {
+        return Ok(address);
+    }
+    let mut udc_calldata = vec![class_hash, salt, Felt::ZERO, Felt::from(calldata.len())];
+    udc_calldata.extend_from_slice(calldata);
+    let selector = get_selector_from_name("deployContract")
+        .map_err(|e| ChainError::Unknown(anyhow::anyhow!("selector deployContract: {e}")))?;
+    match operator.invoke(vec![Call { to: udc, selector, calldata: udc_calldata }]).await? {
+        TxOutcome::Succeeded { .. } => Ok(address),
+        TxOutcome::Reverted { tx_hash, reason } => Err(ChainError::Rejected { reason, tx_hash: Some(tx_hash) }),
+        TxOutcome::Rejected { reason } => Err(ChainError::Rejected { reason, tx_hash: None }),
+        TxOutcome::TimedOut { tx_hash } => Err(ChainError::Timeout { tx_hash }),
+    }
+}

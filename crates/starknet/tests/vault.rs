@@ -1,0 +1,132 @@
+//! The on-chain gate on starknet-devnet: the committed AllocationVault and FactRegistry stand-in classes
+//! declared and deployed, and every refusal the vault owes, each with its revert reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod support;
+
+use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
+use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
+use starkrisk_domain::{FactHash, OutputHash, ProgramHash, VerifierConfig};
+use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
+use starkrisk_starknet::testing::Devnet;
+use starkrisk_starknet::{Operator, TxOutcome};
+use support::estimated_fees;
+
+/// The program the vault is deployed to expect (any hash will do for the gate's own checks).
+const PROGRAM: u64 = 0x5eed;
+const DECISION: u64 = 0xd1;
+
+fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
+    Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
+}
+
+/// A statement's 29 felts under `model_hash` (the vault reads the model hash, both risks and both shares).
+fn outputs(model_hash: Felt) -> Vec<Felt> {
+    let mut felts = starkrisk_domain::examples::statement().to_felts();
+    felts[0] = model_hash;
+    felts
+}
+
+fn fact_of(outputs: &[Felt]) -> Felt {
+    FactHash::compute(ProgramHash::new(Felt::from(PROGRAM)), OutputHash::of_output(outputs)).felt()
+}
+
+fn execute(vault: Felt, decision: u64, outputs: &[Felt]) -> Call {
+    let mut calldata = vec![Felt::from(decision), Felt::from(outputs.len())];
+    calldata.extend_from_slice(outputs);
+    call(vault, "execute_allocation", calldata)
+}
+
+fn register(registry: Felt, fact: Felt, bits: u32, config: &VerifierConfig) -> Call {
+    let mut calldata = vec![fact, Felt::from(bits)];
+    calldata.extend(config.to_felts().unwrap());
+    call(registry, "register_fact", calldata)
+}
+
+/// Sends `calls` and returns the revert reason, or `None` when they succeeded.
+async fn reverted(operator: &Operator, calls: Vec<Call>) -> Option<String> {
+    match operator.invoke(calls).await.unwrap() {
+        TxOutcome::Succeeded { .. } => None,
+        TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } => Some(reason),
+        TxOutcome::TimedOut { tx_hash } => panic!("{tx_hash} timed out"),
+    }
+}
+
+async fn view(operator: &Operator, to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Vec<Felt> {
+    let request = FunctionCall {
+        contract_address: to,
+        entry_point_selector: get_selector_from_name(entrypoint).unwrap(),
+        calldata,
+    };
+    operator.provider().call(request, BlockId::Tag(BlockTag::Latest)).await.unwrap()
+}
+
+fn assert_refused(reason: Option<String>, expected: &str) {
+    let reason = reason.unwrap_or_else(|| panic!("the call went through; expected `{expected}`"));
+    assert!(reason.contains(expected), "expected `{expected}`, got: {reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_executes_only_what_a_registered_verification_covers() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+    let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
+
+    // Declared from the committed files; a second declaration reuses the class.
+    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    assert_eq!(contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap(), vault_class);
+    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::ONE).await.unwrap();
+    let config = VerifierConfig::starkrisk();
+    let vault_args =
+        [owner.address(), operator.address(), registry, Felt::from(PROGRAM), config.hash().unwrap(), Felt::from(96u8)];
+    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
+    assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
+
+    let model = Felt::from(0xa11u16);
+    let proven = outputs(model);
+    let fact = fact_of(&proven);
+    // Only the owner approves models.
+    assert_refused(
+        reverted(&operator, vec![call(vault, "approve_model", vec![model])]).await,
+        "caller is not the owner",
+    );
+    assert_eq!(view(&owner, vault, "is_model_approved", vec![model]).await, [Felt::ZERO]);
+    assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
+    assert_eq!(view(&owner, vault, "is_model_approved", vec![model]).await, [Felt::ONE]);
+
+    // A fact with no verification at all.
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "fact has no verification");
+    // Verified, but by another verifier configuration.
+    let stone5 = VerifierConfig::new("recursive", "keccak_160_lsb", "stone5", "strict");
+    assert_eq!(reverted(&owner, vec![register(registry, fact, 128, &stone5)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "verifier config mismatch");
+    // By the expected verifier, with too few bits.
+    assert_eq!(reverted(&owner, vec![register(registry, fact, 80, &config)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "too few security bits");
+    // Properly verified now; outputs altered by one felt name another fact.
+    assert_eq!(reverted(&owner, vec![register(registry, fact, 96, &config)]).await, None);
+    let mut altered = proven.clone();
+    altered[27] += Felt::ONE;
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &altered)]).await, "fact has no verification");
+    // A model the owner never approved.
+    let unapproved = outputs(Felt::from(0xbadu16));
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&unapproved), 96, &config)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &unapproved)]).await, "model not approved");
+    // Anyone but the operator.
+    assert_refused(reverted(&owner, vec![execute(vault, DECISION, &proven)]).await, "caller is not the operator");
+
+    // The proper call: executed, and the vault holds the proven allocation.
+    assert_eq!(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, None);
+    assert_eq!(view(&owner, vault, "executed", vec![Felt::from(DECISION)]).await, [Felt::ONE]);
+    let current = view(&owner, vault, "current_allocation", vec![]).await;
+    let expected = [Felt::from(DECISION), model, proven[25], proven[26], proven[27], proven[28], fact];
+    assert_eq!(&current[..7], &expected, "decision, model, risks, shares and fact as proven");
+    // The same decision again.
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "decision already executed");
+    // A revoked model stops later decisions.
+    assert_eq!(reverted(&owner, vec![call(vault, "revoke_model", vec![model])]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION + 1, &proven)]).await, "model not approved");
+}
