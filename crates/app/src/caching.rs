@@ -14,7 +14,7 @@ use starkrisk_domain::ports::{
 };
 use starkrisk_domain::{
     AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
-    ProofArtifact, ProofJob, ProofJobId,
+    ProofArtifact, ProofJob, ProofJobId, ProofSystem, VerifiedClaim,
 };
 use tokio::sync::Mutex;
 
@@ -67,8 +67,12 @@ impl CachedFacts {
 
 #[async_trait]
 impl FactRegistry for CachedFacts {
-    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
-        self.inner.register(artifact).await
+    fn registers(&self, system: ProofSystem) -> bool {
+        self.inner.registers(system)
+    }
+
+    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
+        self.inner.register(artifact, claim).await
     }
 
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {

@@ -3,6 +3,7 @@
 
 mod auth;
 mod caching;
+mod chain_cli;
 mod clock;
 pub mod http;
 mod keystore_cli;
@@ -14,6 +15,7 @@ mod worker;
 
 pub use auth::{AuthError, Authenticator, Claims, Role};
 pub use caching::{CachedFacts, CachedMetrics, FreshPages};
+pub use chain_cli::{ChainCommand, Format as ChainOutputFormat, run as run_chain};
 pub use clock::SystemClock;
 pub use keystore_cli::{KeystoreCommand, run as run_keystore};
 pub use server::{prepare_database, serve, serve_with, service, shutdown_signal, work};

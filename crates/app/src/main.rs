@@ -47,6 +47,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The on-chain gate: deploy the AllocationVault (and a local FactRegistry stand-in).
+    Chain {
+        #[command(subcommand)]
+        command: starkrisk_app::ChainCommand,
+    },
     /// The operator's encrypted keystore.
     Keystore {
         #[command(subcommand)]
@@ -102,6 +107,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Config { command: ConfigCommand::Show } => {
             println!("{}", settings.redacted()?);
             Ok(())
+        }
+        Command::Chain { command } => {
+            init_telemetry(&settings.log);
+            starkrisk_app::run_chain(command, &settings).await
         }
         Command::Openapi | Command::Keystore { .. } => Ok(()),
     }

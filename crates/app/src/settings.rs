@@ -247,6 +247,16 @@ impl Settings {
         })
     }
 
+    /// The programs proofs must be of: the Cairo risk program (the committed one unless
+    /// `defaults.program_hash` names another) and this build's S-two risk AIR. Models are bound to the first.
+    pub fn risk_programs(&self) -> anyhow::Result<starkrisk_domain::RiskPrograms> {
+        let cairo = match self.defaults.program_hash.as_deref() {
+            Some(text) => starkrisk_domain::ProgramHash::parse(text).map_err(anyhow::Error::new)?,
+            None => starkrisk_stone::program::program_hash()?,
+        };
+        Ok(starkrisk_domain::RiskPrograms { cairo, stwo_air: starkrisk_stwo::air_hash() })
+    }
+
     /// Which signed approvals this deployment accepts.
     pub fn approval_rules(&self) -> anyhow::Result<starkrisk_domain::usecases::ApprovalRules> {
         let short = |field: &str, text: &str| starkrisk_domain::short_string(field, text).map_err(anyhow::Error::new);

@@ -14,7 +14,6 @@ use starkrisk_domain::usecases::{
     OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
-use starkrisk_domain::{ProgramHash, RiskPrograms};
 use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
 use starkrisk_stwo::StwoVerifier;
@@ -149,12 +148,8 @@ impl Service {
         let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
         let jobs = stores.jobs.clone();
         let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stores.decisions.clone(), pages.clone()));
-        // Models are bound to the program that proves them: the committed Cairo risk program unless configured.
-        let default_program_hash = match settings.defaults.program_hash.as_deref() {
-            Some(text) => ProgramHash::parse(text).map_err(anyhow::Error::new)?,
-            None => starkrisk_stone::program::program_hash()?,
-        };
-        let programs = RiskPrograms { cairo: default_program_hash, stwo_air: starkrisk_stwo::air_hash() };
+        let programs = settings.risk_programs()?;
+        let default_program_hash = programs.cairo;
         let verify = VerifyProof::new(adapters.verifiers.clone(), policy.security_floor(), programs);
         let pipeline = DecisionPipeline::new(
             PipelinePorts {

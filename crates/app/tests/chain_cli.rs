@@ -145,3 +145,117 @@ async fn a_full_run_never_writes_the_operator_key_to_its_logs() {
     assert!(!logs.contains(bare), "the operator key appeared in the logs");
     assert!(!logs.contains(PASSWORD), "the keystore password appeared in the logs");
 }
+
+/// Runs the binary in the background with `env` and `args`, and waits until `/ready` answers on `port`.
+async fn background(env: &[(&str, &str)], args: &[&str], port: &str) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    command.env_remove("STARKRISK_PROFILE");
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK__")) {
+        command.env_remove(key);
+    }
+    let child = command.args(args).envs(env.iter().copied()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    let mut child = child.unwrap();
+    let url = format!("http://127.0.0.1:{port}/ready");
+    for _ in 0..300 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("starkrisk {args:?} did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
+    use starknet::core::types::{BlockId, BlockTag, Felt, FunctionCall};
+    use starknet::providers::{JsonRpcClient, Provider, jsonrpc::HttpTransport};
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = dir.path().join("operator.json");
+    let account = devnet.accounts().await[0];
+    assert!(import(&keystore, &format!("{:#x}", account.private_key)).status.success());
+    let address = format!("{:#x}", account.address);
+    let mut env = chain_env(&devnet.url, "SN_SEPOLIA", keystore.to_str().unwrap());
+    env.extend([("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()), ("STARKRISK__DATABASE__URL", &db.url)]);
+
+    let deploy = ["--profile", "devnet", "chain", "deploy", "--local-registry", "--format", "env"];
+    let first = starkrisk(&env, &deploy, "");
+    assert!(first.status.success(), "{}", text(&first));
+    let settings: Vec<(String, String)> = String::from_utf8_lossy(&first.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('=').filter(|(k, _)| k.starts_with("STARKRISK__")))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(settings.len(), 3, "{}", text(&first));
+    assert!(text(&first).contains("approved in"), "{}", text(&first));
+    // Deploying again reuses the classes, the contracts and the approval.
+    let again = starkrisk(&env, &deploy, "");
+    assert!(again.status.success() && text(&again).contains("already approved"), "{}", text(&again));
+    assert!(settings.iter().all(|(k, v)| text(&again).contains(&format!("{k}={v}"))), "{}", text(&again));
+    // On mainnet, or through an RPC that is not on this machine, the stand-in is refused.
+    for (key, value) in [
+        ("STARKRISK__STARKNET__RPC__CHAIN_ID", "SN_MAIN"),
+        ("STARKRISK__STARKNET__RPC__RPC_URLS", "http://10.0.0.1:5050"),
+    ] {
+        let public: Vec<_> = env.iter().copied().filter(|(k, _)| *k != key).chain([(key, value)]).collect();
+        let refused = starkrisk(&public, &deploy, "");
+        assert!(!refused.status.success() && text(&refused).contains("local"), "{}", text(&refused));
+    }
+
+    let port = free_port().to_string();
+    env.extend(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    env.extend([("STARKRISK__SERVER__PORT", port.as_str()), ("STARKRISK__WORKERS__POLL_MS", "50")]);
+    let mut server = background(&env, &["--profile", "devnet", "serve"], &port).await;
+    let token = String::from_utf8(starkrisk(&env, &["--profile", "devnet", "token", "--role", "operator"], "").stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let body = serde_json::json!({
+        "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
+        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
+        "jediswap_apy": 850, "ekubo_apy": 1210});
+    let answer = client.post(format!("{base}/risk-engine/orchestrate-allocation")).bearer_auth(&token).json(&body);
+    let decision: serde_json::Value = answer.send().await.unwrap().json().await.unwrap();
+    let id = decision["decision_id"].as_str().unwrap_or_else(|| panic!("{decision}")).to_string();
+    let mut decision = decision;
+    for _ in 0..600 {
+        let read = client.get(format!("{base}/risk-engine/decision/{id}")).bearer_auth(&token).send().await.unwrap();
+        decision = read.json().await.unwrap();
+        if ["executed", "refused", "failed"].contains(&decision["status"].as_str().unwrap_or_default()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(decision["status"], "executed", "{decision}");
+    assert!(decision["tx_hash"].is_string() && decision["block_number"].is_u64(), "{decision}");
+
+    // The vault holds what the proof states, felt for felt.
+    let vault = settings.iter().find(|(k, _)| k.ends_with("CONTRACT_ADDRESS")).unwrap().1.clone();
+    let provider = JsonRpcClient::new(HttpTransport::new(reqwest::Url::parse(&devnet.url).unwrap()));
+    let view = FunctionCall {
+        contract_address: Felt::from_hex(&vault).unwrap(),
+        entry_point_selector: starknet::core::utils::get_selector_from_name("current_allocation").unwrap(),
+        calldata: vec![],
+    };
+    let current = provider.call(view, BlockId::Tag(BlockTag::Latest)).await.unwrap();
+    let felt = |v: &serde_json::Value| Felt::from(v.as_u64().unwrap());
+    let model_hash = Felt::from_hex(decision["model_hash"].as_str().unwrap()).unwrap();
+    assert_eq!(current[1], model_hash, "{current:?}");
+    assert_eq!(
+        &current[2..6],
+        &[
+            felt(&decision["jediswap_risk"]),
+            felt(&decision["ekubo_risk"]),
+            felt(&decision["jediswap_pct"]),
+            felt(&decision["ekubo_pct"])
+        ]
+    );
+    assert_eq!(current[6], Felt::from_hex(decision["fact_hash"].as_str().unwrap()).unwrap(), "{decision}");
+}

@@ -51,6 +51,12 @@ impl VerifierConfig {
         Self::new("recursive", "keccak_160_lsb", "stone6", "strict")
     }
 
+    /// The configuration a local chain's FactRegistry stand-in records an S-two verification under: no
+    /// Integrity verifier is named, so no such record can pass for one on a public network.
+    pub fn local_stwo() -> Self {
+        Self::new("stwo_risk_air", "blake2s", "stwo", "local")
+    }
+
     /// A configuration from its four names.
     pub fn new(layout: &str, hasher: &str, stone_version: &str, memory_verification: &str) -> Self {
         Self {

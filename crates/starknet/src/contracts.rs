@@ -12,6 +12,7 @@ use starknet::core::types::contract::SierraClass;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FlattenedSierraClass};
 use starknet::core::utils::{UdcUniqueness, get_selector_from_name, get_udc_deployed_address};
 use starknet::providers::{Provider, ProviderError};
+use starkrisk_domain::TxHash;
 use starkrisk_domain::ports::ChainError;
 
 use crate::account::{Operator, TxOutcome, provider_error};
@@ -106,12 +107,37 @@ pub async fn deploy(operator: &Operator, class_hash: Felt, calldata: &[Felt], sa
     }
     let mut udc_calldata = vec![class_hash, salt, Felt::ZERO, Felt::from(calldata.len())];
     udc_calldata.extend_from_slice(calldata);
-    let selector = get_selector_from_name("deployContract")
-        .map_err(|e| ChainError::Unknown(anyhow::anyhow!("selector deployContract: {e}")))?;
-    match operator.invoke(vec![Call { to: udc, selector, calldata: udc_calldata }]).await? {
-        TxOutcome::Succeeded { .. } => Ok(address),
+    let call = Call { to: udc, selector: selector("deployContract")?, calldata: udc_calldata };
+    sent(operator.invoke(vec![call]).await?).map(|_| address)
+}
+
+/// The vault's `is_model_approved(model_hash)`.
+pub async fn is_model_approved(operator: &Operator, vault: Felt, model_hash: Felt) -> Result<bool, ChainError> {
+    let view = starknet::core::types::FunctionCall {
+        contract_address: vault,
+        entry_point_selector: selector("is_model_approved")?,
+        calldata: vec![model_hash],
+    };
+    let answer = operator.provider().call(view, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)?;
+    Ok(answer.first() == Some(&Felt::ONE))
+}
+
+/// The owner's `approve_model(model_hash)` on the vault; waits for the receipt.
+pub async fn approve_model(operator: &Operator, vault: Felt, model_hash: Felt) -> Result<TxHash, ChainError> {
+    let call = Call { to: vault, selector: selector("approve_model")?, calldata: vec![model_hash] };
+    sent(operator.invoke(vec![call]).await?)
+}
+
+/// A transaction's outcome as a result: its hash when it succeeded, the chain's reason otherwise.
+fn sent(outcome: TxOutcome) -> Result<TxHash, ChainError> {
+    match outcome {
+        TxOutcome::Succeeded { tx_hash, .. } => Ok(tx_hash),
         TxOutcome::Reverted { tx_hash, reason } => Err(ChainError::Rejected { reason, tx_hash: Some(tx_hash) }),
         TxOutcome::Rejected { reason } => Err(ChainError::Rejected { reason, tx_hash: None }),
         TxOutcome::TimedOut { tx_hash } => Err(ChainError::Timeout { tx_hash }),
     }
+}
+
+fn selector(name: &str) -> Result<Felt, ChainError> {
+    get_selector_from_name(name).map_err(|e| ChainError::Unknown(anyhow::anyhow!("selector {name}: {e}")))
 }

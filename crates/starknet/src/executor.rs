@@ -29,6 +29,9 @@ pub enum CalldataField {
     ModelHash,
     /// Integrity's fact hash (0 for S-two proofs, which have none).
     FactHash,
+    /// The whole statement, as the proof's public output: its length, then its felts in canonical order
+    /// (a Cairo `Array<felt252>`; what the AllocationVault recomputes the fact from).
+    Statement,
 }
 
 /// The `[starknet.executor]` settings: which contract, which entrypoint, which calldata.
@@ -72,15 +75,19 @@ impl StarknetExecutor {
         let calldata = self
             .layout
             .iter()
-            .map(|field| match field {
-                CalldataField::DecisionId => Felt::from(decision.id().0.as_u128()),
-                CalldataField::JediswapBps => s.allocation.jediswap().get().into(),
-                CalldataField::EkuboBps => s.allocation.ekubo().get().into(),
-                CalldataField::JediswapRisk => s.jediswap_risk.get().into(),
-                CalldataField::EkuboRisk => s.ekubo_risk.get().into(),
-                CalldataField::ModelVersion => decision.model_version().get().into(),
-                CalldataField::ModelHash => s.model_hash.felt(),
-                CalldataField::FactHash => decision.fact_hash().map(|f| f.felt()).unwrap_or(Felt::ZERO),
+            .flat_map(|field| match field {
+                CalldataField::DecisionId => vec![Felt::from(decision.id().0.as_u128())],
+                CalldataField::JediswapBps => vec![s.allocation.jediswap().get().into()],
+                CalldataField::EkuboBps => vec![s.allocation.ekubo().get().into()],
+                CalldataField::JediswapRisk => vec![s.jediswap_risk.get().into()],
+                CalldataField::EkuboRisk => vec![s.ekubo_risk.get().into()],
+                CalldataField::ModelVersion => vec![decision.model_version().get().into()],
+                CalldataField::ModelHash => vec![s.model_hash.felt()],
+                CalldataField::FactHash => vec![decision.fact_hash().map(|f| f.felt()).unwrap_or(Felt::ZERO)],
+                CalldataField::Statement => {
+                    let felts = s.to_felts();
+                    std::iter::once(Felt::from(felts.len())).chain(felts).collect()
+                }
             })
             .collect();
         Call { to: self.contract, selector: self.selector, calldata }

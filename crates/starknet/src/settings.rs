@@ -51,6 +51,13 @@ pub struct ChainAdapters {
 impl StarknetSettings {
     /// Builds the pool, refuses the wrong chain, unlocks the key and builds the adapters.
     pub async fn connect(&self, verifier: VerifierConfig) -> anyhow::Result<ChainAdapters> {
+        if self.integrity.local_stand_in && !self.rpc.is_local() {
+            anyhow::bail!(
+                "starknet.integrity.local_stand_in is for a local chain only (mainnet never, and every RPC URL on \
+                 this machine); here only Integrity's own verification counts: set it to false and point \
+                 fact_registry at Integrity's FactRegistry"
+            );
+        }
         let pool = Arc::new(RpcPool::new(self.rpc.clone())?);
         pool.check_chain().await?;
         let address = Felt::from_hex(&self.account_address).map_err(|_| {

@@ -69,7 +69,7 @@ fn operator_over(urls: Vec<String>) -> Arc<starkrisk_starknet::Operator> {
 /// A registry adapter over `url` allowing `max_calldata_felts` per transaction; fees are not estimated
 /// (the stand-in executes, it does not simulate).
 fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
-    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts };
+    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts, local_stand_in: false };
     IntegrityRegistry::new(operator(url), &settings, VerifierConfig::starkrisk()).unwrap()
 }
 
@@ -77,15 +77,32 @@ fn registry(url: &str, max_calldata_felts: usize) -> IntegrityRegistry {
 async fn settings_that_cannot_work_are_refused_naming_the_field() {
     let url = "http://127.0.0.1:9";
     let config = VerifierConfig::starkrisk();
-    let no_room = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts: EXECUTE_OVERHEAD_FELTS };
+    let no_room = IntegritySettings {
+        fact_registry: REGISTRY.into(),
+        max_calldata_felts: EXECUTE_OVERHEAD_FELTS,
+        local_stand_in: false,
+    };
     match IntegrityRegistry::new(operator(url), &no_room, config.clone()) {
         Err(ChainError::InvalidInput { field, .. }) => assert_eq!(field, "starknet.integrity.max_calldata_felts"),
         other => panic!("expected a refusal, got {:?}", other.err()),
     }
-    let not_hex = IntegritySettings { fact_registry: "registry".into(), max_calldata_felts: 4_000 };
+    let not_hex =
+        IntegritySettings { fact_registry: "registry".into(), max_calldata_felts: 4_000, local_stand_in: false };
     match IntegrityRegistry::new(operator(url), &not_hex, config) {
         Err(ChainError::InvalidInput { field, .. }) => assert_eq!(field, "starknet.integrity.fact_registry"),
         other => panic!("expected a refusal, got {:?}", other.err()),
+    }
+}
+
+/// What local verification establishes about the fixture proof (only its fact and bits matter here).
+fn fixture_claim() -> VerifiedClaim {
+    VerifiedClaim {
+        system: ProofSystem::Stone,
+        program_hash: ProgramHash::new(Felt::ONE),
+        statement: examples::statement(),
+        security_bits: 60,
+        provable_security_bits: None,
+        fact_hash: Some(fixture_fact()),
     }
 }
 
@@ -125,7 +142,8 @@ async fn with_several_rpcs_a_fact_counts_only_when_two_agree() {
     // The lying node reports a verification (hash and all) that Integrity never stored.
     lying_node.registry.lock().unwrap().verifications.insert(Felt::ONE, vec![honest(fact, 128)]);
     let urls = vec![lying_node.url.clone(), honest_node.url.clone()];
-    let settings = IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts: 10_000 };
+    let settings =
+        IntegritySettings { fact_registry: REGISTRY.into(), max_calldata_felts: 10_000, local_stand_in: false };
     let registry = IntegrityRegistry::new(operator_over(urls), &settings, VerifierConfig::starkrisk()).unwrap();
     match registry.verifications(fact).await {
         Err(ChainError::Unavailable(reason)) => assert!(reason.contains("differently"), "{reason}"),
@@ -155,7 +173,7 @@ async fn a_proof_that_fits_is_registered_in_one_transaction() {
     .unwrap();
     assert_eq!(registry.plan(&artifact).unwrap(), RegistrationPlan::Full(expected));
 
-    let registration = registry.register(&artifact).await.unwrap();
+    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
     assert_eq!(registration.fact_hash, fixture_fact());
     assert_eq!(registration.security_bits, 60);
     let sent: Vec<String> = node.registry.lock().unwrap().sent.iter().map(|(name, _)| name.clone()).collect();
@@ -174,7 +192,7 @@ async fn a_registration_of_another_fact_than_the_proofs_is_refused() {
     let node = node(100_000).await;
     let other = FactHash::new(Felt::from(0xfac7u32));
     node.registry.lock().unwrap().wrong_fact = Some(other);
-    match registry(&node.url, 100_000).register(&stone_artifact()).await {
+    match registry(&node.url, 100_000).register(&stone_artifact(), &fixture_claim()).await {
         Err(ChainError::Rejected { reason, tx_hash }) => {
             assert!(reason.contains(&other.to_string()) && reason.contains(&fixture_fact().to_string()), "{reason}");
             assert!(tx_hash.is_some());
@@ -191,9 +209,9 @@ async fn a_fact_already_verified_on_chain_is_not_registered_again() {
     // A verification with less security than the proof's does not count.
     let weaker = (VerificationHash::new(Felt::from(0xdu8)), 59);
     node.registry.lock().unwrap().verifications.insert(fixture_fact().felt(), vec![weaker]);
-    let first = registry.register(&artifact).await.unwrap();
+    let first = registry.register(&artifact, &fixture_claim()).await.unwrap();
     assert!(first.tx_hash.is_some());
-    let again = registry.register(&artifact).await.unwrap();
+    let again = registry.register(&artifact, &fixture_claim()).await.unwrap();
     assert_eq!(again.tx_hash, None, "nothing sent the second time");
     assert_eq!((again.fact_hash, again.verification_hash), (first.fact_hash, first.verification_hash));
     assert_eq!(node.registry.lock().unwrap().sent.len(), 1, "one transaction for both registrations");
@@ -215,14 +233,14 @@ async fn a_proof_over_the_limit_is_registered_through_the_split_flow() {
     let node = node(limit).await;
 
     // Sent whole, the sequencer refuses it: the limit is real.
-    let whole = registry(&node.url, 100_000).register(&artifact).await.unwrap_err();
+    let whole = registry(&node.url, 100_000).register(&artifact, &fixture_claim()).await.unwrap_err();
     assert!(whole.to_string().contains("above the limit"), "{whole}");
 
     let registry = registry(&node.url, limit);
     let plan = registry.plan(&artifact).unwrap();
     assert!(matches!(plan, RegistrationPlan::Split(_)), "{plan:?}");
     assert_eq!(plan.transactions(), 6);
-    let registration = registry.register(&artifact).await.unwrap();
+    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
     assert_eq!(registration.fact_hash, fixture_fact());
     assert_eq!(registration.security_bits, 60);
     let expected = VerificationHash::compute(fixture_fact(), &VerifierConfig::starkrisk(), 60).unwrap();
@@ -246,7 +264,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_ne
     let registry = registry(&node.url, limit);
     node.registry.lock().unwrap().revert_next = Some(("verify_proof_step".into(), "Out of gas".into()));
 
-    match registry.register(&artifact).await {
+    match registry.register(&artifact, &fixture_claim()).await {
         Err(ChainError::Rejected { reason, tx_hash }) => {
             assert!(reason.contains("verify_proof_step 1 of 4") && reason.contains("Out of gas"), "{reason}");
             assert!(tx_hash.is_some(), "a reverted step names its transaction");
@@ -255,7 +273,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_ne
     }
     assert!(registry.verifications(fixture_fact()).await.unwrap().is_empty(), "nothing registered half-way");
 
-    registry.register(&artifact).await.unwrap();
+    registry.register(&artifact, &fixture_claim()).await.unwrap();
     let sent = node.registry.lock().unwrap().sent.clone();
     let initials: Vec<Felt> =
         sent.iter().filter(|(name, _)| name == "verify_proof_initial").filter_map(|(_, job)| *job).collect();
@@ -268,7 +286,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_ne
 async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_before_sending() {
     let node = node(100_000).await;
     let artifact = stone_artifact();
-    match registry(&node.url, 500).register(&artifact).await {
+    match registry(&node.url, 500).register(&artifact, &fixture_claim()).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "proof");
             assert!(reason.contains("max_calldata_felts (500)") && reason.contains("split flow"), "{reason}");
@@ -276,10 +294,20 @@ async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_bef
         other => panic!("expected a refusal, got {other:?}"),
     }
     let stwo = ProofArtifact { system: ProofSystem::Stwo, ..artifact };
-    match registry(&node.url, 100_000).register(&stwo).await {
+    match registry(&node.url, 100_000).register(&stwo, &fixture_claim()).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "proof");
             assert!(reason.contains("Stone proofs"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // A proof whose verified claim names another fact is not the proof that was verified.
+    let mut other = fixture_claim();
+    other.fact_hash = Some(FactHash::new(Felt::TWO));
+    match registry(&node.url, 100_000).register(&stone_artifact(), &other).await {
+        Err(ChainError::InvalidInput { field, reason }) => {
+            assert_eq!(field, "artifact");
+            assert!(reason.contains("verified claim"), "{reason}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }

@@ -226,7 +226,8 @@ impl DecisionView {
             proof_status: job.map(|j| j.status().as_str().into()),
             proof_error: job
                 .and_then(|j| j.failure().map(|f| f.reason.clone()).or_else(|| j.last_error().map(str::to_string))),
-            fact_hash: d.fact_hash().map(|f| f.to_string()),
+            // A fact registered after verification (an S-two fact on a local chain) is on the job.
+            fact_hash: d.fact_hash().or_else(|| job.and_then(|j| j.fact_hash())).map(|f| f.to_string()),
             tx_hash: d.tx_hash().map(|t| t.to_string()),
             block_number: d.block_number(),
             timestamp: d.created_at().timestamp(),

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::decision::AllocationDecision;
 use crate::felt::{FactHash, TxHash};
 use crate::integrity::FactVerification;
-use crate::proof::ProofArtifact;
+use crate::proof::{ProofArtifact, ProofSystem, VerifiedClaim};
 use crate::proof_job::FactRegistration;
 
 /// Why a chain call failed.
@@ -59,8 +59,12 @@ impl ChainError {
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait FactRegistry: Send + Sync {
-    /// Verifies a Stone proof on chain and registers its fact; waits for the receipt.
-    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError>;
+    /// Whether proofs of `system` are registered here (Integrity: Stone; a local stand-in: S-two too).
+    fn registers(&self, system: ProofSystem) -> bool;
+
+    /// Registers the fact of `artifact`, which local verification established as `claim`; waits for the
+    /// receipt. Integrity verifies a Stone proof itself; a local stand-in records the claim's fact.
+    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError>;
 
     /// Every verification recorded for `fact`.
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError>;

@@ -145,10 +145,14 @@ impl DecisionPipeline {
 
     async fn register_or_execute(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
         let is_stone = job.artifact().is_some_and(|a| a.system == ProofSystem::Stone);
-        match (&self.ports.registry, is_stone) {
-            (Some(registry), true) => {
-                let Some(artifact) = job.artifact().cloned() else { return Ok(job) };
-                match registry.register(&artifact).await {
+        let registered_here =
+            |registry: &Arc<dyn FactRegistry>| job.artifact().is_some_and(|a| registry.registers(a.system));
+        match &self.ports.registry {
+            Some(registry) if registered_here(registry) => {
+                let (Some(artifact), Some(claim)) = (job.artifact().cloned(), job.claim().cloned()) else {
+                    return Ok(job);
+                };
+                match registry.register(&artifact, &claim).await {
                     Ok(registration) => {
                         job.registered(registration, self.now())?;
                         self.ports.jobs.save(&job, ProofJobStatus::Verified).await?;

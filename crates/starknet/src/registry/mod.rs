@@ -14,7 +14,8 @@ use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::ports::{ChainError, FactRegistry};
 use starkrisk_domain::{
-    FactHash, FactRegistration, FactVerification, ProofArtifact, TxHash, VerificationHash, VerifierConfig,
+    FactHash, FactRegistration, FactVerification, OutputHash, ProofArtifact, ProofSystem, TxHash, VerificationHash,
+    VerifiedClaim, VerifierConfig,
 };
 use starkrisk_integrity::{decode_fact_registered, decode_verification, decode_verifications};
 
@@ -31,6 +32,11 @@ pub struct IntegritySettings {
     pub fact_registry: String,
     /// Largest account calldata sent in one transaction; a proof above it goes through the split flow.
     pub max_calldata_felts: usize,
+    /// The registry is starkrisk's FactRegistry stand-in on a local chain, owned by the operator: S-two
+    /// facts are recorded in it directly (`register_fact`), under [`VerifierConfig::local_stwo`]. Refused
+    /// on SN_MAIN and SN_SEPOLIA, where only Integrity's verification counts.
+    #[serde(default)]
+    pub local_stand_in: bool,
 }
 
 /// What `get_verification` records under a verification hash.
@@ -50,6 +56,7 @@ pub struct IntegrityRegistry {
     contract: Felt,
     config: VerifierConfig,
     max_calldata_felts: usize,
+    local_stand_in: bool,
 }
 
 fn selector(name: &str) -> Result<Felt, ChainError> {
@@ -77,7 +84,13 @@ impl IntegrityRegistry {
                 ),
             });
         }
-        Ok(Self { operator, contract, config, max_calldata_felts: settings.max_calldata_felts })
+        Ok(Self {
+            operator,
+            contract,
+            config,
+            max_calldata_felts: settings.max_calldata_felts,
+            local_stand_in: settings.local_stand_in,
+        })
     }
 
     /// How a Stone proof would be registered: one transaction, or the split flow's. CPU-bound when the
@@ -206,13 +219,66 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ChainError::Unknown(anyhow::anyhow!("planning the registration failed: {e}")))?
 }
 
+impl IntegrityRegistry {
+    /// Records a locally verified S-two claim's fact in the stand-in: H(AIR hash, H(statement felts)), under
+    /// the local S-two configuration and the claim's conjectured bits.
+    async fn record_local(&self, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
+        let fact = FactHash::compute(claim.program_hash, OutputHash::of_output(&claim.statement.to_felts()));
+        let local = ProofFact { fact_hash: fact, security_bits: claim.security_bits };
+        let config = VerifierConfig::local_stwo();
+        let recorded = self
+            .verifications(fact)
+            .await?
+            .into_iter()
+            .find(|v| v.verifier_config == config && v.security_bits >= claim.security_bits);
+        if let Some(v) = recorded {
+            return Ok(FactRegistration {
+                fact_hash: fact,
+                verification_hash: v.verification_hash,
+                security_bits: v.security_bits,
+                tx_hash: None,
+            });
+        }
+        let config_felts = config.to_felts().map_err(|e| ChainError::Unknown(anyhow::anyhow!("{e}")))?;
+        let mut calldata = vec![fact.felt(), Felt::from(claim.security_bits)];
+        calldata.extend(config_felts);
+        let tx_hash = self.send(self.call("register_fact", calldata)?, "register_fact").await?;
+        let registration = self.fact_registered(tx_hash).await?;
+        if registration.fact_hash != local.fact_hash || registration.security_bits != local.security_bits {
+            return Err(ChainError::Rejected {
+                reason: format!("the stand-in recorded {registration:?} for fact {fact}"),
+                tx_hash: Some(tx_hash),
+            });
+        }
+        Ok(registration)
+    }
+}
+
 #[async_trait]
 impl FactRegistry for IntegrityRegistry {
-    async fn register(&self, artifact: &ProofArtifact) -> Result<FactRegistration, ChainError> {
+    fn registers(&self, system: ProofSystem) -> bool {
+        system == ProofSystem::Stone || (self.local_stand_in && system == ProofSystem::Stwo)
+    }
+
+    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
+        if artifact.system == ProofSystem::Stwo && self.local_stand_in {
+            return self.record_local(claim).await;
+        }
         let artifact = artifact.clone();
         // Parsing and splitting take tens of milliseconds of CPU: kept off the async workers.
         let proof = blocking(move || plan::stone_proof(&artifact)).await?;
-        let claim = ProofFact::of(&proof)?;
+        let proven = ProofFact::of(&proof)?;
+        // What is registered must be what was verified: the same fact, from the same bytes.
+        if claim.fact_hash != Some(proven.fact_hash) {
+            return Err(ChainError::InvalidInput {
+                field: "artifact".into(),
+                reason: format!(
+                    "the proof's fact is {}, but its verified claim names {:?}; refusing to register it",
+                    proven.fact_hash, claim.fact_hash
+                ),
+            });
+        }
+        let claim = proven;
         // The same statement proven again (or a registration whose outcome a crash lost) is already on
         // chain: registering it once more would only spend fees.
         if let Some(existing) = self.already_verified(&claim).await? {

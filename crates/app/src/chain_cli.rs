@@ -1,0 +1,156 @@
+//! `starkrisk chain deploy`: declares and deploys the AllocationVault (and, on a local chain, the
+//! FactRegistry stand-in) from the operator's account, approves the active model on the vault, and prints
+//! the profile lines that point the service at them. Re-running reuses what is already there.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use starkrisk_domain::usecases::ModelRegistry;
+use starkrisk_domain::{Felt, ProgramHash, VerifierConfig};
+use starkrisk_starknet::Operator;
+use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
+
+use crate::Settings;
+use crate::clock::SystemClock;
+
+/// The chain subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Deploy the on-chain gate and approve the active model on it.
+    Deploy {
+        /// Also deploy starkrisk's FactRegistry stand-in and record S-two facts in it: local chains only
+        /// (refused on SN_MAIN and SN_SEPOLIA, where the vault reads Integrity's FactRegistry).
+        #[arg(long)]
+        local_registry: bool,
+        /// The vault's owner, who approves models (default: the operator account itself).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Deployment salt: the same salt, class and arguments give the same addresses, so a re-run reuses them.
+        #[arg(long, default_value = "0x737461726b7269736b")]
+        salt: String,
+        /// Print the settings as `toml` profile lines or as `env` variables.
+        #[arg(long, value_enum, default_value_t = Format::Toml)]
+        format: Format,
+    },
+}
+
+/// How the resulting settings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lines to paste into the profile.
+    Toml,
+    /// `STARKRISK__…=…` lines for the environment.
+    Env,
+}
+
+/// What the vault checks, and against which registry.
+struct Gate {
+    registry: Felt,
+    program: ProgramHash,
+    config: VerifierConfig,
+    min_security_bits: u32,
+}
+
+/// Runs one chain subcommand.
+pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<()> {
+    let ChainCommand::Deploy { local_registry, owner, salt, format } = command;
+    let salt = Felt::from_hex(&salt).map_err(|_| anyhow::anyhow!("--salt: `{salt}` is not a hex felt"))?;
+    if !settings.starknet.enabled {
+        bail!("starknet.enabled is false in this profile: enable [starknet] (rpc_urls, account_address, keystore)");
+    }
+    let chain = settings.starknet.connect(settings.pipeline.fact_verifier.clone()).await?;
+    let operator = chain.operator.clone();
+    let owner = match owner.as_deref() {
+        Some(text) => Felt::from_hex(text).map_err(|_| anyhow::anyhow!("--owner: `{text}` is not a hex address"))?,
+        None => operator.address(),
+    };
+    let programs = settings.risk_programs()?;
+    let gate = if local_registry {
+        if !settings.starknet.rpc.is_local() {
+            bail!(
+                "--local-registry is for a local chain only (every RPC URL on this machine, never mainnet); \
+                 elsewhere the vault reads Integrity's FactRegistry"
+            );
+        }
+        let class = contracts::declare(&operator, &FACT_REGISTRY_STAND_IN).await?;
+        let registry = contracts::deploy(&operator, class, &[operator.address()], salt).await?;
+        let config = VerifierConfig::local_stwo();
+        Gate {
+            registry,
+            program: programs.stwo_air,
+            config,
+            min_security_bits: settings.pipeline.fact_min_security_bits,
+        }
+    } else {
+        let text = &settings.starknet.integrity.fact_registry;
+        let registry = Felt::from_hex(text).map_err(|_| {
+            anyhow::anyhow!("starknet.integrity.fact_registry: `{text}` is not Integrity's FactRegistry address")
+        })?;
+        let config = settings.pipeline.fact_verifier.clone();
+        Gate { registry, program: programs.cairo, config, min_security_bits: settings.pipeline.fact_min_security_bits }
+    };
+    let vault_class = contracts::declare(&operator, &ALLOCATION_VAULT).await?;
+    let arguments = [
+        owner,
+        operator.address(),
+        gate.registry,
+        gate.program.felt(),
+        gate.config.hash().context("pipeline.fact_verifier")?,
+        Felt::from(gate.min_security_bits),
+    ];
+    let vault = contracts::deploy(&operator, vault_class, &arguments, salt).await?;
+    let model = active_model(settings).await?;
+    let approval = approve(&operator, vault, owner, model.model_hash().felt()).await?;
+
+    println!("AllocationVault {vault:#x} (class {vault_class:#x})");
+    println!(
+        "  reads FactRegistry {:#x}; expects program {} and verifier {:?}",
+        gate.registry, gate.program, gate.config
+    );
+    println!("  model {} ({}): {approval}", model.version(), model.model_hash());
+    let mut lines = vec![
+        ("starknet.executor.contract_address", format!("{vault:#x}")),
+        ("starknet.integrity.fact_registry", format!("{:#x}", gate.registry)),
+    ];
+    if local_registry {
+        lines.push(("starknet.integrity.local_stand_in", "true".into()));
+    }
+    match format {
+        Format::Toml => {
+            println!("\nPaste into the profile:");
+            for (key, value) in &lines {
+                let (table, field) = key.rsplit_once('.').unwrap_or(("", key));
+                let value = if value == "true" { value.clone() } else { format!("\"{value}\"") };
+                println!("[{table}]\n{field} = {value}");
+            }
+        }
+        Format::Env => {
+            for (key, value) in &lines {
+                println!("STARKRISK__{}={value}", key.to_uppercase().replace('.', "__"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The active model, registering model v1 when the database holds none (as the service does on start).
+async fn active_model(settings: &Settings) -> anyhow::Result<starkrisk_domain::RiskModel> {
+    let db = starkrisk_postgres::Database::connect(&settings.database)?;
+    db.migrate().await?;
+    let store = Arc::new(starkrisk_postgres::PgStore::new(db));
+    let registry = ModelRegistry::new(store, Arc::new(SystemClock), settings.risk_programs()?.cairo);
+    Ok(registry.ensure_default().await?)
+}
+
+/// Approves `model` on `vault` when the operator is its owner; otherwise says which call the owner must make.
+async fn approve(operator: &Operator, vault: Felt, owner: Felt, model: Felt) -> anyhow::Result<String> {
+    if contracts::is_model_approved(operator, vault, model).await? {
+        return Ok("already approved".into());
+    }
+    if owner != operator.address() {
+        return Ok(format!("not approved: the owner {owner:#x} must call approve_model({model:#x}) on {vault:#x}"));
+    }
+    let tx_hash = contracts::approve_model(operator, vault, model).await?;
+    Ok(format!("approved in {tx_hash}"))
+}
