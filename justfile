@@ -2,9 +2,10 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Serve the API on the local defaults (starts the private Postgres unless DATABASE_URL is set).
+# Serve the API on the local defaults (starts the private Postgres unless DATABASE_URL is set); with
+# starknet-devnet installed (`just devnet`), on a local chain with the on-chain gate deployed.
 run:
-    STARKRISK__DATABASE__URL="$(deploy/local/pg.sh)" cargo run -p starkrisk-app -- serve
+    deploy/local/run.sh
 
 # The whole suite against a real Postgres (the private cluster unless DATABASE_URL is set).
 test: domain-purity

@@ -186,7 +186,8 @@ impl Service {
             planner,
             check: CheckProof::new(verify, jobs.clone(), stores.models.clone()),
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
-            models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash),
+            models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash)
+                .approving_on(adapters.executor.clone()),
             readiness: stores.readiness.clone(),
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,

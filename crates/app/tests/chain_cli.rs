@@ -209,12 +209,18 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     env.extend(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     env.extend([("STARKRISK__SERVER__PORT", port.as_str()), ("STARKRISK__WORKERS__POLL_MS", "50")]);
     let mut server = background(&env, &["--profile", "devnet", "serve"], &port).await;
-    let token = String::from_utf8(starkrisk(&env, &["--profile", "devnet", "token", "--role", "operator"], "").stdout)
+    let token = String::from_utf8(starkrisk(&env, &["--profile", "devnet", "token", "--role", "admin"], "").stdout)
         .unwrap()
         .trim()
         .to_string();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}/api/v1");
+    // A new model registered through the API is approved on the vault (the operator owns it here).
+    let v2 = serde_json::json!({"params": {"w_utilization": 25, "w_volatility": 45, "w_liquidity": [0, 5, 15, 30],
+        "w_audit": 3, "w_age": 10, "age_cap_days": 730, "clamp_min": 5, "clamp_max": 95}});
+    let registered = client.post(format!("{base}/model-registry/register")).bearer_auth(&token).json(&v2);
+    let registered: serde_json::Value = registered.send().await.unwrap().json().await.unwrap();
+    assert_eq!(registered["on_chain"], "approved on the allocation contract", "{registered}");
     let body = serde_json::json!({
         "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
         "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
@@ -235,6 +241,7 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     let _ = server.wait();
     assert_eq!(decision["status"], "executed", "{decision}");
     assert!(decision["tx_hash"].is_string() && decision["block_number"].is_u64(), "{decision}");
+    assert_eq!(decision["model_version"], 2, "{decision}");
 
     // The vault holds what the proof states, felt for felt.
     let vault = settings.iter().find(|(k, _)| k.ends_with("CONTRACT_ADDRESS")).unwrap().1.clone();

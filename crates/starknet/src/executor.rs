@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use starknet::core::types::{Call, Felt};
 use starknet::core::utils::get_selector_from_name;
-use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome, PreparedExecution};
-use starkrisk_domain::{AllocationDecision, TxHash};
+use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome, ModelApproval, PreparedExecution};
+use starkrisk_domain::{AllocationDecision, ModelHash, TxHash};
 
 use crate::account::Operator;
 
@@ -44,6 +44,10 @@ pub struct ExecutorSettings {
     pub entrypoint: String,
     /// The calldata, field by field.
     pub calldata: Vec<CalldataField>,
+    /// The contract is starkrisk's AllocationVault: it executes only models its owner approved, so
+    /// decisions under another wait, and new models are approved on it when the operator is its owner.
+    #[serde(default)]
+    pub vault: bool,
 }
 
 /// Executes decisions through the operator account.
@@ -52,6 +56,7 @@ pub struct StarknetExecutor {
     contract: Felt,
     selector: Felt,
     layout: Vec<CalldataField>,
+    vault: bool,
 }
 
 impl StarknetExecutor {
@@ -66,7 +71,7 @@ impl StarknetExecutor {
         })?;
         let selector = get_selector_from_name(&settings.entrypoint)
             .map_err(|e| invalid("starknet.executor.entrypoint", e.to_string()))?;
-        Ok(Self { operator, contract, selector, layout: settings.calldata.clone() })
+        Ok(Self { operator, contract, selector, layout: settings.calldata.clone(), vault: settings.vault })
     }
 
     /// The call this executor makes for `decision`.
@@ -94,8 +99,40 @@ impl StarknetExecutor {
     }
 }
 
+impl StarknetExecutor {
+    fn owner_call(&self, model_hash: ModelHash) -> String {
+        format!("its owner must call approve_model({model_hash}) on {:#x}", self.contract)
+    }
+}
+
 #[async_trait]
 impl AllocationExecutor for StarknetExecutor {
+    async fn model_approval(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError> {
+        if !self.vault {
+            return Ok(ModelApproval::NotGated);
+        }
+        if crate::contracts::is_model_approved(&self.operator, self.contract, model_hash.felt()).await? {
+            return Ok(ModelApproval::Approved);
+        }
+        Ok(ModelApproval::Missing { owner_call: self.owner_call(model_hash) })
+    }
+
+    async fn approve_model(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError> {
+        match self.model_approval(model_hash).await? {
+            ModelApproval::Missing { owner_call } => {
+                match crate::contracts::approve_model(&self.operator, self.contract, model_hash.felt()).await {
+                    Ok(_) => Ok(ModelApproval::Approved),
+                    // The operator is not the vault's owner: the owner has to approve it.
+                    Err(ChainError::Rejected { reason, .. }) if reason.contains("caller is not the owner") => {
+                        Ok(ModelApproval::Missing { owner_call })
+                    }
+                    Err(other) => Err(other),
+                }
+            }
+            known => Ok(known),
+        }
+    }
+
     async fn prepare(&self, decision: &AllocationDecision) -> Result<PreparedExecution, ChainError> {
         self.operator.prepare(vec![self.call(decision)]).await
     }

@@ -56,6 +56,7 @@ fn counter_executor(operator: Arc<Operator>, counter: Felt, field: CalldataField
         contract_address: format!("{counter:#x}"),
         entrypoint: "increase_counter".into(),
         calldata: vec![field],
+        vault: false,
     };
     StarknetExecutor::new(operator, &settings).unwrap()
 }

@@ -220,6 +220,8 @@ pub fn verifier() -> Arc<dyn ProofVerifier> {
 /// An executor stand-in whose transactions land at once in block 7.
 pub fn executor() -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
+    mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
+    mock.expect_approve_model().returning(|_| Ok(ModelApproval::NotGated));
     mock.expect_prepare().returning(|d| {
         Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id().0.as_bytes())), signed: vec![1] })
     });

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::decision::AllocationDecision;
-use crate::felt::{FactHash, TxHash};
+use crate::felt::{FactHash, ModelHash, TxHash};
 use crate::integrity::FactVerification;
 use crate::proof::{ProofArtifact, ProofSystem, VerifiedClaim};
 use crate::proof_job::FactRegistration;
@@ -70,6 +70,20 @@ pub trait FactRegistry: Send + Sync {
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError>;
 }
 
+/// Whether an allocation contract executes decisions under a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelApproval {
+    /// The contract does not gate on models (a plain executor contract).
+    NotGated,
+    /// The model is approved.
+    Approved,
+    /// The model is not approved, and this service cannot approve it.
+    Missing {
+        /// The call the contract's owner must make, in words.
+        owner_call: String,
+    },
+}
+
 /// What became of an execution transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecutionOutcome {
@@ -103,6 +117,13 @@ pub struct PreparedExecution {
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait AllocationExecutor: Send + Sync {
+    /// Whether the contract executes allocations under the model with `model_hash`.
+    async fn model_approval(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError>;
+
+    /// Approves `model_hash` on the contract when this service holds the key that may; otherwise says
+    /// which call its owner must make.
+    async fn approve_model(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError>;
+
     /// Builds and signs the allocation transaction for `decision` without sending it.
     async fn prepare(&self, decision: &AllocationDecision) -> Result<PreparedExecution, ChainError>;
 

@@ -18,7 +18,7 @@ mod tests;
 pub use decisions::{DecisionQueries, DecisionWithJob};
 pub use execute::{ExecuteAllocation, ExecuteError};
 pub use generate_proof::{GenerateProof, ProverSet, ProvingResult, prove_with_fallback};
-pub use model_registry::{ModelRegistry, RegisterModelError};
+pub use model_registry::{ModelRegistry, RegisterModelError, RegisteredModel};
 pub use orchestrate::{
     AllocationRequest, ApprovalRules, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
 };

@@ -6,7 +6,7 @@ use crate::error::ValidationError;
 use crate::felt::ProgramHash;
 use crate::model::RiskModel;
 use crate::params::{ModelParams, ModelVersion};
-use crate::ports::{Clock, ModelStore, StoreError};
+use crate::ports::{AllocationExecutor, Clock, ModelApproval, ModelStore, StoreError};
 
 /// Why a model version was not registered.
 #[derive(Debug, thiserror::Error)]
@@ -19,18 +19,35 @@ pub enum RegisterModelError {
     Store(#[from] StoreError),
 }
 
+/// A newly registered model, and what the allocation contract says of it.
+#[derive(Debug, Clone)]
+pub struct RegisteredModel {
+    /// The model.
+    pub model: RiskModel,
+    /// On a chain-enabled deployment: whether the allocation contract now executes decisions under it, or
+    /// which call its owner must make.
+    pub on_chain: Option<String>,
+}
+
 /// Model versions; each new one becomes the active model for later decisions only.
 pub struct ModelRegistry {
     models: Arc<dyn ModelStore>,
     clock: Arc<dyn Clock>,
     default_program_hash: ProgramHash,
+    gate: Option<Arc<dyn AllocationExecutor>>,
 }
 
 impl ModelRegistry {
     /// The registry over the model store; models registered without a program are bound to
     /// `default_program_hash` (the risk program this build proves with).
     pub fn new(models: Arc<dyn ModelStore>, clock: Arc<dyn Clock>, default_program_hash: ProgramHash) -> Self {
-        Self { models, clock, default_program_hash }
+        Self { models, clock, default_program_hash, gate: None }
+    }
+
+    /// The same registry, approving each new model on the allocation contract `gate` executes through.
+    pub fn approving_on(mut self, gate: Option<Arc<dyn AllocationExecutor>>) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// The active model; [`StoreError::NotFound`] before any is registered.
@@ -57,7 +74,7 @@ impl ModelRegistry {
         program_hash: Option<ProgramHash>,
         version: Option<ModelVersion>,
         registered_by: &str,
-    ) -> Result<RiskModel, RegisterModelError> {
+    ) -> Result<RegisteredModel, RegisterModelError> {
         if let Some(other) = program_hash.filter(|p| *p != self.default_program_hash) {
             return Err(ValidationError::new(
                 "program_hash",
@@ -82,7 +99,22 @@ impl ModelRegistry {
         let program_hash = program_hash.unwrap_or(self.default_program_hash);
         let model = RiskModel::new(next, params, program_hash, registered_by, self.clock.now());
         self.models.register(&model).await?;
-        Ok(model)
+        let on_chain = match &self.gate {
+            None => None,
+            Some(gate) => Some(match gate.approve_model(model.model_hash()).await {
+                Ok(ModelApproval::Approved) => "approved on the allocation contract".to_string(),
+                Ok(ModelApproval::NotGated) => "the allocation contract does not gate on models".to_string(),
+                Ok(ModelApproval::Missing { owner_call }) => {
+                    format!("not approved on the allocation contract: {owner_call}")
+                }
+                // The model is registered either way; its decisions wait for the approval.
+                Err(e) => format!(
+                    "not approved on the allocation contract ({e}); its owner must call approve_model({})",
+                    model.model_hash()
+                ),
+            }),
+        };
+        Ok(RegisteredModel { model, on_chain })
     }
 
     /// Registers model v1 with the default parameters when no model exists yet; returns the active model.
@@ -91,7 +123,7 @@ impl ModelRegistry {
             return Ok(model);
         }
         match self.register(ModelParams::v1(), None, Some(ModelVersion::V1), "starkrisk").await {
-            Ok(model) => Ok(model),
+            Ok(registered) => Ok(registered.model),
             // Another replica registered it first: read theirs.
             Err(RegisterModelError::Store(StoreError::Conflict(_))) => self.current().await,
             Err(RegisterModelError::Store(other)) => Err(other),

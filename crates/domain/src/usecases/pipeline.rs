@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::decision::{AllocationDecision, DecisionStatus, IllegalDecisionTransition};
 use crate::ports::{
-    AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, Loaded, ProofJobStore,
-    StoreError, VerifyError,
+    AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, Loaded, ModelApproval,
+    ProofJobStore, StoreError, VerifyError,
 };
 use crate::proof::ProofSystem;
 use crate::proof_job::{IllegalTransition, ProofJob, ProofJobStatus, Stage};
@@ -182,7 +182,7 @@ impl DecisionPipeline {
             return self.stop(job, Stage::Registration, reason, verdict).await;
         }
         let Some(executor) = self.ports.executor.clone() else {
-            return self.wait_for_chain(job).await;
+            return self.rest_verified(job, NOT_EXECUTED_WITHOUT_CHAIN.into()).await;
         };
         let Some(mut decision) = self.decision_of(&job).await? else {
             return self
@@ -192,6 +192,17 @@ impl DecisionPipeline {
         if decision.status() == DecisionStatus::Verified {
             if let Some(reason) = unproven(&decision, &job) {
                 return self.stop(job, Stage::Execution, reason, Verdict::Refuse).await;
+            }
+            match executor.model_approval(decision.statement().model_hash).await {
+                Ok(ModelApproval::Missing { owner_call }) => {
+                    let reason = format!(
+                        "not executed: model {} is not approved on the allocation contract; {owner_call}",
+                        decision.model_version()
+                    );
+                    return self.rest_verified(job, reason).await;
+                }
+                Ok(ModelApproval::Approved | ModelApproval::NotGated) => {}
+                Err(e) => return self.stop(job, Stage::Execution, e.to_string(), chain_verdict(&e)).await,
             }
             let prepared = match executor.prepare(&decision).await {
                 Ok(prepared) => prepared,
@@ -214,16 +225,17 @@ impl DecisionPipeline {
         self.confirm(executor.as_ref(), decision, job).await
     }
 
-    /// Without a chain a verified decision is not executed, nor refused: it rests at verified with the reason,
-    /// and its job is looked at again after the longest backoff, so a restart with a chain executes it.
-    async fn wait_for_chain(&self, mut job: ProofJob) -> Result<ProofJob, PipelineError> {
+    /// A verified decision that cannot be executed yet (no chain, or a model the contract has not approved)
+    /// is not refused: it rests at verified with `reason`, and its job is looked at again after the longest
+    /// backoff, so a restart with a chain, or the owner's approval, gets it executed.
+    async fn rest_verified(&self, mut job: ProofJob, reason: String) -> Result<ProofJob, PipelineError> {
         let now = self.now();
         let loaded = job.status();
         let later = chrono::Duration::from_std(self.policy.backoff.max).unwrap_or(chrono::Duration::MAX);
         job.postpone(now + later, now);
         match self.decision_of(&job).await? {
             Some(mut decision) if decision.status() == DecisionStatus::Verified => {
-                decision.waiting(NOT_EXECUTED_WITHOUT_CHAIN, now)?;
+                decision.waiting(reason, now)?;
                 let loaded = Loaded { decision: DecisionStatus::Verified, job: loaded };
                 self.ports.decisions.save_both(&decision, &job, loaded).await?;
             }

@@ -65,6 +65,10 @@ pub struct ModelView {
     pub registered_by: String,
     /// When.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// On registration with a chain configured: whether the allocation contract now executes decisions
+    /// under this model, or which call its owner must make (decisions wait for it meanwhile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_chain: Option<String>,
 }
 
 impl From<&RiskModel> for ModelView {
@@ -77,6 +81,7 @@ impl From<&RiskModel> for ModelView {
             status: m.status().as_str().into(),
             registered_by: m.registered_by().to_string(),
             created_at: m.created_at(),
+            on_chain: None,
         }
     }
 }
@@ -150,6 +155,7 @@ pub async fn register(
     .map_err(|e| e.within("params"))?;
     let program_hash = body.program_hash.as_deref().map(ProgramHash::parse).transpose()?;
     let version = body.version.map(ModelVersion::new).transpose()?;
-    let model = state.models.register(params, program_hash, version, &claims.sub).await?;
-    Ok(HttpResponse::Created().json(ModelView::from(&model)))
+    let registered = state.models.register(params, program_hash, version, &claims.sub).await?;
+    let view = ModelView { on_chain: registered.on_chain, ..ModelView::from(&registered.model) };
+    Ok(HttpResponse::Created().json(view))
 }

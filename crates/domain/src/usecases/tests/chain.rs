@@ -46,6 +46,7 @@ fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
 /// An executor whose outcomes come from `outcomes` in turn, counting prepares and broadcasts.
 fn executor(outcomes: Vec<ExecutionOutcome>, calls: Arc<Mutex<Vec<&'static str>>>) -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
+    mock.expect_model_approval().returning(|_| Ok(ModelApproval::Approved));
     let log = calls.clone();
     mock.expect_prepare().returning(move |_| {
         log.lock().unwrap().push("prepare");
@@ -193,6 +194,7 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
     let mut rig = Rig::with_stwo();
     let calls = Arc::new(Mutex::new(Vec::new()));
     let mut mock = MockAllocationExecutor::new();
+    mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
     let (log, prepared) = (calls.clone(), Arc::new(Mutex::new(0u64)));
     mock.expect_prepare().returning(move |_| {
         log.lock().unwrap().push("prepare");
@@ -296,4 +298,43 @@ async fn without_a_chain_a_decision_rests_verified_with_the_reason_and_executes_
     assert_eq!(job.status(), ProofJobStatus::Executed);
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!((stored.status(), stored.block_number(), stored.message()), (DecisionStatus::Executed, Some(4), None));
+}
+
+#[tokio::test]
+async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_owners_call() {
+    let mut rig = Rig::with_stwo();
+    let approved = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let mut mock = MockAllocationExecutor::new();
+    let flag = approved.clone();
+    mock.expect_model_approval().returning(move |hash| {
+        Ok(if flag.load(std::sync::atomic::Ordering::SeqCst) {
+            ModelApproval::Approved
+        } else {
+            ModelApproval::Missing { owner_call: format!("its owner must call approve_model({hash})") }
+        })
+    });
+    let log = calls.clone();
+    mock.expect_prepare().returning(move |_| {
+        log.lock().unwrap().push("prepare");
+        Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from(TX)), signed: vec![9] })
+    });
+    mock.expect_broadcast().returning(|_| Ok(()));
+    mock.expect_outcome().returning(|_| Ok(ExecutionOutcome::Succeeded { block_number: 3 }));
+    rig.executor = Some(Arc::new(mock));
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!(stored.status(), DecisionStatus::Verified, "waiting, not refused");
+    let message = stored.message().unwrap();
+    assert!(message.contains("not approved") && message.contains("approve_model(0x"), "{message}");
+    assert!(calls.lock().unwrap().is_empty(), "nothing was signed");
+    assert_eq!(job.retries(), 0, "waiting for an approval is not a failure");
+
+    // The owner approves; the next look executes it.
+    approved.store(true, std::sync::atomic::Ordering::SeqCst);
+    rig.clock.advance(rig.policy.backoff.max);
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Executed);
+    assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Executed);
 }

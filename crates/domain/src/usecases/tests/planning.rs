@@ -124,7 +124,7 @@ async fn registering_a_model_supersedes_the_current_one_for_later_decisions() {
     raw.w_volatility = 60;
     let params = ModelParams::new(raw).unwrap();
     let before = orchestrate(&store, None).plan(&request()).await.unwrap();
-    let v2 = register.register(params, None, None, "admin").await.unwrap();
+    let v2 = register.register(params, None, None, "admin").await.unwrap().model;
     assert_eq!(v2.version(), ModelVersion::new(2).unwrap());
     assert_ne!(v2.model_hash(), model().model_hash());
     let after = orchestrate(&store, None).plan(&request()).await.unwrap();

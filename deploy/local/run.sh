@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `just run`: serves the API on the local defaults. With starknet-devnet installed (`just devnet`), it also
+# starts a local chain, deploys the on-chain gate there (`starkrisk chain deploy --local-registry`) and
+# serves the `devnet` profile, so decisions end `executed`. Without devnet, the `local` profile: decisions
+# are proven and verified, and rest at `verified`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export STARKRISK__DATABASE__URL="${DATABASE_URL:-$(deploy/local/pg.sh)}"
+devnet="${STARKNET_DEVNET:-${CARGO_HOME:-$HOME/.cargo}/bin/starknet-devnet}"
+starkrisk() { cargo run -q -p starkrisk-app -- "$@"; }
+if [ ! -x "$devnet" ]; then
+  echo "starkrisk: no local chain (starknet-devnet is not installed), so decisions rest at 'verified'." >&2
+  echo "starkrisk: run 'just devnet' once (it builds starknet-devnet, about 35 minutes), then 'just run' again" >&2
+  echo "starkrisk: to execute them through the AllocationVault on a local chain." >&2
+  exec cargo run -p starkrisk-app -- serve
+fi
+
+mkdir -p .data
+port="${STARKRISK_DEVNET_PORT:-5050}"
+url="http://127.0.0.1:$port"
+rpc() {
+  python3 - "$url" "$1" <<'PY'
+import json, sys, urllib.request
+request = urllib.request.Request(sys.argv[1], json.dumps({"jsonrpc": "2.0", "id": 1, "method": sys.argv[2], "params": {}}).encode(), {"content-type": "application/json"})
+print(json.dumps(json.load(urllib.request.urlopen(request, timeout=2))["result"]))
+PY
+}
+started=""
+if ! rpc starknet_chainId >/dev/null 2>&1; then
+  echo "starkrisk: starting starknet-devnet on $url (log: .data/devnet.log)" >&2
+  "$devnet" --seed 0 --host 127.0.0.1 --port "$port" >.data/devnet.log 2>&1 &
+  started=$!
+  trap 'kill $started 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do rpc starknet_chainId >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+
+export STARKRISK__STARKNET__RPC__RPC_URLS="$url"
+# The operator is devnet's first predeployed account, its key kept in a keystore under .data.
+password_file=.data/devnet-password
+[ -s "$password_file" ] || python3 -c 'import secrets; print(secrets.token_hex(16))' >"$password_file"
+export STARKRISK__STARKNET__KEYSTORE__PASSWORD_FILE="$password_file"
+account=$(rpc devnet_getPredeployedAccounts)
+address=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[0]["address"])' "$account")
+export STARKRISK__STARKNET__ACCOUNT_ADDRESS="$address"
+keystore=.data/devnet-operator.json
+if [ ! -s "$keystore" ]; then
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1])[0]["private_key"])' "$account" |
+    starkrisk keystore import "$keystore" --password-file "$password_file" >/dev/null
+fi
+
+echo "starkrisk: deploying the AllocationVault and the FactRegistry stand-in on $url" >&2
+settings=$(starkrisk --profile devnet chain deploy --local-registry --format env)
+while IFS= read -r line; do
+  case "$line" in STARKRISK__*=*) export "${line?}" ;; *) echo "$line" >&2 ;; esac
+done <<<"$settings"
+cargo run -p starkrisk-app -- --profile devnet serve
