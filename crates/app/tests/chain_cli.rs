@@ -265,4 +265,9 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
         ]
     );
     assert_eq!(current[6], Felt::from_hex(decision["fact_hash"].as_str().unwrap()).unwrap(), "{decision}");
+    // The decision records the vault and the event its transaction emitted.
+    assert_eq!(Felt::from_hex(decision["executed_by"].as_str().unwrap()).unwrap(), Felt::from_hex(&vault).unwrap());
+    let event = &decision["execution_event"];
+    assert_eq!((&event["jediswap_bps"], &event["ekubo_bps"]), (&decision["jediswap_pct"], &decision["ekubo_pct"]));
+    assert_eq!((&event["model_hash"], &event["fact_hash"]), (&decision["model_hash"], &decision["fact_hash"]));
 }

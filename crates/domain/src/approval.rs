@@ -16,13 +16,8 @@ pub struct Approver {
     /// The account.
     pub address: ContractAddress,
     /// Its public key.
-    #[serde(serialize_with = "crate::felt::serialize_hex", deserialize_with = "deserialize_felt")]
+    #[serde(serialize_with = "crate::felt::serialize_hex", deserialize_with = "crate::felt::deserialize_hex")]
     pub public_key: Felt,
-}
-
-fn deserialize_felt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Felt, D::Error> {
-    let text = String::deserialize(d)?;
-    crate::felt::parse_felt("public_key", &text).map_err(serde::de::Error::custom)
 }
 
 /// The first felt of every approval message: Cairo short string `starkrisk.approval.v2`, so a signature
@@ -45,13 +40,8 @@ pub struct ApprovalNonce {
     /// Who signed.
     pub signer: ContractAddress,
     /// The nonce they chose.
-    #[serde(serialize_with = "crate::felt::serialize_hex", deserialize_with = "deserialize_nonce")]
+    #[serde(serialize_with = "crate::felt::serialize_hex", deserialize_with = "crate::felt::deserialize_hex")]
     pub nonce: Felt,
-}
-
-fn deserialize_nonce<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Felt, D::Error> {
-    let text = String::deserialize(d)?;
-    crate::felt::parse_felt("nonce", &text).map_err(serde::de::Error::custom)
 }
 
 /// Signed limits for one allocation.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::approval::ApprovalNonce;
+use crate::execution::ExecutionRecord;
 use crate::felt::{FactHash, TxHash};
 use crate::params::ModelVersion;
 use crate::proof::{ProofRequest, ProverKind};
@@ -90,6 +91,9 @@ pub struct DecisionRecord {
     pub signed_tx: Option<Vec<u8>>,
     /// The block that included it.
     pub block_number: Option<u64>,
+    /// The contract that executed it and the event it emitted, once known.
+    #[serde(default)]
+    pub execution: Option<ExecutionRecord>,
     /// Where it stands.
     pub status: DecisionStatus,
     /// Why it was refused or failed, or a note for operators.
@@ -129,6 +133,7 @@ impl AllocationDecision {
                 tx_hash: None,
                 signed_tx: None,
                 block_number: None,
+                execution: None,
                 status: DecisionStatus::Pending,
                 message: None,
                 created_at: now,
@@ -290,11 +295,22 @@ impl AllocationDecision {
         Ok(())
     }
 
-    /// The transaction landed in `block_number`.
-    pub fn executed(&mut self, block_number: u64, now: DateTime<Utc>) -> Result<(), IllegalDecisionTransition> {
+    /// The transaction landed in `block_number`, leaving `record` on chain when it could be read.
+    pub fn executed(
+        &mut self,
+        block_number: u64,
+        record: Option<ExecutionRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalDecisionTransition> {
         self.move_to(DecisionStatus::Executed, now)?;
         self.state.block_number = Some(block_number);
+        self.state.execution = record;
         Ok(())
+    }
+
+    /// The contract that executed it and the event it emitted.
+    pub fn execution(&self) -> Option<&ExecutionRecord> {
+        self.state.execution.as_ref()
     }
 
     /// A check refused it.

@@ -45,6 +45,12 @@ pub fn serialize_hex<S: Serializer>(felt: &Felt, serializer: S) -> Result<S::Ok,
     serializer.serialize_str(&format!("{felt:#x}"))
 }
 
+/// Reads a felt written by [`serialize_hex`] (a 0x-prefixed hex string).
+pub fn deserialize_hex<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Felt, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    parse_felt("felt", &text).map_err(serde::de::Error::custom)
+}
+
 macro_rules! felt_id {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*

@@ -9,6 +9,7 @@ mod bps;
 mod decision;
 mod error;
 pub mod examples;
+mod execution;
 mod felt;
 mod fri;
 mod integrity;
@@ -36,6 +37,7 @@ pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;
+pub use execution::{AllocationExecuted, ExecutionRecord};
 pub use felt::{
     ContractAddress, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash, decode_short_string,
     parse_felt, short_string,

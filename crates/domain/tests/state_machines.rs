@@ -106,7 +106,7 @@ fn decision_transitions_follow_execution() {
     decision.superseded(t0()).unwrap();
     assert_eq!((decision.status(), decision.tx_hash(), decision.signed_tx()), (Verified, None, None));
     decision.submitted(TxHash::new(Felt::TWO), vec![2], t0()).unwrap();
-    decision.executed(7, t0()).unwrap();
+    decision.executed(7, None, t0()).unwrap();
     assert!(decision.superseded(t0()).is_err(), "an executed decision keeps its transaction");
     assert_eq!((decision.status(), decision.block_number()), (Executed, Some(7)));
     assert!(decision.refuse("late", t0()).is_err(), "an executed decision stays executed");

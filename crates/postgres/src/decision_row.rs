@@ -6,7 +6,7 @@ use starkrisk_domain::ports::StoreError;
 use starkrisk_domain::*;
 use uuid::Uuid;
 
-use crate::job_row::{from_json_value, to_json};
+use crate::job_row::{from_json_value, opt_from_json, opt_json, to_json};
 use crate::schema::allocation_decisions;
 
 /// One `allocation_decisions` row as read.
@@ -28,6 +28,7 @@ pub struct DecisionRow {
     updated_at: DateTime<Utc>,
     approval_signer: Option<String>,
     approval_nonce: Option<String>,
+    execution: Option<serde_json::Value>,
 }
 
 /// The columns a save may change.
@@ -38,6 +39,7 @@ pub struct DecisionChanges {
     tx_hash: Option<String>,
     signed_tx: Option<Vec<u8>>,
     block_number: Option<i64>,
+    execution: Option<serde_json::Value>,
     status: String,
     message: Option<String>,
     updated_at: DateTime<Utc>,
@@ -72,17 +74,18 @@ fn small(value: u32) -> i32 {
 
 impl DecisionChanges {
     /// The mutable columns of `decision`.
-    pub fn from_decision(d: &AllocationDecision) -> Self {
+    pub fn from_decision(d: &AllocationDecision) -> Result<Self, StoreError> {
         let d = d.record();
-        Self {
+        Ok(Self {
             fact_hash: d.fact_hash.map(|f| f.to_string()),
             tx_hash: d.tx_hash.map(|t| t.to_string()),
             signed_tx: d.signed_tx.clone(),
             block_number: d.block_number.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+            execution: opt_json("execution", d.execution.as_ref())?,
             status: d.status.as_str().to_string(),
             message: d.message.clone(),
             updated_at: d.updated_at,
-        }
+        })
     }
 }
 
@@ -106,7 +109,7 @@ impl NewDecision {
             approval_signer: d.approval.map(|a| a.signer.to_string()),
             approval_nonce: d.approval.map(|a| format!("{:#x}", a.nonce)),
             created_at: d.created_at,
-            changes: DecisionChanges::from_decision(decision),
+            changes: DecisionChanges::from_decision(decision)?,
         })
     }
 }
@@ -141,6 +144,7 @@ impl DecisionRow {
             tx_hash: self.tx_hash.as_deref().map(TxHash::parse).transpose().map_err(|e| corrupt("tx_hash", e))?,
             signed_tx: self.signed_tx,
             block_number: self.block_number.map(i64::unsigned_abs),
+            execution: opt_from_json("execution", self.execution)?,
             status: DecisionStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
             message: self.message,
             created_at: self.created_at,

@@ -98,10 +98,11 @@ async fn save_decision(
     decision: &AllocationDecision,
     expected: DecisionStatus,
 ) -> Result<(), StoreError> {
+    let changes = DecisionChanges::from_decision(decision)?;
     let changed = diesel::update(
         ad::allocation_decisions.filter(ad::id.eq(decision.id().0)).filter(ad::status.eq(expected.as_str())),
     )
-    .set(DecisionChanges::from_decision(decision))
+    .set(changes)
     .execute(conn)
     .await
     .map_err(from_diesel)?;

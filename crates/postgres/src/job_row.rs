@@ -82,11 +82,14 @@ pub fn from_json_value<T: DeserializeOwned>(column: &str, value: serde_json::Val
     serde_json::from_value(value).map_err(|e| from_json(column, e))
 }
 
-fn opt_json<T: Serialize>(column: &str, value: Option<&T>) -> Result<Option<serde_json::Value>, StoreError> {
+pub fn opt_json<T: Serialize>(column: &str, value: Option<&T>) -> Result<Option<serde_json::Value>, StoreError> {
     value.map(|v| to_json(column, v)).transpose()
 }
 
-fn opt_from_json<T: DeserializeOwned>(column: &str, value: Option<serde_json::Value>) -> Result<Option<T>, StoreError> {
+pub fn opt_from_json<T: DeserializeOwned>(
+    column: &str,
+    value: Option<serde_json::Value>,
+) -> Result<Option<T>, StoreError> {
     value.map(|v| from_json_value(column, v)).transpose()
 }
 

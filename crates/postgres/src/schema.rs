@@ -24,6 +24,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         approval_signer -> Nullable<Text>,
         approval_nonce -> Nullable<Text>,
+        execution -> Nullable<Jsonb>,
     }
 }
 

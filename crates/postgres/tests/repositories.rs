@@ -105,7 +105,19 @@ async fn decisions_round_trip_and_save_with_their_job() {
     DecisionStore::save_both(&store, &decision, &job, loaded).await.unwrap();
     decision.submitted(TxHash::new(Felt::from(0xabu8)), vec![1, 2], chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Verified).await.unwrap();
-    decision.executed(99, chrono::Utc::now()).unwrap();
+    let record = ExecutionRecord {
+        contract: ContractAddress::new(Felt::from(0x7au8)),
+        event: Some(AllocationExecuted {
+            decision_id: Felt::from(decision.id().0.as_u128()),
+            model_hash: decision.statement().model_hash,
+            fact_hash: FactHash::new(Felt::from(5u8)),
+            jediswap_risk: 35,
+            ekubo_risk: 75,
+            jediswap_bps: 5972,
+            ekubo_bps: 4028,
+        }),
+    };
+    decision.executed(99, Some(record.clone()), chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Submitted).await.unwrap();
 
     let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
@@ -113,6 +125,7 @@ async fn decisions_round_trip_and_save_with_their_job() {
     assert_eq!(read.tx_hash(), decision.tx_hash());
     assert_eq!(read.signed_tx(), Some(&[1u8, 2][..]));
     assert_eq!(read.block_number(), Some(99));
+    assert_eq!(read.execution(), Some(&record), "where and how it was executed reads back");
     assert_eq!(read.fact_hash(), decision.fact_hash());
     assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Failed);
 }

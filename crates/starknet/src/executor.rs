@@ -4,10 +4,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use starknet::core::types::{Call, Felt};
 use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
 use starkrisk_domain::ports::{AllocationExecutor, ChainError, ExecutionOutcome, ModelApproval, PreparedExecution};
-use starkrisk_domain::{AllocationDecision, ModelHash, TxHash};
+use starkrisk_domain::{
+    AllocationDecision, AllocationExecuted, ContractAddress, ExecutionRecord, FactHash, ModelHash, TxHash,
+};
 
-use crate::account::Operator;
+use crate::account::{Operator, provider_error};
 
 /// One value a decision contributes to the calldata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +103,28 @@ impl StarknetExecutor {
 }
 
 impl StarknetExecutor {
+    /// Decodes the vault's `AllocationExecuted` (keys: selector, decision id; data: model hash, fact hash,
+    /// both risks, both shares) from the events of a receipt.
+    fn allocation_executed(&self, events: &[starknet::core::types::Event]) -> Option<AllocationExecuted> {
+        let selector = get_selector_from_name("AllocationExecuted").ok()?;
+        let small = starkrisk_domain::felt_to_u32;
+        events.iter().filter(|e| e.from_address == self.contract).find_map(|event| {
+            let (keys, data) = (&event.keys, &event.data);
+            if keys.len() != 2 || keys[0] != selector || data.len() != 6 {
+                return None;
+            }
+            Some(AllocationExecuted {
+                decision_id: keys[1],
+                model_hash: ModelHash::new(data[0]),
+                fact_hash: FactHash::new(data[1]),
+                jediswap_risk: small(&data[2])?,
+                ekubo_risk: small(&data[3])?,
+                jediswap_bps: small(&data[4])?,
+                ekubo_bps: small(&data[5])?,
+            })
+        })
+    }
+
     fn owner_call(&self, model_hash: ModelHash) -> String {
         format!("its owner must call approve_model({model_hash}) on {:#x}", self.contract)
     }
@@ -107,6 +132,12 @@ impl StarknetExecutor {
 
 #[async_trait]
 impl AllocationExecutor for StarknetExecutor {
+    async fn execution_record(&self, tx_hash: TxHash) -> Result<ExecutionRecord, ChainError> {
+        let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
+        let event = self.allocation_executed(receipt.receipt.events());
+        Ok(ExecutionRecord { contract: ContractAddress::new(self.contract), event })
+    }
+
     async fn model_approval(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError> {
         if !self.vault {
             return Ok(ModelApproval::NotGated);

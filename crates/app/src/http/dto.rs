@@ -187,12 +187,18 @@ pub struct DecisionView {
     pub proof_status: Option<String>,
     /// Why the proof job failed, or its last retryable error.
     pub proof_error: Option<String>,
-    /// Integrity's fact hash, for Stone proofs.
+    /// The fact on chain: Integrity's for Stone proofs, or the local stand-in's for an S-two proof on devnet.
     pub fact_hash: Option<String>,
     /// The execution transaction.
     pub tx_hash: Option<String>,
     /// Its block.
     pub block_number: Option<u64>,
+    /// The allocation contract (the vault) that executed it.
+    pub executed_by: Option<String>,
+    /// The vault's `AllocationExecuted` event from the receipt: decision id, model hash, fact hash, both
+    /// risks and both shares as the chain recorded them.
+    #[schema(value_type = Option<Object>)]
+    pub execution_event: Option<starkrisk_domain::AllocationExecuted>,
     /// When the decision was made (unix seconds).
     pub timestamp: i64,
     /// Created.
@@ -230,6 +236,8 @@ impl DecisionView {
             fact_hash: d.fact_hash().or_else(|| job.and_then(|j| j.fact_hash())).map(|f| f.to_string()),
             tx_hash: d.tx_hash().map(|t| t.to_string()),
             block_number: d.block_number(),
+            executed_by: d.execution().map(|e| e.contract.to_string()),
+            execution_event: d.execution().and_then(|e| e.event.clone()),
             timestamp: d.created_at().timestamp(),
             created_at: d.created_at(),
             updated_at: d.updated_at(),

@@ -222,6 +222,8 @@ pub fn executor() -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
     mock.expect_approve_model().returning(|_| Ok(ModelApproval::NotGated));
+    mock.expect_execution_record()
+        .returning(|_| Ok(ExecutionRecord { contract: ContractAddress::new(Felt::from(0xa11ca7u32)), event: None }));
     mock.expect_prepare().returning(|d| {
         Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id().0.as_bytes())), signed: vec![1] })
     });

@@ -72,6 +72,8 @@ impl World {
             ("STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS", format!("{:#x}", self.counter)),
             ("STARKRISK__STARKNET__EXECUTOR__ENTRYPOINT", "increase_counter".into()),
             ("STARKRISK__STARKNET__EXECUTOR__CALLDATA", "jediswap_bps".into()),
+            // A counter, not the vault: it does not gate on models.
+            ("STARKRISK__STARKNET__EXECUTOR__VAULT", "false".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

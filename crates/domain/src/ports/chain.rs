@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::decision::AllocationDecision;
+use crate::execution::ExecutionRecord;
 use crate::felt::{FactHash, ModelHash, TxHash};
 use crate::integrity::FactVerification;
 use crate::proof::{ProofArtifact, ProofSystem, VerifiedClaim};
@@ -123,6 +124,9 @@ pub trait AllocationExecutor: Send + Sync {
     /// Approves `model_hash` on the contract when this service holds the key that may; otherwise says
     /// which call its owner must make.
     async fn approve_model(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError>;
+
+    /// What the successful transaction `tx_hash` left on chain: the contract it called and its event.
+    async fn execution_record(&self, tx_hash: TxHash) -> Result<ExecutionRecord, ChainError>;
 
     /// Builds and signs the allocation transaction for `decision` without sending it.
     async fn prepare(&self, decision: &AllocationDecision) -> Result<PreparedExecution, ChainError>;

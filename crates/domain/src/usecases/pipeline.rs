@@ -275,7 +275,15 @@ impl DecisionPipeline {
         let loaded = job.status();
         match outcome {
             Ok(ExecutionOutcome::Succeeded { block_number }) => {
-                decision.executed(block_number, self.now())?;
+                // The transaction is in; reading its event back is a record, and never undoes that.
+                let record = match executor.execution_record(tx_hash).await {
+                    Ok(record) => Some(record),
+                    Err(error) => {
+                        tracing::warn!(%tx_hash, %error, "the execution's event could not be read back");
+                        None
+                    }
+                };
+                decision.executed(block_number, record, self.now())?;
                 job.executed(self.now())?;
                 let loaded = Loaded { decision: DecisionStatus::Submitted, job: loaded };
                 self.ports.decisions.save_both(&decision, &job, loaded).await?;

@@ -47,6 +47,9 @@ fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
 fn executor(outcomes: Vec<ExecutionOutcome>, calls: Arc<Mutex<Vec<&'static str>>>) -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::Approved));
+    mock.expect_execution_record().returning(|_| {
+        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+    });
     let log = calls.clone();
     mock.expect_prepare().returning(move |_| {
         log.lock().unwrap().push("prepare");
@@ -195,6 +198,9 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
+    mock.expect_execution_record().returning(|_| {
+        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+    });
     let (log, prepared) = (calls.clone(), Arc::new(Mutex::new(0u64)));
     mock.expect_prepare().returning(move |_| {
         log.lock().unwrap().push("prepare");
@@ -321,6 +327,9 @@ async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_o
     });
     mock.expect_broadcast().returning(|_| Ok(()));
     mock.expect_outcome().returning(|_| Ok(ExecutionOutcome::Succeeded { block_number: 3 }));
+    mock.expect_execution_record().returning(|_| {
+        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+    });
     rig.executor = Some(Arc::new(mock));
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();

@@ -94,6 +94,7 @@ async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     // The chain never includes the transaction: the job waits for its backoff before looking again.
     let mut executor = MockAllocationExecutor::new();
     executor.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
+    executor.expect_execution_record().returning(|_| Err(ChainError::Unavailable("receipt gone".into())));
     executor.expect_prepare().returning(|_| Ok(PreparedExecution { tx_hash: TxHash::new(Felt::ONE), signed: vec![1] }));
     executor.expect_broadcast().returning(|_| Ok(()));
     executor.expect_outcome().returning(|_| Ok(ExecutionOutcome::Pending));
