@@ -7,7 +7,7 @@ use crate::approval::ApprovalNonce;
 use crate::execution::ExecutionRecord;
 use crate::felt::{FactHash, TxHash};
 use crate::params::ModelVersion;
-use crate::proof::{ProofRequest, ProverKind};
+use crate::proof::{ProofRequest, ProverKind, VerifiedClaim};
 use crate::proof_job::{ProofJob, ProofJobId};
 use crate::statement::DecisionStatement;
 
@@ -306,6 +306,20 @@ impl AllocationDecision {
         self.state.block_number = Some(block_number);
         self.state.execution = record;
         Ok(())
+    }
+
+    /// Why it may not be executed on the strength of `claim`, its job's verified claim: the numbers about to
+    /// be signed must be, felt for felt, the ones the proof states. A row changed after proving (by hand, or
+    /// by anyone with access to the database) is refused, naming the first field that differs.
+    pub fn unproven_by(&self, claim: Option<&VerifiedClaim>) -> Option<String> {
+        let Some(claim) = claim else {
+            return Some("the decision's proof job holds no verified claim; refusing to execute it".into());
+        };
+        let field = self.statement().first_difference(&claim.statement).or_else(|| {
+            // The version column is kept beside the statement for queries; it must say the same.
+            (self.model_version() != claim.statement.model_version).then_some("model_version")
+        })?;
+        Some(format!("the decision's {field} differs from what its verified proof states; refusing to execute it"))
     }
 
     /// The contract that executed it and the event it emitted.

@@ -190,7 +190,7 @@ impl DecisionPipeline {
                 .await;
         };
         if decision.status() == DecisionStatus::Verified {
-            if let Some(reason) = unproven(&decision, &job) {
+            if let Some(reason) = decision.unproven_by(job.claim()) {
                 return self.stop(job, Stage::Execution, reason, Verdict::Refuse).await;
             }
             match executor.model_approval(decision.statement().model_hash).await {
@@ -387,20 +387,6 @@ impl DecisionPipeline {
 /// What a verified decision says while no chain is configured to execute it on.
 pub const NOT_EXECUTED_WITHOUT_CHAIN: &str =
     "not executed: no chain is configured; enable [starknet] and restart the service to execute it";
-
-/// Why `decision` may not be executed on the strength of `job`'s proof: the numbers about to be signed
-/// must be, felt for felt, the ones the verified proof states. A decision row changed after proving (by
-/// hand, or by anyone with access to the database) is refused here, naming the first field that differs.
-fn unproven(decision: &AllocationDecision, job: &ProofJob) -> Option<String> {
-    let Some(claim) = job.claim() else {
-        return Some("the decision's proof job holds no verified claim; refusing to execute it".into());
-    };
-    let field = decision.statement().first_difference(&claim.statement).or_else(|| {
-        // The version column is kept beside the statement for queries; it must say the same.
-        (decision.model_version() != claim.statement.model_version).then_some("model_version")
-    })?;
-    Some(format!("the decision's {field} differs from what its verified proof states; refusing to execute it"))
-}
 
 /// Transient chain trouble is retried; a refusal by the chain is final.
 fn chain_verdict(error: &ChainError) -> Verdict {
