@@ -138,8 +138,10 @@ async fn the_model_registry_registers_reads_and_refuses() {
     let (status, v) = app.get("/api/v1/model-registry/version/1", Role::Viewer).await;
     assert_eq!((status, v["model_hash"].clone()), (StatusCode::OK, v1["model_hash"].clone()));
     assert_eq!(app.get("/api/v1/model-registry/version/9", Role::Viewer).await.0, StatusCode::NOT_FOUND);
-    let (status, error) = app.get("/api/v1/model-registry/version/zero", Role::Viewer).await;
-    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("version")));
+    for bad in ["zero", "0", "2147483648", "4294967296"] {
+        let (status, error) = app.get(&format!("/api/v1/model-registry/version/{bad}"), Role::Viewer).await;
+        assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("version")));
+    }
 
     let mut bad = register_body();
     bad["params"]["clamp_max"] = json!(101);

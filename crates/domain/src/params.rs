@@ -14,9 +14,13 @@ impl ModelVersion {
     /// Model v1, the defaults of docs/risk-model.md.
     pub const V1: ModelVersion = ModelVersion(1);
 
-    /// A version number; 0 is refused.
+    /// The highest version: storage keeps versions as signed 32-bit integers, and registering one version
+    /// after another never comes near it.
+    pub const MAX: u32 = i32::MAX as u32;
+
+    /// A version number, 1 to [`ModelVersion::MAX`].
     pub fn new(value: u32) -> Result<Self, ValidationError> {
-        check_range("version", value.into(), 1, u32::MAX.into())?;
+        check_range("version", value.into(), 1, Self::MAX.into())?;
         Ok(Self(value))
     }
 

@@ -116,7 +116,7 @@ pub async fn history(_caller: Viewer, state: web::Data<AppState>) -> Result<web:
 
 /// One version.
 #[utoipa::path(get, path = "/api/v1/model-registry/version/{version}", tag = "model-registry",
-    params(("version" = u32, Path)),
+    params(("version" = u32, Path, minimum = 1, maximum = 2147483647, description = "1 to 2147483647")),
     responses((status = 200, body = ModelView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 #[get("/version/{version}")]
