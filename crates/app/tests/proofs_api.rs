@@ -171,3 +171,45 @@ async fn the_model_registry_registers_reads_and_refuses() {
     let (status, error) = app.post("/api/v1/model-registry/register", Role::Admin, bad_program).await;
     assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("program_hash")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_listed_filtered_and_paged() {
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let (status, job) = app.post("/api/v1/proofs/generate", Role::Operator, orchestrate_body()).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+        ids.push(job["proof_job_id"].as_str().unwrap().to_string());
+    }
+    let decision = app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, orchestrate_body());
+    let (_, decision) = decision.await;
+    let mut listed = Vec::new();
+    let mut path = "/api/v1/proofs?limit=2".to_string();
+    loop {
+        let (status, page) = app.get(&path, Role::Viewer).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        listed
+            .extend(page["items"].as_array().unwrap().iter().map(|j| j["proof_job_id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/proofs?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(listed.len(), 6, "{listed:?}");
+    assert!(ids.iter().all(|id| listed.contains(id)));
+    let mine = format!("/api/v1/proofs?decision_id={}", decision["decision_id"].as_str().unwrap());
+    let (_, page) = app.get(&mine, Role::Viewer).await;
+    assert_eq!(page["items"][0]["proof_job_id"], decision["proof_job_id"], "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    for (query, field) in
+        [("status=bogus", "status"), ("prover=nope", "prover"), ("cursor=x", "cursor"), ("limit=0", "limit")]
+    {
+        let (status, error) = app.get(&format!("/api/v1/proofs?{query}"), Role::Viewer).await;
+        assert_eq!(
+            (status, error["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{error}"
+        );
+    }
+}

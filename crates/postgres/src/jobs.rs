@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Interval, Text};
 use diesel_async::RunQueryDsl;
-use starkrisk_domain::ports::{ProofJobStore, StoreError};
+use starkrisk_domain::ports::{JobCursor, JobPage, JobPageRequest, MAX_PAGE, ProofJobStore, StoreError};
 use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
 
 use crate::PgStore;
@@ -104,6 +104,40 @@ impl ProofJobStore for PgStore {
             .await
             .map_err(from_diesel)?;
         Ok(n.unsigned_abs())
+    }
+
+    async fn list(&self, request: &JobPageRequest) -> Result<JobPage, StoreError> {
+        let limit = i64::from(request.limit.clamp(1, MAX_PAGE));
+        let filter = &request.filter;
+        let mut query =
+            pj::proof_jobs.select(JobRow::as_select()).order((pj::created_at.desc(), pj::id.desc())).into_boxed();
+        if let Some(status) = filter.status {
+            query = query.filter(pj::status.eq(status.as_str()));
+        }
+        if let Some(prover) = filter.prover {
+            query = query.filter(pj::prover.eq(prover.as_str()));
+        }
+        if let Some(decision) = filter.decision {
+            query = query.filter(pj::decision_id.eq(decision.0));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(pj::created_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(pj::created_at.lt(until));
+        }
+        if let Some(after) = request.after {
+            let (at, id) = (after.created_at, after.id.0);
+            query = query.filter(pj::created_at.lt(at).or(pj::created_at.eq(at).and(pj::id.lt(id))));
+        }
+        let mut conn = self.db.conn().await?;
+        // One row more than asked tells whether another page follows.
+        let mut rows = query.limit(limit + 1).load(&mut conn).await.map_err(from_diesel)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let items = rows.into_iter().map(JobRow::into_job).collect::<Result<Vec<_>, _>>()?;
+        let next = if more { items.last().map(JobCursor::after) } else { None };
+        Ok(JobPage { items, next })
     }
 }
 

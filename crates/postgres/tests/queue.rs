@@ -141,3 +141,57 @@ async fn check_constraints_refuse_what_the_domain_would_refuse() {
         assert!(conn.batch_execute(&sql).await.is_err(), "{what} is not enforced");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_page_newest_first_without_gaps_or_repeats_while_new_ones_arrive() {
+    let (_db, store) = store().await;
+    let start = Utc::now() - chrono::Duration::hours(1);
+    let new_job = |at| ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stwo], None, at);
+    let mut inserted = Vec::new();
+    for i in 0..300i64 {
+        // Pairs share a creation time, so the id has to break ties.
+        let job = new_job(start + chrono::Duration::seconds(i / 2));
+        ProofJobStore::insert(&store, &job).await.unwrap();
+        inserted.push(job.id());
+    }
+    let (decided, decided_job) = decision(&store).await;
+    let mut seen = Vec::new();
+    let mut request = JobPageRequest { limit: 37, after: None, filter: JobFilter::default() };
+    loop {
+        let page = ProofJobStore::list(&store, &request).await.unwrap();
+        assert!(page.items.len() <= 37);
+        seen.extend(page.items.iter().map(|j| (j.created_at(), j.id())));
+        // A job created while paging is newer than every cursor: it never shows up in later pages.
+        ProofJobStore::insert(&store, &new_job(Utc::now())).await.unwrap();
+        match page.next {
+            Some(next) => request.after = Some(JobCursor::decode(&next.encode()).unwrap()),
+            None => break,
+        }
+    }
+    let ids: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(ids.len(), seen.len(), "no job is listed twice");
+    assert_eq!(seen.len(), 301, "every job from before the first page, once");
+    assert!(inserted.iter().all(|id| ids.contains(id)) && ids.contains(&decided_job.id()));
+    let order: Vec<_> = seen.iter().map(|(at, id)| (*at, id.0)).collect();
+    assert!(order.windows(2).all(|w| w[0] > w[1]), "newest first, ties broken by id");
+
+    // Filters narrow the listing.
+    let only = |filter| JobPageRequest { limit: 100, after: None, filter };
+    let mine = only(JobFilter { decision: Some(decided.id()), ..JobFilter::default() });
+    let page = ProofJobStore::list(&store, &mine).await.unwrap();
+    assert_eq!(page.items.iter().map(ProofJob::id).collect::<Vec<_>>(), [decided_job.id()]);
+    let failed = only(JobFilter { status: Some(ProofJobStatus::Failed), ..JobFilter::default() });
+    assert!(ProofJobStore::list(&store, &failed).await.unwrap().items.is_empty());
+    let window = only(JobFilter {
+        since: Some(start + chrono::Duration::seconds(10)),
+        until: Some(start + chrono::Duration::seconds(20)),
+        ..JobFilter::default()
+    });
+    assert_eq!(
+        ProofJobStore::list(&store, &window).await.unwrap().items.len(),
+        20,
+        "two jobs a second for ten seconds"
+    );
+    let proven_by = only(JobFilter { prover: Some(ProverKind::Stone), ..JobFilter::default() });
+    assert!(ProofJobStore::list(&store, &proven_by).await.unwrap().items.is_empty(), "no proof was made yet");
+}

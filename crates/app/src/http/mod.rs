@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
                 )
                 .service(
                     web::scope("/proofs")
+                        .service(routes::jobs::list)
                         .service(routes::proofs::generate)
                         .service(routes::proofs::verify)
                         .service(routes::proofs::read_job),

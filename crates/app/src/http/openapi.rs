@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::routes::{health, models, proofs, risk, verification};
+use crate::http::routes::{health, jobs, models, proofs, risk, verification};
 
 /// starkrisk's API.
 #[derive(OpenApi)]
@@ -11,7 +11,7 @@ use crate::http::routes::{health, models, proofs, risk, verification};
     info(title = "starkrisk", description = "Risk scores and allocations for Starknet DeFi, proven with STARKs, verified locally and on Starknet before execution."),
     paths(
         risk::orchestrate, risk::execute, risk::decisions, risk::read_decision, risk::score,
-        proofs::generate, proofs::read_job, proofs::verify,
+        proofs::generate, proofs::read_job, proofs::verify, jobs::list,
         verification::status, verification::fact,
         models::current, models::history, models::read_version, models::register,
         health::health, health::ready, health::metrics,

@@ -2,12 +2,14 @@
 
 mod chain;
 mod clock;
+mod job_page;
 mod metrics_source;
 mod prover;
 mod store;
 
 pub use chain::*;
 pub use clock::*;
+pub use job_page::*;
 pub use metrics_source::*;
 pub use prover::*;
 pub use store::*;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
+use crate::ports::{JobPage, JobPageRequest};
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
 
 /// Why storage failed.
@@ -72,6 +73,9 @@ pub trait ProofJobStore: Send + Sync {
 
     /// Jobs waiting for or held by a worker.
     async fn queue_depth(&self) -> Result<u64, StoreError>;
+
+    /// A page of jobs passing `request.filter`, newest first.
+    async fn list(&self, request: &JobPageRequest) -> Result<JobPage, StoreError>;
 }
 
 /// The statuses a decision and its job were read with: a joint save applies only while both still hold.

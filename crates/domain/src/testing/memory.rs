@@ -12,8 +12,8 @@ use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, Loaded, ModelStore, Page, PageRequest,
-    ProofJobStore, Readiness, RequestFingerprint, StoreError,
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, Loaded,
+    MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, Readiness, RequestFingerprint, StoreError,
 };
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
 
@@ -102,6 +102,22 @@ impl ProofJobStore for MemoryStore {
 
     async fn queue_depth(&self) -> Result<u64, StoreError> {
         Ok(self.tables().jobs.values().filter(|j| !j.status().is_terminal()).count() as u64)
+    }
+
+    async fn list(&self, request: &JobPageRequest) -> Result<JobPage, StoreError> {
+        let mut jobs: Vec<ProofJob> = self
+            .tables()
+            .jobs
+            .values()
+            .filter(|j| request.filter.admits(j) && request.after.is_none_or(|c| c.precedes(j)))
+            .cloned()
+            .collect();
+        jobs.sort_by_key(|j| std::cmp::Reverse((j.created_at(), j.id().0)));
+        let limit = request.limit.clamp(1, MAX_PAGE) as usize;
+        let more = jobs.len() > limit;
+        jobs.truncate(limit);
+        let next = if more { jobs.last().map(JobCursor::after) } else { None };
+        Ok(JobPage { items: jobs, next })
     }
 }
 

@@ -134,6 +134,11 @@ impl GenerateProof {
         self.jobs.get(id).await?.ok_or_else(|| StoreError::NotFound(format!("proof job {id}")))
     }
 
+    /// A page of jobs, newest first, as `request` filters them.
+    pub async fn list(&self, request: &crate::ports::JobPageRequest) -> Result<crate::ports::JobPage, StoreError> {
+        self.jobs.list(request).await
+    }
+
     /// Jobs waiting for or held by a worker.
     pub async fn queue_depth(&self) -> Result<u64, StoreError> {
         self.jobs.queue_depth().await

@@ -1,7 +1,21 @@
 //! The endpoints, grouped as the API is.
 
 pub mod health;
+pub mod jobs;
 pub mod models;
 pub mod proofs;
 pub mod risk;
 pub mod verification;
+
+use starkrisk_domain::ports::MAX_PAGE;
+
+use crate::http::error::ApiError;
+
+/// A listing's page size: `limit` when given, else 20, and always 1..=100.
+pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(20);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("{limit} is outside the allowed range 1..={MAX_PAGE}")));
+    }
+    Ok(limit)
+}

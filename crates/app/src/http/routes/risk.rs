@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::ports::{IdempotencyKey, MAX_PAGE, PageRequest, RequestFingerprint};
+use starkrisk_domain::ports::{IdempotencyKey, PageRequest, RequestFingerprint};
 use starkrisk_domain::usecases::Submission;
 use starkrisk_domain::{DecisionId, RiskCategory};
 use utoipa::{IntoParams, ToSchema};
@@ -105,10 +105,7 @@ pub async fn decisions(
     let query = web::Query::<PageQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::invalid("query", format!("{e}")))?
         .into_inner();
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("{limit} is outside the allowed range 1..=100")));
-    }
+    let limit = super::page_limit(query.limit)?;
     let before = query
         .cursor
         .map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")))

@@ -1,0 +1,85 @@
+//! `GET /api/v1/proofs`: proof jobs for operators, filtered and paged by keyset.
+
+use actix_web::{HttpRequest, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use starkrisk_domain::ports::{JobCursor, JobFilter, JobPageRequest};
+use starkrisk_domain::{DecisionId, ProofJobStatus, ProverKind};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::http::caller::Viewer;
+use crate::http::dto::ProofJobView;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::state::AppState;
+
+/// Query of `GET /proofs`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct JobQuery {
+    /// Only jobs in this status (queued, proving, proved, verified, registered, executed, failed).
+    pub status: Option<String>,
+    /// Only jobs whose proof this prover made (luminair, stone, atlantic).
+    pub prover: Option<String>,
+    /// Only the job of this decision.
+    pub decision_id: Option<Uuid>,
+    /// Only jobs created at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Only jobs created before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+    /// Page size, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of proof jobs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobPageView {
+    /// Newest first.
+    pub items: Vec<ProofJobView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Proof jobs, newest first, by keyset pagination: no job is skipped or repeated while new ones arrive.
+#[utoipa::path(get, path = "/api/v1/proofs", tag = "proofs", params(JobQuery),
+    responses((status = 200, body = JobPageView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[get("")]
+pub async fn list(
+    _caller: Viewer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<JobPageView>, ApiError> {
+    let query = web::Query::<JobQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
+        .into_inner();
+    let named = |field: &str, text: &str, what: &str| ApiError::invalid(field, format!("`{text}` is not {what}"));
+    let status = match query.status.as_deref() {
+        Some(text) => Some(ProofJobStatus::parse(text).ok_or_else(|| named("status", text, "a job status"))?),
+        None => None,
+    };
+    let prover = match query.prover.as_deref() {
+        Some(text) => {
+            Some(ProverKind::parse(text).ok_or_else(|| named("prover", text, "luminair, stone or atlantic"))?)
+        }
+        None => None,
+    };
+    let request = JobPageRequest {
+        limit: super::page_limit(query.limit)?,
+        after: query.cursor.as_deref().map(JobCursor::decode).transpose()?,
+        filter: JobFilter {
+            status,
+            prover,
+            decision: query.decision_id.map(DecisionId),
+            since: query.since,
+            until: query.until,
+        },
+    };
+    let page = state.generate.list(&request).await?;
+    Ok(web::Json(JobPageView {
+        items: page.items.iter().map(ProofJobView::new).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
