@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use starkrisk_app::Adapters;
 use starkrisk_app::Role;
 
@@ -132,9 +132,15 @@ async fn the_model_registry_registers_reads_and_refuses() {
     assert_eq!(app.get("/api/v1/model-registry/current", Role::Viewer).await.1["version"], 2);
     let history = app.get("/api/v1/model-registry/history", Role::Viewer).await.1;
     assert_eq!(
-        history.as_array().unwrap().iter().map(|m| m["status"].clone()).collect::<Vec<_>>(),
+        history["items"].as_array().unwrap().iter().map(|m| m["status"].clone()).collect::<Vec<_>>(),
         vec!["active", "superseded"]
     );
+    let newest = app.get("/api/v1/model-registry/history?limit=1", Role::Viewer).await.1;
+    assert_eq!((newest["items"][0]["version"].clone(), newest["next_cursor"].clone()), (json!(2), json!("2")));
+    let older = app.get("/api/v1/model-registry/history?limit=1&cursor=2", Role::Viewer).await.1;
+    assert_eq!((older["items"][0]["version"].clone(), older["next_cursor"].clone()), (json!(1), Value::Null));
+    let (status, error) = app.get("/api/v1/model-registry/history?cursor=v1", Role::Viewer).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("cursor")));
     let (status, v) = app.get("/api/v1/model-registry/version/1", Role::Viewer).await;
     assert_eq!((status, v["model_hash"].clone()), (StatusCode::OK, v1["model_hash"].clone()));
     assert_eq!(app.get("/api/v1/model-registry/version/9", Role::Viewer).await.0, StatusCode::NOT_FOUND);

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use starkrisk_domain::ports::{ModelStore, StoreError};
+use starkrisk_domain::ports::{MAX_PAGE, ModelStore, Page, PageRequest, StoreError};
 use starkrisk_domain::{ModelHash, ModelStatus, ModelVersion, ProgramHash, RiskModel, RiskModelRecord};
 
 use crate::PgStore;
@@ -91,15 +91,21 @@ impl ModelStore for PgStore {
         row.map(ModelRow::into_model).transpose()
     }
 
-    async fn history(&self) -> Result<Vec<RiskModel>, StoreError> {
+    async fn history(&self, page: PageRequest) -> Result<Page<RiskModel>, StoreError> {
+        let limit = i64::from(page.limit.clamp(1, MAX_PAGE));
+        let mut query = mv::model_versions.order(mv::version.desc()).select(ModelRow::as_select()).into_boxed();
+        if let Some(before) = page.before {
+            // Versions are at most i32::MAX, so a larger cursor simply starts at the newest.
+            query = query.filter(mv::version.lt(i32::try_from(before).unwrap_or(i32::MAX)));
+        }
         let mut conn = self.db.conn().await?;
-        let rows = mv::model_versions
-            .order(mv::version.desc())
-            .select(ModelRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(from_diesel)?;
-        rows.into_iter().map(ModelRow::into_model).collect()
+        // One row more than asked tells whether another page follows.
+        let mut rows = query.limit(limit + 1).load(&mut conn).await.map_err(from_diesel)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let items = rows.into_iter().map(ModelRow::into_model).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if more { items.last().map(|m| i64::from(m.version().get())) } else { None };
+        Ok(Page { items, next_cursor })
     }
 
     async fn register(&self, model: &RiskModel) -> Result<(), StoreError> {

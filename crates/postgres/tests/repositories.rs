@@ -33,8 +33,14 @@ async fn models_register_supersede_and_read_back() {
     let v1 = ModelStore::get(&store, ModelVersion::V1).await.unwrap().unwrap();
     assert_eq!(v1.status(), ModelStatus::Superseded);
     assert_eq!(v1.params(), ModelParams::v1());
-    let history = ModelStore::history(&store).await.unwrap();
-    assert_eq!(history.iter().map(|m| m.version().get()).collect::<Vec<_>>(), vec![2, 1]);
+    let history = ModelStore::history(&store, PageRequest { limit: 10, before: None }).await.unwrap();
+    assert_eq!(history.items.iter().map(|m| m.version().get()).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(history.next_cursor, None);
+    // One at a time: the newest, then the one before it by the cursor.
+    let first = ModelStore::history(&store, PageRequest { limit: 1, before: None }).await.unwrap();
+    assert_eq!((first.items[0].version().get(), first.next_cursor), (2, Some(2)));
+    let second = ModelStore::history(&store, PageRequest { limit: 1, before: first.next_cursor }).await.unwrap();
+    assert_eq!((second.items[0].version().get(), second.next_cursor), (1, None));
     assert!(ModelStore::get(&store, ModelVersion::new(9).unwrap()).await.unwrap().is_none());
 
     let again = ModelStore::register(&store, &v2).await.unwrap_err();

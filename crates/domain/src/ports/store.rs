@@ -121,8 +121,8 @@ pub trait ModelStore: Send + Sync {
     /// One version.
     async fn get(&self, version: ModelVersion) -> Result<Option<RiskModel>, StoreError>;
 
-    /// Every version, newest first.
-    async fn history(&self) -> Result<Vec<RiskModel>, StoreError>;
+    /// Versions, newest first, a page at a time; `page.before` is a version number.
+    async fn history(&self, page: PageRequest) -> Result<Page<RiskModel>, StoreError>;
 
     /// Stores `model` as the active version and supersedes the previous one, in one transaction;
     /// [`StoreError::Conflict`] when the version exists.

@@ -188,8 +188,20 @@ impl ModelStore for MemoryStore {
         Ok(self.tables().models.iter().find(|m| m.version() == version).cloned())
     }
 
-    async fn history(&self) -> Result<Vec<RiskModel>, StoreError> {
-        Ok(self.tables().models.iter().rev().cloned().collect())
+    async fn history(&self, page: PageRequest) -> Result<Page<RiskModel>, StoreError> {
+        let limit = page.limit.clamp(1, MAX_PAGE) as usize;
+        let mut models: Vec<RiskModel> = self
+            .tables()
+            .models
+            .iter()
+            .rev()
+            .filter(|m| page.before.is_none_or(|b| i64::from(m.version().get()) < b))
+            .cloned()
+            .collect();
+        let more = models.len() > limit;
+        models.truncate(limit);
+        let next_cursor = if more { models.last().map(|m| i64::from(m.version().get())) } else { None };
+        Ok(Page { items: models, next_cursor })
     }
 
     async fn register(&self, model: &RiskModel) -> Result<(), StoreError> {

@@ -56,8 +56,8 @@ impl ModelRegistry {
     }
 
     /// Every version, newest first.
-    pub async fn history(&self) -> Result<Vec<RiskModel>, StoreError> {
-        self.models.history().await
+    pub async fn history(&self, page: crate::ports::PageRequest) -> Result<crate::ports::Page<RiskModel>, StoreError> {
+        self.models.history(page).await
     }
 
     /// One version; [`StoreError::NotFound`] when it was never registered.

@@ -11,6 +11,13 @@ use starkrisk_domain::ports::MAX_PAGE;
 
 use crate::http::error::ApiError;
 
+/// A numeric keyset cursor as a listing returned it.
+pub fn page_cursor(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    cursor
+        .map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")))
+        .transpose()
+}
+
 /// A listing's page size: `limit` when given, else 20, and always 1..=100.
 pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(20);

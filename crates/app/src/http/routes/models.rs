@@ -1,13 +1,15 @@
 //! `/api/v1/model-registry`: the active model, its history, and registration (admin only).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use starkrisk_domain::ports::PageRequest;
 use starkrisk_domain::{ModelParams, ModelVersion, ProgramHash, RawModelParams, RiskModel};
 use utoipa::ToSchema;
 
 use crate::http::body::Body;
 use crate::http::caller::{Admin, Caller, Viewer};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::routes::risk::PageQuery;
 use crate::http::state::AppState;
 
 /// The model's parameters (docs/risk-model.md).
@@ -106,12 +108,33 @@ pub async fn current(_caller: Viewer, state: web::Data<AppState>) -> Result<web:
     Ok(web::Json(ModelView::from(&state.models.current().await?)))
 }
 
-/// Every version, newest first.
-#[utoipa::path(get, path = "/api/v1/model-registry/history", tag = "model-registry",
-    responses((status = 200, body = Vec<ModelView>)), security(("bearer" = [])))]
+/// A page of model versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelPage {
+    /// Newest first.
+    pub items: Vec<ModelView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Every version, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/model-registry/history", tag = "model-registry", params(PageQuery),
+    responses((status = 200, body = ModelPage), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/history")]
-pub async fn history(_caller: Viewer, state: web::Data<AppState>) -> Result<web::Json<Vec<ModelView>>, ApiError> {
-    Ok(web::Json(state.models.history().await?.iter().map(ModelView::from).collect()))
+pub async fn history(
+    _caller: Viewer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<web::Json<ModelPage>, ApiError> {
+    let query = web::Query::<PageQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
+        .into_inner();
+    let before = super::page_cursor(query.cursor.as_deref())?;
+    let page = state.models.history(PageRequest { limit: super::page_limit(query.limit)?, before }).await?;
+    Ok(web::Json(ModelPage {
+        items: page.items.iter().map(ModelView::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
 }
 
 /// One version.

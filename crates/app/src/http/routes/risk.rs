@@ -106,10 +106,7 @@ pub async fn decisions(
         .map_err(|e| ApiError::invalid("query", format!("{e}")))?
         .into_inner();
     let limit = super::page_limit(query.limit)?;
-    let before = query
-        .cursor
-        .map(|c| c.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")))
-        .transpose()?;
+    let before = super::page_cursor(query.cursor.as_deref())?;
     if let Some(body) = state.pages.get(limit, before) {
         return Ok(HttpResponse::Ok().content_type("application/json").body(body));
     }
