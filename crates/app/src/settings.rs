@@ -60,6 +60,11 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// How long a rendered page of `GET /decisions` may be served from memory, ms (0 disables).
     pub decision_page_cache_ms: u64,
+    /// How long an `Idempotency-Key` answers with its first outcome, hours; after that it is a new request.
+    pub idempotency_ttl_hours: u64,
+    /// How long a key's request may run before a retry with the key takes it over, seconds: a request that
+    /// died between claiming its key and completing it leaves a 409 for this long, not forever.
+    pub idempotency_in_flight_secs: u64,
 }
 
 /// Authentication: HS256 with a shared secret, or EdDSA with a public key file.
@@ -123,6 +128,8 @@ pub struct PipelineSettings {
     /// This deployment's identity (a short string of at most 31 ASCII characters), signed into every
     /// approval with the chain id so an approval for one deployment is refused by every other.
     pub deployment_id: String,
+    /// `auto`: verified decisions execute at once; `manual`: they wait for `execute-allocation`.
+    pub execution: starkrisk_domain::ExecutionMode,
     /// How long metrics and APYs read from their source are reused, seconds.
     pub metrics_cache_secs: u64,
 }
@@ -244,6 +251,7 @@ impl Settings {
             governance,
             max_retries: p.max_retries,
             backoff: Backoff::new(Duration::from_millis(p.backoff_base_ms), Duration::from_millis(p.backoff_max_ms)),
+            execution: p.execution,
         })
     }
 
@@ -267,6 +275,18 @@ impl Settings {
                 chain_id: short("starknet.rpc.chain_id", &self.starknet.rpc.chain_id)?,
                 deployment: short("pipeline.deployment_id", &self.pipeline.deployment_id)?,
             },
+        })
+    }
+
+    /// How long idempotency keys hold; both must be positive.
+    pub fn key_lifetimes(&self) -> anyhow::Result<starkrisk_domain::ports::KeyLifetimes> {
+        let positive = |field: &str, value: u64, unit: u64| {
+            anyhow::ensure!(value > 0, "{field} must be at least 1");
+            Ok(Duration::from_secs(value.saturating_mul(unit)))
+        };
+        Ok(starkrisk_domain::ports::KeyLifetimes {
+            retained: positive("server.idempotency_ttl_hours", self.server.idempotency_ttl_hours, 3600)?,
+            in_flight: positive("server.idempotency_in_flight_secs", self.server.idempotency_in_flight_secs, 1)?,
         })
     }
 

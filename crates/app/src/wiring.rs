@@ -177,10 +177,16 @@ impl Service {
             },
             policy.clone(),
             settings.approval_rules()?,
+            settings.key_lifetimes()?,
         );
         let state = AppState {
             orchestrate,
-            execute: ExecuteAllocation::new(queries.clone(), jobs.clone(), clock.clone(), adapters.executor.is_some()),
+            execute: ExecuteAllocation::new(
+                queries.clone(),
+                (decisions.clone(), jobs.clone()),
+                clock.clone(),
+                adapters.executor.is_some(),
+            ),
             decisions: queries,
             generate: GenerateProof::new(planner.clone(), jobs.clone(), clock.clone(), policy.clone()),
             planner,

@@ -98,3 +98,19 @@ fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
     let short = starkrisk(&dir, &[("STARKRISK__AUTH__HS256_SECRET", "short")], &["token", "--role", "viewer"]);
     assert!(String::from_utf8_lossy(&short.stderr).contains("shorter than 32 bytes"));
 }
+
+#[test]
+fn the_shipped_profiles_execute_by_themselves_except_mainnet_which_waits_for_an_operator() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
+    for (profile, mode) in [("local", "auto"), ("sepolia", "auto"), ("mainnet", "manual")] {
+        let out =
+            starkrisk(&dir, &[("STARKRISK__AUTH__HS256_SECRET", SECRET)], &["--profile", profile, "config", "show"]);
+        assert!(out.status.success(), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["pipeline"]["execution"], mode, "{profile}");
+        assert_eq!(json["server"]["idempotency_ttl_hours"], 24, "{profile}");
+    }
+    let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__EXECUTION", "sometimes")], &["config", "show"]);
+    assert!(!out.status.success(), "an unknown execution mode is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sometimes"), "{}", String::from_utf8_lossy(&out.stderr));
+}

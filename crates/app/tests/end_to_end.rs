@@ -45,6 +45,35 @@ async fn a_decision_is_proven_verified_and_executed_on_chain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_manual_execution_a_decision_waits_for_execute_allocation() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::new(devnet, db.url.clone()).await;
+    let service = world.serve_with(&[("STARKRISK__PIPELINE__EXECUTION", "manual")]).await;
+    let id = service.orchestrate(3).await;
+    let mut waiting = serde_json::Value::Null;
+    for _ in 0..300 {
+        waiting = service.decision(&id).await;
+        if waiting["message"].as_str().is_some_and(|m| m.contains("waiting for an operator")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting["status"], "verified", "{waiting}");
+    // Longer than the longest backoff: the job is looked at again and still nothing is sent.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(service.decision(&id).await["status"], "verified");
+    assert_eq!(world.sent().await, 0, "nothing reaches the chain without the operator");
+
+    let (status, executed) = service.post("/api/v1/risk-engine/execute-allocation", json!({"decision_id": id})).await;
+    assert!(status == 200 || status == 202, "{status} {executed}");
+    let decision = service.all_executed(std::slice::from_ref(&id)).await.remove(0);
+    assert_eq!(decision["execution_requested_by"], "e2e");
+    assert_eq!(world.counter().await, decision["jediswap_pct"].as_u64().unwrap());
+    assert_eq!(world.sent().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;

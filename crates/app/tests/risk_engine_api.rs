@@ -50,45 +50,6 @@ async fn wait_true_answers_200_with_the_settled_decision() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idempotent_replay_returns_the_same_decision() {
-    idempotent_replay(TestApp::start(full_adapters()).await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idempotent_replay_returns_the_same_decision_on_postgres() {
-    idempotent_replay(TestApp::start_on_postgres(full_adapters()).await).await;
-}
-
-async fn idempotent_replay(app: TestApp) {
-    app.register_model().await;
-    let send = |body: serde_json::Value| {
-        app.client
-            .post(format!("{}/api/v1/risk-engine/orchestrate-allocation", app.base))
-            .bearer_auth(app.token(Role::Operator))
-            .header("Idempotency-Key", "order-42")
-            .json(&body)
-            .send()
-    };
-    let first = send(orchestrate_body()).await.unwrap();
-    assert_eq!(first.status(), StatusCode::ACCEPTED);
-    let first: serde_json::Value = first.json().await.unwrap();
-    let second = send(orchestrate_body()).await.unwrap();
-    assert_eq!(second.status(), StatusCode::ACCEPTED);
-    assert_eq!(second.headers()["idempotent-replayed"], "true");
-    let second: serde_json::Value = second.json().await.unwrap();
-    assert_eq!(second["decision_id"], first["decision_id"]);
-    let page = app.get("/api/v1/risk-engine/decisions", Role::Viewer).await.1;
-    assert_eq!(page["items"].as_array().unwrap().len(), 1, "one decision, not two");
-
-    let mut other = orchestrate_body();
-    other["jediswap_apy"] = json!(900);
-    let reused = send(other).await.unwrap();
-    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let error: serde_json::Value = reused.json().await.unwrap();
-    assert_eq!(error["error"]["field"], "Idempotency-Key");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_orchestrations_name_the_field() {
     let app = TestApp::start(full_adapters()).await;
     app.register_model().await;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::approval::ApprovalNonce;
-use crate::execution::ExecutionRecord;
+use crate::execution::{ExecutionRecord, ExecutionRequest};
 use crate::felt::{FactHash, TxHash};
 use crate::params::ModelVersion;
 use crate::proof::{ProofRequest, ProverKind, VerifiedClaim};
@@ -94,6 +94,9 @@ pub struct DecisionRecord {
     /// The contract that executed it and the event it emitted, once known.
     #[serde(default)]
     pub execution: Option<ExecutionRecord>,
+    /// The operator's request to execute it, under manual execution or when an operator hurried it.
+    #[serde(default)]
+    pub execution_request: Option<ExecutionRequest>,
     /// Where it stands.
     pub status: DecisionStatus,
     /// Why it was refused or failed, or a note for operators.
@@ -134,6 +137,7 @@ impl AllocationDecision {
                 signed_tx: None,
                 block_number: None,
                 execution: None,
+                execution_request: None,
                 status: DecisionStatus::Pending,
                 message: None,
                 created_at: now,
@@ -293,6 +297,30 @@ impl AllocationDecision {
         self.state.message = Some(reason.into());
         self.state.updated_at = now;
         Ok(())
+    }
+
+    /// An operator asks for it to be executed. Only a verified decision can be asked for, and only the first
+    /// request is kept (it is the one that released it); returns whether this request was recorded.
+    pub fn request_execution(
+        &mut self,
+        by: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, IllegalDecisionTransition> {
+        if self.state.status != DecisionStatus::Verified {
+            let from = self.state.status;
+            return Err(IllegalDecisionTransition { decision: self.state.id, from, to: DecisionStatus::Submitted });
+        }
+        if self.state.execution_request.is_some() {
+            return Ok(false);
+        }
+        self.state.execution_request = Some(ExecutionRequest { by: by.into(), at: now });
+        self.state.updated_at = now;
+        Ok(true)
+    }
+
+    /// Who asked for it to be executed, and when.
+    pub fn execution_request(&self) -> Option<&ExecutionRequest> {
+        self.state.execution_request.as_ref()
     }
 
     /// The transaction landed in `block_number`, leaving `record` on chain when it could be read.

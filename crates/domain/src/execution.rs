@@ -1,5 +1,6 @@
 //! What an executed allocation left on chain: the contract that executed it and the event it emitted.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::felt::{ContractAddress, FactHash, Felt, ModelHash};
@@ -32,3 +33,22 @@ pub struct ExecutionRecord {
     /// Its `AllocationExecuted` event in the receipt; `None` for a contract that emits none.
     pub event: Option<AllocationExecuted>,
 }
+
+/// An operator's request to execute a verified decision: under manual execution nothing is sent without one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionRequest {
+    /// Who asked (the caller's token subject).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+crate::names::named_enum!(
+    /// Whether verified decisions execute by themselves or wait for an operator.
+    pub enum ExecutionMode {
+        /// Executed as soon as they are verified.
+        Auto = "auto",
+        /// Executed when an operator asks (`POST /api/v1/risk-engine/execute-allocation`).
+        Manual = "manual",
+    }
+);

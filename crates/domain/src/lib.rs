@@ -37,7 +37,7 @@ pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;
-pub use execution::{AllocationExecuted, ExecutionRecord};
+pub use execution::{AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest};
 pub use felt::{
     ContractAddress, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash, decode_short_string,
     parse_felt, short_string,

@@ -29,6 +29,7 @@ pub struct DecisionRow {
     approval_signer: Option<String>,
     approval_nonce: Option<String>,
     execution: Option<serde_json::Value>,
+    execution_request: Option<serde_json::Value>,
 }
 
 /// The columns a save may change.
@@ -40,6 +41,7 @@ pub struct DecisionChanges {
     signed_tx: Option<Vec<u8>>,
     block_number: Option<i64>,
     execution: Option<serde_json::Value>,
+    execution_request: Option<serde_json::Value>,
     status: String,
     message: Option<String>,
     updated_at: DateTime<Utc>,
@@ -82,6 +84,7 @@ impl DecisionChanges {
             signed_tx: d.signed_tx.clone(),
             block_number: d.block_number.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
             execution: opt_json("execution", d.execution.as_ref())?,
+            execution_request: opt_json("execution_request", d.execution_request.as_ref())?,
             status: d.status.as_str().to_string(),
             message: d.message.clone(),
             updated_at: d.updated_at,
@@ -145,6 +148,7 @@ impl DecisionRow {
             signed_tx: self.signed_tx,
             block_number: self.block_number.map(i64::unsigned_abs),
             execution: opt_from_json("execution", self.execution)?,
+            execution_request: opt_from_json("execution_request", self.execution_request)?,
             status: DecisionStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
             message: self.message,
             created_at: self.created_at,

@@ -2,10 +2,14 @@
 //! one key never both plan.
 
 use async_trait::async_trait;
+use diesel::pg::data_types::PgInterval;
 use diesel::prelude::*;
+use diesel::sql_types::Timestamptz;
 use diesel_async::RunQueryDsl;
 use starkrisk_domain::DecisionId;
-use starkrisk_domain::ports::{IdempotencyKey, IdempotencyStore, KeyClaim, RequestFingerprint, StoreError};
+use starkrisk_domain::ports::{
+    IdempotencyKey, IdempotencyStore, KeyClaim, KeyLifetimes, RequestFingerprint, StoreError,
+};
 
 use crate::PgStore;
 use crate::error::from_diesel;
@@ -27,11 +31,44 @@ fn decision_of(response: &serde_json::Value) -> Result<DecisionId, StoreError> {
         .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("a completed idempotency key holds no decision id")))
 }
 
+/// A duration as a Postgres interval (microseconds; durations past i64 microseconds saturate).
+fn interval(duration: std::time::Duration) -> PgInterval {
+    PgInterval::from_microseconds(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
+}
+
 #[async_trait]
 impl IdempotencyStore for PgStore {
-    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError> {
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: RequestFingerprint,
+        lifetimes: KeyLifetimes,
+    ) -> Result<KeyClaim, StoreError> {
         let mut conn = self.db.conn().await?;
         let fingerprint = fingerprint.to_string();
+        let now = || diesel::dsl::now.into_sql::<Timestamptz>();
+        // Keys past retention are forgotten, all of them, so the table holds one retention window; the
+        // created_at index keeps this cheap when nothing has expired.
+        diesel::delete(ik::idempotency_keys.filter(ik::created_at.lt(now() - interval(lifetimes.retained))))
+            .execute(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        // A claim that died in flight is taken over in place: one statement, so of two requests racing for
+        // it exactly one wins.
+        let taken_over = diesel::update(ik::idempotency_keys.find(key.as_str()))
+            .filter(ik::status_code.eq(IN_PROGRESS))
+            .filter(ik::created_at.lt(now() - interval(lifetimes.in_flight)))
+            .set((
+                ik::request_hash.eq(&fingerprint),
+                ik::response.eq(serde_json::Value::Null),
+                ik::created_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        if taken_over == 1 {
+            return Ok(KeyClaim::Claimed);
+        }
         let inserted = diesel::insert_into(ik::idempotency_keys)
             .values((
                 ik::key.eq(key.as_str()),

@@ -25,6 +25,7 @@ diesel::table! {
         approval_signer -> Nullable<Text>,
         approval_nonce -> Nullable<Text>,
         execution -> Nullable<Jsonb>,
+        execution_request -> Nullable<Jsonb>,
     }
 }
 

@@ -50,6 +50,13 @@ impl TestDatabase {
     pub fn store(&self) -> PgStore {
         PgStore::new(self.db.clone())
     }
+
+    /// Runs `sql` as it is: what a test needs to put rows into states the service would only reach by
+    /// waiting or crashing.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.db.conn().await.unwrap_or_else(|e| panic!("connection to {}: {e}", self.name));
+        conn.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 }
 
 /// `url` with its database name replaced by `name`.

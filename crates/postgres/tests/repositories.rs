@@ -180,18 +180,56 @@ async fn idempotency_keys_claim_replay_and_refuse_reuse() {
     let (_db, store) = store().await;
     let (k1, k2) = (IdempotencyKey::parse("k1").unwrap(), IdempotencyKey::parse("k2").unwrap());
     let (h1, h2) = (RequestFingerprint::of(b"one"), RequestFingerprint::of(b"two"));
-    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Claimed);
-    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::InProgress);
+    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Claimed);
+    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::InProgress);
     let decision = DecisionId::random();
     store.complete_key(&k1, decision).await.unwrap();
-    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Completed(decision));
-    assert_eq!(store.claim_key(&k1, h2).await.unwrap(), KeyClaim::Mismatch);
+    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Completed(decision));
+    assert_eq!(store.claim_key(&k1, h2, DAY).await.unwrap(), KeyClaim::Mismatch);
     store.release_key(&k1).await.unwrap();
-    assert_eq!(store.claim_key(&k1, h1).await.unwrap(), KeyClaim::Completed(decision), "a completed key stays");
+    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Completed(decision), "a completed key stays");
 
-    assert_eq!(store.claim_key(&k2, h1).await.unwrap(), KeyClaim::Claimed);
+    assert_eq!(store.claim_key(&k2, h1, DAY).await.unwrap(), KeyClaim::Claimed);
     store.release_key(&k2).await.unwrap();
-    assert_eq!(store.claim_key(&k2, h1).await.unwrap(), KeyClaim::Claimed, "a released key is free again");
+    assert_eq!(store.claim_key(&k2, h1, DAY).await.unwrap(), KeyClaim::Claimed, "a released key is free again");
+}
+
+/// Keys held a day, requests allowed a minute: nothing in these tests comes near either.
+const DAY: KeyLifetimes =
+    KeyLifetimes { in_flight: std::time::Duration::from_secs(60), retained: std::time::Duration::from_secs(86_400) };
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_past_its_in_flight_time_is_taken_over_by_exactly_one_request() {
+    let (db, store) = store().await;
+    let key = IdempotencyKey::parse("stuck").unwrap();
+    let h = RequestFingerprint::of(b"one");
+    assert_eq!(store.claim_key(&key, h, DAY).await.unwrap(), KeyClaim::Claimed);
+    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '61 seconds'").await;
+    let (a, b) = tokio::join!(store.claim_key(&key, h, DAY), store.claim_key(&key, h, DAY));
+    let mut claims = [a.unwrap(), b.unwrap()];
+    claims.sort_by_key(|c| matches!(c, KeyClaim::Claimed));
+    assert_eq!(claims, [KeyClaim::InProgress, KeyClaim::Claimed], "one racer takes it over, the other waits");
+
+    // A completed key is never taken over, however long its request took.
+    let decision = DecisionId::random();
+    store.complete_key(&key, decision).await.unwrap();
+    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '61 seconds'").await;
+    assert_eq!(store.claim_key(&key, h, DAY).await.unwrap(), KeyClaim::Completed(decision));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_past_retention_are_forgotten() {
+    let (db, store) = store().await;
+    let (old, fresh) = (IdempotencyKey::parse("old").unwrap(), IdempotencyKey::parse("fresh").unwrap());
+    let h = RequestFingerprint::of(b"one");
+    for key in [&old, &fresh] {
+        store.claim_key(key, h, DAY).await.unwrap();
+        store.complete_key(key, DecisionId::random()).await.unwrap();
+    }
+    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'").await;
+    let other = RequestFingerprint::of(b"another request");
+    assert_eq!(store.claim_key(&old, other, DAY).await.unwrap(), KeyClaim::Claimed, "an expired key is new");
+    assert_eq!(store.claim_key(&fresh, other, DAY).await.unwrap(), KeyClaim::Mismatch, "a live key still guards");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

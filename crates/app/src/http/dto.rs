@@ -199,6 +199,11 @@ pub struct DecisionView {
     /// risks and both shares as the chain recorded them.
     #[schema(value_type = Option<Object>)]
     pub execution_event: Option<starkrisk_domain::AllocationExecuted>,
+    /// The operator who asked for it to be executed (`execute-allocation`); under manual execution a
+    /// verified decision without one waits.
+    pub execution_requested_by: Option<String>,
+    /// When they asked.
+    pub execution_requested_at: Option<DateTime<Utc>>,
     /// When the decision was made (unix seconds).
     pub timestamp: i64,
     /// Created.
@@ -238,6 +243,8 @@ impl DecisionView {
             block_number: d.block_number(),
             executed_by: d.execution().map(|e| e.contract.to_string()),
             execution_event: d.execution().and_then(|e| e.event.clone()),
+            execution_requested_by: d.execution_request().map(|r| r.by.clone()),
+            execution_requested_at: d.execution_request().map(|r| r.at),
             timestamp: d.created_at().timestamp(),
             created_at: d.created_at(),
             updated_at: d.updated_at(),

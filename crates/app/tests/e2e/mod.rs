@@ -82,13 +82,18 @@ impl World {
 
     /// Starts a service process and waits until it is ready.
     pub async fn serve(&self) -> Service {
+        self.serve_with(&[]).await
+    }
+
+    /// Starts a service process with `extra` settings on top of this world's and waits until it is ready.
+    pub async fn serve_with(&self, extra: &[(&str, &str)]) -> Service {
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
             command.env_remove(key);
         }
-        let child =
-            command.arg("serve").envs(self.env(port)).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+        command.envs(self.env(port)).envs(extra.iter().copied());
+        let child = command.arg("serve").stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
         let service = Service { child, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
         for _ in 0..300 {
             if service.http.get(format!("{}/ready", service.base)).send().await.is_ok_and(|r| r.status().is_success()) {

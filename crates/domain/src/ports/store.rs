@@ -146,10 +146,29 @@ impl IdempotencyKey {
         Ok(Self(text.to_string()))
     }
 
-    /// The key as the client sent it.
+    /// The key in `caller`'s own namespace: two callers who pick the same key never meet. The prefix is
+    /// 16 hex digits of SHA-256 over the caller's name, so the stored key is at most 272 characters.
+    pub fn scoped_to(self, caller: &str) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(caller.as_bytes());
+        let prefix: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Self(format!("{prefix}:{}", self.0))
+    }
+
+    /// The key as stored.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// How long idempotency keys hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyLifetimes {
+    /// A claim whose request has not completed after this long died in flight; the next request with the
+    /// key takes it over instead of answering 409 forever.
+    pub in_flight: Duration,
+    /// A key older than this is forgotten: the next request with it is a new request.
+    pub retained: Duration,
 }
 
 /// SHA-256 of a request's bytes: a key reused with another request is refused, not replayed.
@@ -188,7 +207,12 @@ pub enum KeyClaim {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` for a request with `fingerprint`, or says what the key already holds.
-    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError>;
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: RequestFingerprint,
+        lifetimes: KeyLifetimes,
+    ) -> Result<KeyClaim, StoreError>;
 
     /// Records the decision the request that claimed `key` made.
     async fn complete_key(&self, key: &IdempotencyKey, decision: DecisionId) -> Result<(), StoreError>;

@@ -12,8 +12,8 @@ use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, Loaded,
-    MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, Readiness, RequestFingerprint, StoreError,
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, KeyLifetimes,
+    Loaded, MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, Readiness, RequestFingerprint, StoreError,
 };
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
 
@@ -23,7 +23,7 @@ struct Tables {
     leases: HashMap<ProofJobId, (String, DateTime<Utc>)>,
     decisions: HashMap<DecisionId, AllocationDecision>,
     models: Vec<RiskModel>,
-    keys: HashMap<String, (RequestFingerprint, Option<DecisionId>)>,
+    keys: HashMap<String, (RequestFingerprint, Option<DecisionId>, DateTime<Utc>)>,
 }
 
 /// Jobs, decisions, models and idempotency keys in memory; leases and due times follow `clock`.
@@ -217,16 +217,29 @@ impl ModelStore for MemoryStore {
 
 #[async_trait]
 impl IdempotencyStore for MemoryStore {
-    async fn claim_key(&self, key: &IdempotencyKey, fingerprint: RequestFingerprint) -> Result<KeyClaim, StoreError> {
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: RequestFingerprint,
+        lifetimes: KeyLifetimes,
+    ) -> Result<KeyClaim, StoreError> {
+        let now = self.clock.now();
+        let older_than =
+            |at: DateTime<Utc>, age: Duration| chrono::Duration::from_std(age).is_ok_and(|age| at + age < now);
         let mut tables = self.tables();
+        tables.keys.retain(|_, (_, _, at)| !older_than(*at, lifetimes.retained));
+        let free = match tables.keys.get(key.as_str()) {
+            None => true,
+            Some((_, decision, at)) => decision.is_none() && older_than(*at, lifetimes.in_flight),
+        };
+        if free {
+            tables.keys.insert(key.as_str().to_string(), (fingerprint, None, now));
+            return Ok(KeyClaim::Claimed);
+        }
         Ok(match tables.keys.get(key.as_str()) {
-            None => {
-                tables.keys.insert(key.as_str().to_string(), (fingerprint, None));
-                KeyClaim::Claimed
-            }
-            Some((stored, _)) if *stored != fingerprint => KeyClaim::Mismatch,
-            Some((_, None)) => KeyClaim::InProgress,
-            Some((_, Some(decision))) => KeyClaim::Completed(*decision),
+            Some((stored, _, _)) if *stored != fingerprint => KeyClaim::Mismatch,
+            Some((_, Some(decision), _)) => KeyClaim::Completed(*decision),
+            _ => KeyClaim::InProgress,
         })
     }
 
@@ -239,7 +252,7 @@ impl IdempotencyStore for MemoryStore {
 
     async fn release_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
         let mut tables = self.tables();
-        if tables.keys.get(key.as_str()).is_some_and(|(_, decision)| decision.is_none()) {
+        if tables.keys.get(key.as_str()).is_some_and(|(_, decision, _)| decision.is_none()) {
             tables.keys.remove(key.as_str());
         }
         Ok(())

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::decision::{DecisionId, DecisionStatus};
-use crate::ports::{Clock, ProofJobStore, StoreError};
+use crate::decision::{DecisionId, DecisionStatus, IllegalDecisionTransition};
+use crate::ports::{Clock, DecisionStore, Loaded, ProofJobStore, StoreError};
 use crate::usecases::{DecisionQueries, DecisionWithJob};
 
 /// Why a decision cannot be executed.
@@ -23,6 +23,9 @@ pub enum ExecuteError {
         /// Why.
         reason: String,
     },
+    /// The decision moved on while the request was being recorded.
+    #[error(transparent)]
+    Moved(#[from] IllegalDecisionTransition),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -31,26 +34,30 @@ pub enum ExecuteError {
 /// Makes a verified decision's job due now and waits (bounded) for its execution.
 pub struct ExecuteAllocation {
     queries: DecisionQueries,
+    decisions: Arc<dyn DecisionStore>,
     jobs: Arc<dyn ProofJobStore>,
     clock: Arc<dyn Clock>,
     chain_configured: bool,
 }
 
 impl ExecuteAllocation {
-    /// The use case over the decision queries and the job store; without a chain it refuses at once
-    /// instead of waiting for an execution that cannot happen.
+    /// The use case over the decision queries and the stores; without a chain it refuses at once instead
+    /// of waiting for an execution that cannot happen.
     pub fn new(
         queries: DecisionQueries,
-        jobs: Arc<dyn ProofJobStore>,
+        stores: (Arc<dyn DecisionStore>, Arc<dyn ProofJobStore>),
         clock: Arc<dyn Clock>,
         chain_configured: bool,
     ) -> Self {
-        Self { queries, jobs, clock, chain_configured }
+        let (decisions, jobs) = stores;
+        Self { queries, decisions, jobs, clock, chain_configured }
     }
 
-    /// Executes decision `id`; an executed decision is answered as it is and nothing is sent again.
-    /// Returns the decision as it is now, and whether it settled within the wait.
-    pub async fn execute(&self, id: DecisionId) -> Result<(DecisionWithJob, bool), ExecuteError> {
+    /// Executes decision `id` at `by`'s request: the request is recorded on the decision (under manual
+    /// execution it is what releases it) and its job is made due now, in one transaction. An executed
+    /// decision is answered as it is and nothing is sent again. Returns the decision as it is now, and
+    /// whether it settled within the wait.
+    pub async fn execute(&self, id: DecisionId, by: &str) -> Result<(DecisionWithJob, bool), ExecuteError> {
         let current = self.queries.get(id).await?;
         match current.decision.status() {
             DecisionStatus::Executed => return Ok((current, true)),
@@ -63,13 +70,21 @@ impl ExecuteAllocation {
             }
         }
         if let Some(mut job) = current.job {
-            let loaded = job.status();
-            if job.expedite(self.clock.now()) {
-                match self.jobs.save(&job, loaded).await {
-                    // A worker moved the job meanwhile: it is on it, which is what was asked.
-                    Ok(()) | Err(StoreError::Conflict(_)) => {}
-                    Err(other) => return Err(other.into()),
-                }
+            let now = self.clock.now();
+            let mut decision = current.decision;
+            let loaded = Loaded { decision: decision.status(), job: job.status() };
+            let requested = decision.status() == DecisionStatus::Verified && decision.request_execution(by, now)?;
+            let hurried = job.expedite(now);
+            let saved = match (requested, hurried) {
+                (true, _) => self.decisions.save_both(&decision, &job, loaded).await,
+                (false, true) => self.jobs.save(&job, loaded.job).await,
+                (false, false) => Ok(()),
+            };
+            match saved {
+                // A worker moved the decision or its job meanwhile: it is on it, which is what was asked. A
+                // request under manual execution that lost this race is seen again on the next call.
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other.into()),
             }
         }
         Ok(self.queries.await_settled(id).await?)

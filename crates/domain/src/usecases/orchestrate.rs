@@ -10,7 +10,8 @@ use crate::decision::AllocationDecision;
 use crate::error::ValidationError;
 use crate::metrics::ProtocolMetrics;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, MetricsError, RequestFingerprint, StoreError,
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, KeyLifetimes, MetricsError, RequestFingerprint,
+    StoreError,
 };
 use crate::proof::ProverKind;
 use crate::usecases::{DecisionQueries, DecisionWithJob, PipelinePolicy, StatementPlanner};
@@ -92,6 +93,7 @@ pub struct OrchestrateAllocation {
     clock: Arc<dyn Clock>,
     policy: PipelinePolicy,
     approvals: ApprovalRules,
+    key_lifetimes: KeyLifetimes,
 }
 
 /// Which signed approvals are accepted: whose, how old, and for which chain and deployment.
@@ -120,16 +122,22 @@ pub struct OrchestratePorts {
 }
 
 impl OrchestrateAllocation {
-    /// The use case over its ports, accepting signed approvals by `approvals`.
-    pub fn new(ports: OrchestratePorts, policy: PipelinePolicy, approvals: ApprovalRules) -> Self {
+    /// The use case over its ports, accepting signed approvals by `approvals` and holding idempotency keys
+    /// for `key_lifetimes`.
+    pub fn new(
+        ports: OrchestratePorts,
+        policy: PipelinePolicy,
+        approvals: ApprovalRules,
+        key_lifetimes: KeyLifetimes,
+    ) -> Self {
         let OrchestratePorts { planner, decisions, keys, queries, clock } = ports;
-        Self { planner, decisions, keys, queries, clock, policy, approvals }
+        Self { planner, decisions, keys, queries, clock, policy, approvals, key_lifetimes }
     }
 
     /// Plans the decision once per idempotency key, and waits for its outcome when asked to.
     pub async fn submit(&self, submission: Submission) -> Result<Submitted, OrchestrateError> {
         if let Some((key, fingerprint)) = &submission.idempotency {
-            match self.keys.claim_key(key, *fingerprint).await? {
+            match self.keys.claim_key(key, *fingerprint, self.key_lifetimes).await? {
                 KeyClaim::Claimed => {}
                 KeyClaim::InProgress => return Err(OrchestrateError::KeyInProgress),
                 KeyClaim::Mismatch => return Err(OrchestrateError::KeyReused),

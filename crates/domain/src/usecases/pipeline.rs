@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::decision::{AllocationDecision, DecisionStatus, IllegalDecisionTransition};
+use crate::execution::ExecutionMode;
 use crate::ports::{
     AllocationExecutor, ChainError, Clock, DecisionStore, ExecutionOutcome, FactRegistry, Loaded, ModelApproval,
     ProofJobStore, StoreError, VerifyError,
@@ -192,6 +193,9 @@ impl DecisionPipeline {
         if decision.status() == DecisionStatus::Verified {
             if let Some(reason) = decision.unproven_by(job.claim()) {
                 return self.stop(job, Stage::Execution, reason, Verdict::Refuse).await;
+            }
+            if self.policy.execution == ExecutionMode::Manual && decision.execution_request().is_none() {
+                return self.rest_verified(job, AWAITING_OPERATOR.into()).await;
             }
             match executor.model_approval(decision.statement().model_hash).await {
                 Ok(ModelApproval::Missing { owner_call }) => {
@@ -383,6 +387,10 @@ impl DecisionPipeline {
         self.ports.clock.now()
     }
 }
+
+/// What a verified decision says under manual execution until an operator asks for it.
+const AWAITING_OPERATOR: &str =
+    "verified; waiting for an operator (manual execution): POST /api/v1/risk-engine/execute-allocation executes it";
 
 /// What a verified decision says while no chain is configured to execute it on.
 pub const NOT_EXECUTED_WITHOUT_CHAIN: &str =

@@ -26,6 +26,8 @@ pub struct PipelinePolicy {
     pub max_retries: u32,
     /// Delays between retries.
     pub backoff: Backoff,
+    /// Whether verified decisions execute by themselves or wait for an operator's request.
+    pub execution: crate::ExecutionMode,
 }
 
 impl PipelinePolicy {

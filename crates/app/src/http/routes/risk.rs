@@ -39,7 +39,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
     security(("bearer" = [])))]
 #[post("/orchestrate-allocation")]
 pub async fn orchestrate(
-    _caller: Operator,
+    caller: Operator,
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<WaitQuery>,
@@ -47,7 +47,8 @@ pub async fn orchestrate(
 ) -> Result<HttpResponse, ApiError> {
     let body: OrchestrateRequest = parse(&bytes)?;
     let request = body.validate()?;
-    let idempotency = idempotency_key(&req)?.map(|key| (key, RequestFingerprint::of(&bytes)));
+    // Keys live in the caller's namespace: another operator's key with the same text is another key.
+    let idempotency = idempotency_key(&req)?.map(|key| (key.scoped_to(&caller.0.sub), RequestFingerprint::of(&bytes)));
     let submitted = state.orchestrate.submit(Submission { request, idempotency, wait: query.wait }).await?;
     let mut response = HttpResponse::build(answer_status(submitted.settled));
     if submitted.replayed {
@@ -67,19 +68,20 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError
     Ok(Some(IdempotencyKey::parse(text)?))
 }
 
-/// Executes a decision whose proof is verified: makes its job due now and waits (bounded) for the result.
-/// Executing an executed decision answers 200 again and sends nothing.
+/// Executes a decision whose proof is verified: records who asked (under `pipeline.execution = "manual"`
+/// this is what releases it), makes its job due now and waits (bounded) for the result. Executing an
+/// executed decision answers 200 again and sends nothing.
 #[utoipa::path(post, path = "/api/v1/risk-engine/execute-allocation", tag = "risk-engine", request_body = ExecuteRequest,
     responses((status = 200, body = DecisionView), (status = 202, body = DecisionView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/execute-allocation")]
 pub async fn execute(
-    _caller: Operator,
+    caller: Operator,
     state: web::Data<AppState>,
     body: Body<ExecuteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (current, settled) = state.execute.execute(DecisionId(body.0.decision_id)).await?;
+    let (current, settled) = state.execute.execute(DecisionId(body.0.decision_id), &caller.0.sub).await?;
     Ok(HttpResponse::build(answer_status(settled)).json(DecisionView::new(&current.decision, current.job.as_ref())))
 }
 

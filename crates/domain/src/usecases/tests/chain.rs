@@ -347,3 +347,33 @@ async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_o
     assert_eq!(job.status(), ProofJobStatus::Executed);
     assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Executed);
 }
+
+#[tokio::test]
+async fn under_manual_execution_a_verified_decision_waits_for_an_operator() {
+    let mut rig = Rig::with_stwo();
+    rig.policy.execution = crate::ExecutionMode::Manual;
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 6 }], calls.clone()));
+    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().run(job).await.unwrap();
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!(stored.status(), DecisionStatus::Verified);
+    assert!(stored.message().unwrap().contains("waiting for an operator"), "{:?}", stored.message());
+    assert!(calls.lock().unwrap().is_empty(), "nothing is signed without the operator");
+    rig.clock.advance(rig.policy.backoff.max);
+    let job = rig.pipeline().run(job).await.unwrap();
+    assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Verified, "time alone does not release it");
+
+    let wait = std::time::Duration::ZERO;
+    let queries = crate::usecases::DecisionQueries::new(rig.store.clone(), rig.store.clone(), rig.clock.clone(), wait);
+    let stores = (rig.store.clone() as Arc<dyn DecisionStore>, rig.store.clone() as Arc<dyn ProofJobStore>);
+    let execute = crate::usecases::ExecuteAllocation::new(queries, stores, rig.clock.clone(), true);
+    let (asked, _) = execute.execute(decision.id(), "alice").await.unwrap();
+    assert_eq!(asked.decision.execution_request().map(|r| r.by.as_str()), Some("alice"));
+    let job = ProofJobStore::get(rig.store.as_ref(), job.id()).await.unwrap().unwrap();
+    assert!(job.is_due(rig.clock.now()), "the request makes its job due now");
+    rig.pipeline().run(job).await.unwrap();
+    let (stored, _) = rig.stored(&decision).await;
+    assert_eq!((stored.status(), stored.block_number()), (DecisionStatus::Executed, Some(6)));
+    assert_eq!(stored.execution_request().map(|r| r.by.as_str()), Some("alice"), "who released it is kept");
+}

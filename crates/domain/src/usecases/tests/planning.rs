@@ -53,7 +53,16 @@ fn orchestrate_with_approvers(
         queries,
         clock,
     };
-    OrchestrateAllocation::new(ports, policy(), ApprovalRules { approvers, max_age_secs: 300, domain: domain() })
+    let lifetimes = crate::ports::KeyLifetimes {
+        in_flight: std::time::Duration::from_secs(120),
+        retained: std::time::Duration::from_secs(86_400),
+    };
+    OrchestrateAllocation::new(
+        ports,
+        policy(),
+        ApprovalRules { approvers, max_age_secs: 300, domain: domain() },
+        lifetimes,
+    )
 }
 
 #[tokio::test]

@@ -30,8 +30,12 @@ fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
         ports,
         rig.policy.clone(),
         ApprovalRules { approvers: Vec::new(), max_age_secs: 300, domain: domain() },
+        LIFETIMES,
     )
 }
+
+const LIFETIMES: KeyLifetimes =
+    KeyLifetimes { in_flight: Duration::from_secs(120), retained: Duration::from_secs(24 * 3600) };
 
 fn request() -> AllocationRequest {
     AllocationRequest {
@@ -72,6 +76,36 @@ async fn a_key_whose_request_failed_is_free_for_the_retry() {
 }
 
 #[tokio::test]
+async fn a_key_whose_request_died_in_flight_is_taken_over_after_the_timeout() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let key = IdempotencyKey::parse("order-4").unwrap();
+    // The claim a crashed request leaves: claimed, never completed nor released.
+    rig.store.claim_key(&key, RequestFingerprint::of(b"body"), LIFETIMES).await.unwrap();
+    let orchestrate = orchestrate(&rig);
+    let waiting = orchestrate.submit(keyed("order-4", b"body", false)).await.unwrap_err();
+    assert!(matches!(waiting, OrchestrateError::KeyInProgress), "{waiting}");
+    rig.clock.advance(LIFETIMES.in_flight + Duration::from_secs(1));
+    let retried = orchestrate.submit(keyed("order-4", b"body", false)).await.unwrap();
+    assert!(!retried.replayed);
+    assert_eq!(rig.store.jobs().len(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_key_plans_again() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let orchestrate = orchestrate(&rig);
+    let first = orchestrate.submit(keyed("order-5", b"body", false)).await.unwrap();
+    rig.clock.advance(LIFETIMES.retained - Duration::from_secs(1));
+    assert!(orchestrate.submit(keyed("order-5", b"body", false)).await.unwrap().replayed, "still within a day");
+    rig.clock.advance(Duration::from_secs(2));
+    let later = orchestrate.submit(keyed("order-5", b"body", false)).await.unwrap();
+    assert!(!later.replayed);
+    assert_ne!(later.current.decision.id(), first.current.decision.id());
+}
+
+#[tokio::test]
 async fn a_wait_gives_up_at_its_limit_by_the_clock_not_by_sleeping() {
     let rig = Rig::new();
     ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
@@ -87,8 +121,9 @@ async fn a_wait_gives_up_at_its_limit_by_the_clock_not_by_sleeping() {
 async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     let mut rig = Rig::with_stwo();
     let (pending, _) = rig.decision(vec![ProverKind::Stwo]).await;
-    let execute = ExecuteAllocation::new(queries(&rig), rig.store.clone(), rig.clock.clone(), true);
-    let refused = execute.execute(pending.id()).await.unwrap_err();
+    let execute =
+        ExecuteAllocation::new(queries(&rig), (rig.store.clone(), rig.store.clone()), rig.clock.clone(), true);
+    let refused = execute.execute(pending.id(), "operator").await.unwrap_err();
     assert!(matches!(refused, ExecuteError::NotVerified), "{refused}");
 
     // The chain never includes the transaction: the job waits for its backoff before looking again.
@@ -104,7 +139,7 @@ async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     assert_eq!(job.status(), ProofJobStatus::Verified);
     assert!(job.next_attempt_at() > rig.clock.now(), "waiting for its backoff");
 
-    let (current, settled) = execute.execute(decision.id()).await.unwrap();
+    let (current, settled) = execute.execute(decision.id(), "operator").await.unwrap();
     assert!(!settled);
     assert_eq!(current.decision.status(), DecisionStatus::Submitted);
     let stored = ProofJobStore::get(rig.store.as_ref(), job.id()).await.unwrap().unwrap();

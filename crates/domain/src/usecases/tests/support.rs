@@ -151,6 +151,7 @@ pub fn policy() -> PipelinePolicy {
         governance: crate::GovernancePolicy::new(crate::Bps::new(8000).unwrap(), 2).unwrap(),
         max_retries: 2,
         backoff: crate::Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
+        execution: crate::ExecutionMode::Auto,
     }
 }
 
