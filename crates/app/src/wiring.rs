@@ -11,7 +11,7 @@ use starkrisk_domain::ports::{
 };
 use starkrisk_domain::usecases::{
     CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
-    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, StatementPlanner, VerificationStatus,
+    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, StatementPlanner, VerificationStatus,
     VerifyProof,
 };
 use starkrisk_postgres::{Database, PgStore};
@@ -188,6 +188,7 @@ impl Service {
                 adapters.executor.is_some(),
             ),
             decisions: queries,
+            retry: RetryJob::new(jobs.clone(), decisions.clone(), clock.clone()),
             generate: GenerateProof::new(planner.clone(), jobs.clone(), clock.clone(), policy.clone()),
             planner,
             check: CheckProof::new(verify, jobs.clone(), stores.models.clone()),

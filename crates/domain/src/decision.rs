@@ -35,7 +35,8 @@ crate::names::named_enum!(
 );
 
 impl DecisionStatus {
-    /// Whether the decision has come to rest: executed, refused or failed. Nothing changes it afterwards.
+    /// Whether the decision has come to rest: executed, refused or failed. Nothing changes it afterwards but
+    /// an operator resuming a failed decision's job.
     pub const fn is_settled(self) -> bool {
         matches!(self, DecisionStatus::Executed | DecisionStatus::Refused | DecisionStatus::Failed)
     }
@@ -51,6 +52,8 @@ impl DecisionStatus {
                 | (Submitted, Verified)
                 | (Submitted, Executed)
                 | (Pending | Verified | Submitted, Refused | Failed)
+                // An operator resumed its failed job: back to where the job resumes.
+                | (Failed, Pending | Verified | Submitted)
         )
     }
 }
@@ -296,6 +299,25 @@ impl AllocationDecision {
         }
         self.state.message = Some(reason.into());
         self.state.updated_at = now;
+        Ok(())
+    }
+
+    /// Its failed job was resumed from `job_status`: the decision goes back to the status that stage
+    /// belongs to. A decision whose transaction was sent goes back to `submitted`, so its receipt is
+    /// looked up and nothing is signed twice.
+    pub fn reopen(
+        &mut self,
+        job_status: crate::ProofJobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalDecisionTransition> {
+        use crate::ProofJobStatus as Job;
+        let to = match job_status {
+            _ if self.state.tx_hash.is_some() => DecisionStatus::Submitted,
+            Job::Verified | Job::Registered => DecisionStatus::Verified,
+            _ => DecisionStatus::Pending,
+        };
+        self.move_to(to, now)?;
+        self.state.message = None;
         Ok(())
     }
 

@@ -52,7 +52,8 @@ pub use proof::{
     AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverAttempt, ProverKind, VerifiedClaim, VerifiedProof,
 };
 pub use proof_job::{
-    FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Stage,
+    FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Resumption,
+    Stage,
 };
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;

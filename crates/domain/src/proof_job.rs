@@ -7,6 +7,9 @@ use crate::decision::DecisionId;
 use crate::felt::{FactHash, TxHash, VerificationHash};
 use crate::proof::{ProofArtifact, ProofRequest, ProverAttempt, ProverKind, VerifiedClaim};
 
+mod resume;
+pub use resume::Resumption;
+
 crate::names::uuid_id!(
     /// A proof job's id.
     ProofJobId
@@ -143,8 +146,11 @@ pub struct ProofJobRecord {
     pub failure: Option<JobFailure>,
     /// The reason of the last retryable failure.
     pub last_error: Option<String>,
-    /// Requeues so far.
+    /// Requeues so far since it was created or an operator last resumed it.
     pub retries: u32,
+    /// Every time an operator resumed it after it failed, oldest first.
+    #[serde(default)]
+    pub resumptions: Vec<Resumption>,
     /// When a worker may pick it up next.
     pub next_attempt_at: DateTime<Utc>,
     /// Creation time.
@@ -183,6 +189,7 @@ impl ProofJob {
                 failure: None,
                 last_error: None,
                 retries: 0,
+                resumptions: Vec::new(),
                 next_attempt_at: now,
                 created_at: now,
                 updated_at: now,

@@ -91,6 +91,10 @@ fn decision_transitions_follow_execution() {
         (Pending, Failed),
         (Verified, Failed),
         (Submitted, Failed),
+        // An operator resumed the failed job.
+        (Failed, Pending),
+        (Failed, Verified),
+        (Failed, Submitted),
     ];
     for from in DecisionStatus::ALL {
         for to in DecisionStatus::ALL {

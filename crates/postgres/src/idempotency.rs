@@ -2,7 +2,6 @@
 //! one key never both plan.
 
 use async_trait::async_trait;
-use diesel::pg::data_types::PgInterval;
 use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use diesel_async::RunQueryDsl;
@@ -13,6 +12,7 @@ use starkrisk_domain::ports::{
 
 use crate::PgStore;
 use crate::error::from_diesel;
+use crate::jobs::interval;
 use crate::schema::idempotency_keys::dsl as ik;
 
 /// Status code stored while the first request with a key is still running.
@@ -29,11 +29,6 @@ fn decision_of(response: &serde_json::Value) -> Result<DecisionId, StoreError> {
         .and_then(serde_json::Value::as_str)
         .and_then(|text| text.parse().ok())
         .ok_or_else(|| StoreError::Unknown(anyhow::anyhow!("a completed idempotency key holds no decision id")))
-}
-
-/// A duration as a Postgres interval (microseconds; durations past i64 microseconds saturate).
-fn interval(duration: std::time::Duration) -> PgInterval {
-    PgInterval::from_microseconds(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
 }
 
 #[async_trait]

@@ -34,6 +34,7 @@ pub struct JobRow {
     next_attempt_at: DateTime<Utc>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    resumptions: serde_json::Value,
 }
 
 /// The columns a save writes: everything but the id, the lease and created_at.
@@ -60,6 +61,7 @@ pub struct JobValues {
     failure: Option<serde_json::Value>,
     last_error: Option<String>,
     retries: i32,
+    resumptions: serde_json::Value,
     next_attempt_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -125,6 +127,7 @@ impl JobValues {
             failure: opt_json("failure", job.failure.as_ref())?,
             last_error: job.last_error.clone(),
             retries: i32::try_from(job.retries).unwrap_or(i32::MAX),
+            resumptions: to_json("resumptions", &job.resumptions)?,
             next_attempt_at: job.next_attempt_at,
             updated_at: job.updated_at,
         })
@@ -172,6 +175,7 @@ impl JobRow {
             failure: opt_from_json("failure", self.failure)?,
             last_error: self.last_error,
             retries: u32::try_from(self.retries).unwrap_or(0),
+            resumptions: from_json_value("resumptions", self.resumptions)?,
             next_attempt_at: self.next_attempt_at,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -34,8 +34,9 @@ fn names(statuses: &[ProofJobStatus]) -> Vec<&'static str> {
     statuses.iter().map(|s| s.as_str()).collect()
 }
 
-/// Converts a lease into the interval Postgres adds to now(), in whole microseconds.
-fn interval(lease: Duration) -> diesel::pg::data_types::PgInterval {
+/// Converts a lease (or any lifetime) into the interval Postgres adds to now(), in whole microseconds;
+/// durations past i64 microseconds saturate.
+pub(crate) fn interval(lease: Duration) -> diesel::pg::data_types::PgInterval {
     diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX))
 }
 

@@ -79,6 +79,7 @@ diesel::table! {
         lease_expires_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        resumptions -> Jsonb,
     }
 }
 

@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use starkrisk_domain::ports::{ChainError, StoreError, VerifyError};
-use starkrisk_domain::usecases::{CheckProofError, ExecuteError, OrchestrateError, RegisterModelError, StatusError};
+use starkrisk_domain::usecases::{
+    CheckProofError, ExecuteError, OrchestrateError, RegisterModelError, RetryError, StatusError,
+};
 use starkrisk_domain::{ApprovalError, ValidationError};
 use utoipa::ToSchema;
 
@@ -236,6 +238,16 @@ impl From<AuthError> for ApiError {
             forbidden @ AuthError::Forbidden { .. } => {
                 Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, forbidden.to_string())
             }
+        }
+    }
+}
+
+impl From<RetryError> for ApiError {
+    fn from(e: RetryError) -> Self {
+        match e {
+            RetryError::Store(s) => s.into(),
+            RetryError::NotFound(id) => Self::not_found(format_args!("proof job {id}")),
+            other => Self::conflict(other.to_string()),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod body;
 pub mod caller;
 pub mod dto;
 pub mod error;
+pub mod job_view;
 pub mod metrics;
 pub mod openapi;
 pub mod page_cache;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
                 .service(
                     web::scope("/proofs")
                         .service(routes::jobs::list)
+                        .service(routes::jobs::retry)
                         .service(routes::proofs::generate)
                         .service(routes::proofs::verify)
                         .service(routes::proofs::read_job),

@@ -11,7 +11,7 @@ use crate::http::routes::{health, jobs, models, proofs, risk, verification};
     info(title = "starkrisk", description = "Risk scores and allocations for Starknet DeFi, proven with STARKs, verified locally and on Starknet before execution."),
     paths(
         risk::orchestrate, risk::execute, risk::decisions, risk::read_decision, risk::score,
-        proofs::generate, proofs::read_job, proofs::verify, jobs::list,
+        proofs::generate, proofs::read_job, proofs::verify, jobs::list, jobs::retry,
         verification::status, verification::fact,
         models::current, models::history, models::read_version, models::register,
         health::health, health::ready, health::metrics,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::HttpRequest;
 use starkrisk_domain::ports::Readiness;
 use starkrisk_domain::usecases::{
-    CheckProof, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry, OrchestrateAllocation,
+    CheckProof, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry, OrchestrateAllocation, RetryJob,
     StatementPlanner, VerificationStatus,
 };
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub execute: ExecuteAllocation,
     /// Reading decisions.
     pub decisions: DecisionQueries,
+    /// `proofs/{id}/retry`: resuming failed jobs.
+    pub retry: RetryJob,
     /// `score`: a protocol's risk under the active model.
     pub planner: StatementPlanner,
     /// `proofs/generate` and reading proof jobs.

@@ -9,6 +9,7 @@ mod orchestrate;
 mod pipeline;
 mod planner;
 mod policy;
+mod retry_job;
 mod verification_status;
 mod verify_proof;
 
@@ -25,5 +26,6 @@ pub use orchestrate::{
 pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, PipelinePorts};
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
+pub use retry_job::{RetryError, RetryJob};
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
 pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};

@@ -353,7 +353,8 @@ impl DecisionPipeline {
         let loaded = job.status();
         let retry = verdict == Verdict::Retry && job.retries() < self.policy.max_retries;
         let now = self.now();
-        job.fail(stage, reason.clone(), retry, now)?;
+        // A transient failure that used up its retries stays resumable by an operator; a refusal does not.
+        job.fail(stage, reason.clone(), verdict == Verdict::Retry, now)?;
         if retry {
             let delay =
                 chrono::Duration::from_std(self.policy.backoff.delay(job.retries())).unwrap_or(chrono::Duration::MAX);

@@ -1,6 +1,6 @@
-//! `GET /api/v1/proofs`: proof jobs for operators, filtered and paged by keyset.
+//! Job administration: `GET /api/v1/proofs` (filtered, paged by keyset) and resuming failed jobs.
 
-use actix_web::{HttpRequest, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::ports::{JobCursor, JobFilter, JobPageRequest};
@@ -8,7 +8,7 @@ use starkrisk_domain::{DecisionId, ProofJobStatus, ProverKind};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::http::caller::Viewer;
+use crate::http::caller::{Admin, Viewer};
 use crate::http::dto::ProofJobView;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
@@ -82,4 +82,22 @@ pub async fn list(
         items: page.items.iter().map(ProofJobView::new).collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
+}
+
+/// Resumes a failed job from the stage it failed at (admin): proving, verification, registration or
+/// execution, with a fresh retry budget; its decision goes back to where that stage stands. The resumption
+/// is recorded on the job (`resumptions`). A refused job (a proof that does not verify, a statement that
+/// differs, a policy unmet) is not retried: 409 with the reason.
+#[utoipa::path(post, path = "/api/v1/proofs/{proof_job_id}/retry", tag = "proofs", params(("proof_job_id" = Uuid, Path)),
+    responses((status = 202, body = ProofJobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/{proof_job_id}/retry")]
+pub async fn retry(
+    caller: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let job = state.retry.retry(super::proofs::parse_job_id(&path)?, &caller.0.sub).await?;
+    Ok(HttpResponse::Accepted().json(ProofJobView::new(&job)))
 }

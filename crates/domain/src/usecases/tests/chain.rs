@@ -34,7 +34,7 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
 }
 
 /// A verification of the test proofs' fact (77), stored under the hash Integrity would give it.
-fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
+pub(super) fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
     let fact = crate::FactHash::new(Felt::from(77u8));
     FactVerification {
         verification_hash: VerificationHash::compute(fact, &config, bits).unwrap(),
@@ -44,7 +44,10 @@ fn verification(config: VerifierConfig, bits: u32) -> FactVerification {
 }
 
 /// An executor whose outcomes come from `outcomes` in turn, counting prepares and broadcasts.
-fn executor(outcomes: Vec<ExecutionOutcome>, calls: Arc<Mutex<Vec<&'static str>>>) -> Arc<dyn AllocationExecutor> {
+pub(super) fn executor(
+    outcomes: Vec<ExecutionOutcome>,
+    calls: Arc<Mutex<Vec<&'static str>>>,
+) -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::Approved));
     mock.expect_execution_record().returning(|_| {

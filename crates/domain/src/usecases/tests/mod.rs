@@ -5,5 +5,6 @@ mod binding;
 mod chain;
 mod planning;
 mod proving;
+mod retrying;
 mod submitting;
 mod support;
