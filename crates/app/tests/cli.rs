@@ -100,7 +100,7 @@ fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
 }
 
 #[test]
-fn the_shipped_profiles_execute_by_themselves_except_mainnet_which_waits_for_an_operator() {
+fn the_shipped_profiles_say_how_they_execute_and_the_public_chains_carry_fallback_fees() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
     for (profile, mode) in [("local", "auto"), ("sepolia", "auto"), ("mainnet", "manual")] {
         let out =
@@ -109,6 +109,8 @@ fn the_shipped_profiles_execute_by_themselves_except_mainnet_which_waits_for_an_
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["pipeline"]["execution"], mode, "{profile}");
         assert_eq!(json["server"]["idempotency_ttl_hours"], 24, "{profile}");
+        let fallback = &json["starknet"]["fees"]["fallback"];
+        assert_eq!(fallback.is_null(), profile == "local", "{profile} fallback fees: {fallback}");
     }
     let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__EXECUTION", "sometimes")], &["config", "show"]);
     assert!(!out.status.success(), "an unknown execution mode is refused");
