@@ -99,8 +99,11 @@ pub struct LogSettings {
 pub struct PipelineSettings {
     /// Provers in order of preference.
     pub provers: Vec<ProverKind>,
-    /// Timeout of one proving attempt, in seconds.
+    /// How long a proof is expected to take, seconds: `?wait=true` waits up to twice this. Each prover's own
+    /// `timeout_secs` bounds one of its attempts.
     pub prover_timeout_secs: u64,
+    /// A prover that timed out on a job gets its own timeout doubled on each later attempt, up to this.
+    pub max_prover_timeout_secs: u64,
     /// Local verification refuses proofs with fewer conjectured bits (the ethSTARK figure provers report).
     pub min_security_bits: u32,
     /// Local verification refuses proofs with fewer provable bits (0: no floor); docs/proving.md compares.
@@ -251,6 +254,7 @@ impl Settings {
             governance,
             max_retries: p.max_retries,
             backoff: Backoff::new(Duration::from_millis(p.backoff_base_ms), Duration::from_millis(p.backoff_max_ms)),
+            max_prover_timeout: Duration::from_secs(p.max_prover_timeout_secs),
             execution: p.execution,
         })
     }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use starkrisk_domain::ports::TimeoutGrowth;
 use starkrisk_domain::{FactHash, Secret};
 
 use crate::settings::AtlanticSettings;
@@ -200,10 +201,11 @@ impl AtlanticClient {
         })
     }
 
-    /// Polls with exponential backoff until the query is done or failed, within the overall timeout.
-    /// A transient outage while polling is waited out like a slow query.
-    pub async fn wait(&self, id: &str) -> Result<AtlanticQuery, AtlanticError> {
+    /// Polls with exponential backoff until the query is done or failed, within the overall timeout grown
+    /// by `growth`. A transient outage while polling is waited out like a slow query.
+    pub async fn wait(&self, id: &str, growth: TimeoutGrowth) -> Result<AtlanticQuery, AtlanticError> {
         let started = Instant::now();
+        let limit = growth.applied_to(self.settings.overall_timeout());
         let schedule = self.settings.polls();
         let mut last = QueryStatus::Received;
         let mut round = 0u32;
@@ -220,7 +222,7 @@ impl AtlanticClient {
                 Err(other) => return Err(other),
             }
             let waited = started.elapsed();
-            if waited + delay > self.settings.overall_timeout() {
+            if waited + delay > limit {
                 return Err(AtlanticError::Timeout { id: id.to_string(), status: last, waited });
             }
             tokio::time::sleep(delay).await;

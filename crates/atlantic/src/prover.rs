@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use async_trait::async_trait;
-use starkrisk_domain::ports::{Prover, ProverError};
+use starkrisk_domain::ports::{Prover, ProverError, TimeoutGrowth};
 use starkrisk_domain::{ProofArtifact, ProofRequest, ProofSystem, ProverKind};
 
 use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
@@ -36,7 +36,7 @@ impl Prover for AtlanticProver {
         ProverKind::Atlantic
     }
 
-    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
+    async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
         let started = Instant::now();
         let statement = request.statement;
         let pie = tokio::task::spawn_blocking(move || starkrisk_stone::program::pie(&statement))
@@ -44,7 +44,7 @@ impl Prover for AtlanticProver {
             .map_err(|e| ProverError::Failed(format!("the PIE task died: {e}")))?
             .map_err(|e| ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() })?;
         let id = self.client.submit(pie, &self.job).await.map_err(prover_error)?;
-        let query = self.client.wait(&id).await.map_err(prover_error)?;
+        let query = self.client.wait(&id, growth).await.map_err(prover_error)?;
         if query.status != QueryStatus::Done {
             return Err(ProverError::Failed(format!("Atlantic query {id} ended {:?}", query.status)));
         }

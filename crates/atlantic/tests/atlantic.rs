@@ -10,6 +10,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use starkrisk_atlantic::*;
 use starkrisk_domain::FactHash;
 use starkrisk_domain::Secret;
+use starkrisk_domain::ports::TimeoutGrowth;
 
 const KEY: &str = "test-key";
 const FACT: &str = "0x1e69a6f91b41e77c283fde3bdda3d31e624b4535e541fd122bb0408e1ab6dec";
@@ -132,7 +133,7 @@ async fn a_query_is_submitted_polled_and_its_fact_hash_read() {
     ] {
         assert!(submitted.contains(field), "multipart lacks {field}");
     }
-    let done = atlantic.wait(&id).await.unwrap();
+    let done = atlantic.wait(&id, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!(done.status, QueryStatus::Done);
     assert_eq!(done.integrity_fact_hash, Some(FactHash::parse(FACT).unwrap()));
     assert_eq!(server.polls.load(Ordering::SeqCst), 3, "polled until done, not beyond");
@@ -142,7 +143,7 @@ async fn a_query_is_submitted_polled_and_its_fact_hash_read() {
 #[tokio::test]
 async fn a_failed_query_is_reported_as_failed() {
     let server = start(Script::Failed).await;
-    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1").await.unwrap_err();
+    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1", TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error, AtlanticError::QueryFailed(ref id) if id == "q-1"), "{error}");
     server.handle.stop(false).await;
 }
@@ -151,7 +152,7 @@ async fn a_failed_query_is_reported_as_failed() {
 async fn a_slow_query_times_out_within_the_bound() {
     let server = start(Script::Forever).await;
     let started = std::time::Instant::now();
-    let error = client(&server.base, KEY, Duration::from_secs(1)).wait("q-1").await.unwrap_err();
+    let error = client(&server.base, KEY, Duration::from_secs(1)).wait("q-1", TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error, AtlanticError::Timeout { status: QueryStatus::InProgress, .. }), "{error}");
     assert!(started.elapsed() < Duration::from_secs(2), "the wait is bounded");
     assert!(server.polls.load(Ordering::SeqCst) >= 3, "it kept polling with backoff until the bound");
@@ -161,7 +162,7 @@ async fn a_slow_query_times_out_within_the_bound() {
 #[tokio::test]
 async fn a_malformed_answer_and_a_refused_key_are_clear_errors() {
     let server = start(Script::Malformed).await;
-    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1").await.unwrap_err();
+    let error = client(&server.base, KEY, Duration::from_secs(5)).wait("q-1", TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error, AtlanticError::Malformed(_)), "{error}");
     let error = client(&server.base, "wrong", Duration::from_secs(5)).submit(vec![1], &job()).await.unwrap_err();
     assert!(matches!(error, AtlanticError::Unauthorized(401)), "{error}");
@@ -178,7 +179,7 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     let server = start(Script::DoneAfter(2)).await;
     let prover = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(5)), job());
     let request = ProofRequest { statement: examples::statement() };
-    let artifact = prover.prove(&request).await.unwrap();
+    let artifact = prover.prove(&request, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Atlantic, ProofSystem::Stone));
     let fixture = std::fs::read(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
     assert_eq!(artifact.bytes, fixture, "the proof is the downloaded artifact");
@@ -187,8 +188,11 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
 
     let failing = start(Script::Failed).await;
     let prover = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job());
-    assert!(matches!(prover.prove(&request).await, Err(ProverError::Failed(_))));
+    assert!(matches!(prover.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Failed(_))));
     let refused = AtlanticProver::new(client(&failing.base, "wrong", Duration::from_secs(5)), job());
-    assert!(matches!(refused.prove(&request).await, Err(ProverError::Unavailable(_))), "the next prover is tried");
+    assert!(
+        matches!(refused.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Unavailable(_))),
+        "the next prover is tried"
+    );
     failing.handle.stop(false).await;
 }

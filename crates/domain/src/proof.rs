@@ -125,6 +125,11 @@ impl AttemptOutcome {
     pub const fn is_transient(&self) -> bool {
         matches!(self, AttemptOutcome::Unavailable(_) | AttemptOutcome::Timeout(_))
     }
+
+    /// Whether the prover ran out of time: its next attempt on the job is given longer.
+    pub const fn is_timeout(&self) -> bool {
+        matches!(self, AttemptOutcome::Timeout(_))
+    }
 }
 
 /// One try of one prover, kept on the job so operators see why a fallback happened.

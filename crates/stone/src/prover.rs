@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use starkrisk_domain::ports::{Prover, ProverError};
+use starkrisk_domain::ports::{Prover, ProverError, TimeoutGrowth};
 use starkrisk_domain::{DecisionStatement, FriParameters, ProofArtifact, ProofRequest, ProofSystem, ProverKind};
 
 use crate::error::StoneError;
@@ -109,10 +109,12 @@ impl StoneProver {
         })
     }
 
-    /// Proves `statement`: run, write inputs to a temporary directory (removed on return), run Stone.
+    /// Proves `statement`: run, write inputs to a temporary directory (removed on return), run Stone for
+    /// `timeout_secs` grown by `growth`.
     pub async fn prove_statement(
         &self,
         statement: &DecisionStatement,
+        growth: TimeoutGrowth,
     ) -> Result<(String, DecisionStatement), StoneError> {
         let binary = self.binary()?.to_path_buf();
         let wanted = *statement;
@@ -155,7 +157,7 @@ impl StoneProver {
             .arg("--generate_annotations")
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
-        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let timeout = growth.applied_to(Duration::from_secs(self.settings.timeout_secs));
         let output = tokio::time::timeout(timeout, command.output())
             .await
             .map_err(|_| StoneError::Timeout(timeout))?
@@ -195,9 +197,9 @@ impl Prover for StoneProver {
         ProverKind::Stone
     }
 
-    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
+    async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
         let started = Instant::now();
-        let (proof, statement) = self.prove_statement(&request.statement).await?;
+        let (proof, statement) = self.prove_statement(&request.statement, growth).await?;
         Ok(ProofArtifact {
             prover: ProverKind::Stone,
             system: ProofSystem::Stone,

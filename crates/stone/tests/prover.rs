@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use starkrisk_domain::ports::{Prover, ProverError};
+use starkrisk_domain::ports::{Prover, ProverError, TimeoutGrowth};
 use starkrisk_domain::{ProofRequest, examples};
 use starkrisk_stone::{StoneError, StoneProver, StoneSettings};
 
@@ -28,23 +28,39 @@ fn request() -> ProofRequest {
 
 #[tokio::test]
 async fn without_a_binary_stone_is_unavailable_and_says_how_to_fix_it() {
-    let error = prover(None, 5).prove(&request()).await.unwrap_err();
+    let error = prover(None, 5).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(&error, ProverError::Unavailable(m) if m.contains("STARKRISK__STONE__PROVER_BINARY")), "{error}");
-    let error = prover(Some("/nonexistent/cpu_air_prover".into()), 5).prove(&request()).await.unwrap_err();
+    let error =
+        prover(Some("/nonexistent/cpu_air_prover".into()), 5).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(&error, ProverError::Unavailable(m) if m.contains("no file is there")), "{error}");
 }
 
 #[tokio::test]
 async fn a_slow_prover_times_out() {
     let (_dir, binary) = script("sleep 30");
-    let error = prover(Some(binary), 1).prove(&request()).await.unwrap_err();
+    let error = prover(Some(binary), 1).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error, ProverError::Timeout(_)), "{error}");
+}
+
+#[tokio::test]
+async fn after_a_timeout_stone_is_given_twice_as_long() {
+    // Longer than its one-second timeout, shorter than two: it fails only for lack of a proof file.
+    let (_dir, binary) = script("sleep 1.5; echo 'finished, wrote nothing' >&2; exit 7");
+    let stone = prover(Some(binary), 1);
+    let first = stone.prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
+    assert!(matches!(&first, ProverError::Timeout(t) if t.as_secs() == 1), "{first}");
+    let doubled = TimeoutGrowth { doublings: 1, cap: std::time::Duration::from_secs(60) };
+    let second = stone.prove(&request(), doubled).await.unwrap_err();
+    assert!(matches!(&second, ProverError::Failed(m) if m.contains("finished, wrote nothing")), "{second}");
+    let capped = TimeoutGrowth { doublings: 1, cap: std::time::Duration::from_millis(1200) };
+    let third = stone.prove(&request(), capped).await.unwrap_err();
+    assert!(matches!(&third, ProverError::Timeout(t) if t.as_millis() == 1200), "the cap holds: {third}");
 }
 
 #[tokio::test]
 async fn a_failing_prover_reports_its_stderr() {
     let (_dir, binary) = script("echo 'Check failed: trace length' >&2; exit 3");
-    let error = prover(Some(binary), 5).prove(&request()).await.unwrap_err();
+    let error = prover(Some(binary), 5).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(&error, ProverError::Failed(m) if m.contains("Check failed: trace length")), "{error}");
 }
 
@@ -65,7 +81,7 @@ cp {foreign} "${{a[--out_file]}}""#,
         seen = seen.path().display(),
         foreign = foreign.display()
     ));
-    let error = prover(Some(binary), 30).prove(&request()).await.unwrap_err();
+    let error = prover(Some(binary), 30).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(&error, ProverError::Failed(m) if m.contains("not a starkrisk decision")), "{error}");
     let params: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(seen.path().join("params.json")).unwrap()).unwrap();

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
+use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, TimeoutGrowth, VerifyError};
 use starkrisk_domain::{ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedProof};
 
 use crate::envelope::ProofEnvelope;
@@ -31,15 +31,16 @@ impl Prover for StwoProver {
         ProverKind::Stwo
     }
 
-    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError> {
+    async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
         let statement = request.statement;
+        let timeout = growth.applied_to(self.timeout);
         let security = self.security;
         let started = Instant::now();
         // A timed-out task runs on to its end in the blocking pool (stwo cannot be interrupted); its result
         // is dropped. Proofs take milliseconds, so the timeout guards against a wedged machine, not stwo.
         let task = tokio::task::spawn_blocking(move || crate::stark::prove(&statement, security));
-        let envelope = match tokio::time::timeout(self.timeout, task).await {
-            Err(_) => return Err(ProverError::Timeout(self.timeout)),
+        let envelope = match tokio::time::timeout(timeout, task).await {
+            Err(_) => return Err(ProverError::Timeout(timeout)),
             Ok(Err(join)) => return Err(ProverError::Failed(format!("the S-two proving task died: {join}"))),
             Ok(Ok(result)) => result.map_err(prover_error)?,
         };

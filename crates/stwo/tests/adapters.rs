@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, VerifyError};
+use starkrisk_domain::ports::{ProofVerifier, Prover, ProverError, TimeoutGrowth, VerifyError};
 use starkrisk_domain::*;
 use starkrisk_stwo::{SecurityParams, StwoProver, StwoVerifier, air_hash};
 
@@ -14,7 +14,7 @@ fn prover(timeout: Duration) -> StwoProver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proof_from_the_port_verifies_through_the_port() {
     let request = ProofRequest { statement: examples::statement() };
-    let artifact = prover(Duration::from_secs(30)).prove(&request).await.unwrap();
+    let artifact = prover(Duration::from_secs(30)).prove(&request, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Stwo, ProofSystem::Stwo));
     assert_eq!(artifact.statement, request.statement);
     let claim = StwoVerifier::new(96).verify(&artifact.bytes).await.unwrap();
@@ -28,7 +28,7 @@ async fn a_proof_from_the_port_verifies_through_the_port() {
 #[tokio::test]
 async fn a_prover_that_runs_out_of_time_says_so() {
     let request = ProofRequest { statement: examples::statement() };
-    match prover(Duration::from_nanos(1)).prove(&request).await {
+    match prover(Duration::from_nanos(1)).prove(&request, TimeoutGrowth::NONE).await {
         Err(ProverError::Timeout(limit)) => assert_eq!(limit, Duration::from_nanos(1)),
         other => panic!("expected a timeout, got {other:?}"),
     }
@@ -38,7 +38,7 @@ async fn a_prover_that_runs_out_of_time_says_so() {
 async fn a_false_statement_is_invalid_input_not_a_prover_failure() {
     let mut statement = examples::statement();
     statement.ekubo_risk = RiskScore::new(74).unwrap();
-    match prover(Duration::from_secs(30)).prove(&ProofRequest { statement }).await {
+    match prover(Duration::from_secs(30)).prove(&ProofRequest { statement }, TimeoutGrowth::NONE).await {
         // No other prover would do better, so the fallback must not try them.
         Err(ProverError::InvalidInput { field, reason }) => {
             assert_eq!(field, "statement");
@@ -53,7 +53,7 @@ async fn the_verifier_port_reports_weak_and_foreign_proofs() {
     let weak = SecurityParams { pow_bits: 4, log_blowup: 2, n_queries: 30 };
     let artifact = StwoProver::new(weak, Duration::from_secs(30))
         .unwrap()
-        .prove(&ProofRequest { statement: examples::statement() })
+        .prove(&ProofRequest { statement: examples::statement() }, TimeoutGrowth::NONE)
         .await
         .unwrap();
     match StwoVerifier::new(96).verify(&artifact.bytes).await {

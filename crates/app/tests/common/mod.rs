@@ -187,7 +187,7 @@ pub fn orchestrate_body() -> Value {
 pub fn prover() -> Arc<dyn Prover> {
     let mut mock = MockProver::new();
     mock.expect_kind().return_const(ProverKind::Stwo);
-    mock.expect_prove().returning(|request| {
+    mock.expect_prove().returning(|request, _| {
         Ok(ProofArtifact {
             prover: ProverKind::Stwo,
             system: ProofSystem::Stwo,

@@ -42,6 +42,27 @@ impl ProverError {
     }
 }
 
+/// How much longer than its configured timeout a prover may take on this attempt: its timeout doubled once
+/// per earlier attempt of the same job that it timed out on, up to `cap` (never below the configured one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutGrowth {
+    /// Earlier attempts of this job on which this prover timed out.
+    pub doublings: u32,
+    /// `pipeline.max_prover_timeout_secs`.
+    pub cap: Duration,
+}
+
+impl TimeoutGrowth {
+    /// A first attempt: the configured timeout as it is.
+    pub const NONE: TimeoutGrowth = TimeoutGrowth { doublings: 0, cap: Duration::ZERO };
+
+    /// The timeout for this attempt, for a prover configured with `base`.
+    pub fn applied_to(&self, base: Duration) -> Duration {
+        let grown = base.saturating_mul(2u32.saturating_pow(self.doublings.min(31)));
+        grown.min(self.cap).max(base)
+    }
+}
+
 /// Makes a proof of a decision's statement.
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
@@ -49,8 +70,8 @@ pub trait Prover: Send + Sync {
     /// Which prover this is.
     fn kind(&self) -> ProverKind;
 
-    /// Proves `request`; the adapter enforces its own timeout and returns [`ProverError::Timeout`].
-    async fn prove(&self, request: &ProofRequest) -> Result<ProofArtifact, ProverError>;
+    /// Proves `request` within its configured timeout grown by `growth`, or returns [`ProverError::Timeout`].
+    async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError>;
 }
 
 /// Why a proof was not accepted.

@@ -2,11 +2,11 @@
 //! right statement.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::ports::{Clock, ProofJobStore, Prover, ProverError, StoreError};
+use crate::ports::{Clock, ProofJobStore, Prover, ProverError, StoreError, TimeoutGrowth};
 use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProverAttempt, ProverKind};
 use crate::proof_job::{ProofJob, ProofJobId};
 use crate::statement::DecisionStatement;
@@ -46,18 +46,26 @@ pub enum ProvingResult {
     Invalid(String),
 }
 
-/// Tries the job's provers in order and records an attempt for each on `job`.
-pub async fn prove_with_fallback(provers: &ProverSet, clock: &dyn Clock, job: &mut ProofJob) -> ProvingResult {
+/// Tries the job's provers in order and records an attempt for each on `job`. A prover that timed out on
+/// this job before is given its timeout doubled once per such attempt, up to `max_timeout`.
+pub async fn prove_with_fallback(
+    provers: &ProverSet,
+    clock: &dyn Clock,
+    job: &mut ProofJob,
+    max_timeout: Duration,
+) -> ProvingResult {
     let mut reasons = Vec::new();
     let mut retryable = false;
     for kind in job.provers().to_vec() {
         let started_at = clock.now();
         let timer = Instant::now();
+        let timed_out = job.attempts().iter().filter(|a| a.prover == kind && a.outcome.is_timeout()).count();
+        let growth = TimeoutGrowth { doublings: u32::try_from(timed_out).unwrap_or(u32::MAX), cap: max_timeout };
         let (outcome, artifact) = match provers.get(kind) {
             None => {
                 (AttemptOutcome::Unavailable(format!("the {kind} prover is not configured in this deployment")), None)
             }
-            Some(prover) => match prover.prove(job.request()).await {
+            Some(prover) => match prover.prove(job.request(), growth).await {
                 Ok(artifact) => match check_statement(&job.request().statement, &artifact) {
                     Ok(()) => (AttemptOutcome::Succeeded, Some(artifact)),
                     Err(reason) => (AttemptOutcome::Failed(reason), None),

@@ -96,7 +96,14 @@ impl DecisionPipeline {
         let loaded = job.status();
         job.start_proving(self.now())?;
         self.ports.jobs.save(&job, loaded).await?;
-        match prove_with_fallback(&self.ports.provers, self.ports.clock.as_ref(), &mut job).await {
+        match prove_with_fallback(
+            &self.ports.provers,
+            self.ports.clock.as_ref(),
+            &mut job,
+            self.policy.max_prover_timeout,
+        )
+        .await
+        {
             ProvingResult::Proved(artifact) => {
                 job.proved(artifact, self.now())?;
                 self.ports.jobs.save(&job, ProofJobStatus::Proving).await?;

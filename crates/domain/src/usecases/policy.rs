@@ -26,6 +26,8 @@ pub struct PipelinePolicy {
     pub max_retries: u32,
     /// Delays between retries.
     pub backoff: Backoff,
+    /// The longest a prover is given after timing out on a job before (its timeout doubles per timeout).
+    pub max_prover_timeout: std::time::Duration,
     /// Whether verified decisions execute by themselves or wait for an operator's request.
     pub execution: crate::ExecutionMode,
 }

@@ -178,3 +178,43 @@ async fn a_concurrent_writer_makes_the_step_fail_without_overwriting() {
     let stored = crate::ports::ProofJobStore::get(rig.store.as_ref(), moved.id()).await.unwrap().unwrap();
     assert_eq!(stored.status(), ProofJobStatus::Proved);
 }
+
+#[test]
+fn a_timeout_doubles_per_earlier_timeout_up_to_the_cap_and_never_shrinks() {
+    use crate::ports::TimeoutGrowth;
+    let base = Duration::from_secs(120);
+    let cap = Duration::from_secs(600);
+    let after = |doublings| TimeoutGrowth { doublings, cap }.applied_to(base);
+    assert_eq!(after(0), base);
+    assert_eq!(after(1), Duration::from_secs(240));
+    assert_eq!(after(2), Duration::from_secs(480));
+    assert_eq!(after(3), cap);
+    assert_eq!(after(u32::MAX), cap, "no overflow however many timeouts");
+    assert_eq!(TimeoutGrowth { doublings: 2, cap: Duration::from_secs(60) }.applied_to(base), base, "cap below base");
+}
+
+#[tokio::test]
+async fn a_prover_that_timed_out_is_given_its_doubled_timeout_on_the_next_attempt() {
+    use crate::ports::{MockProver, TimeoutGrowth};
+    // Needs more than its 10 s: only its second attempt, given 20 s, is long enough.
+    let mut mock = MockProver::new();
+    mock.expect_kind().return_const(ProverKind::Stwo);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    mock.expect_prove().returning(move |_, growth: TimeoutGrowth| {
+        let given = growth.applied_to(Duration::from_secs(10));
+        log.lock().unwrap().push(given);
+        if given < Duration::from_secs(15) { Err(ProverError::Timeout(given)) } else { stwo_ok() }
+    });
+    let mut rig = Rig::new();
+    rig.provers = vec![std::sync::Arc::new(mock)];
+    stwo_verifier_ok(&mut rig);
+    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().advance(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Queued, "requeued after the timeout");
+    rig.clock.advance(rig.policy.backoff.max);
+    let job = rig.pipeline().advance(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Proved);
+    assert_eq!(*seen.lock().unwrap(), [Duration::from_secs(10), Duration::from_secs(20)]);
+    assert!(job.attempts()[0].outcome.is_timeout() && !job.attempts()[1].outcome.is_timeout());
+}

@@ -60,7 +60,7 @@ pub fn prover(
 ) -> Arc<dyn Prover> {
     let mut mock = MockProver::new();
     mock.expect_kind().return_const(kind);
-    mock.expect_prove().returning(move |_| result());
+    mock.expect_prove().returning(move |_, _| result());
     Arc::new(mock)
 }
 
@@ -151,6 +151,7 @@ pub fn policy() -> PipelinePolicy {
         governance: crate::GovernancePolicy::new(crate::Bps::new(8000).unwrap(), 2).unwrap(),
         max_retries: 2,
         backoff: crate::Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
+        max_prover_timeout: Duration::from_secs(600),
         execution: crate::ExecutionMode::Auto,
     }
 }
