@@ -44,7 +44,7 @@ pub struct Adapters {
 impl Adapters {
     /// The adapters this build provides for `settings`: LuminAIR (S-two, in-process, always available),
     /// Stone (unavailable without `stone.prover_binary`, so the next prover is tried), Atlantic when
-    /// `atlantic.base_url` is set, and both verifiers.
+    /// `atlantic.base_url` is set (filing its queries in the configured database), and both verifiers.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if settings.stone.prover_binary.is_none() {
             tracing::info!("stone.prover_binary is not set: Stone attempts will be recorded as unavailable");
@@ -53,7 +53,9 @@ impl Adapters {
         let mut provers: Vec<Arc<dyn Prover>> =
             vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(settings.stone.clone()))];
         if let Some(atlantic) = settings.atlantic.prover()? {
-            provers.push(Arc::new(atlantic));
+            // Submitted queries are filed in Postgres, so no retry, restart or other replica pays twice.
+            let queries = Arc::new(PgStore::new(Database::connect(&settings.database)?));
+            provers.push(Arc::new(atlantic.remembering(queries)));
         }
         Ok(Self {
             provers,

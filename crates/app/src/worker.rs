@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use starkrisk_domain::ProofJob;
 use starkrisk_domain::ports::ProofJobStore;
 use starkrisk_domain::usecases::DecisionPipeline;
+use starkrisk_domain::{ProofJob, ProofJobId};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -99,7 +99,11 @@ impl Worker {
     async fn work(&mut self, job: ProofJob) {
         let id = job.id();
         let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
-        self.advance(job).instrument(span).await;
+        let heartbeat = heartbeat(self.jobs.clone(), id, self.id.clone(), self.config.lease);
+        tokio::select! {
+            () = self.advance(job).instrument(span) => {}
+            () = heartbeat => {}
+        }
         if let Err(error) = self.jobs.release(id, &self.id).await {
             tracing::warn!(%error, proof_job_id = %id, "could not release the job; its lease will expire instead");
         }
@@ -125,6 +129,26 @@ impl Worker {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Renews `worker`'s lease on job `id` every third of the lease while a step runs, so a long step (an
+/// Atlantic wait) is never taken over by a second worker; a worker that dies stops renewing, and its lease
+/// expires. Never returns: the step it accompanies ends it.
+async fn heartbeat(jobs: Arc<dyn ProofJobStore>, id: ProofJobId, worker: String, lease: Duration) {
+    let beat = (lease / 3).max(Duration::from_millis(10));
+    loop {
+        tokio::time::sleep(beat).await;
+        match jobs.renew_lease(id, &worker, lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // Another worker holds the job now; the compare-and-set on every save keeps this one's
+                // step from being recorded over it.
+                tracing::warn!(%worker, proof_job_id = %id, "the lease on this job was lost; no longer renewing it");
+                return std::future::pending().await;
+            }
+            Err(error) => tracing::warn!(%worker, proof_job_id = %id, %error, "cannot renew the lease; trying again"),
         }
     }
 }

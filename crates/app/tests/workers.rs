@@ -133,3 +133,73 @@ async fn a_prover_slower_than_its_timeout_succeeds_with_the_doubled_timeout() {
     assert_eq!(outcomes, [true, false], "timed out at 300 ms, then proved within 600 ms: {:?}", job.attempts());
     assert!(job.artifact().is_some(), "{job:?}");
 }
+
+/// A remote prover that waits (as on Atlantic) far longer than the worker's lease.
+struct AtlanticLikeProver;
+
+#[async_trait]
+impl Prover for AtlanticLikeProver {
+    fn kind(&self) -> ProverKind {
+        ProverKind::Stwo
+    }
+
+    async fn prove(&self, _: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Err(ProverError::Failed("never reached in the test".into()))
+    }
+}
+
+#[test]
+fn a_long_wait_keeps_its_lease_and_a_dead_workers_lease_is_taken_over_only_after_it_expires() {
+    let outer = tokio::runtime::Runtime::new().unwrap();
+    let db = outer.block_on(TestDatabase::new());
+    let store = outer.block_on(async { db.store() });
+    let lease = Duration::from_millis(400);
+    let worker_settings = settings(&db);
+    // The worker runs on a runtime of its own, over a pool of its own, so dropping that runtime kills it
+    // mid-wait the way a crash would: no release, no last write.
+    let doomed = tokio::runtime::Runtime::new().unwrap();
+    let job_id = doomed.block_on(async {
+        let pool = starkrisk_postgres::Database::connect(&starkrisk_postgres::testing::pool(db.url.clone())).unwrap();
+        let own = starkrisk_postgres::PgStore::new(pool.clone());
+        ModelStore::register(&own, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
+        let adapters = Adapters { provers: vec![Arc::new(AtlanticLikeProver)], ..Adapters::default() };
+        let service = Service::build(&worker_settings, Stores::postgres(pool), adapters).unwrap();
+        let request = AllocationRequest {
+            jediswap: Some(examples::JEDISWAP),
+            ekubo: Some(examples::EKUBO),
+            ..Default::default()
+        };
+        let planned = service.state.orchestrate.plan(&request).await.unwrap();
+        let config = WorkerConfig { lease, poll: Duration::from_millis(20) };
+        let workers =
+            Workers::spawn(1, "doomed", service.pipeline.clone(), Arc::new(own), service.state.metrics.clone(), config);
+        std::mem::forget(workers); // dies with its runtime, never shut down
+        planned.proof_job_id()
+    });
+    outer.block_on(async {
+        for _ in 0..100 {
+            if ProofJobStore::get(&store, job_id).await.unwrap().unwrap().status() == ProofJobStatus::Proving {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Three leases long, the wait goes on and the heartbeat keeps the job its worker's.
+        let until = std::time::Instant::now() + lease * 3;
+        while std::time::Instant::now() < until {
+            assert!(store.claim_due("thief", lease).await.unwrap().is_none(), "a live worker's job was taken over");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    });
+    doomed.shutdown_background();
+    outer.block_on(async {
+        let died = std::time::Instant::now();
+        let mut taken = None;
+        while taken.is_none() && died.elapsed() < Duration::from_secs(5) {
+            taken = store.claim_due("successor", lease).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(taken.map(|j| j.id()), Some(job_id), "the dead worker's job is taken over");
+        assert!(died.elapsed() >= lease / 3, "not before the last renewed lease ran out ({:?})", died.elapsed());
+    });
+}

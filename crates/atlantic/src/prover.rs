@@ -1,11 +1,12 @@
 //! Atlantic as a `Prover`: the remote fallback. The risk program's run becomes a Cairo PIE, Atlantic proves
 //! it with Stone, and the proof is downloaded from the query's artifacts to be verified like a local one.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use starkrisk_domain::ports::{Prover, ProverError, TimeoutGrowth};
-use starkrisk_domain::{ProofArtifact, ProofRequest, ProofSystem, ProverKind};
+use starkrisk_domain::ports::{Prover, ProverError, ProverQueries, StoreError, TimeoutGrowth};
+use starkrisk_domain::{DecisionStatement, ProofArtifact, ProofRequest, ProofSystem, ProverKind};
 
 use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
 
@@ -13,13 +14,53 @@ use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
 pub struct AtlanticProver {
     client: AtlanticClient,
     job: AtlanticJob,
+    queries: Option<Arc<dyn ProverQueries>>,
 }
 
 impl AtlanticProver {
-    /// A prover submitting `job`s through `client`.
+    /// A prover submitting `job`s through `client`, remembering nothing between attempts.
     pub fn new(client: AtlanticClient, job: AtlanticJob) -> Self {
-        Self { client, job }
+        Self { client, job, queries: None }
     }
+
+    /// The same prover filing each submitted query in `queries`, so a retry, a restart or another worker
+    /// polls the query already paid for instead of submitting again.
+    pub fn remembering(self, queries: Arc<dyn ProverQueries>) -> Self {
+        Self { queries: Some(queries), ..self }
+    }
+
+    /// The query on file for `statement`, or a new one submitted (and filed) now.
+    async fn query_for(&self, statement: &DecisionStatement) -> Result<String, ProverError> {
+        if let Some(queries) = &self.queries
+            && let Some(id) = queries.find(ProverKind::Atlantic, statement).await.map_err(store_error)?
+        {
+            tracing::info!(query = %id, "polling the Atlantic query already submitted for this statement");
+            return Ok(id);
+        }
+        let wanted = *statement;
+        let pie = tokio::task::spawn_blocking(move || starkrisk_stone::program::pie(&wanted))
+            .await
+            .map_err(|e| ProverError::Failed(format!("the PIE task died: {e}")))?
+            .map_err(|e| ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() })?;
+        let id = self.client.submit(pie, &self.job).await.map_err(prover_error)?;
+        if let Some(queries) = &self.queries {
+            queries.record(ProverKind::Atlantic, statement, &id).await.map_err(store_error)?;
+        }
+        Ok(id)
+    }
+
+    /// A query that failed is forgotten, so the next attempt submits a new one.
+    async fn forget(&self, statement: &DecisionStatement) {
+        if let Some(queries) = &self.queries
+            && let Err(error) = queries.forget(ProverKind::Atlantic, statement).await
+        {
+            tracing::warn!(%error, "a failed Atlantic query stays on file; the next attempt polls it once more");
+        }
+    }
+}
+
+fn store_error(e: StoreError) -> ProverError {
+    ProverError::Unavailable(format!("the record of submitted Atlantic queries cannot be read: {e}"))
 }
 
 fn prover_error(e: AtlanticError) -> ProverError {
@@ -39,15 +80,19 @@ impl Prover for AtlanticProver {
     async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
         let started = Instant::now();
         let statement = request.statement;
-        let pie = tokio::task::spawn_blocking(move || starkrisk_stone::program::pie(&statement))
-            .await
-            .map_err(|e| ProverError::Failed(format!("the PIE task died: {e}")))?
-            .map_err(|e| ProverError::InvalidInput { field: "statement".into(), reason: e.to_string() })?;
-        let id = self.client.submit(pie, &self.job).await.map_err(prover_error)?;
-        let query = self.client.wait(&id, growth).await.map_err(prover_error)?;
-        if query.status != QueryStatus::Done {
-            return Err(ProverError::Failed(format!("Atlantic query {id} ended {:?}", query.status)));
-        }
+        let id = self.query_for(&statement).await?;
+        let query = match self.client.wait(&id, growth).await {
+            Ok(query) if query.status == QueryStatus::Done => query,
+            Ok(query) => {
+                self.forget(&statement).await;
+                return Err(ProverError::Failed(format!("Atlantic query {id} ended {:?}", query.status)));
+            }
+            Err(e @ AtlanticError::QueryFailed(_)) => {
+                self.forget(&statement).await;
+                return Err(prover_error(e));
+            }
+            Err(other) => return Err(prover_error(other)),
+        };
         let url = query.metadata_urls.iter().find(|u| u.ends_with("proof.json")).ok_or_else(|| {
             ProverError::Failed(format!("Atlantic query {id} is done but lists no proof.json among its artifacts"))
         })?;

@@ -196,3 +196,37 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     );
     failing.handle.stop(false).await;
 }
+
+#[tokio::test]
+async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_again() {
+    use starkrisk_domain::ports::{Prover, ProverError, ProverQueries};
+    use starkrisk_domain::testing::{ManualClock, MemoryStore};
+    use starkrisk_domain::{ProofRequest, ProverKind, examples};
+    // Done on the 60th poll: more than a one-second wait holds (polls come every 10 to 40 ms).
+    let server = start(Script::DoneAfter(60)).await;
+    let queries = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
+    let request = ProofRequest { statement: examples::statement() };
+    let first =
+        AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
+    let error = first.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
+    assert!(matches!(error, ProverError::Timeout(_)), "{error}");
+    assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap().as_deref(), Some("q-1"));
+
+    // Another worker (a new prover over the same record) after the first one gave up or died.
+    let second =
+        AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
+    let longer = TimeoutGrowth { doublings: 3, cap: Duration::from_secs(10) };
+    let artifact = second.prove(&request, longer).await.unwrap();
+    assert_eq!(artifact.prover, ProverKind::Atlantic);
+    assert_eq!(server.submits.lock().unwrap().len(), 1, "submitted once, polled twice over");
+    server.handle.stop(false).await;
+
+    // The query on file fails when polled again: it is forgotten, and the next attempt submits anew.
+    let failing = start(Script::Failed).await;
+    let third =
+        AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job()).remembering(queries.clone());
+    assert!(matches!(third.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Failed(_))));
+    assert!(failing.submits.lock().unwrap().is_empty(), "the filed query was polled, not a new one submitted");
+    assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap(), None);
+    failing.handle.stop(false).await;
+}

@@ -83,6 +83,22 @@ impl ProofJobStore for PgStore {
         row.map(JobRow::into_job).transpose()
     }
 
+    async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.db.conn().await?;
+        // Only a lease still held is renewed: once it expired, another worker may have claimed the job.
+        let renewed = diesel::sql_query(
+            "UPDATE proof_jobs SET lease_expires_at = now() + $3 \
+             WHERE id = $1 AND lease_owner = $2 AND lease_expires_at >= now()",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id.0)
+        .bind::<Text, _>(worker)
+        .bind::<Interval, _>(interval(lease))
+        .execute(&mut conn)
+        .await
+        .map_err(from_diesel)?;
+        Ok(renewed == 1)
+    }
+
     async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError> {
         let mut conn = self.db.conn().await?;
         diesel::update(pj::proof_jobs.filter(pj::id.eq(id.0)).filter(pj::lease_owner.eq(worker)))

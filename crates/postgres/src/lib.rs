@@ -10,6 +10,7 @@ mod idempotency;
 mod job_row;
 mod jobs;
 mod models;
+mod prover_queries;
 #[rustfmt::skip]
 mod schema;
 #[cfg(feature = "testing")]

@@ -83,7 +83,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    prover_queries (prover, statement_key) {
+        prover -> Text,
+        statement_key -> Text,
+        query_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(allocation_decisions -> model_versions (model_version));
 diesel::joinable!(allocation_decisions -> proof_jobs (proof_job_id));
 
-diesel::allow_tables_to_appear_in_same_query!(allocation_decisions, idempotency_keys, model_versions, proof_jobs,);
+diesel::allow_tables_to_appear_in_same_query!(
+    allocation_decisions,
+    idempotency_keys,
+    model_versions,
+    proof_jobs,
+    prover_queries,
+);

@@ -57,6 +57,35 @@ async fn an_expired_lease_makes_the_job_claimable_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_holder_renews_a_live_lease() {
+    let (_db, store) = store().await;
+    let job = job();
+    ProofJobStore::insert(&store, &job).await.unwrap();
+    let short = Duration::from_millis(200);
+    store.claim_due("holder", short).await.unwrap().unwrap();
+    assert!(!store.renew_lease(job.id(), "someone-else", LEASE).await.unwrap());
+    assert!(store.renew_lease(job.id(), "holder", LEASE).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(store.claim_due("other", LEASE).await.unwrap().is_none(), "renewed past the first lease");
+
+    let second = super_short_claim(&store).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!store.renew_lease(second, "brief", LEASE).await.unwrap(), "an expired lease is not revived");
+}
+
+/// A job claimed by "brief" for 20 ms.
+async fn super_short_claim(store: &starkrisk_postgres::PgStore) -> ProofJobId {
+    let job = job();
+    ProofJobStore::insert(store, &job).await.unwrap();
+    while let Some(claimed) = store.claim_due("brief", Duration::from_millis(20)).await.unwrap() {
+        if claimed.id() == job.id() {
+            return job.id();
+        }
+    }
+    panic!("the new job was never claimable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_released_job_is_claimable_at_once_but_only_by_its_holder_release() {
     let (_db, store) = store().await;
     ProofJobStore::insert(&store, &job()).await.unwrap();

@@ -291,3 +291,16 @@ async fn an_approval_nonce_is_spent_once_by_the_decision_it_authorises() {
     let other = ApprovalNonce { nonce: Felt::from(8u8), ..spent };
     assert!(DecisionStore::create(&store, &third.approved_by(other), &third_job).await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prover_queries_are_filed_once_and_forgotten_on_request() {
+    let (_db, store) = store().await;
+    let statement = examples::statement();
+    assert_eq!(store.find(ProverKind::Atlantic, &statement).await.unwrap(), None);
+    store.record(ProverKind::Atlantic, &statement, "q-1").await.unwrap();
+    store.record(ProverKind::Atlantic, &statement, "q-2").await.unwrap();
+    assert_eq!(store.find(ProverKind::Atlantic, &statement).await.unwrap().as_deref(), Some("q-1"), "the first stays");
+    assert_eq!(store.find(ProverKind::Stone, &statement).await.unwrap(), None, "filed per prover");
+    store.forget(ProverKind::Atlantic, &statement).await.unwrap();
+    assert_eq!(store.find(ProverKind::Atlantic, &statement).await.unwrap(), None);
+}

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::ports::StoreError;
 use crate::proof::{AttemptOutcome, ProofArtifact, ProofRequest, ProofSystem, ProverKind, VerifiedProof};
+use crate::statement::DecisionStatement;
 
 /// Why a prover gave no proof.
 #[derive(Debug, thiserror::Error)]
@@ -167,4 +169,24 @@ mod tests {
         let opaque = VerifyError::from_panic(&42u8);
         assert!(matches!(opaque, VerifyError::Rejected { ref reason } if reason.contains("no message")), "{opaque:?}");
     }
+}
+
+/// Queries already submitted to a remote prover (Atlantic), by prover and statement: a retry, a restart or
+/// another worker polls the query that was paid for instead of submitting (and paying) again.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+#[async_trait]
+pub trait ProverQueries: Send + Sync {
+    /// The query submitted to `prover` for `statement`, if one is on record.
+    async fn find(&self, prover: ProverKind, statement: &DecisionStatement) -> Result<Option<String>, StoreError>;
+
+    /// Records `query` as submitted to `prover` for `statement`; a record already there stays.
+    async fn record(&self, prover: ProverKind, statement: &DecisionStatement, query: &str) -> Result<(), StoreError>;
+
+    /// Forgets the query for `statement` (it failed): the next attempt submits anew.
+    async fn forget(&self, prover: ProverKind, statement: &DecisionStatement) -> Result<(), StoreError>;
+}
+
+/// The key a statement's remote queries are filed under: Poseidon over its felts, in hex.
+pub fn query_key(statement: &DecisionStatement) -> String {
+    format!("{:#x}", crate::poseidon_many(&statement.to_felts()))
 }

@@ -68,6 +68,10 @@ pub trait ProofJobStore: Send + Sync {
     /// Claims the next due, unleased (or lease-expired) non-terminal job for `worker` for `lease`.
     async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError>;
 
+    /// Extends `worker`'s lease on job `id` to `lease` from now, while a long step (an Atlantic wait) runs;
+    /// false when the lease is no longer `worker`'s (it expired and another worker took the job).
+    async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError>;
+
     /// Gives a claimed job back (its lease ends now) so another worker may take it.
     async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError>;
 

@@ -13,9 +13,12 @@ use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
     Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, KeyLifetimes,
-    Loaded, MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, Readiness, RequestFingerprint, StoreError,
+    Loaded, MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries, Readiness, RequestFingerprint,
+    StoreError, query_key,
 };
+use crate::proof::ProverKind;
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
+use crate::statement::DecisionStatement;
 
 #[derive(Default)]
 struct Tables {
@@ -24,6 +27,7 @@ struct Tables {
     decisions: HashMap<DecisionId, AllocationDecision>,
     models: Vec<RiskModel>,
     keys: HashMap<String, (RequestFingerprint, Option<DecisionId>, DateTime<Utc>)>,
+    queries: HashMap<(ProverKind, String), String>,
 }
 
 /// Jobs, decisions, models and idempotency keys in memory; leases and due times follow `clock`.
@@ -90,6 +94,18 @@ impl ProofJobStore for MemoryStore {
             tables.leases.insert(job.id(), (worker.to_string(), until));
         }
         Ok(next)
+    }
+
+    async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut tables = self.tables();
+        Ok(match tables.leases.get_mut(&id) {
+            Some((owner, until)) if owner == worker && *until >= now => {
+                *until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                true
+            }
+            _ => false,
+        })
     }
 
     async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError> {
@@ -262,6 +278,23 @@ impl IdempotencyStore for MemoryStore {
 #[async_trait]
 impl Readiness for MemoryStore {
     async fn ready(&self, _timeout: Duration) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ProverQueries for MemoryStore {
+    async fn find(&self, prover: ProverKind, statement: &DecisionStatement) -> Result<Option<String>, StoreError> {
+        Ok(self.tables().queries.get(&(prover, query_key(statement))).cloned())
+    }
+
+    async fn record(&self, prover: ProverKind, statement: &DecisionStatement, query: &str) -> Result<(), StoreError> {
+        self.tables().queries.entry((prover, query_key(statement))).or_insert_with(|| query.to_string());
+        Ok(())
+    }
+
+    async fn forget(&self, prover: ProverKind, statement: &DecisionStatement) -> Result<(), StoreError> {
+        self.tables().queries.remove(&(prover, query_key(statement)));
         Ok(())
     }
 }
