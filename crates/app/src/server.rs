@@ -124,12 +124,38 @@ fn http_server(
 /// Runs only the workers until SIGINT/SIGTERM.
 pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> {
     let service = service(&settings, adapters)?;
+    let probes = probe_server(&settings, service.state.clone())?;
+    let probes_handle = probes.handle();
+    let probes_task = tokio::spawn(probes);
+    tracing::info!(port = settings.workers.health_port, "worker probes: /health, /ready, /metrics");
     prepare_database(&service, &settings).await;
     let pool = workers(&service, &settings, &worker_prefix());
     shutdown_signal().await;
     tracing::info!("stopping workers");
     pool.shutdown().await;
+    probes_handle.stop(true).await;
+    let _ = probes_task.await;
     Ok(())
+}
+
+/// `/health`, `/ready` and `/metrics` for a worker process, on `workers.health_port`, so an orchestrator
+/// can probe and scrape workers the way it does the API. Nothing else is served there.
+fn probe_server(
+    settings: &Settings,
+    state: actix_web::web::Data<crate::http::state::AppState>,
+) -> std::io::Result<actix_web::dev::Server> {
+    use crate::http::routes::health;
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(state.clone())
+            .service(health::health)
+            .service(health::ready)
+            .service(health::metrics)
+    })
+    .workers(1)
+    .disable_signals()
+    .bind((settings.server.host.as_str(), settings.workers.health_port))?;
+    Ok(server.run())
 }
 
 /// Resolves on SIGINT or SIGTERM.

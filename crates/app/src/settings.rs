@@ -147,6 +147,8 @@ pub struct WorkerSettings {
     pub lease_ms: u64,
     /// Sleep when the queue is empty, ms.
     pub poll_ms: u64,
+    /// Port of `starkrisk worker`'s `/health`, `/ready` and `/metrics` (on `server.host`).
+    pub health_port: u16,
 }
 
 /// Request defaults.
