@@ -112,7 +112,8 @@ fn http_server(
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
     let body_limit = settings.server.body_limit_bytes;
-    let mut server = HttpServer::new(move || crate::http::app(state.clone(), body_limit))
+    let origins = settings.server.cors_allowed_origins.clone();
+    let mut server = HttpServer::new(move || crate::http::app(state.clone(), body_limit, origins.clone()))
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
         .listen(listener)?;
     if settings.server.http_workers > 0 {

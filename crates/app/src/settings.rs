@@ -65,6 +65,12 @@ pub struct ServerSettings {
     /// How long a key's request may run before a retry with the key takes it over, seconds: a request that
     /// died between claiming its key and completing it leaves a 409 for this long, not forever.
     pub idempotency_in_flight_secs: u64,
+    /// Mutating requests one caller (token subject) may make a minute, on average, per process; 0: no limit.
+    pub rate_limit_per_minute: u32,
+    /// How many of them may come at once.
+    pub rate_limit_burst: u32,
+    /// Origins browsers may call the API from (`https://ops.example.com`); empty: no CORS headers at all.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Authentication: HS256 with a shared secret, or EdDSA with a public key file.

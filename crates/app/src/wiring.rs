@@ -23,6 +23,7 @@ use crate::caching::{CachedFacts, CachedMetrics, FreshPages};
 use crate::clock::SystemClock;
 use crate::http::metrics::Metrics;
 use crate::http::page_cache::PageCache;
+use crate::http::rate_limit::RateLimiter;
 use crate::http::state::AppState;
 use crate::settings::Settings;
 
@@ -201,6 +202,7 @@ impl Service {
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
             pages,
+            rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };
         Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores })

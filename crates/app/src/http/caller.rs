@@ -33,7 +33,13 @@ impl<const LEVEL: u8> FromRequest for Caller<LEVEL> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let result = match req.app_data::<web::Data<AppState>>() {
-            Some(state) => state.require(req, role(LEVEL)).map(Caller),
+            Some(state) => state.require(req, role(LEVEL)).and_then(|claims| {
+                // Reads are never limited; every request that changes something counts against its caller.
+                if req.method() != actix_web::http::Method::GET {
+                    state.rate_limits.admit(&claims.sub).map_err(ApiError::rate_limited)?;
+                }
+                Ok(Caller(claims))
+            }),
             None => Err(ApiError::internal("application state is missing")),
         };
         ready(result)

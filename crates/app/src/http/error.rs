@@ -39,6 +39,8 @@ pub enum ErrorCode {
     GovernanceRefused,
     /// A signed governance approval was not accepted.
     ApprovalRefused,
+    /// Too many mutating requests from this caller; retry after the `retry-after` seconds.
+    RateLimited,
     /// No valid bearer token.
     Unauthorized,
     /// The token's role may not do this.
@@ -52,6 +54,7 @@ pub struct ApiError {
     code: ErrorCode,
     message: String,
     field: Option<String>,
+    retry_after: Option<u64>,
 }
 
 /// The JSON body of an error.
@@ -78,7 +81,7 @@ pub struct ErrorDetail {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None }
+        Self { status, code, message: message.into(), field: None, retry_after: None }
     }
 
     /// 400: the body is not JSON at all.
@@ -104,9 +107,16 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
     }
 
-    /// 503.
+    /// 503; worth retrying in five seconds.
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
+        Self { retry_after: Some(5), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message) }
+    }
+
+    /// 429: the caller's rate limit is spent until `wait` has passed.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let message = format!("too many requests from this caller; retry in {secs} s (server.rate_limit_per_minute)");
+        Self { retry_after: Some(secs), ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, message) }
     }
 
     /// 500: a bug. The details go to the log with the request id, never to the client.
@@ -146,8 +156,8 @@ impl ResponseError for ApiError {
             },
         };
         let mut response = HttpResponse::build(self.status);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header(("retry-after", "5"));
+        if let Some(secs) = self.retry_after {
+            response.insert_header(("retry-after", secs.to_string()));
         }
         response.json(body)
     }

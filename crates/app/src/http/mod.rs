@@ -8,11 +8,12 @@ pub mod job_view;
 pub mod metrics;
 pub mod openapi;
 pub mod page_cache;
+pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
 pub mod state;
 
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::{App, HttpResponse, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -79,10 +80,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
         }));
 }
 
-/// The actix application with its middleware: request ids outermost, then tracing, metrics, compression.
+/// Browsers on `origins` may call the API with a bearer token (no cookies are used, so none are allowed).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers(["authorization", "content-type", "idempotency-key", "x-request-id"])
+        .expose_headers(["x-request-id", "retry-after", "idempotent-replayed"])
+        .max_age(600)
+}
+
+/// The actix application with its middleware: request ids outermost, then tracing, metrics, CORS (only
+/// when `cors_origins` lists any), compression.
 pub fn app(
     state: web::Data<AppState>,
     body_limit: usize,
+    cors_origins: Vec<String>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -95,6 +109,7 @@ pub fn app(
     App::new()
         .configure(|cfg| configure(cfg, state, body_limit))
         .wrap(Compress::default())
+        .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
         .wrap(from_fn(metrics::middleware))
         .wrap(TracingLogger::<request_id::RootSpan>::new())
         .wrap(from_fn(request_id::middleware))

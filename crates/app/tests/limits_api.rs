@@ -1,0 +1,97 @@
+//! Per-caller rate limits on mutating requests, and CORS: off unless origins are configured.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use starkrisk_app::Role;
+
+const OPS: &str = "https://ops.example.com";
+
+async fn score_as(app: &TestApp, sub: &str) -> reqwest::Response {
+    let token = app.auth.mint(sub, Role::Operator, Duration::from_secs(600)).unwrap();
+    let metrics = json!({"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800});
+    let url = format!("{}/api/v1/risk-engine/score", app.base);
+    app.client.post(url).bearer_auth(token).json(&metrics).send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_over_its_limit_gets_429_with_retry_after_and_others_and_reads_go_on() {
+    let app = TestApp::start_with(full_adapters(), |s| {
+        s.server.rate_limit_per_minute = 6;
+        s.server.rate_limit_burst = 2;
+    })
+    .await;
+    for _ in 0..2 {
+        assert_ne!(score_as(&app, "alice").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let limited = score_as(&app, "alice").await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "one request every 10 s: retry within that, not {wait}");
+    let body: serde_json::Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_ne!(score_as(&app, "bob").await.status(), StatusCode::TOO_MANY_REQUESTS, "limits are per caller");
+    let (status, _) = app.get("/api/v1/risk-engine/decisions", Role::Viewer).await;
+    assert_eq!(status, StatusCode::OK, "reads are not limited");
+}
+
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(Method::OPTIONS, format!("{}/api/v1/risk-engine/orchestrate-allocation", app.base))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization, content-type")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_is_off_by_default() {
+    let app = TestApp::start(full_adapters()).await;
+    let answer = preflight(&app, OPS).await;
+    assert!(answer.headers().get("access-control-allow-origin").is_none(), "{:?}", answer.headers());
+    let health = app.client.get(format!("{}/health", app.base)).header("origin", OPS).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "a request with an Origin is served as any other");
+    assert!(health.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_admits_the_configured_origins_only() {
+    let app = TestApp::start_with(full_adapters(), |s| s.server.cors_allowed_origins = vec![OPS.into()]).await;
+    let admitted = preflight(&app, OPS).await;
+    assert_eq!(admitted.status(), StatusCode::OK);
+    assert_eq!(admitted.headers()["access-control-allow-origin"], OPS);
+    let methods = admitted.headers()["access-control-allow-methods"].to_str().unwrap().to_string();
+    assert!(methods.contains("POST"), "{methods}");
+    let other = preflight(&app, "https://evil.example.net").await;
+    assert!(other.headers().get("access-control-allow-origin").is_none(), "{:?}", other.headers());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_spec_documents_the_limits_on_every_protected_endpoint() {
+    let app = TestApp::start(full_adapters()).await;
+    let spec: serde_json::Value =
+        app.client.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation.get("security").is_none() {
+                continue;
+            }
+            let responses = operation["responses"].as_object().unwrap();
+            let expected: &[&str] =
+                if method == "post" { &["401", "403", "413", "429", "503"] } else { &["401", "403", "503"] };
+            for status in expected {
+                assert!(responses.contains_key(*status), "{method} {path} does not document {status}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 16, "only {checked} protected operations found");
+}
