@@ -10,6 +10,7 @@ mod keystore_cli;
 mod server;
 mod settings;
 mod telemetry;
+pub mod webhooks;
 mod wiring;
 mod worker;
 

@@ -59,6 +59,18 @@ fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
     )
 }
 
+/// Starts webhook delivery when endpoints are configured; a failure is logged, never fatal, because
+/// the outbox keeps every event until delivery works.
+async fn deliver_webhooks(service: &Service, settings: &Settings) -> Option<crate::webhooks::Delivering> {
+    match crate::webhooks::start(service.stores.webhooks.clone(), settings).await {
+        Ok(delivering) => delivering,
+        Err(error) => {
+            tracing::error!(%error, "webhook delivery did not start; events wait in the outbox");
+            None
+        }
+    }
+}
+
 fn worker_prefix() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "starkrisk".into());
     format!("{host}-{}", std::process::id())
@@ -90,13 +102,17 @@ pub async fn serve_with(
     // for Postgres; migrations and then the workers start beside it.
     let background = tokio::spawn(async move {
         prepare_database(&service, &settings).await;
-        workers(&service, &settings, &worker_prefix())
+        let delivering = deliver_webhooks(&service, &settings).await;
+        (workers(&service, &settings, &worker_prefix()), delivering)
     });
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
     if background.is_finished() {
-        if let Ok(pool) = background.await {
+        if let Ok((pool, delivering)) = background.await {
             pool.shutdown().await;
+            if let Some(delivering) = delivering {
+                delivering.shutdown().await;
+            }
         }
     } else {
         background.abort();
@@ -130,10 +146,14 @@ pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> 
     let probes_task = tokio::spawn(probes);
     tracing::info!(port = settings.workers.health_port, "worker probes: /health, /ready, /metrics");
     prepare_database(&service, &settings).await;
+    let delivering = deliver_webhooks(&service, &settings).await;
     let pool = workers(&service, &settings, &worker_prefix());
     shutdown_signal().await;
     tracing::info!("stopping workers");
     pool.shutdown().await;
+    if let Some(delivering) = delivering {
+        delivering.shutdown().await;
+    }
     probes_handle.stop(true).await;
     let _ = probes_task.await;
     Ok(())

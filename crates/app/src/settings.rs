@@ -42,6 +42,11 @@ pub struct Settings {
     pub starknet: starkrisk_starknet::StarknetSettings,
     /// Herodotus' Atlantic, the remote Stone prover.
     pub atlantic: starkrisk_atlantic::AtlanticSettings,
+    /// Endpoints that receive decision and job events.
+    #[serde(default)]
+    pub webhooks: Vec<crate::webhooks::WebhookSettings>,
+    /// How webhook deliveries are attempted.
+    pub webhook_delivery: crate::webhooks::WebhookDeliverySettings,
 }
 
 /// HTTP server settings.
@@ -241,6 +246,7 @@ impl Settings {
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             bail!("log.format must be json or pretty, not {}", self.log.format);
         }
+        crate::webhooks::endpoints(&self.webhooks)?;
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::web;
 use starkrisk_domain::ports::{
     AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MetricsSource, ModelStore, ProofJobStore,
-    ProofVerifier, Prover, Readiness,
+    ProofVerifier, Prover, Readiness, WebhookOutbox,
 };
 use starkrisk_domain::usecases::{
     CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
@@ -98,6 +98,8 @@ pub struct Stores {
     pub keys: Arc<dyn IdempotencyStore>,
     /// For `/ready`.
     pub readiness: Arc<dyn Readiness>,
+    /// The webhook outbox; only Postgres keeps one (its triggers fill it).
+    pub webhooks: Option<Arc<dyn WebhookOutbox>>,
     /// Migrated at startup; `None` for stores that need no schema (in memory).
     pub database: Option<Database>,
 }
@@ -105,7 +107,9 @@ pub struct Stores {
 impl Stores {
     /// Every store in Postgres.
     pub fn postgres(db: Database) -> Self {
-        let mut stores = Self::all_in(Arc::new(PgStore::new(db.clone())));
+        let store = Arc::new(PgStore::new(db.clone()));
+        let mut stores = Self::all_in(store.clone());
+        stores.webhooks = Some(store);
         stores.database = Some(db);
         stores
     }
@@ -121,6 +125,7 @@ impl Stores {
             models: store.clone(),
             keys: store.clone(),
             readiness: store,
+            webhooks: None,
             database: None,
         }
     }
@@ -202,6 +207,7 @@ impl Service {
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
             pages,
+            webhooks: stores.webhooks.clone(),
             rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };

@@ -28,6 +28,7 @@ fn endpoints() -> Vec<(Method, String, Option<serde_json::Value>, Role)> {
         (Method::GET, format!("/api/v1/proofs/{JOB}"), None, Role::Viewer),
         (Method::GET, "/api/v1/proofs".into(), None, Role::Viewer),
         (Method::POST, format!("/api/v1/proofs/{JOB}/retry"), None, Role::Admin),
+        (Method::GET, "/api/v1/webhooks/deliveries".into(), None, Role::Operator),
         (Method::POST, "/api/v1/proofs/verify".into(), Some(json!({"proof_job_id": JOB})), Role::Operator),
         (Method::GET, format!("/api/v1/verification/verification-status/{JOB}"), None, Role::Viewer),
         (Method::GET, "/api/v1/verification/verify-fact-hash/0x1".into(), None, Role::Viewer),

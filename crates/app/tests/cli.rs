@@ -116,3 +116,27 @@ fn the_shipped_profiles_say_how_they_execute_and_the_public_chains_carry_fallbac
     assert!(!out.status.success(), "an unknown execution mode is refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("sometimes"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn webhook_settings_name_what_is_wrong() {
+    let dir = temp_dir("webhooks");
+    let hook = |events: &str, secret_env: &str| {
+        format!(
+            "[[webhooks]]\nurl = \"https://hooks.example.com/x\"\nsecret_env = \"{secret_env}\"\nevents = {events}\n"
+        )
+    };
+    let env = [("STARKRISK__AUTH__HS256_SECRET", SECRET), ("HOOK_SECRET", "a-long-enough-secret")];
+    for (file, complaint) in [
+        (hook("[\"decision.done\"]", "HOOK_SECRET"), "`decision.done` is not an event"),
+        (hook("[\"job.failed\"]", "NO_SUCH_VARIABLE"), "set NO_SUCH_VARIABLE"),
+    ] {
+        std::fs::write(dir.join("local.toml"), file).unwrap();
+        let out = starkrisk(&dir, &env, &["config", "show"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(complaint), "{stderr}");
+    }
+    std::fs::write(dir.join("local.toml"), hook("[\"job.failed\", \"decision.executed\"]", "HOOK_SECRET")).unwrap();
+    let out = starkrisk(&dir, &env, &["config", "show"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("a-long-enough-secret"), "the secret is never shown");
+}

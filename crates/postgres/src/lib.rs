@@ -11,6 +11,7 @@ mod job_row;
 mod jobs;
 mod models;
 mod prover_queries;
+mod webhooks;
 #[rustfmt::skip]
 mod schema;
 #[cfg(feature = "testing")]

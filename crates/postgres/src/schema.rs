@@ -92,8 +92,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (event_id, endpoint) {
+        event_id -> Uuid,
+        endpoint -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        delivered_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (url) {
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        event -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(allocation_decisions -> model_versions (model_version));
 diesel::joinable!(allocation_decisions -> proof_jobs (proof_job_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     allocation_decisions,
@@ -101,4 +133,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     model_versions,
     proof_jobs,
     prover_queries,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
 );

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::routes::{health, jobs, models, proofs, risk, verification};
+use crate::http::routes::{health, jobs, models, proofs, risk, verification, webhooks};
 
 /// starkrisk's API.
 #[derive(OpenApi)]
@@ -14,6 +14,7 @@ use crate::http::routes::{health, jobs, models, proofs, risk, verification};
         proofs::generate, proofs::read_job, proofs::verify, jobs::list, jobs::retry,
         verification::status, verification::fact,
         models::current, models::history, models::read_version, models::register,
+        webhooks::deliveries,
         health::health, health::ready, health::metrics,
     ),
     modifiers(&BearerAuth, &CommonAnswers),
@@ -22,6 +23,7 @@ use crate::http::routes::{health, jobs, models, proofs, risk, verification};
         (name = "proofs", description = "Proof jobs and verification of proofs"),
         (name = "verification", description = "Local and on-chain verification status"),
         (name = "model-registry", description = "Risk model versions"),
+        (name = "webhooks", description = "Deliveries of decision and job events"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -43,6 +43,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Rendered decision pages; emptied whenever a decision is created.
     pub pages: Arc<PageCache>,
+    /// The webhook outbox, when the stores keep one.
+    pub webhooks: Option<Arc<dyn starkrisk_domain::ports::WebhookOutbox>>,
     /// Per-caller limits on mutating requests.
     pub rate_limits: crate::http::rate_limit::RateLimiter,
     /// Set once migrations ran; `/ready` stays 503 until then.

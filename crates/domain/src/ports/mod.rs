@@ -6,6 +6,7 @@ mod job_page;
 mod metrics_source;
 mod prover;
 mod store;
+mod webhooks;
 
 pub use chain::*;
 pub use clock::*;
@@ -13,3 +14,4 @@ pub use job_page::*;
 pub use metrics_source::*;
 pub use prover::*;
 pub use store::*;
+pub use webhooks::*;

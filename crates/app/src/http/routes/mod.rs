@@ -6,6 +6,7 @@ pub mod models;
 pub mod proofs;
 pub mod risk;
 pub mod verification;
+pub mod webhooks;
 
 use starkrisk_domain::ports::MAX_PAGE;
 
