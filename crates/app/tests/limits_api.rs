@@ -95,3 +95,35 @@ async fn the_served_spec_documents_the_limits_on_every_protected_endpoint() {
     }
     assert!(checked >= 16, "only {checked} protected operations found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_declares_the_bounds_the_domain_enforces_and_the_server_keeps_to_them() {
+    use starkrisk_domain::{Apy, Bps, LiquidityTier, ProtocolMetrics};
+    let app = TestApp::start(full_adapters()).await;
+    app.register_model().await;
+    let spec: serde_json::Value =
+        app.client.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let metric = |field: &str| schemas["RiskMetrics"]["properties"][field]["maximum"].as_u64().unwrap();
+    let bounds = [
+        ("utilization", u64::from(Bps::FULL.get())),
+        ("volatility", u64::from(Bps::FULL.get())),
+        ("liquidity", u64::from(LiquidityTier::MAX)),
+        ("audit_score", u64::from(ProtocolMetrics::MAX_AUDIT_SCORE)),
+        ("age_days", u64::from(ProtocolMetrics::MAX_AGE_DAYS)),
+    ];
+    for (field, max) in bounds {
+        assert_eq!(metric(field), max, "RiskMetrics.{field}");
+        let mut body = orchestrate_body();
+        body["jediswap_metrics"][field] = json!(max);
+        let (status, answer) =
+            app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, body.clone()).await;
+        assert_ne!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field} = {max} is declared valid: {answer}");
+        body["jediswap_metrics"][field] = json!(max + 1);
+        let (status, answer) = app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field} = {} is declared invalid", max + 1);
+        assert_eq!(answer["error"]["field"], format!("jediswap_metrics.{field}"));
+    }
+    let apy = &schemas["OrchestrateRequest"]["properties"]["jediswap_apy"];
+    assert_eq!(apy["maximum"].as_u64(), Some(u64::from(Apy::MAX)), "{apy}");
+}

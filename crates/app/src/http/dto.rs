@@ -13,14 +13,19 @@ use crate::http::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct RiskMetrics {
     /// Utilization in bps, 0..=10000.
+    #[schema(minimum = 0, maximum = 10000)]
     pub utilization: u64,
     /// Volatility in bps, 0..=10000.
+    #[schema(minimum = 0, maximum = 10000)]
     pub volatility: u64,
     /// Liquidity tier, 0 (high) ..= 3 (very low).
+    #[schema(minimum = 0, maximum = 3)]
     pub liquidity: u64,
     /// Audit score, 0..=100.
+    #[schema(minimum = 0, maximum = 100)]
     pub audit_score: u64,
     /// Age in days, 0..=1000000.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub age_days: u64,
 }
 
@@ -66,9 +71,11 @@ pub struct OrchestrateRequest {
     /// `request` (default) or `chain`.
     #[serde(default)]
     pub source: MetricsOrigin,
-    /// JediSwap's APY in bps; the configured or chain value when absent.
+    /// JediSwap's APY in bps, 0..=1000000; the configured or chain value when absent.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub jediswap_apy: Option<u32>,
-    /// Ekubo's APY in bps; the configured or chain value when absent.
+    /// Ekubo's APY in bps, 0..=1000000; the configured or chain value when absent.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub ekubo_apy: Option<u32>,
     /// A prover to try first (`luminair`, `stone`, `atlantic`).
     #[schema(value_type = Option<String>)]
