@@ -126,4 +126,72 @@ async fn the_spec_declares_the_bounds_the_domain_enforces_and_the_server_keeps_t
     }
     let apy = &schemas["OrchestrateRequest"]["properties"]["jediswap_apy"];
     assert_eq!(apy["maximum"].as_u64(), Some(u64::from(Apy::MAX)), "{apy}");
+
+    use starkrisk_domain::{GovernancePolicy, ModelParams, ModelVersion, ProverKind};
+    let bound = |schema: &str, field: &str, which: &str| schemas[schema]["properties"][field][which].as_u64();
+    for field in ["w_utilization", "w_volatility", "w_audit", "w_age"] {
+        assert_eq!(bound("ParamsBody", field, "maximum"), Some(u64::from(ModelParams::MAX_WEIGHT)), "{field}");
+    }
+    assert_eq!(schemas["ParamsBody"]["properties"]["w_liquidity"]["items"]["maximum"], ModelParams::MAX_WEIGHT);
+    assert_eq!(bound("ParamsBody", "age_cap_days", "maximum"), Some(u64::from(ModelParams::MAX_AGE_CAP_DAYS)));
+    assert_eq!(bound("ParamsBody", "clamp_max", "maximum"), Some(u64::from(ModelParams::MAX_RISK)));
+    assert_eq!(bound("RegisterRequest", "version", "maximum"), Some(u64::from(ModelVersion::MAX)));
+    let signature = "ConstraintSignature";
+    assert_eq!(bound(signature, "max_single", "minimum"), Some(u64::from(GovernancePolicy::MIN_SINGLE_CAP_BPS)));
+    assert_eq!(bound(signature, "max_single", "maximum"), Some(u64::from(Bps::FULL.get())));
+    assert_eq!(
+        bound(signature, "min_diversification", "maximum"),
+        Some(u64::from(GovernancePolicy::MAX_DIVERSIFICATION))
+    );
+    assert_eq!(bound(signature, "min_liquidity", "maximum"), Some(u64::from(LiquidityTier::MAX)));
+    for field in ["signer", "signature_r", "signature_s", "nonce"] {
+        assert_eq!(schemas[signature]["properties"][field]["pattern"], starkrisk_domain::FELT_HEX_PATTERN, "{field}");
+    }
+    let provers: Vec<serde_json::Value> =
+        ProverKind::ALL.iter().map(|p| json!(p.as_str())).chain([json!(null)]).collect();
+    assert_eq!(schemas["OrchestrateRequest"]["properties"]["preferred_prover"]["enum"], json!(provers));
+    let fact = &spec["paths"]["/api/v1/verification/verify-fact-hash/{fact_hash}"]["get"]["parameters"][0];
+    assert_eq!(fact["schema"]["pattern"], starkrisk_domain::FELT_HEX_PATTERN, "{fact}");
+    // Query parameters are declared in the query, optional: a generated client must not put them in the path.
+    for parameter in spec["paths"]["/api/v1/proofs"]["get"]["parameters"].as_array().unwrap() {
+        assert_eq!(
+            (parameter["in"].as_str(), parameter["required"].as_bool()),
+            (Some("query"), Some(false)),
+            "{parameter}"
+        );
+    }
+    // The boundary values the spec declares are the server's.
+    let mut register = register_body();
+    register["params"]["w_utilization"] = json!(ModelParams::MAX_WEIGHT + 1);
+    let (status, answer) = app.post("/api/v1/model-registry/register", Role::Admin, register).await;
+    assert_eq!(
+        (status, answer["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("params.w_utilization")),
+        "{answer}"
+    );
+    let mut register = register_body();
+    register["params"]["w_utilization"] = json!(ModelParams::MAX_WEIGHT);
+    let (status, answer) = app.post("/api/v1/model-registry/register", Role::Admin, register).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_asked_with_a_method_it_does_not_answer_is_405_with_allow_and_an_unknown_path_404() {
+    let app = TestApp::start(full_adapters()).await;
+    for (method, path, allow) in [
+        (Method::GET, "/api/v1/risk-engine/orchestrate-allocation", "POST"),
+        (Method::DELETE, "/api/v1/risk-engine/decisions", "GET"),
+        (Method::PUT, "/api/v1/proofs/0b5e1d2c-0000-4000-8000-000000000000/retry", "POST"),
+        (Method::TRACE, "/health", "GET"),
+        // Not routed to GET /proofs/{proof_job_id} as a malformed id: the literal path is meant.
+        (Method::GET, "/api/v1/proofs/generate", "POST"),
+    ] {
+        let response = app.client.request(method.clone(), format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    }
+    let response = app.client.get(format!("{}/api/v1/nowhere", app.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

@@ -5,6 +5,10 @@ pub use starknet_types_core::felt::Felt;
 
 use crate::error::ValidationError;
 
+/// The text shape [`parse_felt`] accepts, as a regular expression for API schemas (which cannot express
+/// the field prime bound that parsing also checks).
+pub const FELT_HEX_PATTERN: &str = "^0[xX][0-9a-fA-F]{1,64}$";
+
 /// Parses a `0x`-prefixed hex felt (at most 64 hex digits, below the field prime), naming `field` on error.
 pub fn parse_felt(field: &str, text: &str) -> Result<Felt, ValidationError> {
     let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).ok_or_else(|| {
@@ -14,7 +18,8 @@ pub fn parse_felt(field: &str, text: &str) -> Result<Felt, ValidationError> {
         return Err(ValidationError::new(field, format!("`{text}` is not a hex felt of 1 to 64 digits")));
     }
     // A 64-digit value may exceed the prime; from_hex would silently reduce it, so compare round trips.
-    let felt = Felt::from_hex(text).map_err(|e| ValidationError::new(field, format!("`{text}`: {e}")))?;
+    let felt =
+        Felt::from_hex(&format!("0x{digits}")).map_err(|e| ValidationError::new(field, format!("`{text}`: {e}")))?;
     let canonical = format!("{felt:x}");
     if canonical.trim_start_matches('0') != digits.to_ascii_lowercase().trim_start_matches('0') {
         return Err(ValidationError::new(field, format!("`{text}` is not below the Stark field prime")));

@@ -39,8 +39,8 @@ pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatu
 pub use error::ValidationError;
 pub use execution::{AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest};
 pub use felt::{
-    ContractAddress, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash, decode_short_string,
-    parse_felt, short_string,
+    ContractAddress, FELT_HEX_PATTERN, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash,
+    decode_short_string, parse_felt, short_string,
 };
 pub use fri::{FriError, FriParameters};
 pub use integrity::{FactPolicy, FactVerification, VerifierConfig, poseidon_many};

@@ -187,12 +187,20 @@ pub struct GovernancePolicy {
 impl GovernancePolicy {
     /// A share counts towards diversification from this size on.
     pub const DIVERSIFIED_SHARE_BPS: u32 = 1_000;
+    /// The most protocols a policy can require to be diversified into: there are two.
+    pub const MAX_DIVERSIFICATION: u8 = 2;
+    /// The lowest cap on one protocol's share: two protocols share 10000 bps, so a lower cap can never be met.
+    pub const MIN_SINGLE_CAP_BPS: u32 = 5_000;
 
     /// A policy; `min_diversification` above the number of protocols could never be met and is refused.
     pub fn new(max_single_bps: Bps, min_diversification: u8) -> Result<Self, ValidationError> {
-        check_range("min_diversification", min_diversification.into(), 0, 2)?;
-        // Two protocols share 10000 bps, so a cap below 5000 can never be met.
-        check_range("max_single_bps", max_single_bps.get().into(), 5_000, 10_000)?;
+        check_range("min_diversification", min_diversification.into(), 0, Self::MAX_DIVERSIFICATION.into())?;
+        check_range(
+            "max_single_bps",
+            max_single_bps.get().into(),
+            Self::MIN_SINGLE_CAP_BPS.into(),
+            Bps::FULL.get().into(),
+        )?;
         Ok(Self { max_single_bps, min_diversification })
     }
 }

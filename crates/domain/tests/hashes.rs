@@ -161,3 +161,20 @@ fn a_statement_recomputes_its_own_model_hash() {
     later.model_version = ModelVersion::new(2).unwrap();
     assert_ne!(later.expected_model_hash(ProgramHash::new(Felt::ONE)), statement.model_hash);
 }
+
+#[test]
+fn a_felt_is_read_in_every_shape_its_pattern_declares_and_nothing_else() {
+    let pattern = starkrisk_domain::FELT_HEX_PATTERN;
+    assert_eq!(pattern, "^0[xX][0-9a-fA-F]{1,64}$", "the pattern the API declares for felts");
+    for (text, value) in [
+        ("0x0", 0u64),
+        ("0X0", 0),
+        ("0Xff", 255),
+        ("0x00000000000000000000000000000000000000000000000000000000000000aB", 171),
+    ] {
+        assert_eq!(parse_felt("f", text).unwrap(), Felt::from(value), "{text}");
+    }
+    for text in ["", "0x", "ff", "0xg", "0x 1", "0x1_0", &format!("0x{}", "1".repeat(65))] {
+        assert!(parse_felt("f", text).is_err(), "{text:?} does not match {pattern}");
+    }
+}

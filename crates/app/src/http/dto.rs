@@ -95,12 +95,16 @@ pub struct ConstraintSignature {
     /// The approver's account address (0x felt).
     pub signer: String,
     /// No protocol above this share, bps (5000..=10000).
+    #[schema(minimum = 5000, maximum = 10000)]
     pub max_single: u32,
     /// Protocols that must get 10 % or more (0..=2).
+    #[schema(maximum = 2)]
     pub min_diversification: u8,
-    /// No protocol more volatile than this, bps.
+    /// No protocol more volatile than this, bps (0..=10000).
+    #[schema(maximum = 10000)]
     pub max_volatility: u32,
     /// The least liquid tier accepted, 0 (high) ..= 3 (very low).
+    #[schema(maximum = 3)]
     pub min_liquidity: u8,
     /// Signature r (0x felt).
     pub signature_r: String,

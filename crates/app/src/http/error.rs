@@ -25,6 +25,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// No such thing.
     NotFound,
+    /// The path exists but not with this method; `Allow` lists the ones it has.
+    MethodNotAllowed,
     /// The state does not allow it now.
     Conflict,
     /// A dependency is down; retry after the `retry-after` seconds.
@@ -55,6 +57,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after: Option<u64>,
+    allow: Option<String>,
 }
 
 /// The JSON body of an error.
@@ -81,7 +84,7 @@ pub struct ErrorDetail {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self { status, code, message: message.into(), field: None, retry_after: None, allow: None }
     }
 
     /// 400: the body is not JSON at all.
@@ -100,6 +103,13 @@ impl ApiError {
     /// 404.
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("{what} does not exist"))
+    }
+
+    /// 405: `path` answers only `allowed`, listed in the `Allow` header too.
+    pub fn method_not_allowed(method: &str, path: &str, allowed: &[&str]) -> Self {
+        let allow = allowed.join(", ");
+        let message = format!("{path} does not answer {method}; it answers {allow}");
+        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, message) }
     }
 
     /// 409.
@@ -158,6 +168,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if let Some(secs) = self.retry_after {
             response.insert_header(("retry-after", secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header(("allow", allow.as_str()));
         }
         response.json(body)
     }
@@ -237,6 +250,7 @@ impl From<StatusError> for ApiError {
         match e {
             StatusError::Store(s) => s.into(),
             StatusError::Chain(c) => c.into(),
+            StatusError::NoRegistry => Self::conflict(e.to_string()),
         }
     }
 }

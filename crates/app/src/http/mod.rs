@@ -5,6 +5,7 @@ pub mod caller;
 pub mod dto;
 pub mod error;
 pub mod job_view;
+pub mod known_paths;
 pub mod metrics;
 pub mod openapi;
 pub mod page_cache;
@@ -72,13 +73,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
         )
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::new(
-                actix_web::http::StatusCode::NOT_FOUND,
-                crate::http::error::ErrorCode::NotFound,
-                "no such endpoint; see /docs",
-            ))
-        }));
+        .app_data(web::Data::new(known_paths::KnownPaths::from_spec()))
+        .default_service(web::to(
+            |req: actix_web::HttpRequest, known: web::Data<known_paths::KnownPaths>| async move {
+                let error = match known.methods_of(req.path()) {
+                    Some(allowed) => ApiError::method_not_allowed(req.method().as_str(), req.path(), allowed),
+                    None => ApiError::new(
+                        actix_web::http::StatusCode::NOT_FOUND,
+                        crate::http::error::ErrorCode::NotFound,
+                        "no such endpoint; see /docs",
+                    ),
+                };
+                Err::<HttpResponse, _>(error)
+            },
+        ));
 }
 
 /// Browsers on `origins` may call the API with a bearer token (no cookies are used, so none are allowed).
@@ -93,7 +101,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// The actix application with its middleware: request ids outermost, then tracing, metrics, CORS (only
-/// when `cors_origins` lists any), compression.
+/// when `cors_origins` lists any), compression, and 405 for a documented path's missing methods.
 pub fn app(
     state: web::Data<AppState>,
     body_limit: usize,
@@ -109,6 +117,7 @@ pub fn app(
 > {
     App::new()
         .configure(|cfg| configure(cfg, state, body_limit))
+        .wrap(from_fn(known_paths::middleware))
         .wrap(Compress::default())
         .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
         .wrap(from_fn(metrics::middleware))

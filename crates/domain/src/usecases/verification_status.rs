@@ -47,6 +47,9 @@ pub enum StatusError {
     /// The chain could not be read.
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// This deployment reads no chain, so it cannot say what the FactRegistry holds (retrying will not help).
+    #[error("no FactRegistry is configured in this deployment; configure starknet.integrity to read facts")]
+    NoRegistry,
 }
 
 /// Reads verification status.
@@ -74,10 +77,7 @@ impl VerificationStatus {
 
     /// Every on-chain verification of `fact`, judged against the policy.
     pub async fn of_fact(&self, fact: FactHash) -> Result<FactReport, StatusError> {
-        let registry = self
-            .registry
-            .as_ref()
-            .ok_or_else(|| ChainError::Unavailable("no FactRegistry is configured in this deployment".into()))?;
+        let registry = self.registry.as_ref().ok_or(StatusError::NoRegistry)?;
         let verifications = registry.verifications(fact).await?;
         let accepted = self.policy.accepting(fact, &verifications).cloned();
         Ok(FactReport {

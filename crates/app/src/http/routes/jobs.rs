@@ -15,6 +15,7 @@ use crate::http::state::AppState;
 
 /// Query of `GET /proofs`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// Only jobs in this status (queued, proving, proved, verified, registered, executed, failed).

@@ -17,20 +17,28 @@ use crate::http::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ParamsBody {
     /// Points per 100 % utilization, 0..=1000.
+    #[schema(maximum = 1000)]
     pub w_utilization: u32,
     /// Points per 100 % volatility, 0..=1000.
+    #[schema(maximum = 1000)]
     pub w_volatility: u32,
     /// Points per liquidity tier 0..=3, each 0..=1000.
+    #[schema(min_items = 4, max_items = 4, maximum = 1000)]
     pub w_liquidity: [u32; 4],
     /// Points per 10 missing audit points, 0..=1000.
+    #[schema(maximum = 1000)]
     pub w_audit: u32,
     /// Points for a brand-new protocol, 0..=1000.
+    #[schema(maximum = 1000)]
     pub w_age: u32,
     /// Age with no age risk, 1..=1000000 days.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub age_cap_days: u32,
     /// Lowest risk, 0..=clamp_max.
+    #[schema(maximum = 100)]
     pub clamp_min: u32,
     /// Highest risk, 0..=100.
+    #[schema(maximum = 100)]
     pub clamp_max: u32,
 }
 
@@ -97,6 +105,7 @@ pub struct RegisterRequest {
     /// The program that proves the model; the Cairo risk program's (or the configured one) when absent.
     pub program_hash: Option<String>,
     /// The version; the next one when absent. Must be newer than the active one.
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub version: Option<u32>,
 }
 

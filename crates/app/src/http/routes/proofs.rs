@@ -53,8 +53,23 @@ pub struct VerifyRequest {
     /// `stone` (a Stone proof JSON object) or `stwo` (a starkrisk S-two envelope).
     pub system: Option<String>,
     /// The proof: a JSON object as the prover wrote it, or a 0x-prefixed hex string of its bytes.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = proof_schema)]
     pub proof: Option<serde_json::Value>,
+}
+
+/// The one shape of a submitted proof: `proof_bytes` reads exactly these.
+const PROOF_HEX_PATTERN: &str = "^0x([0-9a-fA-F]{2})*$";
+
+/// `proof` in the spec: a JSON object, 0x-prefixed hex of an even number of digits, or null.
+fn proof_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Object))
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(PROOF_HEX_PATTERN)))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some("The proof: a JSON object as the prover wrote it, or a 0x-prefixed hex string of its bytes."))
+        .build()
+        .into()
 }
 
 /// What a verified proof establishes: which program it is of, and whether a decision could rest on it.
@@ -116,6 +131,10 @@ fn proof_bytes(proof: serde_json::Value) -> Result<Vec<u8>, ApiError> {
                 .ok_or_else(|| ApiError::invalid("proof", "a string proof must be 0x-prefixed hex"))?;
             if digits.len() % 2 != 0 {
                 return Err(ApiError::invalid("proof", "hex has an odd number of digits"));
+            }
+            // Checked first so the byte slicing below never cuts a multi-byte character.
+            if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ApiError::invalid("proof", "is not valid hex"));
             }
             (0..digits.len())
                 .step_by(2)

@@ -17,6 +17,7 @@ use crate::http::state::AppState;
 
 /// Query of `orchestrate-allocation`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitQuery {
     /// Wait (bounded) until the decision is executed, refused or failed, and answer 200.
     #[serde(default)]
@@ -87,9 +88,11 @@ pub async fn execute(
 
 /// Query of `decisions`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Page size, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -135,7 +135,9 @@ pub async fn status(
 /// Asks the FactRegistry on chain for every verification of a fact and whether one meets the policy.
 #[utoipa::path(get, path = "/api/v1/verification/verify-fact-hash/{fact_hash}", tag = "verification",
     params(("fact_hash" = String, Path, description = "0x-prefixed felt")),
-    responses((status = 200, body = FactView), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
+    responses((status = 200, body = FactView),
+        (status = 409, body = ErrorBody, description = "This deployment has no FactRegistry configured"),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 #[get("/verify-fact-hash/{fact_hash}")]
 pub async fn fact(

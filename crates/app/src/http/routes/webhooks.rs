@@ -13,6 +13,7 @@ use crate::http::state::AppState;
 
 /// Query of `GET /webhooks/deliveries`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     /// Deliveries to return, 1 to 100 (default 20).
