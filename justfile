@@ -14,6 +14,8 @@ test: domain-purity
     export DATABASE_URL="$(deploy/local/pg.sh)"
     deploy/local/drop-test-dbs.sh
     deploy/local/cairo.sh --install
+    # schemathesis, which fuzzes the served OpenAPI document (api_contract test).
+    deploy/local/schemathesis.sh
     # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
     deploy/local/devnet.sh
     mkdir -p .data
@@ -56,9 +58,12 @@ fmt:
 bench:
     DATABASE_URL="$(deploy/local/pg.sh)" cargo bench --workspace
 
-# Fuzz the proof verify endpoint with many more mutated real proofs than the suite runs (release build).
-fuzz cases="5000":
+# Fuzz the proof verify endpoint with many more mutated real proofs than the suite runs (release build), and
+# the whole API from its OpenAPI document with many more generated requests and a fresh seed.
+fuzz cases="5000" examples="500":
     STARKRISK_FUZZ_CASES={{cases}} cargo test --release -p starkrisk-app --test verify_fuzz -- --nocapture
+    deploy/local/schemathesis.sh
+    DATABASE_URL="${DATABASE_URL:-$(deploy/local/pg.sh)}" STARKRISK_SCHEMATHESIS_EXAMPLES={{examples}} STARKRISK_SCHEMATHESIS_SEED=$RANDOM$RANDOM cargo test --release -p starkrisk-app --test api_contract -- --nocapture
 
 # Install starknet-devnet 0.10.1 and fetch the compiled test contracts the chain tests declare.
 devnet:
