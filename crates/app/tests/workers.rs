@@ -32,6 +32,7 @@ impl Prover for SlowProver {
             bytes: vec![1],
             statement: request.statement,
             prove_time: Duration::from_millis(600),
+            remote_query: None,
         })
     }
 }
@@ -94,6 +95,7 @@ impl Prover for SleepyProver {
             bytes: vec![1],
             statement: request.statement,
             prove_time: Duration::from_millis(500),
+            remote_query: None,
         })
     }
 }

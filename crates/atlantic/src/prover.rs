@@ -85,24 +85,26 @@ impl Prover for AtlanticProver {
             Ok(query) if query.status == QueryStatus::Done => query,
             Ok(query) => {
                 self.forget(&statement).await;
-                return Err(ProverError::Failed(format!("Atlantic query {id} ended {:?}", query.status)));
+                return Err(ProverError::Failed(format!("Atlantic query ended {:?}", query.status)).at_query(&id));
             }
             Err(e @ AtlanticError::QueryFailed(_)) => {
                 self.forget(&statement).await;
-                return Err(prover_error(e));
+                return Err(prover_error(e).at_query(&id));
             }
-            Err(other) => return Err(prover_error(other)),
+            Err(other) => return Err(prover_error(other).at_query(&id)),
         };
         let url = query.metadata_urls.iter().find(|u| u.ends_with("proof.json")).ok_or_else(|| {
-            ProverError::Failed(format!("Atlantic query {id} is done but lists no proof.json among its artifacts"))
+            ProverError::Failed("the Atlantic query is done but lists no proof.json among its artifacts".into())
+                .at_query(&id)
         })?;
-        let bytes = self.client.download(url).await.map_err(prover_error)?;
+        let bytes = self.client.download(url).await.map_err(|e| prover_error(e).at_query(&id))?;
         Ok(ProofArtifact {
             prover: ProverKind::Atlantic,
             system: ProofSystem::Stone,
             bytes,
             statement,
             prove_time: started.elapsed(),
+            remote_query: Some(id),
         })
     }
 }

@@ -181,6 +181,7 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     let request = ProofRequest { statement: examples::statement() };
     let artifact = prover.prove(&request, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Atlantic, ProofSystem::Stone));
+    assert_eq!(artifact.remote_query.as_deref(), Some("q-1"), "the attempt can name the query");
     let fixture = std::fs::read(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
     assert_eq!(artifact.bytes, fixture, "the proof is the downloaded artifact");
     assert!(server.submits.lock().unwrap()[0].contains("PK\u{3}\u{4}"), "the submitted PIE is a zip");
@@ -188,7 +189,9 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
 
     let failing = start(Script::Failed).await;
     let prover = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job());
-    assert!(matches!(prover.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Failed(_))));
+    let failed = prover.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
+    assert!(matches!(failed.cause(), ProverError::Failed(_)), "{failed}");
+    assert_eq!(failed.remote_query(), Some("q-1"), "{failed}");
     let refused = AtlanticProver::new(client(&failing.base, "wrong", Duration::from_secs(5)), job());
     assert!(
         matches!(refused.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Unavailable(_))),
@@ -209,7 +212,9 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
     let first =
         AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
     let error = first.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
-    assert!(matches!(error, ProverError::Timeout(_)), "{error}");
+    assert!(matches!(error.cause(), ProverError::Timeout(_)), "{error}");
+    assert_eq!(error.remote_query(), Some("q-1"), "the timed-out attempt names the query the next one polls");
+    assert!(error.outcome().is_timeout(), "a timeout for the attempt record, which grows the next timeout");
     assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap().as_deref(), Some("q-1"));
 
     // Another worker (a new prover over the same record) after the first one gave up or died.
@@ -217,7 +222,7 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
         AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
     let longer = TimeoutGrowth { doublings: 3, cap: Duration::from_secs(10) };
     let artifact = second.prove(&request, longer).await.unwrap();
-    assert_eq!(artifact.prover, ProverKind::Atlantic);
+    assert_eq!((artifact.prover, artifact.remote_query.as_deref()), (ProverKind::Atlantic, Some("q-1")));
     assert_eq!(server.submits.lock().unwrap().len(), 1, "submitted once, polled twice over");
     server.handle.stop(false).await;
 
@@ -225,7 +230,8 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
     let failing = start(Script::Failed).await;
     let third =
         AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job()).remembering(queries.clone());
-    assert!(matches!(third.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Failed(_))));
+    let failed = third.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
+    assert!(matches!(failed.cause(), ProverError::Failed(_)), "{failed}");
     assert!(failing.submits.lock().unwrap().is_empty(), "the filed query was polled, not a new one submitted");
     assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap(), None);
     failing.handle.stop(false).await;

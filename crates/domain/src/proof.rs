@@ -51,6 +51,9 @@ pub struct ProofArtifact {
     pub statement: DecisionStatement,
     /// How long proving took.
     pub prove_time: Duration,
+    /// The remote prover's query that made it (Atlantic), recorded on the attempt; not stored with the proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_query: Option<String>,
 }
 
 impl VerifiedClaim {
@@ -144,4 +147,8 @@ pub struct ProverAttempt {
     /// What happened.
     #[serde(flatten)]
     pub outcome: AttemptOutcome,
+    /// The remote prover's query (Atlantic's id), when the attempt had one: a retry polls it, and
+    /// operators find it with the provider by this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_query: Option<String>,
 }

@@ -159,6 +159,7 @@ impl JobRow {
                 bytes,
                 statement: from_json_value("public_output", output)?,
                 prove_time: std::time::Duration::from_millis(self.prove_time_ms.unwrap_or(0).max(0).unsigned_abs()),
+                remote_query: None,
             }),
             _ => None,
         };

@@ -69,6 +69,8 @@ async fn jobs_round_trip_with_every_field() {
             started_at: Utc::now(),
             duration_ms: 3,
             outcome: AttemptOutcome::Unavailable("cpu_air_prover not installed".into()),
+            // Stored with the attempt, so a reload shows operators the remote query it polled.
+            remote_query: Some("atlantic-query-7".into()),
         },
         chrono::Utc::now(),
     );

@@ -30,6 +30,7 @@ fn stone_artifact() -> ProofArtifact {
         bytes: std::fs::read(path).unwrap(),
         statement: examples::statement(),
         prove_time: Duration::ZERO,
+        remote_query: None,
     }
 }
 

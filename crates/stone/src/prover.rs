@@ -206,6 +206,7 @@ impl Prover for StoneProver {
             bytes: proof.into_bytes(),
             statement,
             prove_time: started.elapsed(),
+            remote_query: None,
         })
     }
 }

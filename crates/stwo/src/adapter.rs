@@ -50,6 +50,7 @@ impl Prover for StwoProver {
             bytes: envelope.to_bytes(),
             statement,
             prove_time: started.elapsed(),
+            remote_query: None,
         })
     }
 }

@@ -19,6 +19,9 @@ pub struct AttemptView {
     pub started_at: DateTime<Utc>,
     /// How long it ran.
     pub duration_ms: u64,
+    /// The remote prover's query id (Atlantic), when the attempt had one: retries poll it instead of paying
+    /// for a new one, and the provider knows the attempt by it.
+    pub remote_query: Option<String>,
 }
 
 /// An operator's resumption of a failed job.
@@ -114,6 +117,7 @@ impl ProofJobView {
                         message,
                         started_at: a.started_at,
                         duration_ms: a.duration_ms,
+                        remote_query: a.remote_query.clone(),
                     }
                 })
                 .collect(),

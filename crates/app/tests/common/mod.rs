@@ -196,6 +196,7 @@ pub fn prover() -> Arc<dyn Prover> {
             bytes: serde_json::to_vec(&request.statement).unwrap(),
             statement: request.statement,
             prove_time: Duration::from_millis(3),
+            remote_query: None,
         })
     });
     Arc::new(mock)

@@ -31,15 +31,45 @@ pub enum ProverError {
     /// Anything else.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
+    /// `error` happened to the query a remote prover (Atlantic) was given, which the attempt records so
+    /// operators can look it up with the provider.
+    #[error("{error} (query {query})")]
+    AtQuery {
+        /// The remote prover's query id.
+        query: String,
+        /// What went wrong with it.
+        error: Box<ProverError>,
+    },
 }
 
 impl ProverError {
+    /// The same error, said to have happened to remote query `query`.
+    pub fn at_query(self, query: &str) -> Self {
+        ProverError::AtQuery { query: query.to_string(), error: Box::new(self) }
+    }
+
+    /// The remote query the error happened to, if any.
+    pub fn remote_query(&self) -> Option<&str> {
+        match self {
+            ProverError::AtQuery { query, .. } => Some(query),
+            _ => None,
+        }
+    }
+
+    /// What went wrong, without the query it happened to.
+    pub fn cause(&self) -> &ProverError {
+        match self {
+            ProverError::AtQuery { error, .. } => error.cause(),
+            other => other,
+        }
+    }
+
     /// How the attempt is recorded on the job.
     pub fn outcome(&self) -> AttemptOutcome {
-        match self {
-            ProverError::Unavailable(m) => AttemptOutcome::Unavailable(m.clone()),
+        match self.cause() {
+            ProverError::Unavailable(_) => AttemptOutcome::Unavailable(self.to_string()),
             ProverError::Timeout(_) => AttemptOutcome::Timeout(self.to_string()),
-            other => AttemptOutcome::Failed(format!("{other:#}")),
+            _ => AttemptOutcome::Failed(format!("{self:#}")),
         }
     }
 }

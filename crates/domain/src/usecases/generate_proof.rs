@@ -61,31 +61,37 @@ pub async fn prove_with_fallback(
         let timer = Instant::now();
         let timed_out = job.attempts().iter().filter(|a| a.prover == kind && a.outcome.is_timeout()).count();
         let growth = TimeoutGrowth { doublings: u32::try_from(timed_out).unwrap_or(u32::MAX), cap: max_timeout };
-        let (outcome, artifact) = match provers.get(kind) {
-            None => {
-                (AttemptOutcome::Unavailable(format!("the {kind} prover is not configured in this deployment")), None)
-            }
+        let (outcome, artifact, query) = match provers.get(kind) {
+            None => (
+                AttemptOutcome::Unavailable(format!("the {kind} prover is not configured in this deployment")),
+                None,
+                None,
+            ),
             Some(prover) => match prover.prove(job.request(), growth).await {
-                Ok(artifact) => match check_statement(&job.request().statement, &artifact) {
-                    Ok(()) => (AttemptOutcome::Succeeded, Some(artifact)),
-                    Err(reason) => (AttemptOutcome::Failed(reason), None),
-                },
-                Err(ProverError::InvalidInput { field, reason }) => {
-                    let message = format!("{field}: {reason}");
-                    job.record_attempt(
-                        attempt(kind, started_at, timer, AttemptOutcome::Failed(message.clone())),
-                        clock.now(),
-                    );
-                    return ProvingResult::Invalid(message);
+                Ok(artifact) => {
+                    let query = artifact.remote_query.clone();
+                    match check_statement(&job.request().statement, &artifact) {
+                        Ok(()) => (AttemptOutcome::Succeeded, Some(artifact), query),
+                        Err(reason) => (AttemptOutcome::Failed(reason), None, query),
+                    }
                 }
-                Err(error) => (error.outcome(), None),
+                Err(error) => {
+                    let query = error.remote_query().map(str::to_string);
+                    if let ProverError::InvalidInput { field, reason } = error.cause() {
+                        let message = format!("{field}: {reason}");
+                        let failed = AttemptOutcome::Failed(message.clone());
+                        job.record_attempt(attempt(kind, started_at, timer, failed, query), clock.now());
+                        return ProvingResult::Invalid(message);
+                    }
+                    (error.outcome(), None, query)
+                }
             },
         };
         retryable |= outcome.is_transient();
         if let AttemptOutcome::Unavailable(m) | AttemptOutcome::Timeout(m) | AttemptOutcome::Failed(m) = &outcome {
             reasons.push(format!("{kind}: {m}"));
         }
-        job.record_attempt(attempt(kind, started_at, timer, outcome), clock.now());
+        job.record_attempt(attempt(kind, started_at, timer, outcome, query), clock.now());
         if let Some(artifact) = artifact {
             return ProvingResult::Proved(artifact);
         }
@@ -96,9 +102,15 @@ pub async fn prove_with_fallback(
     ProvingResult::Exhausted { reason: reasons.join("; "), retryable }
 }
 
-fn attempt(prover: ProverKind, started_at: DateTime<Utc>, timer: Instant, outcome: AttemptOutcome) -> ProverAttempt {
+fn attempt(
+    prover: ProverKind,
+    started_at: DateTime<Utc>,
+    timer: Instant,
+    outcome: AttemptOutcome,
+    remote_query: Option<String>,
+) -> ProverAttempt {
     let duration_ms = u64::try_from(timer.elapsed().as_millis()).unwrap_or(u64::MAX);
-    ProverAttempt { prover, started_at, duration_ms, outcome }
+    ProverAttempt { prover, started_at, duration_ms, outcome, remote_query }
 }
 
 /// A proof of another statement is a failed attempt, never a proof of this decision.

@@ -54,6 +54,7 @@ pub fn artifact() -> ProofArtifact {
         bytes: vec![7; 1024],
         statement: statement(),
         prove_time: Duration::from_millis(42),
+        remote_query: None,
     }
 }
 

@@ -218,3 +218,31 @@ async fn a_prover_that_timed_out_is_given_its_doubled_timeout_on_the_next_attemp
     assert_eq!(*seen.lock().unwrap(), [Duration::from_secs(10), Duration::from_secs(20)]);
     assert!(job.attempts()[0].outcome.is_timeout() && !job.attempts()[1].outcome.is_timeout());
 }
+
+#[tokio::test]
+async fn a_remote_query_is_recorded_on_the_attempt_that_waited_on_it_and_on_the_one_that_got_its_proof() {
+    use crate::ports::MockProver;
+    let mut mock = MockProver::new();
+    mock.expect_kind().return_const(ProverKind::Stwo);
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    mock.expect_prove().returning(move |_, _| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Err(ProverError::Timeout(Duration::from_secs(10)).at_query("q-42"))
+        } else {
+            stwo_ok().map(|a| crate::ProofArtifact { remote_query: Some("q-42".into()), ..a })
+        }
+    });
+    let mut rig = Rig::new();
+    rig.provers = vec![std::sync::Arc::new(mock)];
+    stwo_verifier_ok(&mut rig);
+    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let job = rig.pipeline().advance(job).await.unwrap();
+    let first = &job.attempts()[0];
+    assert!(first.outcome.is_timeout(), "a timeout at a query is still a timeout: {:?}", first.outcome);
+    assert!(matches!(&first.outcome, AttemptOutcome::Timeout(m) if m.contains("q-42")), "{:?}", first.outcome);
+    assert_eq!(first.remote_query.as_deref(), Some("q-42"));
+    rig.clock.advance(rig.policy.backoff.max);
+    let job = rig.pipeline().advance(job).await.unwrap();
+    assert_eq!(job.status(), ProofJobStatus::Proved);
+    assert_eq!(job.attempts()[1].remote_query.as_deref(), Some("q-42"));
+}

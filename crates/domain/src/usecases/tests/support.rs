@@ -36,7 +36,14 @@ pub fn statement() -> DecisionStatement {
 }
 
 pub fn artifact(prover: ProverKind, system: ProofSystem, statement: DecisionStatement) -> ProofArtifact {
-    ProofArtifact { prover, system, bytes: vec![1, 2, 3], statement, prove_time: Duration::from_millis(5) }
+    ProofArtifact {
+        prover,
+        system,
+        bytes: vec![1, 2, 3],
+        statement,
+        prove_time: Duration::from_millis(5),
+        remote_query: None,
+    }
 }
 
 /// The programs the test model is proven by: its Cairo program (42) and an S-two AIR (43).
