@@ -117,6 +117,7 @@ impl Worker {
                     for attempt in &next.attempts()[before.2.min(next.attempts().len())..] {
                         self.metrics.observe_attempt(attempt);
                     }
+                    self.metrics.observe_step(before.0, before.1, &next);
                     tracing::info!(from = %before.0, to = %next.status(), "job advanced");
                     let stalled = (next.status(), next.retries(), next.attempts().len()) == before;
                     if stalled || !self.pipeline.is_due(&next) || *self.stopped.borrow() {

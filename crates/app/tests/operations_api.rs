@@ -24,6 +24,19 @@ async fn health_ready_metrics_and_docs_answer() {
     );
     assert!(metrics.contains("starkrisk_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("starkrisk_proof_queue_depth"));
+    assert!(metrics.contains("starkrisk_proof_jobs_total{status=\"executed\"} 0"), "{metrics}");
+    // A decision carried to the end counts its job once per status reached, which the alert rules read.
+    let (_, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    let id = decision["decision_id"].as_str().unwrap();
+    assert_eq!(app.decision_when(id, "executed").await["status"], "executed");
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    for status in ["proved", "verified", "executed"] {
+        assert!(
+            metrics.contains(&format!("starkrisk_proof_jobs_total{{status=\"{status}\"}} 1")),
+            "{status}: {metrics}"
+        );
+    }
     let docs = get("/docs/").await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"), "the vendored Swagger UI is served");

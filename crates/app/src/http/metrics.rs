@@ -1,4 +1,6 @@
-//! Prometheus metrics: requests by route, latency by route, proof durations by prover, queue depth.
+//! Prometheus metrics: requests by route, latency by route, proof durations by prover, queue depth, jobs by
+//! the status they reach and steps retried by the status they were retried at (the alert rules under
+//! deploy/observability read these names).
 
 use std::time::Instant;
 
@@ -15,6 +17,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     proofs: HistogramVec,
+    jobs: IntCounterVec,
+    retries: IntCounterVec,
     /// Jobs waiting for or held by a worker.
     pub queue_depth: IntGauge,
 }
@@ -38,11 +42,30 @@ impl Metrics {
             &["prover", "outcome"],
         )?;
         let queue_depth = IntGauge::new("proof_queue_depth", "Proof jobs not yet finished")?;
+        let jobs = IntCounterVec::new(
+            Opts::new("proof_jobs_total", "Proof jobs that reached a status, by that status"),
+            &["status"],
+        )?;
+        let retries = IntCounterVec::new(
+            Opts::new(
+                "proof_job_retries_total",
+                "Job steps that failed transiently and were scheduled again, by the status the job was at \
+                 (verified and registered: registration or execution on chain)",
+            ),
+            &["status"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(proofs.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
-        Ok(Self { registry, requests, latency, proofs, queue_depth })
+        registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(retries.clone()))?;
+        for status in starkrisk_domain::ProofJobStatus::ALL {
+            // Every series exists from the start, so rate() and absence alerts see zeros, not gaps.
+            jobs.with_label_values(&[status.as_str()]);
+            retries.with_label_values(&[status.as_str()]);
+        }
+        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth })
     }
 
     /// Records one proving attempt.
@@ -56,6 +79,21 @@ impl Metrics {
         // Millisecond counts of one attempt are far below 2^52, so the float is exact.
         let seconds = attempt.duration_ms as f64 / 1000.0;
         self.proofs.with_label_values(&[attempt.prover.as_str(), outcome]).observe(seconds);
+    }
+
+    /// Records one persisted step of a job that was at `status` with `retries` before it.
+    pub fn observe_step(
+        &self,
+        status: starkrisk_domain::ProofJobStatus,
+        retries: u32,
+        next: &starkrisk_domain::ProofJob,
+    ) {
+        if next.status() != status {
+            self.jobs.with_label_values(&[next.status().as_str()]).inc();
+        }
+        if next.retries() > retries {
+            self.retries.with_label_values(&[status.as_str()]).inc();
+        }
     }
 
     /// The Prometheus text exposition.
