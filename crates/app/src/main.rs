@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: starkrisk_app::KeystoreCommand,
     },
+    /// Exit 0 when `url` answers 2xx within two seconds: a container health check with no curl in the image.
+    Probe {
+        /// What to ask, e.g. http://127.0.0.1:8080/health.
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,6 +80,12 @@ async fn main() -> anyhow::Result<()> {
         }
         // Needs no configuration: a keystore is made before the profile that uses it.
         Command::Keystore { command } => return starkrisk_app::run_keystore(command),
+        Command::Probe { url } => {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+            let status = client.get(&url).send().await.with_context(|| format!("{url} does not answer"))?.status();
+            anyhow::ensure!(status.is_success(), "{url} answered {status}");
+            return Ok(());
+        }
         _ => {}
     }
     let settings = Settings::from_env(cli.profile.as_deref())?;
@@ -112,6 +123,6 @@ async fn main() -> anyhow::Result<()> {
             init_telemetry(&settings.log);
             starkrisk_app::run_chain(command, &settings).await
         }
-        Command::Openapi | Command::Keystore { .. } => Ok(()),
+        Command::Openapi | Command::Keystore { .. } | Command::Probe { .. } => Ok(()),
     }
 }

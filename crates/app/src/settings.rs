@@ -231,6 +231,9 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         self.policy()?;
+        if self.database.url.trim().is_empty() {
+            bail!("database.url is empty: set STARKRISK__DATABASE__URL to postgres://user@host:port/db");
+        }
         if self.pipeline.provers.is_empty() {
             bail!("pipeline.provers is empty: list at least one of luminair, stone, atlantic");
         }

@@ -103,9 +103,23 @@ fn tokens_minted_by_the_cli_verify_with_the_same_secret() {
 fn the_shipped_profiles_say_how_they_execute_and_the_public_chains_carry_fallback_fees() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
     for (profile, mode) in [("local", "auto"), ("sepolia", "auto"), ("mainnet", "manual")] {
-        let out =
-            starkrisk(&dir, &[("STARKRISK__AUTH__HS256_SECRET", SECRET)], &["--profile", profile, "config", "show"]);
+        let database = ("STARKRISK__DATABASE__URL", "postgres://starkrisk@db.internal:5432/starkrisk");
+        let out = starkrisk(
+            &dir,
+            &[("STARKRISK__AUTH__HS256_SECRET", SECRET), database],
+            &["--profile", profile, "config", "show"],
+        );
         assert!(out.status.success(), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
+        if profile != "local" {
+            // The public profiles name no database host: the deployment must give one.
+            let out = starkrisk(
+                &dir,
+                &[("STARKRISK__AUTH__HS256_SECRET", SECRET)],
+                &["--profile", profile, "config", "show"],
+            );
+            assert!(!out.status.success(), "{profile} without a database URL");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("STARKRISK__DATABASE__URL"), "{profile}");
+        }
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["pipeline"]["execution"], mode, "{profile}");
         assert_eq!(json["server"]["idempotency_ttl_hours"], 24, "{profile}");
