@@ -1,0 +1,169 @@
+//! A decision's latency as a client feels it: `orchestrate-allocation` posted to a release `starkrisk serve`
+//! (local profile: S-two prover, no chain, its default two workers) on the local cluster, until the decision
+//! reads `verified`. Prints p50/p99 of sequential decisions, the sustained rate of many at once, and the
+//! server's peak resident memory over the run. Run with `just bench`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a panic aborts the benchmark run
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use starkrisk_postgres::testing::TestDatabase;
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-bench";
+
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn starkrisk(db: &TestDatabase) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
+        command.env_remove(key);
+    }
+    command
+        .env("STARKRISK_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config"))
+        .env("STARKRISK__AUTH__HS256_SECRET", SECRET)
+        .env("STARKRISK__DATABASE__URL", &db.url)
+        .env("STARKRISK__LOG__LEVEL", "warn")
+        // One caller posting far faster than an operator would.
+        .env("STARKRISK__SERVER__RATE_LIMIT_PER_MINUTE", "0");
+    command
+}
+
+async fn start(db: &TestDatabase) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = starkrisk(db)
+        .arg("serve")
+        .env("STARKRISK__SERVER__PORT", port.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let token = starkrisk(db).args(["token", "--role", "operator"]).output().unwrap();
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let server = Server { child, base: format!("http://127.0.0.1:{port}"), token, http: reqwest::Client::new() };
+    for _ in 0..300 {
+        if let Ok(r) = server.http.get(format!("{}/ready", server.base)).send().await
+            && r.status() == 200
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server never became ready");
+}
+
+async fn read(server: &Server, request: reqwest::RequestBuilder) -> Value {
+    request.bearer_auth(&server.token).send().await.unwrap().json().await.unwrap()
+}
+
+/// Posts one decision (its metrics varied by `n`) and waits until it reads verified; the time it took.
+async fn decide(server: &Server, n: u64) -> Duration {
+    let body = json!({
+        "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
+        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": n % 1_000_000},
+        "jediswap_apy": 850, "ekubo_apy": 1210
+    });
+    let started = Instant::now();
+    let url = format!("{}/api/v1/risk-engine/orchestrate-allocation", server.base);
+    let posted = read(server, server.http.post(url).json(&body)).await;
+    let id = posted["decision_id"].as_str().unwrap_or_else(|| panic!("not planned: {posted}")).to_string();
+    loop {
+        let decision = read(server, server.http.get(format!("{}/api/v1/risk-engine/decision/{id}", server.base))).await;
+        match decision["status"].as_str() {
+            Some("verified") => return started.elapsed(),
+            Some("pending") => tokio::time::sleep(Duration::from_millis(2)).await,
+            other => panic!("decision {id} ended {other:?}: {decision}"),
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    // Ranks of at most a few hundred samples: the float round trip is exact.
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank]
+}
+
+fn peak_memory_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    line.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+fn decisions(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let db = runtime.block_on(TestDatabase::empty());
+    let server = Arc::new(runtime.block_on(start(&db)));
+
+    let mut latencies: Vec<Duration> = runtime.block_on(async {
+        let mut all = Vec::new();
+        for n in 0..200 {
+            all.push(decide(&server, n).await);
+        }
+        all
+    });
+    latencies.sort();
+    println!(
+        "decision/sequential: p50 {:?}, p99 {:?} over {} decisions (target p50 <= 50 ms, p99 <= 200 ms)",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.len()
+    );
+
+    let (total, clients) = (400u64, 16u64);
+    let elapsed = runtime.block_on(async {
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for client in 0..clients {
+            let server = server.clone();
+            tasks.spawn(async move {
+                for n in (client..total).step_by(16) {
+                    decide(&server, 1_000 + n).await;
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        started.elapsed()
+    });
+    println!(
+        "decision/sustained: {:.0} decisions/s ({total} decisions, {clients} clients, 2 workers; target >= 100/s)",
+        total as f64 / elapsed.as_secs_f64()
+    );
+    if let Some(kb) = peak_memory_kb(server.child.id()) {
+        println!("decision/server_peak_memory: {:.1} MB resident (VmHWM)", kb as f64 / 1024.0);
+    }
+
+    c.bench_function("decision/orchestrate_until_verified", |b| {
+        b.to_async(&runtime).iter_custom(|iters| {
+            let server = server.clone();
+            async move {
+                let mut spent = Duration::ZERO;
+                for n in 0..iters {
+                    spent += decide(&server, 10_000 + n).await;
+                }
+                spent
+            }
+        });
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(20));
+    targets = decisions
+}
+criterion_main!(benches);
