@@ -106,10 +106,14 @@ fn decisions(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let db = runtime.block_on(TestDatabase::empty());
     let server = Arc::new(runtime.block_on(start(&db)));
+    // `cargo test --all-targets` runs benchmarks once as a smoke test, without `--bench`: a few decisions
+    // exercise every path without adding minutes to the suite.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (sequential, total, clients) = if measuring { (200, 400u64, 16u64) } else { (3, 8, 4) };
 
     let mut latencies: Vec<Duration> = runtime.block_on(async {
         let mut all = Vec::new();
-        for n in 0..200 {
+        for n in 0..sequential {
             all.push(decide(&server, n).await);
         }
         all
@@ -122,14 +126,13 @@ fn decisions(c: &mut Criterion) {
         latencies.len()
     );
 
-    let (total, clients) = (400u64, 16u64);
     let elapsed = runtime.block_on(async {
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for client in 0..clients {
             let server = server.clone();
             tasks.spawn(async move {
-                for n in (client..total).step_by(16) {
+                for n in (client..total).step_by(clients as usize) {
                     decide(&server, 1_000 + n).await;
                 }
             });
