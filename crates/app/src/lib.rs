@@ -26,4 +26,4 @@ pub use settings::{
 };
 pub use telemetry::init as init_telemetry;
 pub use wiring::{Adapters, Service, Stores};
-pub use worker::{WorkerConfig, Workers};
+pub use worker::{Wakeup, WorkerConfig, Workers};

@@ -55,6 +55,7 @@ fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
         WorkerConfig {
             lease: Duration::from_millis(settings.workers.lease_ms),
             poll: Duration::from_millis(settings.workers.poll_ms),
+            wakeup: service.wakeup.clone(),
         },
     )
 }

@@ -139,6 +139,8 @@ pub struct Service {
     pub pipeline: Arc<DecisionPipeline>,
     /// The stores (for migrations and the queue).
     pub stores: Stores,
+    /// Wakes this process's workers when orchestration queues a job.
+    pub wakeup: crate::Wakeup,
 }
 
 impl Service {
@@ -175,6 +177,7 @@ impl Service {
             StatementPlanner::new(stores.models.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
         let wait_limit = Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2));
         let queries = DecisionQueries::new(decisions.clone(), jobs.clone(), clock.clone(), wait_limit);
+        let wakeup = crate::Wakeup::default();
         let orchestrate = OrchestrateAllocation::new(
             OrchestratePorts {
                 planner: planner.clone(),
@@ -182,6 +185,7 @@ impl Service {
                 keys: stores.keys.clone(),
                 queries: queries.clone(),
                 clock: clock.clone(),
+                due: Arc::new(wakeup.clone()),
             },
             policy.clone(),
             settings.approval_rules()?,
@@ -211,6 +215,6 @@ impl Service {
             rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };
-        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores })
+        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup })
     }
 }

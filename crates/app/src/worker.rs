@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use starkrisk_domain::ports::ProofJobStore;
+use starkrisk_domain::ports::{JobsDue, ProofJobStore};
 use starkrisk_domain::usecases::DecisionPipeline;
 use starkrisk_domain::{ProofJob, ProofJobId};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -17,8 +17,21 @@ use crate::http::metrics::Metrics;
 pub struct WorkerConfig {
     /// Lease on a claimed job.
     pub lease: Duration,
-    /// Sleep when nothing is due.
+    /// Sleep when nothing is due, unless woken.
     pub poll: Duration,
+    /// Cuts the sleep short when this process queues a job.
+    pub wakeup: Wakeup,
+}
+
+/// Wakes one sleeping worker of this process per job queued here, so a decision's proof starts at once
+/// rather than at the next poll; a wake-up with no worker asleep is kept for the next one to pause.
+#[derive(Debug, Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl JobsDue for Wakeup {
+    fn job_due(&self) {
+        self.0.notify_one();
+    }
 }
 
 /// Running workers and the switch that stops them.
@@ -91,7 +104,12 @@ impl Worker {
     }
 
     async fn pause(&mut self) {
-        let _ = tokio::time::timeout(self.config.poll, self.stopped.changed()).await;
+        let wakeup = self.config.wakeup.0.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(self.config.poll) => {}
+            _ = self.stopped.changed() => {}
+            () = wakeup.notified() => {}
+        }
     }
 
     /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked,

@@ -383,3 +383,16 @@ async fn without_a_chain_the_first_decision_ends_verified_with_the_reason() {
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert!(error["error"]["message"].as_str().unwrap().contains("no chain is configured"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_decision_is_started_at_once_not_at_the_workers_next_poll() {
+    // Workers that poll once a minute: only the wake-up from orchestration gets the decision done in time.
+    let app = TestApp::start_with(full_adapters(), |s| s.workers.poll_ms = 60_000).await;
+    app.register_model().await;
+    // The first poll happens at start; let the workers fall asleep before the decision arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, decision) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    let id = decision["decision_id"].as_str().unwrap();
+    assert_eq!(app.decision_when(id, "executed").await["status"], "executed", "done within five seconds");
+}

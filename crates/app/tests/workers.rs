@@ -49,7 +49,8 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
     let planned = service.state.orchestrate.plan(&request).await.unwrap();
 
-    let config = WorkerConfig { lease: Duration::from_secs(300), poll: Duration::from_millis(20) };
+    let config =
+        WorkerConfig { lease: Duration::from_secs(300), poll: Duration::from_millis(20), wakeup: Default::default() };
     let workers = Workers::spawn(
         1,
         "leaving",
@@ -111,7 +112,8 @@ async fn a_prover_slower_than_its_timeout_succeeds_with_the_doubled_timeout() {
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
     let planned = service.state.orchestrate.plan(&request).await.unwrap();
-    let config = WorkerConfig { lease: Duration::from_secs(30), poll: Duration::from_millis(20) };
+    let config =
+        WorkerConfig { lease: Duration::from_secs(30), poll: Duration::from_millis(20), wakeup: Default::default() };
     let workers = Workers::spawn(
         1,
         "sleepy",
@@ -173,7 +175,7 @@ fn a_long_wait_keeps_its_lease_and_a_dead_workers_lease_is_taken_over_only_after
             ..Default::default()
         };
         let planned = service.state.orchestrate.plan(&request).await.unwrap();
-        let config = WorkerConfig { lease, poll: Duration::from_millis(20) };
+        let config = WorkerConfig { lease, poll: Duration::from_millis(20), wakeup: Default::default() };
         let workers =
             Workers::spawn(1, "doomed", service.pipeline.clone(), Arc::new(own), service.state.metrics.clone(), config);
         std::mem::forget(workers); // dies with its runtime, never shut down

@@ -6,6 +6,7 @@ mod job_page;
 mod metrics_source;
 mod prover;
 mod store;
+mod wakeup;
 mod webhooks;
 
 pub use chain::*;
@@ -14,4 +15,5 @@ pub use job_page::*;
 pub use metrics_source::*;
 pub use prover::*;
 pub use store::*;
+pub use wakeup::*;
 pub use webhooks::*;

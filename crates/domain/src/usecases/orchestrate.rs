@@ -10,8 +10,8 @@ use crate::decision::AllocationDecision;
 use crate::error::ValidationError;
 use crate::metrics::ProtocolMetrics;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, KeyClaim, KeyLifetimes, MetricsError, RequestFingerprint,
-    StoreError,
+    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobsDue, KeyClaim, KeyLifetimes, MetricsError,
+    RequestFingerprint, StoreError,
 };
 use crate::proof::ProverKind;
 use crate::usecases::{DecisionQueries, DecisionWithJob, PipelinePolicy, StatementPlanner};
@@ -91,6 +91,7 @@ pub struct OrchestrateAllocation {
     keys: Arc<dyn IdempotencyStore>,
     queries: DecisionQueries,
     clock: Arc<dyn Clock>,
+    due: Arc<dyn JobsDue>,
     policy: PipelinePolicy,
     approvals: ApprovalRules,
     key_lifetimes: KeyLifetimes,
@@ -119,6 +120,8 @@ pub struct OrchestratePorts {
     pub queries: DecisionQueries,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Told of each decision's queued job, so a worker starts on it at once.
+    pub due: Arc<dyn JobsDue>,
 }
 
 impl OrchestrateAllocation {
@@ -130,8 +133,8 @@ impl OrchestrateAllocation {
         approvals: ApprovalRules,
         key_lifetimes: KeyLifetimes,
     ) -> Self {
-        let OrchestratePorts { planner, decisions, keys, queries, clock } = ports;
-        Self { planner, decisions, keys, queries, clock, policy, approvals, key_lifetimes }
+        let OrchestratePorts { planner, decisions, keys, queries, clock, due } = ports;
+        Self { planner, decisions, keys, queries, clock, due, policy, approvals, key_lifetimes }
     }
 
     /// Plans the decision once per idempotency key, and waits for its outcome when asked to.
@@ -200,7 +203,10 @@ impl OrchestrateAllocation {
             None => decision,
         };
         match self.decisions.create(&decision, &job).await {
-            Ok(created) => Ok(created),
+            Ok(created) => {
+                self.due.job_due();
+                Ok(created)
+            }
             // The nonce is spent in the same transaction that stores the decision, so two replicas racing
             // with one approval leave exactly one decision.
             Err(StoreError::AlreadyUsed(what)) => match decision.approval() {

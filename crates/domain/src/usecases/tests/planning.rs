@@ -52,6 +52,7 @@ fn orchestrate_with_approvers(
         keys: store.clone(),
         queries,
         clock,
+        due: std::sync::Arc::new(crate::ports::PollOnly),
     };
     let lifetimes = crate::ports::KeyLifetimes {
         in_flight: std::time::Duration::from_secs(120),

@@ -18,6 +18,10 @@ fn queries(rig: &Rig) -> DecisionQueries {
 }
 
 fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
+    orchestrate_waking(rig, std::sync::Arc::new(crate::ports::PollOnly))
+}
+
+fn orchestrate_waking(rig: &Rig, due: std::sync::Arc<dyn crate::ports::JobsDue>) -> OrchestrateAllocation {
     let apys = DefaultApys { jediswap: crate::Apy::new(850).unwrap(), ekubo: crate::Apy::new(1210).unwrap() };
     let ports = OrchestratePorts {
         planner: StatementPlanner::new(rig.store.clone(), None, apys),
@@ -25,6 +29,7 @@ fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
         keys: rig.store.clone(),
         queries: queries(rig),
         clock: rig.clock.clone(),
+        due,
     };
     OrchestrateAllocation::new(
         ports,
@@ -145,4 +150,27 @@ async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     let stored = ProofJobStore::get(rig.store.as_ref(), job.id()).await.unwrap().unwrap();
     assert!(stored.next_attempt_at() < rig.clock.now(), "made due at once, not after its backoff");
     assert!(stored.is_due(rig.clock.now()));
+}
+
+/// Counts the wake-ups orchestration sends.
+#[derive(Default)]
+struct Wakes(std::sync::atomic::AtomicUsize);
+
+impl crate::ports::JobsDue for Wakes {
+    fn job_due(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn workers_are_woken_once_per_queued_job_and_not_by_a_replay() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    let wakes = std::sync::Arc::new(Wakes::default());
+    let orchestrate = orchestrate_waking(&rig, wakes.clone());
+    orchestrate.submit(keyed("order-7", b"body", false)).await.unwrap();
+    orchestrate.submit(keyed("order-7", b"body", false)).await.unwrap();
+    assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 1, "the replay queued nothing");
+    orchestrate.submit(keyed("order-8", b"body", false)).await.unwrap();
+    assert_eq!(wakes.0.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
