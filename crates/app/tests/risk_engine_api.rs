@@ -27,7 +27,9 @@ async fn plans_then_executes(app: TestApp) {
     assert_eq!(status, StatusCode::ACCEPTED, "{planned}");
     assert_eq!((planned["jediswap_pct"].as_u64(), planned["ekubo_pct"].as_u64()), (Some(5972), Some(4028)));
     assert_eq!((planned["jediswap_risk"].as_u64(), planned["ekubo_risk"].as_u64()), (Some(35), Some(75)));
-    assert_eq!(planned["status"], "pending");
+    // Workers are woken as the job is queued, so the answer may already show them further along.
+    let status = planned["status"].as_str().unwrap();
+    assert!(["pending", "verified", "submitted", "executed"].contains(&status), "{planned}");
     let id = planned["decision_id"].as_str().unwrap().to_string();
 
     let decision = app.decision_when(&id, "executed").await;

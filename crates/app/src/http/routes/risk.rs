@@ -33,7 +33,7 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 #[utoipa::path(post, path = "/api/v1/risk-engine/orchestrate-allocation", tag = "risk-engine",
     request_body = OrchestrateRequest, params(WaitQuery,
         ("Idempotency-Key" = Option<String>, Header, description = "replays return the first request's decision")),
-    responses((status = 202, body = DecisionView, description = "planned; proof queued"),
+    responses((status = 202, body = DecisionView, description = "planned and its proof queued; the body is the decision as it stands, which woken workers may already have carried further"),
         (status = 200, body = DecisionView, description = "settled, with ?wait=true"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
