@@ -61,6 +61,11 @@ async fn receiver(failures: usize, hang: bool) -> (String, Seen, actix_web::dev:
     (url, seen, handle)
 }
 
+/// The JSON answer to `request`, sent with `token`.
+async fn read(request: reqwest::RequestBuilder, token: &str) -> Value {
+    request.bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_arrives_signed_despite_failures_and_a_silent_receiver_slows_nothing() {
     let (flaky, seen, flaky_handle) = receiver(3, false).await;
@@ -106,28 +111,12 @@ async fn every_event_arrives_signed_despite_failures_and_a_silent_receiver_slows
         "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
         "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
     });
-    let planned: Value = http
-        .post(format!("{base}/api/v1/risk-engine/orchestrate-allocation"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let planned =
+        read(http.post(format!("{base}/api/v1/risk-engine/orchestrate-allocation")).json(&body), &token).await;
     let id = planned["decision_id"].as_str().unwrap().to_string();
     let mut decision = Value::Null;
     for _ in 0..100 {
-        decision = http
-            .get(format!("{base}/api/v1/risk-engine/decision/{id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        decision = read(http.get(format!("{base}/api/v1/risk-engine/decision/{id}")), &token).await;
         if decision["status"] == "verified" {
             break;
         }
@@ -138,15 +127,7 @@ async fn every_event_arrives_signed_despite_failures_and_a_silent_receiver_slows
     // Every event the flaky receiver subscribed to is delivered, once each by id, however often it was tried.
     let mut deliveries = Vec::new();
     for _ in 0..200 {
-        let list: Value = http
-            .get(format!("{base}/api/v1/webhooks/deliveries?limit=100"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = read(http.get(format!("{base}/api/v1/webhooks/deliveries?limit=100")), &token).await;
         deliveries = list["items"].as_array().unwrap().clone();
         let to_flaky: Vec<&Value> = deliveries.iter().filter(|d| d["endpoint"] == flaky.as_str()).collect();
         let verified = to_flaky.iter().filter(|d| d["event"] == "decision.verified" || d["event"] == "job.verified");
