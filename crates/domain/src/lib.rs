@@ -13,6 +13,7 @@ mod execution;
 mod felt;
 mod fri;
 mod integrity;
+pub mod market;
 mod metrics;
 mod model;
 mod names;
