@@ -29,7 +29,7 @@ PY
 started=""
 if ! rpc starknet_chainId >/dev/null 2>&1; then
   echo "starkrisk: starting starknet-devnet on $url (log: .data/devnet.log)" >&2
-  "$devnet" --seed 0 --host 127.0.0.1 --port "$port" >.data/devnet.log 2>&1 &
+  "$devnet" --seed 0 --state-archive-capacity full --host 127.0.0.1 --port "$port" >.data/devnet.log 2>&1 &
   started=$!
   trap 'kill $started 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do rpc starknet_chainId >/dev/null 2>&1 && break; sleep 0.2; done

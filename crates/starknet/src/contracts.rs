@@ -35,6 +35,16 @@ pub const FACT_REGISTRY_STAND_IN: Contract = Contract {
     sierra: include_str!("../cairo/compiled/fact_registry_standin.sierra.json"),
 };
 
+/// A JediSwap v2 pool's views and `Swap` event with a scripted `record_swap`; for local chains and tests.
+pub const JEDISWAP_POOL_STAND_IN: Contract = Contract {
+    name: "JediSwapPoolStandIn",
+    sierra: include_str!("../cairo/compiled/jediswap_pool_standin.sierra.json"),
+};
+
+/// Ekubo Core's pool views and `Swapped` event with a scripted `record_swap`; for local chains and tests.
+pub const EKUBO_CORE_STAND_IN: Contract =
+    Contract { name: "EkuboCoreStandIn", sierra: include_str!("../cairo/compiled/ekubo_core_standin.sierra.json") };
+
 /// A class ready to declare.
 #[derive(Debug, Clone)]
 pub struct DeclarableClass {

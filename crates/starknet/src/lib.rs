@@ -1,12 +1,13 @@
 //! starkrisk's Starknet adapters on starknet-rs: an RPC pool with failover and a chain-id guard, the
 //! operator account (encrypted keystore, nonces, fees, v3 invokes, receipts), the allocation executor and
-//! Integrity's FactRegistry, and starkrisk's own contracts (the allocation vault and a local registry).
+//! Integrity's FactRegistry, the JediSwap and Ekubo pool readers, and starkrisk's own contracts (the allocation vault and a local registry).
 
 mod account;
 pub mod contracts;
 mod executor;
 mod fees;
 mod keystore;
+pub mod markets;
 mod registry;
 mod rpc;
 mod settings;

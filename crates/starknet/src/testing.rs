@@ -1,5 +1,5 @@
 //! A starknet-devnet 0.10.1 for tests: started once per test process on a free loopback port with
-//! `--seed 0`, stopped when the process ends, and reset with `devnet_restart` before each test that takes it.
+//! `--seed 0` (keeping every block's state, so reads pinned to a past block work), stopped when the process ends, and reset with `devnet_restart` before each test that takes it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is how a harness reports failure
 
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ impl Devnet {
         let binary = binary();
         // A shell watches this test process and stops devnet when it ends, even on a panic or kill.
         let script = format!(
-            "'{}' --seed 0 --host 127.0.0.1 --port {port} >/dev/null 2>&1 & d=$!; \
+            "'{}' --seed 0 --state-archive-capacity full --host 127.0.0.1 --port {port} >/dev/null 2>&1 & d=$!; \
              while kill -0 {parent} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 0.5; done; kill $d 2>/dev/null",
             binary.display(),
             parent = std::process::id()

@@ -16,4 +16,4 @@ pub use derive::{
 };
 pub use sample::PoolSample;
 pub use terms::{ProtocolTerms, SamplingPolicy};
-pub use valuation::{FeeRate, QuoteToken, SqrtPrice, value_in_quote};
+pub use valuation::{FeeRate, QuoteToken, SqrtPrice, value_in_quote, virtual_reserves};

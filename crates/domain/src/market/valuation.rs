@@ -87,6 +87,20 @@ pub fn value_in_quote(
     Ok(Amount::from_big(value))
 }
 
+/// The token amounts a pool's active liquidity stands for at its price, as if spread over the whole price
+/// range: `L·2^bits / sqrt` of token0 and `L·sqrt / 2^bits` of token1. This is the per-pool TVL where a
+/// pool holds no tokens of its own (Ekubo's Core holds every pool's), refused when the price is zero.
+pub fn virtual_reserves(liquidity: u128, price: &SqrtPrice, block: u64) -> Result<(Amount, Amount), DerivationError> {
+    if price.sqrt.is_zero() {
+        return Err(DerivationError::ZeroPrice { block });
+    }
+    let liquidity = BigUint::from(liquidity);
+    let scale = BigUint::from(1u8) << price.fraction_bits;
+    let token0 = &liquidity * &scale / price.sqrt.value();
+    let token1 = liquidity * price.sqrt.value() / scale;
+    Ok((Amount::from_big(token0), Amount::from_big(token1)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +131,16 @@ mod tests {
         let err = value_in_quote(&Amount::from(1u64), &Amount::from(1u64), &zero, QuoteToken::Token0, 9).unwrap_err();
         assert_eq!(err, DerivationError::ZeroPrice { block: 9 });
         assert!(value_in_quote(&Amount::from(1u64), &Amount::from(1u64), &zero, QuoteToken::Token1, 9).is_ok());
+    }
+
+    #[test]
+    fn virtual_reserves_of_unit_liquidity_at_price_four() {
+        // sqrt = 2: 1000 liquidity stands for 500 token0 and 2000 token1 (2000 = 500 at price 4).
+        let four = SqrtPrice::x128(Amount::from_u256(0, 2));
+        let (token0, token1) = virtual_reserves(1000, &four, 3).unwrap();
+        assert_eq!((token0, token1), (Amount::from(500u64), Amount::from(2000u64)));
+        let zero = SqrtPrice::x128(Amount::zero());
+        assert_eq!(virtual_reserves(1000, &zero, 3), Err(DerivationError::ZeroPrice { block: 3 }));
     }
 
     #[test]

@@ -9,5 +9,5 @@ pub use memory::MemoryStore;
 
 pub use crate::ports::{
     MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockMetricsSource,
-    MockModelStore, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
+    MockModelStore, MockPoolReader, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
 };
