@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test target of the workspace, once, instrumented by cargo-tarpaulin (LLVM engine: it reads the
+# profiles itself, so rustup's llvm-tools are not needed); then the per-crate figures and the floor.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+version=0.37.5
+if ! cargo tarpaulin --version 2>/dev/null | grep -q "$version"; then
+  cargo install cargo-tarpaulin --version "$version" --locked --no-default-features
+fi
+target="${CARGO_TARGET_DIR:-target}"
+out="$target/coverage"
+mkdir -p "$out"
+# Instrumented artifacts live apart from the plain build, so neither invalidates the other.
+cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --target-dir "$target/instrumented" \
+  --exclude-files 'crates/*/tests/*' 'crates/*/benches/*' --out Json --output-dir "$out" -- --color never
+python3 deploy/local/coverage_summary.py "$out/tarpaulin-report.json"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole suite against a real Postgres (the private cluster unless DATABASE_URL is set), with every
+# external part it needs installed first. `--coverage` runs the same tests once, instrumented by
+# cargo-tarpaulin, and prints line coverage per crate (CI uses it, so the suite is built and run once).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+coverage=false
+[ "${1:-}" = "--coverage" ] && coverage=true
+
+export DATABASE_URL="$(deploy/local/pg.sh)"
+deploy/local/drop-test-dbs.sh
+deploy/local/cairo.sh --install
+# schemathesis, which fuzzes the served OpenAPI document (api_contract test).
+deploy/local/schemathesis.sh
+# starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
+deploy/local/devnet.sh
+mkdir -p .data
+log=.data/test.log
+# Doctests are not instrumented (tarpaulin covers them only on nightly), so they always run plainly.
+cargo test --workspace --doc 2>&1 | tee "$log"
+if $coverage; then
+  deploy/local/coverage.sh 2>&1 | tee -a "$log"
+else
+  cargo test --workspace --all-targets 2>&1 | tee -a "$log"
+fi
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "suite: %d passed, %d failed\n", p, f }' "$log"
