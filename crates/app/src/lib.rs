@@ -7,6 +7,7 @@ mod chain_cli;
 mod clock;
 pub mod http;
 mod keystore_cli;
+pub mod markets;
 mod server;
 mod settings;
 mod telemetry;

@@ -72,6 +72,12 @@ async fn deliver_webhooks(service: &Service, settings: &Settings) -> Option<crat
     }
 }
 
+/// Starts the market sampler when pools are configured and the chain is connected.
+fn sampling(service: &Service, settings: &Settings) -> Option<crate::markets::Sampling> {
+    let sampler = service.sampler.clone()?;
+    Some(crate::markets::Sampling::spawn(sampler, Duration::from_secs(settings.markets.sample_secs.max(1))))
+}
+
 fn worker_prefix() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "starkrisk".into());
     format!("{host}-{}", std::process::id())
@@ -104,15 +110,18 @@ pub async fn serve_with(
     let background = tokio::spawn(async move {
         prepare_database(&service, &settings).await;
         let delivering = deliver_webhooks(&service, &settings).await;
-        (workers(&service, &settings, &worker_prefix()), delivering)
+        (workers(&service, &settings, &worker_prefix()), delivering, sampling(&service, &settings))
     });
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
     if background.is_finished() {
-        if let Ok((pool, delivering)) = background.await {
+        if let Ok((pool, delivering, sampling)) = background.await {
             pool.shutdown().await;
             if let Some(delivering) = delivering {
                 delivering.shutdown().await;
+            }
+            if let Some(sampling) = sampling {
+                sampling.shutdown().await;
             }
         }
     } else {
@@ -149,9 +158,13 @@ pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> 
     prepare_database(&service, &settings).await;
     let delivering = deliver_webhooks(&service, &settings).await;
     let pool = workers(&service, &settings, &worker_prefix());
+    let sampling = sampling(&service, &settings);
     shutdown_signal().await;
     tracing::info!("stopping workers");
     pool.shutdown().await;
+    if let Some(sampling) = sampling {
+        sampling.shutdown().await;
+    }
     if let Some(delivering) = delivering {
         delivering.shutdown().await;
     }

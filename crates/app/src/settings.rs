@@ -47,6 +47,8 @@ pub struct Settings {
     pub webhooks: Vec<crate::webhooks::WebhookSettings>,
     /// How webhook deliveries are attempted.
     pub webhook_delivery: crate::webhooks::WebhookDeliverySettings,
+    /// Which pools chain metrics come from, and how they are sampled.
+    pub markets: crate::markets::MarketsSettings,
 }
 
 /// HTTP server settings.
@@ -210,7 +212,9 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("pipeline.provers")
                     .with_list_parse_key("starknet.rpc.rpc_urls")
-                    .with_list_parse_key("starknet.executor.calldata"),
+                    .with_list_parse_key("starknet.executor.calldata")
+                    .with_list_parse_key("markets.jediswap.terms.tvl_tiers")
+                    .with_list_parse_key("markets.ekubo.terms.tvl_tiers"),
             )
             .set_override("profile", profile)?
             .build()?;
@@ -250,6 +254,8 @@ impl Settings {
             bail!("log.format must be json or pretty, not {}", self.log.format);
         }
         crate::webhooks::endpoints(&self.webhooks)?;
+        self.markets.terms()?;
+        self.markets.pools()?;
         Ok(())
     }
 

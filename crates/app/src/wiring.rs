@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use actix_web::web;
 use starkrisk_domain::ports::{
-    AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MetricsSource, ModelStore, ProofJobStore,
-    ProofVerifier, Prover, Readiness, WebhookOutbox,
+    AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MarketSamples, MetricsSource, ModelStore,
+    PoolReader, ProofJobStore, ProofVerifier, Prover, Readiness, WebhookOutbox,
 };
 use starkrisk_domain::usecases::{
-    CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
-    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, StatementPlanner, VerificationStatus,
-    VerifyProof,
+    ChainMetrics, CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
+    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, SampleMarkets, StatementPlanner,
+    VerificationStatus, VerifyProof,
 };
 use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
@@ -38,8 +38,11 @@ pub struct Adapters {
     pub registry: Option<Arc<dyn FactRegistry>>,
     /// The allocation executor.
     pub executor: Option<Arc<dyn AllocationExecutor>>,
-    /// Where `"source": "chain"` metrics come from.
+    /// Where `"source": "chain"` metrics come from; by default, derived from the recorded market samples
+    /// when `[markets]` names a pool.
     pub metrics_source: Option<Arc<dyn MetricsSource>>,
+    /// Reads the configured pools for the market sampler.
+    pub pool_reader: Option<Arc<dyn PoolReader>>,
 }
 
 impl Adapters {
@@ -81,6 +84,9 @@ impl Adapters {
         if let Some(registry) = chain.registry {
             self.registry = Some(registry);
         }
+        if self.pool_reader.is_none() {
+            self.pool_reader = settings.markets.reader(&settings.starknet.rpc)?;
+        }
         Ok(self)
     }
 }
@@ -98,6 +104,8 @@ pub struct Stores {
     pub keys: Arc<dyn IdempotencyStore>,
     /// For `/ready`.
     pub readiness: Arc<dyn Readiness>,
+    /// Market samples.
+    pub samples: Arc<dyn MarketSamples>,
     /// The webhook outbox; only Postgres keeps one (its triggers fill it).
     pub webhooks: Option<Arc<dyn WebhookOutbox>>,
     /// Migrated at startup; `None` for stores that need no schema (in memory).
@@ -117,13 +125,14 @@ impl Stores {
     /// Every store in one value that implements them all (the in-memory store of tests and demos).
     pub fn all_in<S>(store: Arc<S>) -> Self
     where
-        S: ProofJobStore + DecisionStore + ModelStore + IdempotencyStore + Readiness + 'static,
+        S: ProofJobStore + DecisionStore + ModelStore + IdempotencyStore + MarketSamples + Readiness + 'static,
     {
         Self {
             jobs: store.clone(),
             decisions: store.clone(),
             models: store.clone(),
             keys: store.clone(),
+            samples: store.clone(),
             readiness: store,
             webhooks: None,
             database: None,
@@ -141,12 +150,25 @@ pub struct Service {
     pub stores: Stores,
     /// Wakes this process's workers when orchestration queues a job.
     pub wakeup: crate::Wakeup,
+    /// Records market samples, when a pool reader is wired.
+    pub sampler: Option<SampleMarkets>,
 }
 
 impl Service {
     /// Wires `adapters` and `stores` under `settings`.
     pub fn build(settings: &Settings, stores: Stores, mut adapters: Adapters) -> anyhow::Result<Self> {
         let policy = settings.policy()?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let terms = settings.markets.terms()?;
+        if adapters.metrics_source.is_none() && settings.markets.any() {
+            let chain =
+                ChainMetrics::new(stores.samples.clone(), terms.clone(), settings.markets.policy(), clock.clone());
+            adapters.metrics_source = Some(Arc::new(chain));
+        }
+        let sampler = adapters
+            .pool_reader
+            .clone()
+            .map(|reader| SampleMarkets::new(reader, stores.samples.clone(), terms.protocols()));
         adapters.metrics_source = adapters.metrics_source.map(|source| {
             let ttl = Duration::from_secs(settings.pipeline.metrics_cache_secs);
             Arc::new(CachedMetrics::new(source, ttl)) as Arc<dyn MetricsSource>
@@ -154,7 +176,6 @@ impl Service {
         adapters.registry = adapters
             .registry
             .map(|registry| Arc::new(CachedFacts::new(registry, policy.fact_policy.clone())) as Arc<dyn FactRegistry>);
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
         let jobs = stores.jobs.clone();
         let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stores.decisions.clone(), pages.clone()));
@@ -215,6 +236,6 @@ impl Service {
             rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };
-        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup })
+        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup, sampler })
     }
 }

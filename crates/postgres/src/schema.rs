@@ -40,6 +40,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    market_samples (protocol, block_number) {
+        protocol -> Text,
+        block_number -> Int8,
+        block_hash -> Text,
+        block_timestamp -> Int8,
+        sqrt_price -> Text,
+        fraction_bits -> Int4,
+        liquidity -> Text,
+        tvl -> Text,
+        volume -> Text,
+        fees -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     model_versions (version) {
         version -> Int4,
         params -> Jsonb,
@@ -130,6 +146,7 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     allocation_decisions,
     idempotency_keys,
+    market_samples,
     model_versions,
     proof_jobs,
     prover_queries,

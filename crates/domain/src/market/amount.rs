@@ -4,7 +4,6 @@
 use std::fmt;
 use std::iter::Sum;
 use std::ops::Add;
-use std::str::FromStr;
 
 use num_bigint::BigUint;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -31,14 +30,22 @@ impl Amount {
         self.0 == BigUint::ZERO
     }
 
-    /// Parses a decimal amount, naming `field` when `text` is not one.
+    /// Parses a decimal or `0x`-hex amount, naming `field` when `text` is neither. (Hex lets configuration
+    /// from the environment carry amounts past 2^63, which would otherwise be read as lossy floats.)
     pub fn parse(field: &str, text: &str) -> Result<Self, ValidationError> {
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ValidationError::new(field, format!("`{text}` is not a non-negative decimal integer")));
+        let (digits, radix) = match text.strip_prefix("0x") {
+            Some(hex) => (hex, 16),
+            None => (text, 10),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
+            return Err(ValidationError::new(
+                field,
+                format!("`{text}` is not a non-negative decimal or 0x-hex integer"),
+            ));
         }
-        BigUint::from_str(text)
+        BigUint::parse_bytes(digits.as_bytes(), radix)
             .map(Self)
-            .map_err(|e| ValidationError::new(field, format!("`{text}` is not a decimal integer: {e}")))
+            .ok_or_else(|| ValidationError::new(field, format!("`{text}` is not an integer")))
     }
 
     /// The value, for the derivation's arithmetic.
@@ -114,9 +121,10 @@ mod tests {
     }
 
     #[test]
-    fn parse_names_the_field_and_refuses_signs_and_blanks() {
+    fn parse_reads_decimal_or_hex_and_names_the_field_otherwise() {
         assert_eq!(Amount::parse("tvl", "0012").unwrap(), Amount::from(12u64));
-        for bad in ["", "-1", "+1", "1.5", "0x10", " 1"] {
+        assert_eq!(Amount::parse("tvl", "0x10").unwrap(), Amount::from(16u64));
+        for bad in ["", "-1", "+1", "1.5", "0x", "0xg", "1e30", " 1"] {
             assert_eq!(Amount::parse("tvl", bad).unwrap_err().field, "tvl", "{bad:?}");
         }
     }

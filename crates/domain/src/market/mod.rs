@@ -6,7 +6,7 @@ pub(crate) mod derive;
 mod sample;
 mod terms;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod valuation;
 
 pub use amount::Amount;

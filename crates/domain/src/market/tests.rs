@@ -31,7 +31,8 @@ fn list(cell: &str) -> Vec<u64> {
     cell.split(',').map(|c| num(c.trim())).collect()
 }
 
-fn sample(block: u64, timestamp: u64, sqrt: u64, tvl: u64, volume: u64, fees: u64) -> PoolSample {
+/// A sample with a Q64.96 root price of `sqrt` (the scale cancels in every figure but TVL valuation).
+pub(crate) fn sample(block: u64, timestamp: u64, sqrt: u64, tvl: u64, volume: u64, fees: u64) -> PoolSample {
     PoolSample {
         block_number: block,
         block_hash: Felt::from(block),

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::bps::Apy;
+use crate::market::DerivationError;
 use crate::metrics::{Protocol, ProtocolMetrics};
 
 /// A protocol's metrics and APY at one moment.
@@ -28,6 +29,14 @@ pub enum MetricsError {
         protocol: Protocol,
         /// What was wrong.
         reason: String,
+    },
+    /// The protocol's recorded samples do not support a decision (too few, stale, zero TVL, …).
+    #[error("{protocol}: {reason}")]
+    NotDerivable {
+        /// Which protocol.
+        protocol: Protocol,
+        /// Why.
+        reason: DerivationError,
     },
     /// Anything else.
     #[error(transparent)]

@@ -3,6 +3,7 @@
 mod chain;
 mod clock;
 mod job_page;
+mod market_samples;
 mod metrics_source;
 mod pool_reader;
 mod prover;
@@ -13,6 +14,7 @@ mod webhooks;
 pub use chain::*;
 pub use clock::*;
 pub use job_page::*;
+pub use market_samples::*;
 pub use metrics_source::*;
 pub use pool_reader::*;
 pub use prover::*;

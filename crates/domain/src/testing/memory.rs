@@ -1,7 +1,7 @@
 //! Every store port in memory, with the same compare-and-set, queue and idempotency rules as Postgres, so
 //! use-case and HTTP tests that are not about SQL run without a database.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -9,12 +9,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
+use crate::market::PoolSample;
+use crate::metrics::Protocol;
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
     Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, KeyLifetimes,
-    Loaded, MAX_PAGE, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries, Readiness, RequestFingerprint,
-    StoreError, query_key,
+    Loaded, MAX_PAGE, MarketSamples, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries, Readiness,
+    RequestFingerprint, StoreError, query_key,
 };
 use crate::proof::ProverKind;
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
@@ -28,9 +30,10 @@ struct Tables {
     models: Vec<RiskModel>,
     keys: HashMap<String, (RequestFingerprint, Option<DecisionId>, DateTime<Utc>)>,
     queries: HashMap<(ProverKind, String), String>,
+    samples: HashMap<Protocol, BTreeMap<u64, PoolSample>>,
 }
 
-/// Jobs, decisions, models and idempotency keys in memory; leases and due times follow `clock`.
+/// Jobs, decisions, models, idempotency keys and market samples in memory; leases and due times follow `clock`.
 pub struct MemoryStore {
     clock: Arc<dyn Clock>,
     tables: Mutex<Tables>,
@@ -296,5 +299,28 @@ impl ProverQueries for MemoryStore {
     async fn forget(&self, prover: ProverKind, statement: &DecisionStatement) -> Result<(), StoreError> {
         self.tables().queries.remove(&(prover, query_key(statement)));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl MarketSamples for MemoryStore {
+    async fn record_sample(&self, protocol: Protocol, sample: &PoolSample) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let recorded = tables.samples.entry(protocol).or_default();
+        if recorded.contains_key(&sample.block_number) {
+            return Ok(false);
+        }
+        recorded.insert(sample.block_number, sample.clone());
+        Ok(true)
+    }
+
+    async fn latest_sample(&self, protocol: Protocol) -> Result<Option<PoolSample>, StoreError> {
+        Ok(self.tables().samples.get(&protocol).and_then(|s| s.values().next_back().cloned()))
+    }
+
+    async fn samples_since(&self, protocol: Protocol, since: u64) -> Result<Vec<PoolSample>, StoreError> {
+        let tables = self.tables();
+        let recorded = tables.samples.get(&protocol).into_iter().flat_map(|s| s.values());
+        Ok(recorded.filter(|s| s.timestamp >= since).cloned().collect())
     }
 }

@@ -8,6 +8,6 @@ pub use clock::ManualClock;
 pub use memory::MemoryStore;
 
 pub use crate::ports::{
-    MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockMetricsSource,
-    MockModelStore, MockPoolReader, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
+    MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockMarketSamples,
+    MockMetricsSource, MockModelStore, MockPoolReader, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
 };

@@ -1,6 +1,7 @@
 //! The use cases: plain structs over the ports, with no knowledge of HTTP, SQL or any chain. Each HTTP
 //! endpoint calls exactly one of them (the map is in docs/architecture.md).
 
+mod chain_metrics;
 mod decisions;
 mod execute;
 mod generate_proof;
@@ -10,12 +11,14 @@ mod pipeline;
 mod planner;
 mod policy;
 mod retry_job;
+mod sample_markets;
 mod verification_status;
 mod verify_proof;
 
 #[cfg(test)]
 mod tests;
 
+pub use chain_metrics::{ChainMetrics, MarketTerms};
 pub use decisions::{DecisionQueries, DecisionWithJob};
 pub use execute::{ExecuteAllocation, ExecuteError};
 pub use generate_proof::{GenerateProof, ProverSet, ProvingResult, prove_with_fallback};
@@ -27,5 +30,6 @@ pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, 
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
 pub use retry_job::{RetryError, RetryJob};
+pub use sample_markets::{SampleMarkets, SampleOutcome};
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
 pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};

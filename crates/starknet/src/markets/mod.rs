@@ -92,6 +92,19 @@ impl<P> ChainPools<P> {
     }
 }
 
+impl ChainPools<crate::StarknetProvider> {
+    /// Pools read through an RPC pool over `rpc` (failover, retries and the chain-id guard included).
+    pub fn over_rpc(
+        rpc: crate::RpcSettings,
+        jediswap: Option<JediSwapPool>,
+        ekubo: Option<EkuboPool>,
+        events_per_page: u64,
+    ) -> Result<Self, crate::RpcError> {
+        let provider = starknet::providers::JsonRpcClient::new(Arc::new(crate::RpcPool::new(rpc)?));
+        Ok(Self::new(Arc::new(provider), jediswap, ekubo, events_per_page))
+    }
+}
+
 #[async_trait]
 impl<P: Provider + Send + Sync + 'static> PoolReader for ChainPools<P> {
     async fn sample(

@@ -6,5 +6,6 @@ mod chain;
 mod planning;
 mod proving;
 mod retrying;
+mod sampling;
 mod submitting;
 mod support;

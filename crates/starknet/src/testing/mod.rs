@@ -20,6 +20,8 @@ use starknet::providers::{JsonRpcClient, Provider};
 use starknet::signers::{LocalWallet, SigningKey};
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
+pub mod markets;
+
 /// The devnet version the suite is written against.
 pub const VERSION: &str = "0.10.1";
 

@@ -1,0 +1,125 @@
+//! Metrics from the chain, end to end: `starkrisk serve` configured from the environment alone with a
+//! JediSwap pool and an Ekubo pool (the Cairo stand-ins on devnet), its sampler recording samples in
+//! Postgres, and a decision asked for with `"source": "chain"` computed from them, every number as
+//! docs/metrics.md's formulas give it by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod e2e;
+
+use std::time::Duration;
+
+use e2e::World;
+use serde_json::{Value, json};
+use starkrisk_domain::Protocol;
+use starkrisk_domain::ports::MarketSamples;
+use starkrisk_postgres::testing::TestDatabase;
+use starkrisk_starknet::testing::Devnet;
+use starkrisk_starknet::testing::markets::{ETH, STRK, ScriptedEkubo, ScriptedJediSwap, devnet_operator, u256};
+
+const DAY: u64 = 86_400;
+/// 2024-01-01T00:00:00Z, both protocols' configured launch.
+const LAUNCHED: u64 = 1_704_067_200;
+
+async fn set_time(devnet: &Devnet, time: u64) -> u64 {
+    devnet.rpc("devnet_setTime", json!({"time": time, "generate_block": true})).await;
+    devnet.rpc("starknet_blockNumber", json!([])).await.as_u64().unwrap()
+}
+
+/// Waits until both protocols have a recorded sample at or after `block`.
+async fn sampled_through(db: &TestDatabase, block: u64) {
+    let store = db.store();
+    for _ in 0..300 {
+        let mut done = true;
+        for protocol in Protocol::ALL {
+            done &= store.latest_sample(protocol).await.unwrap().is_some_and(|s| s.block_number >= block);
+        }
+        if done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the sampler did not reach block {block}");
+}
+
+fn metrics(decision: &Value, protocol: &str) -> [u64; 5] {
+    let m = &decision[format!("{protocol}_metrics")];
+    ["utilization", "volatility", "liquidity", "audit_score", "age_days"].map(|f| m[f].as_u64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::new(devnet, db.url.clone()).await;
+    let scripter = devnet_operator(&devnet.url, devnet.accounts().await[2]);
+
+    // JediSwap: 7e6 STRK and 5e6 ETH at root price 10·2^92 (price 100/256), fee 0.3 %.
+    let jediswap = ScriptedJediSwap::deploy(&scripter, u256(10 << 92, 0), 3000, 10u128.pow(18)).await;
+    let pool = format!("{:#x}", jediswap.address);
+    devnet.rpc("devnet_mint", json!({"address": pool, "amount": 7_000_000, "unit": "FRI"})).await;
+    devnet.rpc("devnet_mint", json!({"address": pool, "amount": 5_000_000, "unit": "WEI"})).await;
+    // Ekubo: liquidity 1e10 at root price 10·2^124 (price 100/256), fee 0.05 %.
+    let ekubo = ScriptedEkubo::deploy(&scripter).await;
+    let key = ScriptedEkubo::key((1u128 << 127) / 1000, 100);
+    ekubo.initialize(&scripter, &key, u256(10 << 124, 0), 10u128.pow(10)).await;
+
+    // The first sample's block, a day of devnet time before the snapshot.
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 1_000;
+    let first = set_time(devnet, start).await;
+    let tiers = "10000000,1000000,100000";
+    let env = [
+        ("STARKRISK__MARKETS__SAMPLE_SECS", "1".to_string()),
+        ("STARKRISK__MARKETS__MIN_SAMPLES", "2".into()),
+        ("STARKRISK__MARKETS__JEDISWAP__POOL", pool.clone()),
+        ("STARKRISK__MARKETS__JEDISWAP__QUOTE", "token1".into()),
+        ("STARKRISK__MARKETS__JEDISWAP__TERMS__AUDIT_SCORE", "98".into()),
+        ("STARKRISK__MARKETS__JEDISWAP__TERMS__LAUNCHED_AT", "2024-01-01T00:00:00Z".into()),
+        ("STARKRISK__MARKETS__JEDISWAP__TERMS__TVL_TIERS", tiers.into()),
+        ("STARKRISK__MARKETS__EKUBO__CORE", format!("{:#x}", ekubo.core)),
+        ("STARKRISK__MARKETS__EKUBO__TOKEN0", STRK.into()),
+        ("STARKRISK__MARKETS__EKUBO__TOKEN1", ETH.into()),
+        ("STARKRISK__MARKETS__EKUBO__FEE", format!("{:#x}", key.fee)),
+        ("STARKRISK__MARKETS__EKUBO__TICK_SPACING", "100".into()),
+        ("STARKRISK__MARKETS__EKUBO__EXTENSION", "0x0".into()),
+        ("STARKRISK__MARKETS__EKUBO__QUOTE", "token1".into()),
+        ("STARKRISK__MARKETS__EKUBO__TERMS__AUDIT_SCORE", "72".into()),
+        ("STARKRISK__MARKETS__EKUBO__TERMS__LAUNCHED_AT", "2024-01-01T00:00:00Z".into()),
+        ("STARKRISK__MARKETS__EKUBO__TERMS__TVL_TIERS", tiers.into()),
+    ];
+    let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let service = world.serve_with(&extra).await;
+    sampled_through(&db, first).await;
+
+    // Too little history yet: the decision is refused naming the protocol and the reason.
+    let (status, refused) =
+        service.post("/api/v1/risk-engine/orchestrate-allocation", json!({"source": "chain"})).await;
+    assert_eq!(status, 503, "{refused}");
+    assert!(refused.to_string().contains("jediswap"), "{refused}");
+
+    // A day of trading: seven JediSwap swaps of 100k..=700k ETH and four Ekubo swaps of 3e9..=12e9 token1,
+    // both ending at root price 11/10 of the start (a 2100 bps move).
+    for i in 1..=7u128 {
+        let sqrt = if i == 7 { u256(11 << 92, 0) } else { u256(10 << 92, 0) };
+        jediswap.swap(&scripter, 100_000 * i, i % 2 == 0, sqrt).await;
+    }
+    for i in 1..=4u128 {
+        let sqrt = if i == 4 { u256(11 << 124, 0) } else { u256(10 << 124, 0) };
+        ekubo.swap(&scripter, &key, 3_000_000_000 * i, sqrt, 10u128.pow(10)).await;
+    }
+    let snapshot = set_time(devnet, start + DAY).await;
+    sampled_through(&db, snapshot).await;
+
+    let (status, planned) =
+        service.post("/api/v1/risk-engine/orchestrate-allocation", json!({"source": "chain"})).await;
+    assert_eq!(status, 202, "{planned}");
+    let decision = service.decision(planned["decision_id"].as_str().unwrap()).await;
+    let age = (start + DAY - LAUNCHED) / DAY;
+    // JediSwap at the snapshot: TVL 5e6 + 7e6·121/256 = 8,308,593 ETH; 2.8e6 traded in the day, 8,400 fees.
+    assert_eq!(metrics(&decision, "jediswap"), [2_800_000 * 10_000 / 8_308_593, 2100, 1, 98, age], "{decision}");
+    assert_eq!(decision["jediswap_apy"], 8_400u64 * 365 * 10_000 / 8_308_593);
+    // Ekubo: virtual reserves of 1e10 at root 11·2^124: 14,545,454,545 token0 and 6,875,000,000 token1,
+    // worth 13,749,999,999 token1; 3e10 traded (utilization capped at 100 %), fees 14,999,999.
+    let tvl = 13_749_999_999u64;
+    assert_eq!(metrics(&decision, "ekubo"), [10_000, 2100, 0, 72, age], "{decision}");
+    assert_eq!(decision["ekubo_apy"], 14_999_999u64 * 365 * 10_000 / tvl);
+}

@@ -1,0 +1,22 @@
+//! Where pool samples are kept, so volatility and 24-hour figures come from history that survives restarts.
+
+use async_trait::async_trait;
+
+use crate::market::PoolSample;
+use crate::metrics::Protocol;
+use crate::ports::StoreError;
+
+/// The recorded samples of every protocol's pool.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+#[async_trait]
+pub trait MarketSamples: Send + Sync {
+    /// Records `sample`; `false` when a sample of that protocol and block was already recorded (by this
+    /// or another replica), which leaves the recorded one as it was.
+    async fn record_sample(&self, protocol: Protocol, sample: &PoolSample) -> Result<bool, StoreError>;
+
+    /// The newest recorded sample of `protocol`.
+    async fn latest_sample(&self, protocol: Protocol) -> Result<Option<PoolSample>, StoreError>;
+
+    /// The samples of `protocol` whose block timestamp is at least `since` (Unix seconds), oldest first.
+    async fn samples_since(&self, protocol: Protocol, since: u64) -> Result<Vec<PoolSample>, StoreError>;
+}

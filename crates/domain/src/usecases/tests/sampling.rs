@@ -1,0 +1,130 @@
+//! The sampler and the chain metrics source, over the in-memory store and a scripted pool reader.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::support::*;
+use crate::market::{Amount, DerivationError, PoolSample, ProtocolTerms, SamplingPolicy};
+use crate::metrics::Protocol;
+use crate::ports::{MarketSamples, MetricsError, MetricsSource, MockPoolReader};
+use crate::usecases::*;
+
+const END: u64 = 1_769_120_005;
+
+/// The docs' worked-example sample: 2,000,000 TVL, 100,000 volume and 300 fees since the previous one.
+fn sample(block: u64, timestamp: u64, sqrt: u64) -> PoolSample {
+    crate::market::tests::sample(block, timestamp, sqrt, 2_000_000, 100_000, 300)
+}
+
+fn clock_at(unix: u64) -> Arc<ManualClock> {
+    Arc::new(ManualClock::at(DateTime::<Utc>::from_timestamp(unix as i64, 0).unwrap()))
+}
+
+/// A reader that answers block `block` for every protocol, checking the `after` it is asked with against
+/// those allowed.
+fn reader_at(block: u64, allowed_after: &[Option<u64>]) -> Arc<MockPoolReader> {
+    let allowed = allowed_after.to_vec();
+    let mut reader = MockPoolReader::new();
+    reader.expect_sample().returning(move |_, after, at| {
+        assert!(allowed.contains(&after), "the sampler asks for the swaps since its newest sample, not {after:?}");
+        assert_eq!(at, None, "the sampler reads the newest block");
+        Ok(sample(block, END, 100))
+    });
+    Arc::new(reader)
+}
+
+#[tokio::test]
+async fn the_sampler_records_each_new_block_once_across_replicas() {
+    let store = Arc::new(MemoryStore::new(clock_at(END)));
+    let first = SampleMarkets::new(reader_at(10, &[None]), store.clone(), vec![Protocol::JediSwap]);
+    assert!(matches!(first.tick().await[..], [(Protocol::JediSwap, SampleOutcome::Recorded(10))]));
+
+    // Two replicas read the next block (the second may already see the first's sample); the store keeps
+    // one sample of it.
+    let a = SampleMarkets::new(reader_at(11, &[Some(10), Some(11)]), store.clone(), vec![Protocol::JediSwap]);
+    let b = SampleMarkets::new(reader_at(11, &[Some(10), Some(11)]), store.clone(), vec![Protocol::JediSwap]);
+    let (ta, tb) = tokio::join!(a.tick(), b.tick());
+    let recorded = [&ta[0].1, &tb[0].1].iter().filter(|o| matches!(o, SampleOutcome::Recorded(11))).count();
+    assert_eq!(recorded, 1, "{ta:?} {tb:?}");
+    assert_eq!(store.samples_since(Protocol::JediSwap, 0).await.unwrap().len(), 2);
+
+    // The chain has not moved: nothing is recorded.
+    let idle = SampleMarkets::new(reader_at(11, &[Some(11)]), store.clone(), vec![Protocol::JediSwap]);
+    assert!(matches!(idle.tick().await[..], [(_, SampleOutcome::Unchanged(11))]));
+
+    // An RPC failure is reported per protocol and records nothing.
+    let mut failing = MockPoolReader::new();
+    failing.expect_sample().returning(|p, _, _| Err(MetricsError::Unavailable(format!("{p}: rpc down"))));
+    let down = SampleMarkets::new(Arc::new(failing), store.clone(), vec![Protocol::JediSwap, Protocol::Ekubo]);
+    let outcomes = down.tick().await;
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.iter().all(|(_, o)| matches!(o, SampleOutcome::Failed(MetricsError::Unavailable(_)))));
+    assert_eq!(store.latest_sample(Protocol::JediSwap).await.unwrap().unwrap().block_number, 11);
+}
+
+fn terms() -> MarketTerms {
+    let tiers = [10_000_000u64, 1_000_000, 100_000].map(Amount::from);
+    MarketTerms {
+        jediswap: Some(ProtocolTerms { audit_score: 98, launched_at: 1_700_000_000, tvl_tiers: tiers }),
+        ekubo: None,
+    }
+}
+
+fn policy() -> SamplingPolicy {
+    SamplingPolicy { volatility_window_secs: 43_200, min_samples: 3, max_sample_age_secs: 600 }
+}
+
+#[tokio::test]
+async fn chain_metrics_derive_from_the_recorded_history() {
+    let store = Arc::new(MemoryStore::new(clock_at(END)));
+    // Older history outside both windows is recorded too and must not count.
+    store.record_sample(Protocol::JediSwap, &sample(1, END - 400_000, 999)).await.unwrap();
+    for (i, (dt, sqrt)) in
+        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
+    {
+        store.record_sample(Protocol::JediSwap, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
+    }
+    let clock = clock_at(END + 30);
+    let source = ChainMetrics::new(store.clone(), terms(), policy(), clock.clone());
+    let reading = source.reading(Protocol::JediSwap).await.unwrap();
+    assert_eq!(reading.metrics.to_array(), [2000, 398, 1, 98, 800], "docs/metrics.md's worked example");
+    assert_eq!(reading.apy.get(), 2190);
+
+    let unconfigured = source.reading(Protocol::Ekubo).await.unwrap_err();
+    assert!(unconfigured.to_string().contains("[markets.ekubo]"), "{unconfigured}");
+
+    clock.advance(std::time::Duration::from_secs(600));
+    let stale = source.reading(Protocol::JediSwap).await.unwrap_err();
+    assert!(
+        matches!(
+            &stale,
+            MetricsError::NotDerivable { protocol: Protocol::JediSwap, reason: DerivationError::Stale { .. } }
+        ),
+        "{stale:?}"
+    );
+    assert!(stale.to_string().starts_with("jediswap: the newest sample (block 14)"), "{stale}");
+}
+
+#[tokio::test]
+async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
+    let store = Arc::new(MemoryStore::new(clock_at(END)));
+    crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
+    for (i, (dt, sqrt)) in
+        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
+    {
+        store.record_sample(Protocol::JediSwap, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
+    }
+    let source = Arc::new(ChainMetrics::new(store.clone(), terms(), policy(), clock_at(END)));
+    let apys = DefaultApys { jediswap: crate::bps::Apy::new(850).unwrap(), ekubo: crate::bps::Apy::new(1210).unwrap() };
+    let planner = StatementPlanner::new(store.clone(), Some(source), apys);
+    let request = AllocationRequest { ekubo: Some(metrics(8200, 6100, 2, 72, 120)), ..AllocationRequest::default() };
+    let computed = planner.compute(&request).await.unwrap();
+    assert_eq!(computed.statement.snapshot.jediswap.to_array(), [2000, 398, 1, 98, 800]);
+    assert_eq!(computed.statement.snapshot.jediswap_apy.get(), 2190, "the derived APY, not the default 850");
+
+    // Ekubo's metrics are not supplied and Ekubo has no terms: the error names it.
+    let neither = AllocationRequest::default();
+    let refused = planner.compute(&neither).await.unwrap_err();
+    assert!(refused.to_string().contains("ekubo"), "{refused}");
+}
