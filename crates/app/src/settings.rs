@@ -148,6 +148,8 @@ pub struct PipelineSettings {
     pub execution: starkrisk_domain::ExecutionMode,
     /// How long metrics and APYs read from their source are reused, seconds.
     pub metrics_cache_secs: u64,
+    /// Whether requests may carry their own metrics and APYs.
+    pub allow_supplied_metrics: bool,
 }
 
 /// Background workers.

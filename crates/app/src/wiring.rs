@@ -195,7 +195,8 @@ impl Service {
             policy.clone(),
         );
         let planner =
-            StatementPlanner::new(stores.models.clone(), adapters.metrics_source.clone(), settings.default_apys()?);
+            StatementPlanner::new(stores.models.clone(), adapters.metrics_source.clone(), settings.default_apys()?)
+                .supplied_metrics(settings.pipeline.allow_supplied_metrics);
         let wait_limit = Duration::from_secs(settings.pipeline.prover_timeout_secs.saturating_mul(2));
         let queries = DecisionQueries::new(decisions.clone(), jobs.clone(), clock.clone(), wait_limit);
         let wakeup = crate::Wakeup::default();

@@ -1,7 +1,7 @@
 //! Metrics from the chain, end to end: `starkrisk serve` configured from the environment alone with a
 //! JediSwap pool and an Ekubo pool (the Cairo stand-ins on devnet), its sampler recording samples in
-//! Postgres, and a decision asked for with `"source": "chain"` computed from them, every number as
-//! docs/metrics.md's formulas give it by hand.
+//! Postgres, and a decision asked for without metrics computed from them, every number as docs/metrics.md's
+//! formulas give it by hand; a caller's own metrics are refused where `allow_supplied_metrics` is off.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod e2e;
@@ -85,6 +85,7 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
         ("STARKRISK__MARKETS__EKUBO__TERMS__AUDIT_SCORE", "72".into()),
         ("STARKRISK__MARKETS__EKUBO__TERMS__LAUNCHED_AT", "2024-01-01T00:00:00Z".into()),
         ("STARKRISK__MARKETS__EKUBO__TERMS__TVL_TIERS", tiers.into()),
+        ("STARKRISK__PIPELINE__ALLOW_SUPPLIED_METRICS", "false".into()),
     ];
     let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let service = world.serve_with(&extra).await;
@@ -95,6 +96,11 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
         service.post("/api/v1/risk-engine/orchestrate-allocation", json!({"source": "chain"})).await;
     assert_eq!(status, 503, "{refused}");
     assert!(refused.to_string().contains("jediswap"), "{refused}");
+
+    // This deployment takes no metrics from callers.
+    let (status, supplied) = service.post("/api/v1/risk-engine/orchestrate-allocation", e2e::body(1)).await;
+    assert_eq!(status, 422, "{supplied}");
+    assert_eq!(supplied["error"]["field"], "jediswap_metrics", "{supplied}");
 
     // A day of trading: seven JediSwap swaps of 100k..=700k ETH and four Ekubo swaps of 3e9..=12e9 token1,
     // both ending at root price 11/10 of the start (a 2100 bps move).
@@ -109,8 +115,8 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
     let snapshot = set_time(devnet, start + DAY).await;
     sampled_through(&db, snapshot).await;
 
-    let (status, planned) =
-        service.post("/api/v1/risk-engine/orchestrate-allocation", json!({"source": "chain"})).await;
+    // No metrics and no source: the chain's.
+    let (status, planned) = service.post("/api/v1/risk-engine/orchestrate-allocation", json!({})).await;
     assert_eq!(status, 202, "{planned}");
     let decision = service.decision(planned["decision_id"].as_str().unwrap()).await;
     let age = (start + DAY - LAUNCHED) / DAY;

@@ -50,11 +50,10 @@ impl RiskMetrics {
 }
 
 /// Where the metrics come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricsOrigin {
     /// The request body.
-    #[default]
     Request,
     /// Read from the chain by the configured metrics source.
     Chain,
@@ -64,13 +63,13 @@ pub enum MetricsOrigin {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrchestrateRequest {
-    /// JediSwap's metrics; required unless `source` is `chain`.
+    /// JediSwap's metrics; when left out, read from the chain (where `[markets]` is configured).
     pub jediswap_metrics: Option<RiskMetrics>,
-    /// Ekubo's metrics; required unless `source` is `chain`.
+    /// Ekubo's metrics; when left out, read from the chain (where `[markets]` is configured).
     pub ekubo_metrics: Option<RiskMetrics>,
-    /// `request` (default) or `chain`.
-    #[serde(default)]
-    pub source: MetricsOrigin,
+    /// `request` (the metrics must be in the body) or `chain` (they must not be); when absent, the
+    /// metrics given are used and those left out are read from the chain.
+    pub source: Option<MetricsOrigin>,
     /// JediSwap's APY in bps, 0..=1000000; the configured or chain value when absent.
     #[schema(minimum = 0, maximum = 1000000)]
     pub jediswap_apy: Option<u32>,
@@ -141,13 +140,15 @@ impl OrchestrateRequest {
     pub fn validate(&self) -> Result<usecases::AllocationRequest, ApiError> {
         let metrics = |m: Option<RiskMetrics>, field: &str| -> Result<Option<ProtocolMetrics>, ApiError> {
             match (self.source, m) {
-                (MetricsOrigin::Chain, Some(_)) => Err(ApiError::invalid(
+                (Some(MetricsOrigin::Chain), Some(_)) => Err(ApiError::invalid(
                     field,
                     "leave the metrics out when source is chain, or set source to request",
                 )),
-                (MetricsOrigin::Chain, None) => Ok(None),
-                (MetricsOrigin::Request, Some(m)) => m.validate(field).map(Some),
-                (MetricsOrigin::Request, None) => Err(ApiError::invalid(field, "is required (or set source to chain)")),
+                (Some(MetricsOrigin::Chain) | None, None) => Ok(None),
+                (Some(MetricsOrigin::Request) | None, Some(m)) => m.validate(field).map(Some),
+                (Some(MetricsOrigin::Request), None) => {
+                    Err(ApiError::invalid(field, "is required (or set source to chain)"))
+                }
             }
         };
         Ok(usecases::AllocationRequest {

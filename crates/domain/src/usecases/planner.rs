@@ -39,6 +39,7 @@ pub struct StatementPlanner {
     models: Arc<dyn ModelStore>,
     metrics: Option<Arc<dyn MetricsSource>>,
     default_apys: DefaultApys,
+    allow_supplied: bool,
 }
 
 impl StatementPlanner {
@@ -48,7 +49,15 @@ impl StatementPlanner {
         metrics: Option<Arc<dyn MetricsSource>>,
         default_apys: DefaultApys,
     ) -> Self {
-        Self { models, metrics, default_apys }
+        Self { models, metrics, default_apys, allow_supplied: true }
+    }
+
+    /// Whether a request may carry its own metrics and APYs; where it may not, every number comes from
+    /// the metrics source, and a request that supplies one is refused naming it.
+    #[must_use]
+    pub fn supplied_metrics(mut self, allowed: bool) -> Self {
+        self.allow_supplied = allowed;
+        self
     }
 
     /// The active model, or why there is none.
@@ -87,6 +96,17 @@ impl StatementPlanner {
         apy: Option<Apy>,
         default_apy: Apy,
     ) -> Result<(ProtocolMetrics, Apy), OrchestrateError> {
+        if !self.allow_supplied {
+            let supplied = [(metrics.is_some(), "metrics"), (apy.is_some(), "apy")];
+            if let Some((_, what)) = supplied.into_iter().find(|(given, _)| *given) {
+                return Err(ValidationError::new(
+                    format!("{protocol}_{what}"),
+                    "is not accepted on this deployment (pipeline.allow_supplied_metrics is false): leave it out \
+                     and the chain's is used",
+                )
+                .into());
+            }
+        }
         match (metrics, apy) {
             (Some(m), Some(a)) => Ok((m, a)),
             (Some(m), None) => Ok((m, default_apy)),

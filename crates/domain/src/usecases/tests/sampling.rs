@@ -128,3 +128,32 @@ async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
     let refused = planner.compute(&neither).await.unwrap_err();
     assert!(refused.to_string().contains("ekubo"), "{refused}");
 }
+
+#[tokio::test]
+async fn where_supplied_metrics_are_not_allowed_every_number_comes_from_the_chain() {
+    let store = Arc::new(MemoryStore::new(clock_at(END)));
+    crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
+    for (i, (dt, sqrt)) in
+        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
+    {
+        for protocol in Protocol::ALL {
+            store.record_sample(protocol, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
+        }
+    }
+    let both = MarketTerms { ekubo: terms().jediswap, ..terms() };
+    let source = Arc::new(ChainMetrics::new(store.clone(), both, policy(), clock_at(END)));
+    let apys = DefaultApys { jediswap: crate::bps::Apy::new(850).unwrap(), ekubo: crate::bps::Apy::new(1210).unwrap() };
+    let planner = StatementPlanner::new(store.clone(), Some(source), apys).supplied_metrics(false);
+
+    let supplied = AllocationRequest { ekubo: Some(metrics(8200, 6100, 2, 72, 120)), ..AllocationRequest::default() };
+    let refused = planner.compute(&supplied).await.unwrap_err();
+    assert!(refused.to_string().starts_with("ekubo_metrics: is not accepted on this deployment"), "{refused}");
+    let apy =
+        AllocationRequest { jediswap_apy: Some(crate::bps::Apy::new(900).unwrap()), ..AllocationRequest::default() };
+    let refused = planner.compute(&apy).await.unwrap_err();
+    assert!(refused.to_string().starts_with("jediswap_apy: is not accepted"), "{refused}");
+
+    let computed = planner.compute(&AllocationRequest::default()).await.unwrap();
+    assert_eq!(computed.statement.snapshot.ekubo.to_array(), [2000, 398, 1, 98, 800]);
+    assert_eq!(computed.statement.snapshot.ekubo_apy.get(), 2190);
+}
