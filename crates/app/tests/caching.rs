@@ -15,7 +15,7 @@ fn counted_source(calls: Arc<AtomicUsize>) -> Arc<dyn MetricsSource> {
     mock.expect_reading().returning(move |protocol| {
         let n = calls.fetch_add(1, Ordering::SeqCst) as u32;
         let metrics = *examples::SNAPSHOT.metrics(protocol);
-        Ok(ProtocolReading { metrics, apy: Apy::new(800 + n).unwrap() })
+        Ok(ProtocolReading { metrics, apy: Apy::new(800 + n).unwrap(), origin: Default::default() })
     });
     Arc::new(mock)
 }

@@ -119,6 +119,9 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
     let (status, planned) = service.post("/api/v1/risk-engine/orchestrate-allocation", json!({})).await;
     assert_eq!(status, 202, "{planned}");
     let decision = service.decision(planned["decision_id"].as_str().unwrap()).await;
+    assert_eq!(decision["metrics_source"], "chain", "{decision}");
+    assert_eq!(decision["jediswap_metrics_block"], snapshot, "the newest sample is the snapshot block");
+    assert_eq!(decision["ekubo_metrics_block"], snapshot);
     let age = (start + DAY - LAUNCHED) / DAY;
     // JediSwap at the snapshot: TVL 5e6 + 7e6·121/256 = 8,308,593 ETH; 2.8e6 traded in the day, 8,400 fees.
     assert_eq!(metrics(&decision, "jediswap"), [2_800_000 * 10_000 / 8_308_593, 2100, 1, 98, age], "{decision}");

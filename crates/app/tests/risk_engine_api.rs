@@ -35,6 +35,8 @@ async fn plans_then_executes(app: TestApp) {
     let decision = app.decision_when(&id, "executed").await;
     assert_eq!(decision["status"], "executed", "{decision}");
     assert_eq!(decision["block_number"], 7);
+    assert_eq!(decision["metrics_source"], "supplied", "the request carried both protocols' metrics");
+    assert_eq!(decision["jediswap_metrics_block"], serde_json::Value::Null);
     assert_eq!(decision["proof_status"], "executed");
     assert!(decision["tx_hash"].as_str().unwrap().starts_with("0x"));
     assert!(decision["proof_hash"].as_str().unwrap().starts_with("0x"));

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::approval::ApprovalNonce;
 use crate::execution::{ExecutionRecord, ExecutionRequest};
 use crate::felt::{FactHash, TxHash};
+use crate::market::MetricsOrigins;
 use crate::params::ModelVersion;
 use crate::proof::{ProofRequest, ProverKind, VerifiedClaim};
 use crate::proof_job::{ProofJob, ProofJobId};
@@ -79,6 +80,9 @@ pub struct DecisionRecord {
     pub sequence: Option<i64>,
     /// Model, metrics, APYs, risks and shares: exactly what the proof must state.
     pub statement: DecisionStatement,
+    /// Where each protocol's metrics came from.
+    #[serde(default)]
+    pub metrics_origins: MetricsOrigins,
     /// The model version it was computed under.
     pub model_version: ModelVersion,
     /// The job proving it.
@@ -132,6 +136,7 @@ impl AllocationDecision {
                 id,
                 sequence: None,
                 statement,
+                metrics_origins: MetricsOrigins::default(),
                 model_version,
                 proof_job_id: job.id(),
                 approval: None,
@@ -154,6 +159,18 @@ impl AllocationDecision {
     pub fn approved_by(mut self, nonce: ApprovalNonce) -> Self {
         self.state.approval = Some(nonce);
         self
+    }
+
+    /// The same pending decision, its metrics taken from `origins`.
+    #[must_use]
+    pub fn with_metrics_origins(mut self, origins: MetricsOrigins) -> Self {
+        self.state.metrics_origins = origins;
+        self
+    }
+
+    /// Where each protocol's metrics came from.
+    pub fn metrics_origins(&self) -> MetricsOrigins {
+        self.state.metrics_origins
     }
 
     /// The approval that authorised it, if any.

@@ -30,6 +30,7 @@ pub struct DecisionRow {
     approval_nonce: Option<String>,
     execution: Option<serde_json::Value>,
     execution_request: Option<serde_json::Value>,
+    metrics_origins: serde_json::Value,
 }
 
 /// The columns a save may change.
@@ -64,6 +65,7 @@ pub struct NewDecision {
     proof_job_id: Uuid,
     approval_signer: Option<String>,
     approval_nonce: Option<String>,
+    metrics_origins: serde_json::Value,
     created_at: DateTime<Utc>,
     #[diesel(embed)]
     changes: DecisionChanges,
@@ -111,6 +113,7 @@ impl NewDecision {
             proof_job_id: d.proof_job_id.0,
             approval_signer: d.approval.map(|a| a.signer.to_string()),
             approval_nonce: d.approval.map(|a| format!("{:#x}", a.nonce)),
+            metrics_origins: to_json("metrics_origins", &d.metrics_origins)?,
             created_at: d.created_at,
             changes: DecisionChanges::from_decision(decision)?,
         })
@@ -128,6 +131,7 @@ impl DecisionRow {
             id: DecisionId(self.id),
             sequence: Some(self.sequence),
             statement: from_json_value("statement", self.statement)?,
+            metrics_origins: from_json_value("metrics_origins", self.metrics_origins)?,
             model_version: ModelVersion::new(self.model_version.unsigned_abs())
                 .map_err(|e| corrupt("model_version", e))?,
             proof_job_id: ProofJobId(self.proof_job_id),

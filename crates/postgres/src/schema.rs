@@ -26,6 +26,7 @@ diesel::table! {
         approval_nonce -> Nullable<Text>,
         execution -> Nullable<Jsonb>,
         execution_request -> Nullable<Jsonb>,
+        metrics_origins -> Jsonb,
     }
 }
 

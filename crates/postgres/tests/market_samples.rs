@@ -56,3 +56,23 @@ async fn samples_round_trip_exactly_and_once_per_block() {
     assert_eq!(restarted.samples_since(Protocol::JediSwap, 0).await.unwrap().len(), 4);
     assert_eq!(restarted.latest_sample(Protocol::JediSwap).await.unwrap(), Some(sample(13, 1_013)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_keeps_the_blocks_its_metrics_came_from() {
+    use starkrisk_domain::market::{MetricsOrigin, MetricsOrigins};
+    use starkrisk_domain::ports::DecisionStore;
+    use starkrisk_domain::{AllocationDecision, ModelVersion, ProverKind};
+
+    let (_db, store) = store().await;
+    let origins = MetricsOrigins {
+        jediswap: MetricsOrigin::Chain { block_number: 812, block_hash: Felt::from(0xabcu16) },
+        ekubo: MetricsOrigin::Supplied,
+    };
+    let (decision, job) =
+        AllocationDecision::plan(common::statement(), ModelVersion::V1, vec![ProverKind::Stwo], chrono::Utc::now());
+    let decision = decision.with_metrics_origins(origins);
+    DecisionStore::create(&store, &decision, &job).await.unwrap();
+    let stored = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
+    assert_eq!(stored.metrics_origins(), origins);
+    assert_eq!(stored.metrics_origins().summary(), "mixed");
+}

@@ -135,6 +135,14 @@ impl ConstraintSignature {
     }
 }
 
+/// The snapshot block of metrics that came from the chain.
+fn chain_block(origin: starkrisk_domain::market::MetricsOrigin) -> Option<u64> {
+    match origin {
+        starkrisk_domain::market::MetricsOrigin::Chain { block_number, .. } => Some(block_number),
+        _ => None,
+    }
+}
+
 impl OrchestrateRequest {
     /// The domain request, validated with field names.
     pub fn validate(&self) -> Result<usecases::AllocationRequest, ApiError> {
@@ -187,6 +195,13 @@ pub struct DecisionView {
     pub jediswap_metrics: RiskMetrics,
     /// Ekubo's metrics.
     pub ekubo_metrics: RiskMetrics,
+    /// Where the metrics came from: `chain` (both from chain samples), `supplied` (both from the
+    /// request) or `mixed`.
+    pub metrics_source: String,
+    /// The block JediSwap's metrics were derived at, when they came from the chain.
+    pub jediswap_metrics_block: Option<u64>,
+    /// The block Ekubo's metrics were derived at, when they came from the chain.
+    pub ekubo_metrics_block: Option<u64>,
     /// The model version.
     pub model_version: u32,
     /// The model hash the proof binds.
@@ -242,6 +257,9 @@ impl DecisionView {
             ekubo_apy: s.snapshot.ekubo_apy.get(),
             jediswap_metrics: RiskMetrics::from_domain(&s.snapshot.jediswap),
             ekubo_metrics: RiskMetrics::from_domain(&s.snapshot.ekubo),
+            metrics_source: d.metrics_origins().summary().to_string(),
+            jediswap_metrics_block: chain_block(d.metrics_origins().jediswap),
+            ekubo_metrics_block: chain_block(d.metrics_origins().ekubo),
             model_version: d.model_version().get(),
             model_hash: s.model_hash.to_string(),
             proof_job_id: d.proof_job_id().0,

@@ -4,7 +4,7 @@
 use num_bigint::BigUint;
 
 use crate::bps::{Apy, Bps};
-use crate::market::{Amount, PoolSample, ProtocolTerms, SamplingPolicy};
+use crate::market::{Amount, MetricsOrigin, PoolSample, ProtocolTerms, SamplingPolicy};
 use crate::metrics::{LiquidityTier, ProtocolMetrics};
 use crate::ports::ProtocolReading;
 
@@ -125,7 +125,8 @@ pub fn derive(
         audit_score: terms.audit_score.min(ProtocolMetrics::MAX_AUDIT_SCORE),
         age_days: age_days(terms.launched_at, snapshot)?,
     };
-    let reading = ProtocolReading { metrics, apy: apy(&fees, &snapshot.tvl, day.elapsed_secs) };
+    let origin = MetricsOrigin::Chain { block_number: snapshot.block_number, block_hash: snapshot.block_hash };
+    let reading = ProtocolReading { metrics, apy: apy(&fees, &snapshot.tvl, day.elapsed_secs), origin };
     Ok(Derivation { reading, snapshot: snapshot.clone() })
 }
 

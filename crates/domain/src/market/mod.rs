@@ -3,6 +3,7 @@
 
 mod amount;
 pub(crate) mod derive;
+mod origin;
 mod sample;
 mod terms;
 #[cfg(test)]
@@ -14,6 +15,7 @@ pub use derive::{
     DAY_SECS, Derivation, DerivationError, YEAR_DAYS, age_days, apy, derive, liquidity_tier, price_return, utilization,
     volatility,
 };
+pub use origin::{MetricsOrigin, MetricsOrigins};
 pub use sample::PoolSample;
 pub use terms::{ProtocolTerms, SamplingPolicy};
 pub use valuation::{FeeRate, QuoteToken, SqrtPrice, value_in_quote, virtual_reserves};

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::bps::Apy;
-use crate::market::DerivationError;
+use crate::market::{DerivationError, MetricsOrigin};
 use crate::metrics::{Protocol, ProtocolMetrics};
 
 /// A protocol's metrics and APY at one moment.
@@ -14,6 +14,9 @@ pub struct ProtocolReading {
     pub metrics: ProtocolMetrics,
     /// The APY.
     pub apy: Apy,
+    /// Where they came from (`Source` for a source that names no block).
+    #[serde(default)]
+    pub origin: MetricsOrigin,
 }
 
 /// Why metrics could not be read.

@@ -198,6 +198,7 @@ impl OrchestrateAllocation {
             self.policy.prover_order(request.preferred_prover),
             self.clock.now(),
         );
+        let decision = decision.with_metrics_origins(computed.origins);
         let decision = match &request.approval {
             Some(approval) => decision.approved_by(approval.spends()),
             None => decision,

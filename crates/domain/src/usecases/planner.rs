@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::allocation::Assessment;
 use crate::bps::Apy;
 use crate::error::ValidationError;
+use crate::market::{MetricsOrigin, MetricsOrigins};
 use crate::metrics::{MarketSnapshot, Protocol, ProtocolMetrics};
 use crate::model::RiskModel;
 use crate::ports::{MetricsSource, ModelStore};
@@ -31,6 +32,8 @@ pub struct Computed {
     pub statement: DecisionStatement,
     /// The model's intermediate values.
     pub assessment: Assessment,
+    /// Where each protocol's metrics came from.
+    pub origins: MetricsOrigins,
 }
 
 /// Computes statements from requests: the active model, the request's metrics or the source's, defaults.
@@ -68,9 +71,9 @@ impl StatementPlanner {
     /// The decision `request` gives under the active model.
     pub async fn compute(&self, request: &AllocationRequest) -> Result<Computed, OrchestrateError> {
         let model = self.active_model().await?;
-        let snapshot = self.snapshot(request).await?;
+        let (snapshot, origins) = self.snapshot(request).await?;
         let (statement, assessment) = DecisionStatement::under(&model, snapshot);
-        Ok(Computed { model, statement, assessment })
+        Ok(Computed { model, statement, assessment, origins })
     }
 
     /// One protocol's risk under the active model, with the model it was scored under.
@@ -79,13 +82,17 @@ impl StatementPlanner {
         Ok((crate::risk::risk_score(metrics, &model.params()), model))
     }
 
-    async fn snapshot(&self, request: &AllocationRequest) -> Result<MarketSnapshot, OrchestrateError> {
-        let (jediswap, jediswap_apy) = self
+    async fn snapshot(
+        &self,
+        request: &AllocationRequest,
+    ) -> Result<(MarketSnapshot, MetricsOrigins), OrchestrateError> {
+        let (jediswap, jediswap_apy, jediswap_origin) = self
             .resolve(Protocol::JediSwap, request.jediswap, request.jediswap_apy, self.default_apys.jediswap)
             .await?;
-        let (ekubo, ekubo_apy) =
+        let (ekubo, ekubo_apy, ekubo_origin) =
             self.resolve(Protocol::Ekubo, request.ekubo, request.ekubo_apy, self.default_apys.ekubo).await?;
-        Ok(MarketSnapshot::new(jediswap, ekubo, jediswap_apy, ekubo_apy)?)
+        let origins = MetricsOrigins { jediswap: jediswap_origin, ekubo: ekubo_origin };
+        Ok((MarketSnapshot::new(jediswap, ekubo, jediswap_apy, ekubo_apy)?, origins))
     }
 
     /// Metrics and APY of one protocol: from the request when given, else from the source, else defaults.
@@ -95,7 +102,7 @@ impl StatementPlanner {
         metrics: Option<ProtocolMetrics>,
         apy: Option<Apy>,
         default_apy: Apy,
-    ) -> Result<(ProtocolMetrics, Apy), OrchestrateError> {
+    ) -> Result<(ProtocolMetrics, Apy, MetricsOrigin), OrchestrateError> {
         if !self.allow_supplied {
             let supplied = [(metrics.is_some(), "metrics"), (apy.is_some(), "apy")];
             if let Some((_, what)) = supplied.into_iter().find(|(given, _)| *given) {
@@ -108,8 +115,8 @@ impl StatementPlanner {
             }
         }
         match (metrics, apy) {
-            (Some(m), Some(a)) => Ok((m, a)),
-            (Some(m), None) => Ok((m, default_apy)),
+            (Some(m), Some(a)) => Ok((m, a, MetricsOrigin::Supplied)),
+            (Some(m), None) => Ok((m, default_apy, MetricsOrigin::Supplied)),
             (None, requested_apy) => {
                 let source = self.metrics.as_ref().ok_or_else(|| {
                     ValidationError::new(
@@ -118,7 +125,7 @@ impl StatementPlanner {
                     )
                 })?;
                 let reading = source.reading(protocol).await?;
-                Ok((reading.metrics, requested_apy.unwrap_or(reading.apy)))
+                Ok((reading.metrics, requested_apy.unwrap_or(reading.apy), reading.origin))
             }
         }
     }

@@ -112,10 +112,13 @@ async fn missing_metrics_come_from_the_source_or_name_the_field() {
     assert!(matches!(&error, OrchestrateError::Invalid(e) if e.field == "ekubo_metrics"), "{error}");
 
     let mut source = MockMetricsSource::new();
-    source
-        .expect_reading()
-        .withf(|p| *p == Protocol::Ekubo)
-        .returning(|_| Ok(ProtocolReading { metrics: metrics(8200, 6100, 2, 72, 120), apy: Apy::new(1210).unwrap() }));
+    source.expect_reading().withf(|p| *p == Protocol::Ekubo).returning(|_| {
+        Ok(ProtocolReading {
+            metrics: metrics(8200, 6100, 2, 72, 120),
+            apy: Apy::new(1210).unwrap(),
+            origin: crate::market::MetricsOrigin::Source,
+        })
+    });
     let planned = orchestrate(&store, Some(Arc::new(source))).plan(&req).await.unwrap();
     assert_eq!(*planned.statement(), statement());
 

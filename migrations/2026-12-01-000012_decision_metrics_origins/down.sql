@@ -1,0 +1,1 @@
+ALTER TABLE allocation_decisions DROP COLUMN metrics_origins;
