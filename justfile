@@ -16,14 +16,14 @@ test: domain-purity
 coverage: domain-purity
     deploy/local/suite.sh --coverage
 
-# Formatting, clippy with warnings denied, and the schema, Cairo program, contracts and OpenAPI drift checks.
+# Formatting, clippy with warnings denied, and the schema, Cairo program and contracts drift checks (the
+# OpenAPI document's is a test: operations_api). clippy only checks, so CI generates code for the workspace once.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     deploy/local/schema-check.sh
     deploy/local/cairo.sh
     deploy/local/contracts.sh
-    cargo run -q -p starkrisk-app -- openapi | diff -u docs/openapi.json - || (echo "docs/openapi.json is stale: run just openapi" >&2; exit 1)
 
 # Recompile the Cairo risk program (cairo-lang 0.14.0.1 in a virtualenv under .data).
 cairo:

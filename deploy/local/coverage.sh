@@ -12,6 +12,8 @@ target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"
 # Instrumented artifacts live apart from the plain build, so neither invalidates the other.
-cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --target-dir "$target/instrumented" \
+# --timeout: a test binary may run minutes instrumented (the registry's Stone verifications); tarpaulin's
+# default of 60 s without output would stop it.
+cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --timeout 900 --target-dir "$target/instrumented" \
   --exclude-files 'crates/*/tests/*' 'crates/*/benches/*' --out Json --output-dir "$out" -- --color never
 python3 deploy/local/coverage_summary.py "$out/tarpaulin-report.json"

@@ -17,8 +17,14 @@ deploy/local/schemathesis.sh
 deploy/local/devnet.sh
 mkdir -p .data
 log=.data/test.log
-# Doctests are not instrumented (tarpaulin covers them only on nightly), so they always run plainly.
-cargo test --workspace --doc 2>&1 | tee "$log"
+: >"$log"
+# Doctests are not instrumented (tarpaulin covers them only on nightly) and need a plain build of every
+# library, so the instrumented run skips that build while the workspace has no doctest.
+if ! $coverage || grep -rqE '^\s*//[/!].*```' crates/*/src; then
+  cargo test --workspace --doc 2>&1 | tee -a "$log"
+else
+  echo "no doctests in the workspace: the plain doctest build is skipped" | tee -a "$log"
+fi
 if $coverage; then
   deploy/local/coverage.sh 2>&1 | tee -a "$log"
 else
