@@ -63,6 +63,16 @@ async fn the_sampler_records_each_new_block_once_across_replicas() {
     assert_eq!(store.latest_sample(Protocol::JediSwap).await.unwrap().unwrap().block_number, 11);
 }
 
+/// docs/metrics.md's worked day, ending at `END`, for each of `protocols`.
+async fn record_day(store: &MemoryStore, protocols: &[Protocol]) {
+    let day = [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)];
+    for (i, (dt, sqrt)) in day.iter().enumerate() {
+        for &protocol in protocols {
+            store.record_sample(protocol, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
+        }
+    }
+}
+
 fn terms() -> MarketTerms {
     let tiers = [10_000_000u64, 1_000_000, 100_000].map(Amount::from);
     MarketTerms {
@@ -80,11 +90,7 @@ async fn chain_metrics_derive_from_the_recorded_history() {
     let store = Arc::new(MemoryStore::new(clock_at(END)));
     // Older history outside both windows is recorded too and must not count.
     store.record_sample(Protocol::JediSwap, &sample(1, END - 400_000, 999)).await.unwrap();
-    for (i, (dt, sqrt)) in
-        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
-    {
-        store.record_sample(Protocol::JediSwap, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
-    }
+    record_day(&store, &[Protocol::JediSwap]).await;
     let clock = clock_at(END + 30);
     let source = ChainMetrics::new(store.clone(), terms(), policy(), clock.clone());
     let reading = source.reading(Protocol::JediSwap).await.unwrap();
@@ -110,11 +116,7 @@ async fn chain_metrics_derive_from_the_recorded_history() {
 async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
     let store = Arc::new(MemoryStore::new(clock_at(END)));
     crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
-    for (i, (dt, sqrt)) in
-        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
-    {
-        store.record_sample(Protocol::JediSwap, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
-    }
+    record_day(&store, &[Protocol::JediSwap]).await;
     let source = Arc::new(ChainMetrics::new(store.clone(), terms(), policy(), clock_at(END)));
     let apys = DefaultApys { jediswap: crate::bps::Apy::new(850).unwrap(), ekubo: crate::bps::Apy::new(1210).unwrap() };
     let planner = StatementPlanner::new(store.clone(), Some(source), apys);
@@ -133,13 +135,7 @@ async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
 async fn where_supplied_metrics_are_not_allowed_every_number_comes_from_the_chain() {
     let store = Arc::new(MemoryStore::new(clock_at(END)));
     crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
-    for (i, (dt, sqrt)) in
-        [(0u64, 100u64), (21_600, 100), (43_200, 100), (64_800, 101), (86_400, 100)].iter().enumerate()
-    {
-        for protocol in Protocol::ALL {
-            store.record_sample(protocol, &sample(10 + i as u64, END - 86_400 + dt, *sqrt)).await.unwrap();
-        }
-    }
+    record_day(&store, &Protocol::ALL).await;
     let both = MarketTerms { ekubo: terms().jediswap, ..terms() };
     let source = Arc::new(ChainMetrics::new(store.clone(), both, policy(), clock_at(END)));
     let apys = DefaultApys { jediswap: crate::bps::Apy::new(850).unwrap(), ekubo: crate::bps::Apy::new(1210).unwrap() };
