@@ -186,6 +186,7 @@ impl Sampling {
                         SampleOutcome::Recorded(block) => tracing::info!(%protocol, block, "market sample recorded"),
                         SampleOutcome::Unchanged(block) => tracing::debug!(%protocol, block, "no new block to sample"),
                         SampleOutcome::Failed(error) => tracing::warn!(%protocol, %error, "market sample failed"),
+                        SampleOutcome::LedElsewhere => tracing::debug!(%protocol, "another replica samples"),
                     }
                 }
                 tokio::select! {

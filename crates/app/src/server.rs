@@ -72,10 +72,12 @@ async fn deliver_webhooks(service: &Service, settings: &Settings) -> Option<crat
     }
 }
 
-/// Starts the market sampler when pools are configured and the chain is connected.
+/// Starts the market sampler when pools are configured and the chain is connected. Every replica runs
+/// one; a lease lets one of them sample at a time, and another takes over three rounds after it stops.
 fn sampling(service: &Service, settings: &Settings) -> Option<crate::markets::Sampling> {
-    let sampler = service.sampler.clone()?;
-    Some(crate::markets::Sampling::spawn(sampler, Duration::from_secs(settings.markets.sample_secs.max(1))))
+    let every = Duration::from_secs(settings.markets.sample_secs.max(1));
+    let sampler = service.sampler.clone()?.led_by(service.stores.leadership.clone(), worker_prefix(), every * 3);
+    Some(crate::markets::Sampling::spawn(sampler, every))
 }
 
 fn worker_prefix() -> String {

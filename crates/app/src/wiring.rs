@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use actix_web::web;
 use starkrisk_domain::ports::{
-    AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, MarketSamples, MetricsSource, ModelStore,
-    PoolReader, ProofJobStore, ProofVerifier, Prover, Readiness, WebhookOutbox,
+    AllocationExecutor, Clock, DecisionStore, FactRegistry, IdempotencyStore, Leadership, MarketSamples, MetricsSource,
+    ModelStore, PoolReader, ProofJobStore, ProofVerifier, Prover, Readiness, WebhookOutbox,
 };
 use starkrisk_domain::usecases::{
     ChainMetrics, CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
@@ -106,6 +106,8 @@ pub struct Stores {
     pub readiness: Arc<dyn Readiness>,
     /// Market samples.
     pub samples: Arc<dyn MarketSamples>,
+    /// Leases on singleton tasks (the market sampler).
+    pub leadership: Arc<dyn Leadership>,
     /// The webhook outbox; only Postgres keeps one (its triggers fill it).
     pub webhooks: Option<Arc<dyn WebhookOutbox>>,
     /// Migrated at startup; `None` for stores that need no schema (in memory).
@@ -125,7 +127,14 @@ impl Stores {
     /// Every store in one value that implements them all (the in-memory store of tests and demos).
     pub fn all_in<S>(store: Arc<S>) -> Self
     where
-        S: ProofJobStore + DecisionStore + ModelStore + IdempotencyStore + MarketSamples + Readiness + 'static,
+        S: ProofJobStore
+            + DecisionStore
+            + ModelStore
+            + IdempotencyStore
+            + MarketSamples
+            + Leadership
+            + Readiness
+            + 'static,
     {
         Self {
             jobs: store.clone(),
@@ -133,6 +142,7 @@ impl Stores {
             models: store.clone(),
             keys: store.clone(),
             samples: store.clone(),
+            leadership: store.clone(),
             readiness: store,
             webhooks: None,
             database: None,

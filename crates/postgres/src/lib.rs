@@ -9,6 +9,7 @@ mod error;
 mod idempotency;
 mod job_row;
 mod jobs;
+mod leases;
 mod market_samples;
 mod models;
 mod prover_queries;

@@ -110,6 +110,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    task_leases (task) {
+        task -> Text,
+        holder -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (event_id, endpoint) {
         event_id -> Uuid,
         endpoint -> Text,
@@ -151,6 +159,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     model_versions,
     proof_jobs,
     prover_queries,
+    task_leases,
     webhook_deliveries,
     webhook_endpoints,
     webhook_events,

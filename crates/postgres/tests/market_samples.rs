@@ -76,3 +76,19 @@ async fn a_decision_keeps_the_blocks_its_metrics_came_from() {
     assert_eq!(stored.metrics_origins(), origins);
     assert_eq!(stored.metrics_origins().summary(), "mixed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_holder_leads_until_its_lease_lapses() {
+    use starkrisk_domain::ports::Leadership;
+    use std::time::Duration;
+
+    let (db, store) = store().await;
+    let long = Duration::from_secs(60);
+    assert!(store.try_lead("market-sampler", "a", long).await.unwrap());
+    assert!(!db.store().try_lead("market-sampler", "b", long).await.unwrap(), "a's lease runs");
+    assert!(store.try_lead("market-sampler", "a", Duration::from_millis(50)).await.unwrap(), "a renews, shorter");
+    assert!(store.try_lead("other-task", "b", long).await.unwrap(), "leases are per task");
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert!(db.store().try_lead("market-sampler", "b", long).await.unwrap(), "a's lease lapsed: b takes over");
+    assert!(!store.try_lead("market-sampler", "a", long).await.unwrap());
+}

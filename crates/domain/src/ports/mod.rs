@@ -3,6 +3,7 @@
 mod chain;
 mod clock;
 mod job_page;
+mod leadership;
 mod market_samples;
 mod metrics_source;
 mod pool_reader;
@@ -14,6 +15,7 @@ mod webhooks;
 pub use chain::*;
 pub use clock::*;
 pub use job_page::*;
+pub use leadership::*;
 pub use market_samples::*;
 pub use metrics_source::*;
 pub use pool_reader::*;

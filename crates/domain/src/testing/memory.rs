@@ -15,8 +15,8 @@ use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
     Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, KeyLifetimes,
-    Loaded, MAX_PAGE, MarketSamples, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries, Readiness,
-    RequestFingerprint, StoreError, query_key,
+    Leadership, Loaded, MAX_PAGE, MarketSamples, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries,
+    Readiness, RequestFingerprint, StoreError, query_key,
 };
 use crate::proof::ProverKind;
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
@@ -31,6 +31,7 @@ struct Tables {
     keys: HashMap<String, (RequestFingerprint, Option<DecisionId>, DateTime<Utc>)>,
     queries: HashMap<(ProverKind, String), String>,
     samples: HashMap<Protocol, BTreeMap<u64, PoolSample>>,
+    task_leases: HashMap<String, (String, DateTime<Utc>)>,
 }
 
 /// Jobs, decisions, models, idempotency keys and market samples in memory; leases and due times follow `clock`.
@@ -322,5 +323,22 @@ impl MarketSamples for MemoryStore {
         let tables = self.tables();
         let recorded = tables.samples.get(&protocol).into_iter().flat_map(|s| s.values());
         Ok(recorded.filter(|s| s.timestamp >= since).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl Leadership for MemoryStore {
+    async fn try_lead(&self, task: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let until = now.checked_add_signed(ttl).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let mut tables = self.tables();
+        match tables.task_leases.get(task) {
+            Some((other, expires)) if other != holder && *expires > now => Ok(false),
+            _ => {
+                tables.task_leases.insert(task.to_string(), (holder.to_string(), until));
+                Ok(true)
+            }
+        }
     }
 }

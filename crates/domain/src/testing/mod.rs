@@ -8,6 +8,7 @@ pub use clock::ManualClock;
 pub use memory::MemoryStore;
 
 pub use crate::ports::{
-    MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockMarketSamples,
-    MockMetricsSource, MockModelStore, MockPoolReader, MockProofJobStore, MockProofVerifier, MockProver, MockReadiness,
+    MockAllocationExecutor, MockClock, MockDecisionStore, MockFactRegistry, MockIdempotencyStore, MockLeadership,
+    MockMarketSamples, MockMetricsSource, MockModelStore, MockPoolReader, MockProofJobStore, MockProofVerifier,
+    MockProver, MockReadiness,
 };

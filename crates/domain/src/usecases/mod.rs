@@ -30,6 +30,6 @@ pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, 
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;
 pub use retry_job::{RetryError, RetryJob};
-pub use sample_markets::{SampleMarkets, SampleOutcome};
+pub use sample_markets::{SAMPLER_TASK, SampleMarkets, SampleOutcome};
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
 pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};

@@ -2,9 +2,10 @@
 //! chain-derived metric rests on stored history.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::metrics::Protocol;
-use crate::ports::{MarketSamples, MetricsError, PoolReader};
+use crate::ports::{Leadership, MarketSamples, MetricsError, PoolReader};
 
 /// What one tick did for one protocol.
 #[derive(Debug)]
@@ -15,7 +16,12 @@ pub enum SampleOutcome {
     Unchanged(u64),
     /// The chain or the store could not be read.
     Failed(MetricsError),
+    /// Another replica holds the sampler's lease and samples this round.
+    LedElsewhere,
 }
+
+/// The lease name the sampler runs under.
+pub const SAMPLER_TASK: &str = "market-sampler";
 
 /// Records samples of the configured protocols' pools.
 #[derive(Clone)]
@@ -23,12 +29,21 @@ pub struct SampleMarkets {
     reader: Arc<dyn PoolReader>,
     samples: Arc<dyn MarketSamples>,
     protocols: Vec<Protocol>,
+    lead: Option<(Arc<dyn Leadership>, String, Duration)>,
 }
 
 impl SampleMarkets {
     /// A sampler of `protocols` reading through `reader` into `samples`.
     pub fn new(reader: Arc<dyn PoolReader>, samples: Arc<dyn MarketSamples>, protocols: Vec<Protocol>) -> Self {
-        Self { reader, samples, protocols }
+        Self { reader, samples, protocols, lead: None }
+    }
+
+    /// The same sampler, sampling only while `holder` holds the sampler's lease (renewed for `ttl` each
+    /// round), so one replica reads the chain while the others wait to take over.
+    #[must_use]
+    pub fn led_by(mut self, leadership: Arc<dyn Leadership>, holder: impl Into<String>, ttl: Duration) -> Self {
+        self.lead = Some((leadership, holder.into(), ttl));
+        self
     }
 
     /// The protocols sampled.
@@ -38,6 +53,18 @@ impl SampleMarkets {
 
     /// One sample per protocol at the chain's newest block, with the swaps since the newest recorded one.
     pub async fn tick(&self) -> Vec<(Protocol, SampleOutcome)> {
+        if let Some((leadership, holder, ttl)) = &self.lead {
+            match leadership.try_lead(SAMPLER_TASK, holder, *ttl).await {
+                Ok(true) => {}
+                Ok(false) => return self.protocols.iter().map(|p| (*p, SampleOutcome::LedElsewhere)).collect(),
+                Err(e) => {
+                    let error = MetricsError::Unknown(anyhow::anyhow!("the sampler's lease: {e}"));
+                    let failed =
+                        |p: &Protocol| (*p, SampleOutcome::Failed(MetricsError::Unknown(anyhow::anyhow!("{error}"))));
+                    return self.protocols.iter().map(failed).collect();
+                }
+            }
+        }
         let mut outcomes = Vec::with_capacity(self.protocols.len());
         for &protocol in &self.protocols {
             outcomes.push((protocol, self.sample(protocol).await));

@@ -73,6 +73,30 @@ async fn record_day(store: &MemoryStore, protocols: &[Protocol]) {
     }
 }
 
+#[tokio::test]
+async fn one_replica_samples_while_it_holds_the_lease_and_another_takes_over_when_it_lapses() {
+    let clock = clock_at(END);
+    let store = Arc::new(MemoryStore::new(clock.clone()));
+    let ttl = std::time::Duration::from_secs(180);
+    let replica = |holder: &str, block: u64, allowed: &[Option<u64>]| {
+        SampleMarkets::new(reader_at(block, allowed), store.clone(), vec![Protocol::JediSwap]).led_by(
+            store.clone(),
+            holder,
+            ttl,
+        )
+    };
+    assert!(matches!(replica("a", 10, &[None]).tick().await[..], [(_, SampleOutcome::Recorded(10))]));
+    // b waits while a's lease runs, whatever the chain says.
+    assert!(matches!(replica("b", 11, &[Some(10)]).tick().await[..], [(_, SampleOutcome::LedElsewhere)]));
+    // a renews; then a stops, its lease lapses, and b takes over.
+    assert!(matches!(replica("a", 11, &[Some(10)]).tick().await[..], [(_, SampleOutcome::Recorded(11))]));
+    clock.advance(std::time::Duration::from_secs(179));
+    assert!(matches!(replica("b", 12, &[Some(11)]).tick().await[..], [(_, SampleOutcome::LedElsewhere)]));
+    clock.advance(std::time::Duration::from_secs(2));
+    assert!(matches!(replica("b", 12, &[Some(11)]).tick().await[..], [(_, SampleOutcome::Recorded(12))]));
+    assert!(matches!(replica("a", 13, &[Some(12)]).tick().await[..], [(_, SampleOutcome::LedElsewhere)]));
+}
+
 fn terms() -> MarketTerms {
     let tiers = [10_000_000u64, 1_000_000, 100_000].map(Amount::from);
     MarketTerms {
