@@ -58,9 +58,9 @@ impl SampleMarkets {
                 Ok(true) => {}
                 Ok(false) => return self.protocols.iter().map(|p| (*p, SampleOutcome::LedElsewhere)).collect(),
                 Err(e) => {
-                    let error = MetricsError::Unknown(anyhow::anyhow!("the sampler's lease: {e}"));
-                    let failed =
-                        |p: &Protocol| (*p, SampleOutcome::Failed(MetricsError::Unknown(anyhow::anyhow!("{error}"))));
+                    let failed = |p: &Protocol| {
+                        (*p, SampleOutcome::Failed(MetricsError::Unknown(anyhow::anyhow!("the sampler's lease: {e}"))))
+                    };
                     return self.protocols.iter().map(failed).collect();
                 }
             }

@@ -63,9 +63,16 @@ impl<'a> Felts<'a> {
         }
     }
 
-    /// The magnitude of a signed value whose magnitude is `words` 128-bit words (i129: 1, i256: 2).
-    pub(crate) fn signed_magnitude(&mut self, words: usize, what: &str) -> Result<Amount, String> {
-        let magnitude = if words == 2 { self.u256(what)? } else { Amount::from(self.u128(what)?) };
+    /// The magnitude of JediSwap's `i256` (a u256 magnitude, then the sign).
+    pub(crate) fn i256_magnitude(&mut self, what: &str) -> Result<Amount, String> {
+        let magnitude = self.u256(what)?;
+        self.bool(what)?;
+        Ok(magnitude)
+    }
+
+    /// The magnitude of Ekubo's `i129` (a u128 magnitude, then the sign).
+    pub(crate) fn i129_magnitude(&mut self, what: &str) -> Result<Amount, String> {
+        let magnitude = Amount::from(self.u128(what)?);
         self.bool(what)?;
         Ok(magnitude)
     }
@@ -80,7 +87,7 @@ mod tests {
         let felts = [Felt::from(5u8), Felt::ONE, Felt::from(9u8), Felt::ONE, Felt::from(u128::MAX)];
         let mut reader = Felts::new(&felts);
         assert_eq!(reader.u256("a").unwrap(), Amount::from_u256(5, 1));
-        assert_eq!(reader.signed_magnitude(1, "b").unwrap(), Amount::from(9u64));
+        assert_eq!(reader.i129_magnitude("b").unwrap(), Amount::from(9u64));
         assert_eq!(reader.u128("c").unwrap(), u128::MAX);
         assert!(reader.felt("d").unwrap_err().contains("ends after 5 felts"));
     }

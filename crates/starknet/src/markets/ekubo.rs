@@ -4,13 +4,13 @@
 use starknet::core::types::Felt;
 use starknet::providers::Provider;
 use starkrisk_domain::Protocol;
-use starkrisk_domain::market::{Amount, FeeRate, PoolSample, QuoteToken, SqrtPrice, value_in_quote, virtual_reserves};
+use starkrisk_domain::market::{FeeRate, PoolSample, QuoteToken, SqrtPrice, value_in_quote, virtual_reserves};
 use starkrisk_domain::ports::MetricsError;
 
 use crate::markets::decode::Felts;
-use crate::markets::events::events_between;
+use crate::markets::events::SwapEvents;
 use crate::markets::pin::{BlockPin, invalid};
-use crate::markets::{PoolState, decoded, quote_side};
+use crate::markets::{PoolState, decoded};
 
 const PROTOCOL: Protocol = Protocol::Ekubo;
 
@@ -66,40 +66,25 @@ impl EkuboPool {
             virtual_reserves(liquidity, &price, pin.number).map_err(|e| invalid(PROTOCOL, e.to_string()))?;
         let tvl = value_in_quote(&reserve0, &reserve1, &price, self.quote, pin.number)
             .map_err(|e| invalid(PROTOCOL, e.to_string()))?;
-        let volume = match after {
-            None => Amount::zero(),
-            Some(after) => self.volume(provider, after, pin, events_per_page).await?,
-        };
-        Ok(PoolState { price, liquidity, tvl, fee: FeeRate::x128(self.key.fee) }.sample(pin, volume))
-    }
-
-    /// The quote-side amounts of this pool's swaps in blocks `after + 1 ..= pin` (the Core emits every
-    /// pool's `Swapped`, so the pool key in each event's data selects them).
-    async fn volume<P: Provider + Sync>(
-        &self,
-        provider: &P,
-        after: u64,
-        pin: &BlockPin,
-        events_per_page: u64,
-    ) -> Result<Amount, MetricsError> {
-        let events = events_between(provider, PROTOCOL, self.core, "Swapped", after, pin, events_per_page).await?;
         let ours = self.key.to_felts();
-        let mut volume = Amount::zero();
-        for event in &events {
+        let swaps = SwapEvents {
+            protocol: PROTOCOL,
+            contract: self.core,
+            name: "Swapped",
+            quote: self.quote,
             // Swapped { locker, pool_key (5), params (amount: i129, is_token1, sqrt_ratio_limit: u256,
-            // skip_ahead), delta { amount0: i129, amount1: i129 }, sqrt_ratio_after, tick_after, liquidity_after }.
-            if event.data.get(1..6) != Some(&ours[..]) {
-                continue;
-            }
-            let mut data = Felts::new(&event.data);
-            let amounts = data.skip(12, "Swapped.locker, pool_key, params").and_then(|()| {
-                Ok((
-                    data.signed_magnitude(1, "Swapped.delta.amount0")?,
-                    data.signed_magnitude(1, "Swapped.delta.amount1")?,
-                ))
-            });
-            volume = volume + quote_side(self.quote, decoded(PROTOCOL, amounts)?);
-        }
-        Ok(volume)
+            // skip_ahead), delta { amount0: i129, amount1: i129 }, …}. The Core emits every pool's swaps, so
+            // the pool key in the data selects this pool's.
+            amounts: |data: &[Felt]| {
+                if data.get(1..6) != Some(&ours[..]) {
+                    return Ok(None);
+                }
+                let mut data = Felts::new(data);
+                data.skip(12, "Swapped.locker, pool_key, params")?;
+                Ok(Some((data.i129_magnitude("Swapped.delta.amount0")?, data.i129_magnitude("Swapped.delta.amount1")?)))
+            },
+        };
+        let volume = swaps.volume(provider, after, pin, events_per_page).await?;
+        Ok(PoolState { price, liquidity, tvl, fee: FeeRate::x128(self.key.fee) }.sample(pin, volume))
     }
 }

@@ -5,12 +5,44 @@ use starknet::core::types::{BlockId, EmittedEvent, EventFilter, Felt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::Protocol;
+use starkrisk_domain::market::{Amount, QuoteToken};
 use starkrisk_domain::ports::MetricsError;
 
 use crate::markets::pin::{BlockPin, invalid, unavailable};
 
+/// Where a pool's swaps are read from, and how each swap event's two token amounts are found in its data.
+pub(crate) struct SwapEvents<'a, F> {
+    pub(crate) protocol: Protocol,
+    pub(crate) contract: Felt,
+    pub(crate) name: &'a str,
+    pub(crate) quote: QuoteToken,
+    /// The magnitudes of an event's token0 and token1 amounts, or `None` for another pool's event.
+    pub(crate) amounts: F,
+}
+
+impl<F: Fn(&[Felt]) -> Result<Option<(Amount, Amount)>, String>> SwapEvents<'_, F> {
+    /// The quote-token volume swapped in blocks `after + 1 ..= pin`; none before a first sample.
+    pub(crate) async fn volume<P: Provider + Sync>(
+        &self,
+        provider: &P,
+        after: Option<u64>,
+        pin: &BlockPin,
+        chunk: u64,
+    ) -> Result<Amount, MetricsError> {
+        let Some(after) = after else { return Ok(Amount::zero()) };
+        let events = events_between(provider, self.protocol, self.contract, self.name, after, pin, chunk).await?;
+        let mut volume = Amount::zero();
+        for event in &events {
+            if let Some((amount0, amount1)) = (self.amounts)(&event.data).map_err(|e| invalid(self.protocol, e))? {
+                volume = volume + if self.quote == QuoteToken::Token0 { amount0 } else { amount1 };
+            }
+        }
+        Ok(volume)
+    }
+}
+
 /// Every `name` event `contract` emitted in blocks `after + 1 ..= pin`, `chunk` per page.
-pub(crate) async fn events_between<P: Provider + Sync>(
+async fn events_between<P: Provider + Sync>(
     provider: &P,
     protocol: Protocol,
     contract: Felt,

@@ -4,13 +4,13 @@
 use starknet::core::types::Felt;
 use starknet::providers::Provider;
 use starkrisk_domain::Protocol;
-use starkrisk_domain::market::{Amount, FeeRate, PoolSample, QuoteToken, SqrtPrice, value_in_quote};
+use starkrisk_domain::market::{FeeRate, PoolSample, QuoteToken, SqrtPrice, value_in_quote};
 use starkrisk_domain::ports::MetricsError;
 
 use crate::markets::decode::Felts;
-use crate::markets::events::events_between;
+use crate::markets::events::SwapEvents;
 use crate::markets::pin::{BlockPin, invalid};
-use crate::markets::{PoolState, balance_of, decoded, quote_side};
+use crate::markets::{PoolState, balance_of, decoded};
 
 const PROTOCOL: Protocol = Protocol::JediSwap;
 
@@ -55,31 +55,19 @@ impl JediSwapPool {
         let price = SqrtPrice::x96(sqrt);
         let tvl = value_in_quote(&balance0, &balance1, &price, self.quote, pin.number)
             .map_err(|e| invalid(PROTOCOL, e.to_string()))?;
-        let volume = match after {
-            None => Amount::zero(),
-            Some(after) => self.volume(provider, after, pin, events_per_page).await?,
-        };
-        Ok(PoolState { price, liquidity, tvl, fee: FeeRate::hundredths_of_bip(fee) }.sample(pin, volume))
-    }
-
-    /// The quote-side amounts of the pool's swaps in blocks `after + 1 ..= pin`.
-    async fn volume<P: Provider + Sync>(
-        &self,
-        provider: &P,
-        after: u64,
-        pin: &BlockPin,
-        events_per_page: u64,
-    ) -> Result<Amount, MetricsError> {
-        let events = events_between(provider, PROTOCOL, self.address, "Swap", after, pin, events_per_page).await?;
-        let mut volume = Amount::zero();
-        for event in &events {
+        let swaps = SwapEvents {
+            protocol: PROTOCOL,
+            contract: self.address,
+            name: "Swap",
+            quote: self.quote,
             // Swap { sender, recipient, amount0: i256, amount1: i256, sqrt_price_X96, liquidity, tick }.
-            let mut data = Felts::new(&event.data);
-            let amounts = data.skip(2, "Swap.sender, recipient").and_then(|()| {
-                Ok((data.signed_magnitude(2, "Swap.amount0")?, data.signed_magnitude(2, "Swap.amount1")?))
-            });
-            volume = volume + quote_side(self.quote, decoded(PROTOCOL, amounts)?);
-        }
-        Ok(volume)
+            amounts: |data: &[Felt]| {
+                let mut data = Felts::new(data);
+                data.skip(2, "Swap.sender, recipient")?;
+                Ok(Some((data.i256_magnitude("Swap.amount0")?, data.i256_magnitude("Swap.amount1")?)))
+            },
+        };
+        let volume = swaps.volume(provider, after, pin, events_per_page).await?;
+        Ok(PoolState { price, liquidity, tvl, fee: FeeRate::hundredths_of_bip(fee) }.sample(pin, volume))
     }
 }

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use starknet::core::types::Felt;
 use starknet::providers::Provider;
 use starkrisk_domain::Protocol;
-use starkrisk_domain::market::{Amount, FeeRate, PoolSample, QuoteToken, SqrtPrice};
+use starkrisk_domain::market::{Amount, FeeRate, PoolSample, SqrtPrice};
 use starkrisk_domain::ports::{MetricsError, PoolReader};
 
 pub use ekubo::{EkuboPool, EkuboPoolKey};
@@ -61,14 +61,6 @@ impl PoolState {
             volume,
             fees,
         }
-    }
-}
-
-/// The quote token's side of a swap's two amounts.
-fn quote_side(quote: QuoteToken, (amount0, amount1): (Amount, Amount)) -> Amount {
-    match quote {
-        QuoteToken::Token0 => amount0,
-        QuoteToken::Token1 => amount1,
     }
 }
 
