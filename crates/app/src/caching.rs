@@ -129,4 +129,8 @@ impl DecisionStore for FreshPages {
     async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
         self.inner.list(page).await
     }
+
+    async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError> {
+        self.inner.latest_executed().await
+    }
 }

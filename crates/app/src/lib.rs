@@ -8,6 +8,8 @@ mod clock;
 pub mod http;
 mod keystore_cli;
 pub mod markets;
+mod periodic;
+pub mod schedule;
 mod server;
 mod settings;
 mod telemetry;

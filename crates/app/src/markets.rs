@@ -12,8 +12,8 @@ use starkrisk_domain::parse_felt;
 use starkrisk_domain::ports::PoolReader;
 use starkrisk_domain::usecases::{MarketTerms, SampleMarkets, SampleOutcome};
 use starkrisk_starknet::markets::{ChainPools, EkuboPool, EkuboPoolKey, JediSwapPool};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+use crate::periodic::Periodic;
 
 /// The `[markets]` section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,41 +168,20 @@ fn u128_of(field: &str, text: &str) -> anyhow::Result<u128> {
     parsed.with_context(|| format!("{field} must be a u128, decimal or 0x-hex, not `{text}`"))
 }
 
-/// The running sampler and the switch that stops it.
-pub struct Sampling {
-    stop: watch::Sender<bool>,
-    handle: JoinHandle<()>,
-}
-
-impl Sampling {
-    /// Samples every `every` until stopped; the first tick is immediate.
-    pub fn spawn(sampler: SampleMarkets, every: Duration) -> Self {
-        let (stop, mut stopped) = watch::channel(false);
-        let handle = tokio::spawn(async move {
-            tracing::info!(protocols = ?sampler.protocols(), every = ?every, "market sampler started");
-            while !*stopped.borrow() {
-                for (protocol, outcome) in sampler.tick().await {
-                    match outcome {
-                        SampleOutcome::Recorded(block) => tracing::info!(%protocol, block, "market sample recorded"),
-                        SampleOutcome::Unchanged(block) => tracing::debug!(%protocol, block, "no new block to sample"),
-                        SampleOutcome::Failed(error) => tracing::warn!(%protocol, %error, "market sample failed"),
-                        SampleOutcome::LedElsewhere => tracing::debug!(%protocol, "another replica samples"),
-                    }
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = stopped.changed() => {}
+/// Samples every `every`, logging each protocol's outcome; the first round is immediate.
+pub fn spawn_sampler(sampler: SampleMarkets, every: Duration) -> Periodic {
+    tracing::info!(protocols = ?sampler.protocols(), "market sampler configured");
+    Periodic::spawn("market sampler", every, move || {
+        let sampler = sampler.clone();
+        async move {
+            for (protocol, outcome) in sampler.tick().await {
+                match outcome {
+                    SampleOutcome::Recorded(block) => tracing::info!(%protocol, block, "market sample recorded"),
+                    SampleOutcome::Unchanged(block) => tracing::debug!(%protocol, block, "no new block to sample"),
+                    SampleOutcome::Failed(error) => tracing::warn!(%protocol, %error, "market sample failed"),
+                    SampleOutcome::LedElsewhere => tracing::debug!(%protocol, "another replica samples"),
                 }
             }
-        });
-        Self { stop, handle }
-    }
-
-    /// Stops after the current tick.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        if let Err(error) = self.handle.await {
-            tracing::error!(%error, "the market sampler panicked");
         }
-    }
+    })
 }

@@ -6,6 +6,7 @@ use actix_web::HttpServer;
 use starkrisk_domain::Backoff;
 use starkrisk_postgres::Database;
 
+use crate::periodic::{Periodic, shutdown_all};
 use crate::settings::Settings;
 use crate::wiring::{Adapters, Service, Stores};
 use crate::worker::{WorkerConfig, Workers};
@@ -72,12 +73,22 @@ async fn deliver_webhooks(service: &Service, settings: &Settings) -> Option<crat
     }
 }
 
-/// Starts the market sampler when pools are configured and the chain is connected. Every replica runs
-/// one; a lease lets one of them sample at a time, and another takes over three rounds after it stops.
-fn sampling(service: &Service, settings: &Settings) -> Option<crate::markets::Sampling> {
-    let every = Duration::from_secs(settings.markets.sample_secs.max(1));
-    let sampler = service.sampler.clone()?.led_by(service.stores.leadership.clone(), worker_prefix(), every * 3);
-    Some(crate::markets::Sampling::spawn(sampler, every))
+/// Starts the market sampler when pools are configured and the chain is connected, and the rebalancer when
+/// `[schedule]` is on. Every replica runs both; a lease each lets one replica act at a time, and another
+/// takes over three rounds after it stops.
+fn periodic_tasks(service: &Service, settings: &Settings) -> Vec<Periodic> {
+    let leadership = service.stores.leadership.clone();
+    let mut tasks = Vec::new();
+    if let Some(sampler) = service.sampler.clone() {
+        let every = Duration::from_secs(settings.markets.sample_secs.max(1));
+        let sampler = sampler.led_by(leadership.clone(), worker_prefix(), every * 3);
+        tasks.push(crate::markets::spawn_sampler(sampler, every));
+    }
+    if let Some(rebalancer) = service.rebalancer.clone() {
+        let every = Duration::from_secs(settings.schedule.every_secs);
+        tasks.push(crate::schedule::spawn_rebalancer(rebalancer.led_by(leadership, worker_prefix(), every * 3), every));
+    }
+    tasks
 }
 
 fn worker_prefix() -> String {
@@ -112,19 +123,17 @@ pub async fn serve_with(
     let background = tokio::spawn(async move {
         prepare_database(&service, &settings).await;
         let delivering = deliver_webhooks(&service, &settings).await;
-        (workers(&service, &settings, &worker_prefix()), delivering, sampling(&service, &settings))
+        (workers(&service, &settings, &worker_prefix()), delivering, periodic_tasks(&service, &settings))
     });
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
     if background.is_finished() {
-        if let Ok((pool, delivering, sampling)) = background.await {
+        if let Ok((pool, delivering, tasks)) = background.await {
             pool.shutdown().await;
             if let Some(delivering) = delivering {
                 delivering.shutdown().await;
             }
-            if let Some(sampling) = sampling {
-                sampling.shutdown().await;
-            }
+            shutdown_all(tasks).await;
         }
     } else {
         background.abort();
@@ -160,13 +169,11 @@ pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> 
     prepare_database(&service, &settings).await;
     let delivering = deliver_webhooks(&service, &settings).await;
     let pool = workers(&service, &settings, &worker_prefix());
-    let sampling = sampling(&service, &settings);
+    let tasks = periodic_tasks(&service, &settings);
     shutdown_signal().await;
     tracing::info!("stopping workers");
     pool.shutdown().await;
-    if let Some(sampling) = sampling {
-        sampling.shutdown().await;
-    }
+    shutdown_all(tasks).await;
     if let Some(delivering) = delivering {
         delivering.shutdown().await;
     }

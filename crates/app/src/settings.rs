@@ -49,6 +49,8 @@ pub struct Settings {
     pub webhook_delivery: crate::webhooks::WebhookDeliverySettings,
     /// Which pools chain metrics come from, and how they are sampled.
     pub markets: crate::markets::MarketsSettings,
+    /// Rebalancing on a timer.
+    pub schedule: crate::schedule::ScheduleSettings,
 }
 
 /// HTTP server settings.
@@ -258,6 +260,7 @@ impl Settings {
         crate::webhooks::endpoints(&self.webhooks)?;
         self.markets.terms()?;
         self.markets.pools()?;
+        self.schedule.validate(&self.markets)?;
         Ok(())
     }
 

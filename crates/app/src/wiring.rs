@@ -10,9 +10,9 @@ use starkrisk_domain::ports::{
     ModelStore, PoolReader, ProofJobStore, ProofVerifier, Prover, Readiness, WebhookOutbox,
 };
 use starkrisk_domain::usecases::{
-    ChainMetrics, CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry,
-    OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, SampleMarkets, StatementPlanner,
-    VerificationStatus, VerifyProof,
+    ChainMetrics, CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, MarketSnapshots,
+    ModelRegistry, OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, SampleMarkets,
+    ScheduledRebalance, StatementPlanner, VerificationStatus, VerifyProof,
 };
 use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
@@ -162,6 +162,8 @@ pub struct Service {
     pub wakeup: crate::Wakeup,
     /// Records market samples, when a pool reader is wired.
     pub sampler: Option<SampleMarkets>,
+    /// Plans decisions on a timer, when `[schedule]` is on.
+    pub rebalancer: Option<ScheduledRebalance>,
 }
 
 impl Service {
@@ -223,6 +225,9 @@ impl Service {
             settings.approval_rules()?,
             settings.key_lifetimes()?,
         );
+        let rebalancer = settings.schedule.enabled().then(|| {
+            ScheduledRebalance::new(Arc::new(orchestrate.clone()), decisions.clone(), settings.schedule.min_shift_bps)
+        });
         let state = AppState {
             orchestrate,
             execute: ExecuteAllocation::new(
@@ -239,6 +244,7 @@ impl Service {
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
             models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash)
                 .approving_on(adapters.executor.clone()),
+            snapshots: MarketSnapshots::new(stores.samples.clone()),
             readiness: stores.readiness.clone(),
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
@@ -247,6 +253,6 @@ impl Service {
             rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };
-        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup, sampler })
+        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup, sampler, rebalancer })
     }
 }

@@ -154,3 +154,22 @@ fn webhook_settings_name_what_is_wrong() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("a-long-enough-secret"), "the secret is never shown");
 }
+
+#[test]
+fn a_schedule_needs_both_pools_and_a_threshold_within_a_share() {
+    let dir = temp_dir("schedule");
+    std::fs::write(dir.join("local.toml"), "").unwrap();
+    let refused = |env: &[(&str, &str)]| {
+        let out = starkrisk(&dir, env, &["config", "show"]);
+        assert!(!out.status.success(), "accepted: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = refused(&[("STARKRISK__SCHEDULE__EVERY_SECS", "60")]);
+    assert!(stderr.contains("schedule.every_secs") && stderr.contains("[markets.ekubo]"), "{stderr}");
+    let stderr = refused(&[("STARKRISK__SCHEDULE__MIN_SHIFT_BPS", "10001")]);
+    assert!(stderr.contains("schedule.min_shift_bps is 10001"), "{stderr}");
+    let out = starkrisk(&dir, &[], &["config", "show"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schedule"], serde_json::json!({"every_secs": 0, "min_shift_bps": 500}), "off by default");
+}

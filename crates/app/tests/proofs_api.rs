@@ -35,7 +35,7 @@ async fn generate_then_read_then_verify_the_stored_proof() {
     assert_eq!(job["prover"], "luminair");
     assert_eq!((job["security_bits"].clone(), job["provable_security_bits"].clone()), (json!(100), json!(55)));
     let output = job["public_output"].as_array().unwrap();
-    assert_eq!(output.len(), 29);
+    assert_eq!(output.len(), 31);
     assert_eq!(output[1], "0x1", "the model version is bound");
     assert_eq!(output[27], "0x1754", "jediswap_pct 5972 is bound");
 

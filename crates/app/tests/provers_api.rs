@@ -102,7 +102,7 @@ async fn submitted_s_two_proofs_are_verified_and_tampering_is_refused() {
         app.post("/api/v1/proofs/verify", Role::Operator, json!({"system": "stwo", "proof": hex(&bytes)})).await;
     assert_eq!(status, StatusCode::OK, "{verified}");
     assert_eq!(verified["statement"]["allocation"]["jediswap"], 5972, "{verified}");
-    assert_eq!(verified["public_output"].as_array().unwrap().len(), 29);
+    assert_eq!(verified["public_output"].as_array().unwrap().len(), 31);
     assert_eq!(verified["program_hash"], starkrisk_stwo::air_hash().to_string());
     assert_eq!(verified["risk_program"], true);
     assert_eq!((verified["model_registered"].clone(), verified["accepted"].clone()), (json!(true), json!(true)));

@@ -141,3 +141,11 @@ felt_id!(
     /// A Starknet contract or account address.
     ContractAddress, "address"
 );
+felt_id!(
+    /// Poseidon over one protocol's raw chain readings (its samples, terms and sampling policy).
+    ReadingsHash, "readings_hash"
+);
+felt_id!(
+    /// Poseidon over both protocols' readings hashes: the market snapshot a decision's statement names.
+    SnapshotHash, "snapshot_hash"
+);

@@ -40,8 +40,8 @@ pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatu
 pub use error::ValidationError;
 pub use execution::{AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest};
 pub use felt::{
-    ContractAddress, FELT_HEX_PATTERN, FactHash, Felt, ModelHash, OutputHash, ProgramHash, TxHash, VerificationHash,
-    decode_short_string, parse_felt, short_string,
+    ContractAddress, FELT_HEX_PATTERN, FactHash, Felt, ModelHash, OutputHash, ProgramHash, ReadingsHash, SnapshotHash,
+    TxHash, VerificationHash, decode_short_string, parse_felt, short_string,
 };
 pub use fri::{FriError, FriParameters};
 pub use integrity::{FactPolicy, FactVerification, VerifierConfig, poseidon_many};
@@ -59,4 +59,4 @@ pub use proof_job::{
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
 pub use security::SecurityLevel;
-pub use statement::{DecisionStatement, STATEMENT_FIELDS, STATEMENT_LEN, felt_to_u32};
+pub use statement::{DecisionStatement, Provenance, STATEMENT_FIELDS, STATEMENT_INPUTS, STATEMENT_LEN, felt_to_u32};

@@ -118,9 +118,22 @@ fn the_statement_round_trips_through_felts() {
     assert_eq!(felts.len(), STATEMENT_LEN);
     assert_eq!(felts[0], statement.model_hash.felt());
     assert_eq!(felts[1], Felt::ONE, "the model version follows the model hash");
-    assert_eq!(&felts[25..], &[35u64, 75, 5972, 4028].map(Felt::from));
+    assert_eq!(&felts[25..29], &[35u64, 75, 5972, 4028].map(Felt::from));
+    assert_eq!(&felts[29..], &[Felt::ZERO, Felt::ZERO], "supplied metrics name no snapshot");
     assert_eq!(DecisionStatement::from_felts(&felts).unwrap(), statement);
     assert!(statement.is_consistent());
+
+    let hash = SnapshotHash::new(Felt::from_hex("0x7ab1e5").unwrap());
+    let chained = statement.with_provenance(Provenance { block_number: u64::MAX, snapshot_hash: hash });
+    let felts = chained.to_felts();
+    assert_eq!(&felts[29..], &[Felt::from(u64::MAX), hash.felt()]);
+    assert_eq!(DecisionStatement::from_felts(&felts).unwrap(), chained);
+    assert!(chained.is_consistent());
+    assert_eq!(chained.request_digest(), statement.request_digest(), "an approval signs the model's inputs");
+    assert_eq!(statement.first_difference(&chained), Some("snapshot_block"));
+    let mut beyond = felts.clone();
+    beyond[29] = Felt::from(u64::MAX) + Felt::ONE;
+    assert_eq!(DecisionStatement::from_felts(&beyond).unwrap_err().field, "snapshot_block");
 }
 
 #[test]

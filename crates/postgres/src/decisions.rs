@@ -90,6 +90,19 @@ impl DecisionStore for PgStore {
         let next_cursor = if more { items.last().and_then(|d| d.sequence()) } else { None };
         Ok(Page { items, next_cursor })
     }
+
+    async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError> {
+        let mut conn = self.db.conn().await?;
+        let row: Option<DecisionRow> = ad::allocation_decisions
+            .select(DecisionRow::as_select())
+            .filter(ad::status.eq(DecisionStatus::Executed.as_str()))
+            .order(ad::sequence.desc())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(DecisionRow::into_decision).transpose()
+    }
 }
 
 /// Compare-and-set on the decision's status.

@@ -10,6 +10,7 @@ mod idempotency;
 mod job_row;
 mod jobs;
 mod leases;
+mod market_readings;
 mod market_samples;
 mod models;
 mod prover_queries;

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use starkrisk_domain::market::{Amount, PoolSample, SqrtPrice};
+use starkrisk_domain::market::{Amount, MarketReadings, PoolSample, ProtocolReadings, SqrtPrice};
 use starkrisk_domain::ports::{MarketSamples, StoreError};
-use starkrisk_domain::{Protocol, parse_felt};
+use starkrisk_domain::{Protocol, ReadingsHash, SnapshotHash, parse_felt};
 
 use crate::PgStore;
 use crate::error::from_diesel;
@@ -14,7 +14,7 @@ use crate::schema::market_samples::dsl as ms;
 /// A stored sample, as its columns hold it.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::schema::market_samples, check_for_backend(diesel::pg::Pg))]
-struct SampleRow {
+pub(crate) struct SampleRow {
     block_number: i64,
     block_hash: String,
     block_timestamp: i64,
@@ -31,13 +31,13 @@ fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
 }
 
 /// A column value that Postgres' BIGINT holds; block numbers and timestamps stay far below 2^63.
-fn bigint(column: &str, value: u64) -> Result<i64, StoreError> {
+pub(crate) fn bigint(column: &str, value: u64) -> Result<i64, StoreError> {
     i64::try_from(value)
         .map_err(|_| StoreError::Unknown(anyhow::anyhow!("market sample {column} {value} exceeds BIGINT")))
 }
 
 impl SampleRow {
-    fn into_sample(self) -> Result<PoolSample, StoreError> {
+    pub(crate) fn into_sample(self) -> Result<PoolSample, StoreError> {
         let amount = |column: &str, text: &str| Amount::parse(column, text).map_err(|e| corrupt(column, e));
         Ok(PoolSample {
             block_number: u64::try_from(self.block_number).map_err(|e| corrupt("block_number", e))?,
@@ -104,5 +104,17 @@ impl MarketSamples for PgStore {
             .await
             .map_err(from_diesel)?;
         rows.into_iter().map(SampleRow::into_sample).collect()
+    }
+
+    async fn record_readings(&self, readings: &ProtocolReadings) -> Result<(), StoreError> {
+        self.insert_readings(readings).await
+    }
+
+    async fn readings(&self, hash: ReadingsHash) -> Result<Option<ProtocolReadings>, StoreError> {
+        self.load_readings(hash).await
+    }
+
+    async fn snapshot(&self, hash: SnapshotHash) -> Result<Option<MarketReadings>, StoreError> {
+        self.find_snapshot(hash).await
     }
 }

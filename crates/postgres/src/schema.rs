@@ -41,6 +41,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    market_readings (readings_hash) {
+        readings_hash -> Text,
+        protocol -> Text,
+        first_block -> Int8,
+        last_block -> Int8,
+        sample_count -> Int4,
+        terms -> Jsonb,
+        policy -> Jsonb,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     market_samples (protocol, block_number) {
         protocol -> Text,
         block_number -> Int8,
@@ -155,6 +168,7 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     allocation_decisions,
     idempotency_keys,
+    market_readings,
     market_samples,
     model_versions,
     proof_jobs,

@@ -58,23 +58,53 @@ async fn samples_round_trip_exactly_and_once_per_block() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decision_keeps_the_blocks_its_metrics_came_from() {
-    use starkrisk_domain::market::{MetricsOrigin, MetricsOrigins};
+async fn a_decision_names_a_snapshot_whose_readings_come_back_whole() {
+    use starkrisk_domain::market::{MetricsOrigin, MetricsOrigins, ProtocolReadings, ProtocolTerms, SamplingPolicy};
     use starkrisk_domain::ports::DecisionStore;
-    use starkrisk_domain::{AllocationDecision, ModelVersion, ProverKind};
+    use starkrisk_domain::{AllocationDecision, ModelVersion, ProverKind, ReadingsHash, SnapshotHash};
 
     let (_db, store) = store().await;
+    for block in [810, 811, 812, 813] {
+        store.record_sample(Protocol::JediSwap, &sample(block, 2_000 + block)).await.unwrap();
+    }
+    let readings = ProtocolReadings {
+        protocol: Protocol::JediSwap,
+        terms: ProtocolTerms {
+            audit_score: 95,
+            launched_at: 1_650_000_000,
+            tvl_tiers: [Amount::from_u256(0, 1), Amount::from(10u128.pow(20)), Amount::from(1u128)],
+        },
+        policy: SamplingPolicy { volatility_window_secs: 600, min_samples: 3, max_sample_age_secs: 60 },
+        samples: vec![sample(810, 2_810), sample(811, 2_811), sample(812, 2_812)],
+    };
+    store.record_readings(&readings).await.unwrap();
+    store.record_readings(&readings).await.unwrap();
+    assert_eq!(store.readings(readings.hash()).await.unwrap().as_ref(), Some(&readings), "block 813 is not in them");
+    assert_eq!(store.readings(ReadingsHash::new(Felt::from(7u8))).await.unwrap(), None);
+
     let origins = MetricsOrigins {
-        jediswap: MetricsOrigin::Chain { block_number: 812, block_hash: Felt::from(0xabcu16) },
+        jediswap: MetricsOrigin::Chain {
+            block_number: 812,
+            block_hash: sample(812, 0).block_hash,
+            readings: readings.hash(),
+        },
         ekubo: MetricsOrigin::Supplied,
     };
+    let statement = common::statement().with_provenance(origins.provenance());
+    assert_eq!(statement.provenance.block_number, 812);
     let (decision, job) =
-        AllocationDecision::plan(common::statement(), ModelVersion::V1, vec![ProverKind::Stwo], chrono::Utc::now());
+        AllocationDecision::plan(statement, ModelVersion::V1, vec![ProverKind::Stwo], chrono::Utc::now());
     let decision = decision.with_metrics_origins(origins);
     DecisionStore::create(&store, &decision, &job).await.unwrap();
     let stored = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
     assert_eq!(stored.metrics_origins(), origins);
-    assert_eq!(stored.metrics_origins().summary(), "mixed");
+    assert_eq!(stored.statement().provenance, statement.provenance);
+
+    let snapshot = store.snapshot(statement.provenance.snapshot_hash).await.unwrap().expect("a decision names it");
+    assert_eq!(snapshot.jediswap.as_ref(), Some(&readings));
+    assert_eq!(snapshot.ekubo, None);
+    assert_eq!(snapshot.snapshot_hash(), statement.provenance.snapshot_hash);
+    assert_eq!(store.snapshot(SnapshotHash::new(Felt::from(7u8))).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

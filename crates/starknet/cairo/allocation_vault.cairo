@@ -1,8 +1,9 @@
 // starkrisk's on-chain gate: an allocation is executed only when Integrity's FactRegistry holds a
 // verification of its proof, strong enough and by the expected verifier, under a model the owner approved.
 //
-// `outputs` is the proof's public output, the decision statement's 29 felts: model hash, model version,
-// 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares (docs/risk-model.md).
+// `outputs` is the proof's public output, the decision statement's 31 felts: model hash, model version,
+// 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares, then the market
+// snapshot's block and hash (docs/risk-model.md). The fact covers all 31, so the snapshot is bound.
 // The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
 use starknet::ContractAddress;
 
@@ -64,7 +65,7 @@ mod AllocationVault {
     use starknet::info::get_block_number;
 
     // The statement's length and where its fields sit.
-    const OUTPUTS_LEN: u32 = 29;
+    const OUTPUTS_LEN: u32 = 31;
     const MODEL_HASH: u32 = 0;
     const JEDISWAP_RISK: u32 = 25;
     const EKUBO_RISK: u32 = 26;
@@ -187,7 +188,7 @@ mod AllocationVault {
 
         fn execute_allocation(ref self: ContractState, decision_id: felt252, outputs: Array<felt252>) -> felt252 {
             assert(get_caller_address() == self.operator.read(), 'caller is not the operator');
-            assert(outputs.len() == OUTPUTS_LEN, 'outputs: expected 29 felts');
+            assert(outputs.len() == OUTPUTS_LEN, 'outputs: expected 31 felts');
             assert(!self.done.read(decision_id), 'decision already executed');
             let model_hash = *outputs.at(MODEL_HASH);
             assert(self.approved.read(model_hash), 'model not approved');

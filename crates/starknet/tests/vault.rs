@@ -7,7 +7,7 @@ mod support;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
-use starkrisk_domain::{FactHash, OutputHash, ProgramHash, VerifierConfig};
+use starkrisk_domain::{FactHash, OutputHash, ProgramHash, Provenance, SnapshotHash, VerifierConfig};
 use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
 use starkrisk_starknet::testing::Devnet;
 use starkrisk_starknet::{Operator, TxOutcome};
@@ -21,9 +21,11 @@ fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
 }
 
-/// A statement's 29 felts under `model_hash` (the vault reads the model hash, both risks and both shares).
+/// A statement's 31 felts under `model_hash`, naming a chain snapshot (the vault reads the model hash, both
+/// risks and both shares; the fact covers every felt).
 fn outputs(model_hash: Felt) -> Vec<Felt> {
-    let mut felts = starkrisk_domain::examples::statement().to_felts();
+    let snapshot = Provenance { block_number: 4_242, snapshot_hash: SnapshotHash::new(Felt::from(0x5a95u16)) };
+    let mut felts = starkrisk_domain::examples::statement().with_provenance(snapshot).to_felts();
     felts[0] = model_hash;
     felts
 }
@@ -111,6 +113,17 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     let mut altered = proven.clone();
     altered[27] += Felt::ONE;
     assert_refused(reverted(&operator, vec![execute(vault, DECISION, &altered)]).await, "fact has no verification");
+    // The same numbers claimed for another chain snapshot, or for none.
+    for (at, value) in [(29, Felt::from(4_243u16)), (30, Felt::from(0x5a96u16)), (30, Felt::ZERO)] {
+        let mut elsewhere = proven.clone();
+        elsewhere[at] = value;
+        let refused = reverted(&operator, vec![execute(vault, DECISION, &elsewhere)]).await;
+        assert_refused(refused, "fact has no verification");
+    }
+    assert_refused(
+        reverted(&operator, vec![execute(vault, DECISION, &proven[..29])]).await,
+        "outputs: expected 31 felts",
+    );
     // A model the owner never approved.
     let unapproved = outputs(Felt::from(0xbadu16));
     assert_eq!(reverted(&owner, vec![register(registry, fact_of(&unapproved), 96, &config)]).await, None);

@@ -1,10 +1,12 @@
 // starkrisk's risk program (model of risk-model.md) for Stone, layout `recursive`.
 //
-// Input (through the hint below): the 25 input words of a starkrisk statement, in canonical order:
+// Input (through the hint below): the 27 input words of a starkrisk statement, in canonical order:
 //   model_hash, model_version, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's
-//   APY, Ekubo's APY.
-// Output: those 25 words, then both risks and both shares (29 words, model hash first), so a proof binds
-// every number of the decision to the model that produced it. The program does not hash the model (SHA-256
+//   APY, Ekubo's APY, then the market snapshot's block number and hash.
+// Output: the first 25 words, both risks and both shares, then the snapshot's block and hash (31 words,
+// model hash first), so a proof binds every number of the decision to the model that produced it and
+// to the chain state its metrics were read from. The snapshot hash is carried, not computed: hashing
+// the raw readings here would cost far more than the model, and anyone can recompute it from them. The program does not hash the model (SHA-256
 // here would dwarf the model itself); every verifier recomputes the model hash from the output's version,
 // parameters and this program's hash, and refuses an output whose model hash differs.
 %builtins output pedersen range_check bitwise
@@ -16,6 +18,7 @@ from starkware.cairo.common.math_cmp import is_le
 from starkware.cairo.common.serialize import serialize_word
 
 const N_INPUTS = 25;
+const MAX_BLOCK = 2 ** 64 - 1;
 const N_PARAMS = 11;
 const N_METRICS = 5;
 const BPS = 10000;
@@ -133,10 +136,16 @@ func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwis
     let risk_e = risk_score(params, ekubo);
     let share_j = jediswap_share(apy_j, risk_j, apy_e, risk_e);
 
+    // A block number is a u64, as the statement decodes it.
+    let snapshot_block = inputs[N_INPUTS];
+    assert_nn_le(snapshot_block, MAX_BLOCK);
+
     output_words(inputs, N_INPUTS);
     serialize_word(risk_j);
     serialize_word(risk_e);
     serialize_word(share_j);
     serialize_word(BPS - share_j);
+    serialize_word(snapshot_block);
+    serialize_word(inputs[N_INPUTS + 1]);
     return ();
 }

@@ -19,8 +19,8 @@ use cairo_vm::types::program::Program;
 use cairo_vm::types::relocatable::{MaybeRelocatable, Relocatable};
 use cairo_vm::vm::errors::hint_errors::HintError;
 use cairo_vm::vm::runners::cairo_runner::CairoRunner;
-use starkrisk_domain::STATEMENT_LEN;
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
+use starkrisk_domain::{STATEMENT_INPUTS, STATEMENT_LEN};
 
 use crate::error::StoneError;
 
@@ -35,6 +35,9 @@ pub const INPUT_HINT: &str = r#"segments.write_arg(ids.inputs, program_input["in
 
 /// Words the program reads: the statement without its four results.
 pub const N_INPUTS: usize = STATEMENT_LEN - 4;
+
+/// Where the four results sit in the statement (and so in the program's output).
+const RESULTS: std::ops::Range<usize> = STATEMENT_INPUTS..STATEMENT_INPUTS + 4;
 
 static PROGRAM: LazyLock<Result<Program, String>> =
     LazyLock::new(|| Program::from_bytes(COMPILED.as_bytes(), Some("main")).map_err(|e| e.to_string()));
@@ -67,7 +70,8 @@ pub struct RiskRun {
 
 /// The statement's input words, as the program reads them.
 pub fn inputs(statement: &DecisionStatement) -> Vec<Felt> {
-    statement.to_felts().into_iter().take(N_INPUTS).collect()
+    let felts = statement.to_felts();
+    felts.iter().enumerate().filter(|(i, _)| !RESULTS.contains(i)).map(|(_, felt)| *felt).collect()
 }
 
 fn input_hint() -> Rc<HintFunc> {

@@ -1,27 +1,29 @@
 //! The proof envelope: what an S-two proof claims and under which parameters, in a stable binary layout.
 //!
 //! Layout (big-endian): `SRKP` magic, format version (u8), proof system (u8, 2 = S-two), AIR version (u16),
-//! AIR hash (32 bytes), pow bits (u8), log blowup (u8), queries (u16), the 29 statement felts (model hash
-//! as 32 bytes, then 28 numbers as u32), the proof's length (u32) and the proof (stwo's `StarkProof`,
-//! postcard-encoded).
+//! AIR hash (32 bytes), pow bits (u8), log blowup (u8), queries (u16), the 31 statement felts (model hash
+//! as 32 bytes, 28 numbers as u32, the snapshot block as u64 and the snapshot hash as 32 bytes), the
+//! proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded).
 
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::STATEMENT_LEN;
-use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
+use starkrisk_domain::{DecisionStatement, Felt, ProgramHash, STATEMENT_LEN};
 
 use crate::error::StwoError;
 use crate::security::SecurityParams;
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"SRKP";
-/// The envelope layout this build reads and writes (2: the AIR hash and the model version).
-pub const FORMAT_VERSION: u8 = 2;
+/// The envelope layout this build reads and writes (2: the AIR hash and the model version; 3: the market
+/// snapshot's block and hash).
+pub const FORMAT_VERSION: u8 = 3;
 /// The proof-system byte for S-two.
 const SYSTEM_STWO: u8 = 2;
 /// Bytes before the statement.
 const HEADER_LEN: usize = 4 + 1 + 1 + 2 + 32 + 1 + 1 + 2;
+/// The statement's 32-bit numbers, between the model hash and the snapshot.
+const NUMBERS: usize = STATEMENT_LEN - 3;
 /// Bytes of the encoded statement.
-const STATEMENT_BYTES: usize = 32 + 4 * (STATEMENT_LEN - 1);
+pub const STATEMENT_BYTES: usize = 32 + 4 * NUMBERS + 8 + 32;
 
 /// A versioned S-two proof of one decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +58,8 @@ impl ProofEnvelope {
             // Statement numbers are validated u32 values.
             out.extend((number as u32).to_be_bytes());
         }
+        out.extend(self.statement.provenance.block_number.to_be_bytes());
+        out.extend(self.statement.provenance.snapshot_hash.felt().to_bytes_be());
         out.extend((self.proof.len() as u32).to_be_bytes());
         out.extend(&self.proof);
         out
@@ -84,9 +88,11 @@ impl ProofEnvelope {
         };
         security.validate().map_err(|e| malformed(&e.to_string()))?;
         let mut felts = vec![Felt::from_bytes_be_slice(reader.take(32)?)];
-        for _ in 1..STATEMENT_LEN {
+        for _ in 0..NUMBERS {
             felts.push(Felt::from(reader.u32()?));
         }
+        felts.push(Felt::from(reader.u64()?));
+        felts.push(Felt::from_bytes_be_slice(reader.take(32)?));
         let statement = DecisionStatement::from_felts(&felts)
             .map_err(|e| malformed(&format!("its statement is not a valid decision: {e}")))?;
         let proof_len = reader.u32()? as usize;
@@ -135,6 +141,10 @@ impl<'a> Reader<'a> {
     fn u32(&mut self) -> Result<u32, StwoError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
+
+    fn u64(&mut self) -> Result<u64, StwoError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
 }
 
 /// The header and statement, as mixed into the proof's transcript: everything the proof is bound to.
@@ -153,5 +163,8 @@ pub(crate) fn public_words(
     words.extend([security.pow_bits, security.log_blowup, security.n_queries]);
     words.extend(words_of(statement.model_hash.felt()));
     words.extend(statement.numbers().into_iter().map(|n| n as u32));
+    let block = statement.provenance.block_number;
+    words.extend([(block >> 32) as u32, block as u32]);
+    words.extend(words_of(statement.provenance.snapshot_hash.felt()));
     words
 }

@@ -3,14 +3,16 @@
 
 use starkrisk_domain::*;
 use starkrisk_domain::{STATEMENT_FIELDS, STATEMENT_LEN};
-use starkrisk_stwo::{ProofEnvelope, SecurityParams, StwoError, StwoVerifier, prove};
+use starkrisk_stwo::{ProofEnvelope, STATEMENT_BYTES, SecurityParams, StwoError, StwoVerifier, prove};
 
 /// Offset of the AIR hash in the encoding (after magic, format, system and AIR version).
 const AIR_HASH_AT: usize = 8;
 /// Offset of the statement (after the AIR hash, pow, blowup, queries).
 const STATEMENT_AT: usize = AIR_HASH_AT + 32 + 4;
-/// Offset of the proof's bytes (statement of 32 + 28 × 4 bytes, then the 4-byte length).
-const PROOF_AT: usize = STATEMENT_AT + 32 + 4 * (STATEMENT_LEN - 1) + 4;
+/// Offset of the snapshot block (after the model hash and the 28 numbers of 4 bytes).
+const SNAPSHOT_AT: usize = STATEMENT_AT + 32 + 4 * (STATEMENT_LEN - 3);
+/// Offset of the proof's bytes (after the statement and the 4-byte length).
+const PROOF_AT: usize = STATEMENT_AT + STATEMENT_BYTES + 4;
 
 fn proven(statement: &DecisionStatement) -> Vec<u8> {
     prove(statement, SecurityParams::DEFAULT).unwrap().to_bytes()
@@ -52,7 +54,7 @@ fn changing_any_public_input_is_refused_by_the_proof_itself() {
     let mut forged = bytes.clone();
     forged[STATEMENT_AT + 31] ^= 1;
     assert!(refused(&forged), "model_hash");
-    for (field, name) in STATEMENT_FIELDS.iter().enumerate().skip(1) {
+    for (field, name) in STATEMENT_FIELDS.iter().enumerate().take(STATEMENT_LEN - 2).skip(1) {
         let at = STATEMENT_AT + 32 + 4 * (field - 1);
         let value = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
         for other in [value.wrapping_add(1), value.saturating_sub(1)].into_iter().filter(|v| *v != value) {
@@ -69,6 +71,36 @@ fn changing_any_public_input_is_refused_by_the_proof_itself() {
     }
     // Nearly every field has a valid neighbour, which only the proof can refuse.
     assert!(by_verification >= 40, "only {by_verification} changes reached the verifier");
+}
+
+/// A statement naming a chain snapshot, as a decision made from chain metrics does.
+fn from_the_chain() -> DecisionStatement {
+    let hash =
+        SnapshotHash::new(Felt::from_hex("0x3c8d8d4f1e1f5a2c5b7e9a0d6f4b2c1e8a9d7f6e5c4b3a291807f6e5d4c3b2a").unwrap());
+    examples::statement().with_provenance(Provenance { block_number: 812_345, snapshot_hash: hash })
+}
+
+#[test]
+fn the_snapshot_a_proof_names_cannot_be_changed() {
+    let statement = from_the_chain();
+    let bytes = proven(&statement);
+    assert!(!refused(&bytes));
+    assert_eq!(ProofEnvelope::from_bytes(&bytes).unwrap().statement, statement);
+    assert_eq!(bytes[SNAPSHOT_AT..SNAPSHOT_AT + 8], 812_345u64.to_be_bytes());
+    // Another block (one later, one earlier, or none at all) and any bit of another hash.
+    for at in [SNAPSHOT_AT + 7, SNAPSHOT_AT + 5, SNAPSHOT_AT + 8 + 31, SNAPSHOT_AT + 8 + 20, SNAPSHOT_AT + 8 + 1] {
+        let mut forged = bytes.clone();
+        forged[at] ^= 1;
+        match StwoVerifier::new(96).verify_bytes(&forged) {
+            Err(StwoError::Rejected(_)) => {}
+            other => panic!("a snapshot changed at byte {at} must be refused by the proof, not {other:?}"),
+        }
+    }
+    let mut unnamed = bytes.clone();
+    unnamed[SNAPSHOT_AT..SNAPSHOT_AT + 40].fill(0);
+    assert!(refused(&unnamed), "a chain decision's proof presented as one of supplied metrics");
+    // The proof of the same numbers without a snapshot is another proof.
+    assert_ne!(proven(&examples::statement())[PROOF_AT..], bytes[PROOF_AT..]);
 }
 
 #[test]

@@ -135,14 +135,6 @@ impl ConstraintSignature {
     }
 }
 
-/// The snapshot block of metrics that came from the chain.
-fn chain_block(origin: starkrisk_domain::market::MetricsOrigin) -> Option<u64> {
-    match origin {
-        starkrisk_domain::market::MetricsOrigin::Chain { block_number, .. } => Some(block_number),
-        _ => None,
-    }
-}
-
 impl OrchestrateRequest {
     /// The domain request, validated with field names.
     pub fn validate(&self) -> Result<usecases::AllocationRequest, ApiError> {
@@ -202,6 +194,11 @@ pub struct DecisionView {
     pub jediswap_metrics_block: Option<u64>,
     /// The block Ekubo's metrics were derived at, when they came from the chain.
     pub ekubo_metrics_block: Option<u64>,
+    /// The newest block any metric was derived at, as the proof states it; absent for supplied metrics.
+    pub snapshot_block: Option<u64>,
+    /// Poseidon hash of every raw reading behind the chain metrics, as the proof states it;
+    /// `GET /api/v1/markets/snapshots/{snapshot_hash}` returns the readings. Absent for supplied metrics.
+    pub snapshot_hash: Option<String>,
     /// The model version.
     pub model_version: u32,
     /// The model hash the proof binds.
@@ -258,8 +255,10 @@ impl DecisionView {
             jediswap_metrics: RiskMetrics::from_domain(&s.snapshot.jediswap),
             ekubo_metrics: RiskMetrics::from_domain(&s.snapshot.ekubo),
             metrics_source: d.metrics_origins().summary().to_string(),
-            jediswap_metrics_block: chain_block(d.metrics_origins().jediswap),
-            ekubo_metrics_block: chain_block(d.metrics_origins().ekubo),
+            jediswap_metrics_block: d.metrics_origins().jediswap.block_number(),
+            ekubo_metrics_block: d.metrics_origins().ekubo.block_number(),
+            snapshot_block: (s.provenance != Provenance::NONE).then_some(s.provenance.block_number),
+            snapshot_hash: (s.provenance != Provenance::NONE).then(|| s.provenance.snapshot_hash.to_string()),
             model_version: d.model_version().get(),
             model_hash: s.model_hash.to_string(),
             proof_job_id: d.proof_job_id().0,

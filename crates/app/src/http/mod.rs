@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
                         .service(routes::verification::fact),
                 )
                 .service(web::scope("/webhooks").service(routes::webhooks::deliveries))
+                .service(web::scope("/markets").service(routes::markets::snapshot))
                 .service(
                     web::scope("/model-registry")
                         .service(routes::models::current)

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::routes::{health, jobs, models, proofs, risk, verification, webhooks};
+use crate::http::routes::{health, jobs, markets, models, proofs, risk, verification, webhooks};
 
 /// starkrisk's API.
 #[derive(OpenApi)]
@@ -14,7 +14,7 @@ use crate::http::routes::{health, jobs, models, proofs, risk, verification, webh
         proofs::generate, proofs::read_job, proofs::verify, jobs::list, jobs::retry,
         verification::status, verification::fact,
         models::current, models::history, models::read_version, models::register,
-        webhooks::deliveries,
+        webhooks::deliveries, markets::snapshot,
         health::health, health::ready, health::metrics,
     ),
     modifiers(&BearerAuth, &CommonAnswers, &DomainValues),
@@ -24,6 +24,7 @@ use crate::http::routes::{health, jobs, models, proofs, risk, verification, webh
         (name = "verification", description = "Local and on-chain verification status"),
         (name = "model-registry", description = "Risk model versions"),
         (name = "webhooks", description = "Deliveries of decision and job events"),
+        (name = "markets", description = "The chain readings decisions' metrics were derived from"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

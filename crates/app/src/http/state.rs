@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::HttpRequest;
 use starkrisk_domain::ports::Readiness;
 use starkrisk_domain::usecases::{
-    CheckProof, DecisionQueries, ExecuteAllocation, GenerateProof, ModelRegistry, OrchestrateAllocation, RetryJob,
-    StatementPlanner, VerificationStatus,
+    CheckProof, DecisionQueries, ExecuteAllocation, GenerateProof, MarketSnapshots, ModelRegistry,
+    OrchestrateAllocation, RetryJob, StatementPlanner, VerificationStatus,
 };
 
 use crate::auth::{Authenticator, Claims, Role};
@@ -35,6 +35,8 @@ pub struct AppState {
     pub status: VerificationStatus,
     /// The model registry.
     pub models: ModelRegistry,
+    /// Market snapshots by the hash decisions name.
+    pub snapshots: MarketSnapshots,
     /// Whether storage answers, for `/ready`.
     pub readiness: Arc<dyn Readiness>,
     /// Token checks.

@@ -93,7 +93,9 @@ impl World {
             command.env_remove(key);
         }
         command.envs(self.env(port)).envs(extra.iter().copied());
-        let child = command.arg("serve").stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().unwrap();
+        // STARKRISK_E2E_LOGS=1 shows the service's logs beside the test's output (with --nocapture).
+        let logs = if std::env::var_os("STARKRISK_E2E_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() };
+        let child = command.arg("serve").stdout(logs).stderr(Stdio::inherit()).spawn().unwrap();
         let service = Service { child, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
         for _ in 0..300 {
             if service.http.get(format!("{}/ready", service.base)).send().await.is_ok_and(|r| r.status().is_success()) {

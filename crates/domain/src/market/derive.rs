@@ -4,7 +4,7 @@
 use num_bigint::BigUint;
 
 use crate::bps::{Apy, Bps};
-use crate::market::{Amount, MetricsOrigin, PoolSample, ProtocolTerms, SamplingPolicy};
+use crate::market::{Amount, MetricsOrigin, PoolSample, ProtocolReadings};
 use crate::metrics::{LiquidityTier, ProtocolMetrics};
 use crate::ports::ProtocolReading;
 
@@ -94,13 +94,10 @@ pub struct Derivation {
     pub snapshot: PoolSample,
 }
 
-/// Derives a protocol's metrics from its samples (oldest first) at time `now` (Unix seconds).
-pub fn derive(
-    samples: &[PoolSample],
-    terms: &ProtocolTerms,
-    policy: &SamplingPolicy,
-    now: u64,
-) -> Result<Derivation, DerivationError> {
+/// Derives a protocol's metrics from its readings (samples oldest first) at time `now` (Unix seconds); the
+/// reading's origin names the snapshot block and the readings' hash.
+pub fn derive(readings: &ProtocolReadings, now: u64) -> Result<Derivation, DerivationError> {
+    let (samples, terms, policy) = (readings.samples.as_slice(), &readings.terms, &readings.policy);
     check_order(samples)?;
     let snapshot = samples.last().ok_or(DerivationError::NoSamples)?;
     let age_secs = now.saturating_sub(snapshot.timestamp);
@@ -125,7 +122,11 @@ pub fn derive(
         audit_score: terms.audit_score.min(ProtocolMetrics::MAX_AUDIT_SCORE),
         age_days: age_days(terms.launched_at, snapshot)?,
     };
-    let origin = MetricsOrigin::Chain { block_number: snapshot.block_number, block_hash: snapshot.block_hash };
+    let origin = MetricsOrigin::Chain {
+        block_number: snapshot.block_number,
+        block_hash: snapshot.block_hash,
+        readings: readings.hash(),
+    };
     let reading = ProtocolReading { metrics, apy: apy(&fees, &snapshot.tvl, day.elapsed_secs), origin };
     Ok(Derivation { reading, snapshot: snapshot.clone() })
 }

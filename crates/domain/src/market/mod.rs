@@ -4,6 +4,7 @@
 mod amount;
 pub(crate) mod derive;
 mod origin;
+pub(crate) mod readings;
 mod sample;
 mod terms;
 #[cfg(test)]
@@ -16,6 +17,7 @@ pub use derive::{
     volatility,
 };
 pub use origin::{MetricsOrigin, MetricsOrigins};
+pub use readings::{MarketReadings, ProtocolReadings, snapshot_hash};
 pub use sample::PoolSample;
 pub use terms::{ProtocolTerms, SamplingPolicy};
 pub use valuation::{FeeRate, QuoteToken, SqrtPrice, value_in_quote, virtual_reserves};

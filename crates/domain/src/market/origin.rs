@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::felt::Felt;
+use crate::felt::{Felt, ReadingsHash};
+use crate::market::readings::snapshot_hash;
+use crate::statement::Provenance;
 
 /// Where one protocol's metrics came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -19,7 +21,33 @@ pub enum MetricsOrigin {
         block_number: u64,
         /// Its hash.
         block_hash: Felt,
+        /// The hash of every reading the metrics were derived from (zero in decisions recorded before
+        /// readings were hashed).
+        #[serde(default = "unhashed")]
+        readings: ReadingsHash,
     },
+}
+
+fn unhashed() -> ReadingsHash {
+    ReadingsHash::new(Felt::ZERO)
+}
+
+impl MetricsOrigin {
+    /// The readings hash of a chain origin.
+    pub fn readings(&self) -> Option<ReadingsHash> {
+        match self {
+            MetricsOrigin::Chain { readings, .. } => Some(*readings),
+            _ => None,
+        }
+    }
+
+    /// The snapshot block of a chain origin.
+    pub fn block_number(&self) -> Option<u64> {
+        match self {
+            MetricsOrigin::Chain { block_number, .. } => Some(*block_number),
+            _ => None,
+        }
+    }
 }
 
 /// Where each protocol's metrics came from.
@@ -40,6 +68,14 @@ impl MetricsOrigins {
             _ => "mixed",
         }
     }
+
+    /// What a statement binds of these origins: the newest chain block and the hash over both protocols'
+    /// readings, or zeros when no metrics came from the chain.
+    pub fn provenance(&self) -> Provenance {
+        let (jediswap, ekubo) = (self.jediswap.readings(), self.ekubo.readings());
+        let block_number = [self.jediswap.block_number(), self.ekubo.block_number()].into_iter().flatten().max();
+        Provenance { block_number: block_number.unwrap_or(0), snapshot_hash: snapshot_hash(jediswap, ekubo) }
+    }
 }
 
 #[cfg(test)]
@@ -48,7 +84,7 @@ mod tests {
 
     #[test]
     fn the_summary_says_chain_only_when_both_are() {
-        let chain = MetricsOrigin::Chain { block_number: 7, block_hash: Felt::from(9u8) };
+        let chain = MetricsOrigin::Chain { block_number: 7, block_hash: Felt::from(9u8), readings: unhashed() };
         let both = MetricsOrigins { jediswap: chain, ekubo: chain };
         assert_eq!(both.summary(), "chain");
         assert_eq!(MetricsOrigins::default().summary(), "supplied");

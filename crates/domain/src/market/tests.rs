@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::bps::Apy;
 use crate::felt::Felt;
+use crate::metrics::Protocol;
 
 const DOC: &str = include_str!("../../../../docs/metrics.md");
 
@@ -103,6 +104,22 @@ fn tier_and_age_vectors() {
 
 fn terms() -> ProtocolTerms {
     ProtocolTerms { audit_score: 98, launched_at: 1_700_000_000, tvl_tiers: tiers() }
+}
+
+/// The derivation of `samples` as JediSwap's readings under `terms` and `policy`.
+fn derive(
+    samples: &[PoolSample],
+    terms: &ProtocolTerms,
+    policy: &SamplingPolicy,
+    now: u64,
+) -> Result<Derivation, DerivationError> {
+    let readings = ProtocolReadings {
+        protocol: Protocol::JediSwap,
+        terms: terms.clone(),
+        policy: *policy,
+        samples: samples.to_vec(),
+    };
+    super::derive(&readings, now)
 }
 
 fn policy() -> SamplingPolicy {
@@ -204,4 +221,53 @@ proptest! {
         let wild = volatility(&path(small + extra)).unwrap();
         prop_assert!(calm <= wild);
     }
+}
+
+/// One edit of a protocol's readings.
+type Change = Box<dyn Fn(&mut ProtocolReadings)>;
+
+fn bump(amount: &Amount) -> Amount {
+    amount.clone() + Amount::from(1u128)
+}
+
+#[test]
+fn every_raw_reading_moves_the_readings_hash() {
+    let end = 1_769_120_005;
+    let readings =
+        ProtocolReadings { protocol: Protocol::JediSwap, terms: terms(), policy: policy(), samples: day(end) };
+    let hash = readings.hash();
+    let changes: Vec<(&str, Change)> = vec![
+        ("protocol", Box::new(|r| r.protocol = Protocol::Ekubo)),
+        ("audit_score", Box::new(|r| r.terms.audit_score += 1)),
+        ("launched_at", Box::new(|r| r.terms.launched_at += 1)),
+        ("tvl_tiers", Box::new(|r| r.terms.tvl_tiers[2] = bump(&r.terms.tvl_tiers[2]))),
+        ("volatility_window", Box::new(|r| r.policy.volatility_window_secs += 1)),
+        ("min_samples", Box::new(|r| r.policy.min_samples += 1)),
+        ("max_sample_age", Box::new(|r| r.policy.max_sample_age_secs += 1)),
+        ("a sample dropped", Box::new(|r| drop(r.samples.remove(0)))),
+        ("block_number", Box::new(|r| r.samples[1].block_number += 1)),
+        ("block_hash", Box::new(|r| r.samples[1].block_hash += Felt::ONE)),
+        ("timestamp", Box::new(|r| r.samples[1].timestamp += 1)),
+        ("price", Box::new(|r| r.samples[2].price.sqrt = bump(&r.samples[2].price.sqrt))),
+        ("fraction_bits", Box::new(|r| r.samples[2].price.fraction_bits = 128)),
+        ("liquidity", Box::new(|r| r.samples[3].liquidity += 1)),
+        ("tvl", Box::new(|r| r.samples[4].tvl = bump(&r.samples[4].tvl))),
+        ("volume", Box::new(|r| r.samples[4].volume = bump(&r.samples[4].volume))),
+        ("fees", Box::new(|r| r.samples[0].fees = bump(&r.samples[0].fees))),
+        // An amount past 128 bits takes another limb: it must not collide with the next field's value.
+        ("a wide amount", Box::new(|r| r.samples[0].fees = Amount::from_u256(0, 1))),
+    ];
+    for (what, change) in changes {
+        let mut changed = readings.clone();
+        change(&mut changed);
+        assert_ne!(changed.hash(), hash, "{what} does not move the hash");
+        let snapshot = |h| snapshot_hash(Some(h), None);
+        assert_ne!(snapshot(changed.hash()), snapshot(hash), "{what} does not move the snapshot hash");
+    }
+    assert_eq!(readings.clone().hash(), hash, "the hash is a function of the readings");
+    // Which protocol a readings hash sits under matters, and no chain readings hash to zero.
+    assert_ne!(snapshot_hash(Some(hash), None), snapshot_hash(None, Some(hash)));
+    assert_eq!(snapshot_hash(None, None).felt(), Felt::ZERO);
+    let derived = super::derive(&readings, end + 30).unwrap();
+    assert_eq!(derived.reading.origin.readings(), Some(hash), "a derivation names the readings it read");
 }

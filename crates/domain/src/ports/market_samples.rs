@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 
-use crate::market::PoolSample;
+use crate::felt::{ReadingsHash, SnapshotHash};
+use crate::market::{MarketReadings, PoolSample, ProtocolReadings};
 use crate::metrics::Protocol;
 use crate::ports::StoreError;
 
@@ -19,4 +20,14 @@ pub trait MarketSamples: Send + Sync {
 
     /// The samples of `protocol` whose block timestamp is at least `since` (Unix seconds), oldest first.
     async fn samples_since(&self, protocol: Protocol, since: u64) -> Result<Vec<PoolSample>, StoreError>;
+
+    /// Keeps what `readings` were read from (their samples stay where `record_sample` put them) under
+    /// their hash; recording the same readings again changes nothing.
+    async fn record_readings(&self, readings: &ProtocolReadings) -> Result<(), StoreError>;
+
+    /// The readings recorded under `hash`.
+    async fn readings(&self, hash: ReadingsHash) -> Result<Option<ProtocolReadings>, StoreError>;
+
+    /// The readings behind `hash` as a decision's statement names it; `None` when no decision names it.
+    async fn snapshot(&self, hash: SnapshotHash) -> Result<Option<MarketReadings>, StoreError>;
 }

@@ -113,6 +113,9 @@ pub trait DecisionStore: Send + Sync {
 
     /// A newest-first page of decisions.
     async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError>;
+
+    /// The newest decision that was executed on chain: the allocation the treasury holds now.
+    async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError>;
 }
 
 /// Registered model versions.

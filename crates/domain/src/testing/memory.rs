@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
-use crate::market::PoolSample;
+use crate::felt::{ReadingsHash, SnapshotHash};
+use crate::market::{MarketReadings, MetricsOrigin, PoolSample, ProtocolReadings, ProtocolTerms, SamplingPolicy};
 use crate::metrics::Protocol;
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
@@ -31,8 +32,12 @@ struct Tables {
     keys: HashMap<String, (RequestFingerprint, Option<DecisionId>, DateTime<Utc>)>,
     queries: HashMap<(ProverKind, String), String>,
     samples: HashMap<Protocol, BTreeMap<u64, PoolSample>>,
+    readings: HashMap<ReadingsHash, RecordedReadings>,
     task_leases: HashMap<String, (String, DateTime<Utc>)>,
 }
+
+/// Where a protocol's readings were read from: protocol, first and last sample block, terms, policy.
+type RecordedReadings = (Protocol, u64, u64, ProtocolTerms, SamplingPolicy);
 
 /// Jobs, decisions, models, idempotency keys and market samples in memory; leases and due times follow `clock`.
 pub struct MemoryStore {
@@ -49,6 +54,11 @@ impl MemoryStore {
     fn tables(&self) -> MutexGuard<'_, Tables> {
         // A panicking test thread must not hide the state from the assertions that follow.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Overwrites a recorded sample, as a faulty or hostile writer could; `record_sample` never does.
+    pub fn rewrite_sample(&self, protocol: Protocol, sample: PoolSample) {
+        self.tables().samples.entry(protocol).or_default().insert(sample.block_number, sample);
     }
 
     /// Every stored job, in no particular order.
@@ -196,6 +206,12 @@ impl DecisionStore for MemoryStore {
         let next_cursor = if more { all.last().and_then(AllocationDecision::sequence) } else { None };
         Ok(Page { next_cursor, items: all })
     }
+
+    async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError> {
+        let tables = self.tables();
+        let executed = tables.decisions.values().filter(|d| d.status() == DecisionStatus::Executed);
+        Ok(executed.max_by_key(|d| d.sequence()).cloned())
+    }
 }
 
 #[async_trait]
@@ -323,6 +339,35 @@ impl MarketSamples for MemoryStore {
         let tables = self.tables();
         let recorded = tables.samples.get(&protocol).into_iter().flat_map(|s| s.values());
         Ok(recorded.filter(|s| s.timestamp >= since).cloned().collect())
+    }
+
+    async fn record_readings(&self, readings: &ProtocolReadings) -> Result<(), StoreError> {
+        let first = readings.samples.first().map_or(0, |s| s.block_number);
+        let entry = (readings.protocol, first, readings.block_number(), readings.terms.clone(), readings.policy);
+        self.tables().readings.entry(readings.hash()).or_insert(entry);
+        Ok(())
+    }
+
+    async fn readings(&self, hash: ReadingsHash) -> Result<Option<ProtocolReadings>, StoreError> {
+        let tables = self.tables();
+        Ok(tables.readings.get(&hash).map(|(protocol, first, last, terms, policy)| {
+            let recorded = tables.samples.get(protocol).into_iter().flat_map(|s| s.range(first..=last));
+            let samples = recorded.map(|(_, sample)| sample.clone()).collect();
+            ProtocolReadings { protocol: *protocol, terms: terms.clone(), policy: *policy, samples }
+        }))
+    }
+
+    async fn snapshot(&self, hash: SnapshotHash) -> Result<Option<MarketReadings>, StoreError> {
+        let named = self.tables().decisions.values().find(|d| d.statement().provenance.snapshot_hash == hash).cloned();
+        let Some(decision) = named else { return Ok(None) };
+        let origins = decision.metrics_origins();
+        let readings = |origin: MetricsOrigin| async move {
+            match origin.readings() {
+                Some(hash) => self.readings(hash).await,
+                None => Ok(None),
+            }
+        };
+        Ok(Some(MarketReadings { jediswap: readings(origins.jediswap).await?, ekubo: readings(origins.ekubo).await? }))
     }
 }
 

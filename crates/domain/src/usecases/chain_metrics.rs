@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::market::{DAY_SECS, ProtocolTerms, SamplingPolicy, derive};
+use crate::market::{DAY_SECS, ProtocolReadings, ProtocolTerms, SamplingPolicy, derive};
 use crate::metrics::Protocol;
 use crate::ports::{Clock, MarketSamples, MetricsError, MetricsSource, ProtocolReading};
 
@@ -67,8 +67,15 @@ impl MetricsSource for ChainMetrics {
             .samples_since(protocol, now.saturating_sub(reach))
             .await
             .map_err(|e| MetricsError::Unknown(anyhow::anyhow!("{protocol} samples: {e}")))?;
-        derive(&samples, terms, &self.policy, now)
+        let readings = ProtocolReadings { protocol, terms: terms.clone(), policy: self.policy, samples };
+        let reading = derive(&readings, now)
             .map(|derived| derived.reading)
-            .map_err(|reason| MetricsError::NotDerivable { protocol, reason })
+            .map_err(|reason| MetricsError::NotDerivable { protocol, reason })?;
+        // Kept before the reading is used, so every snapshot a statement names can be looked up.
+        self.samples
+            .record_readings(&readings)
+            .await
+            .map_err(|e| MetricsError::Unknown(anyhow::anyhow!("{protocol} readings: {e}")))?;
+        Ok(reading)
     }
 }

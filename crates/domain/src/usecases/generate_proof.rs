@@ -33,8 +33,9 @@ impl ProverSet {
 /// How proving one job ended.
 #[derive(Debug)]
 pub enum ProvingResult {
-    /// A prover returned a proof of the requested statement.
-    Proved(ProofArtifact),
+    /// A prover returned a proof of the requested statement (boxed: the statement makes it far larger
+    /// than the other outcomes).
+    Proved(Box<ProofArtifact>),
     /// Every prover failed; `retryable` when at least one failure was transient.
     Exhausted {
         /// Every attempt's message, joined.
@@ -93,7 +94,7 @@ pub async fn prove_with_fallback(
         }
         job.record_attempt(attempt(kind, started_at, timer, outcome, query), clock.now());
         if let Some(artifact) = artifact {
-            return ProvingResult::Proved(artifact);
+            return ProvingResult::Proved(Box::new(artifact));
         }
     }
     if reasons.is_empty() {

@@ -14,7 +14,7 @@ use crate::ports::{
     RequestFingerprint, StoreError,
 };
 use crate::proof::ProverKind;
-use crate::usecases::{DecisionQueries, DecisionWithJob, PipelinePolicy, StatementPlanner};
+use crate::usecases::{Computed, DecisionQueries, DecisionWithJob, PipelinePolicy, StatementPlanner};
 
 /// What an operator asks for: metrics (or none, to read them from the source), APYs, a preferred prover.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,6 +85,7 @@ pub struct Submitted {
 }
 
 /// Plans allocation decisions; the [`crate::usecases::DecisionPipeline`] carries them out.
+#[derive(Clone)]
 pub struct OrchestrateAllocation {
     planner: StatementPlanner,
     decisions: Arc<dyn DecisionStore>,
@@ -176,6 +177,21 @@ impl OrchestrateAllocation {
     /// Validates, computes and checks governance, then stores a pending decision with its queued proof job.
     pub async fn plan(&self, request: &AllocationRequest) -> Result<AllocationDecision, OrchestrateError> {
         let computed = self.planner.compute(request).await?;
+        self.plan_computed(request, computed).await
+    }
+
+    /// What a request's decision would be under the active model, nothing stored (the planner's answer).
+    pub async fn compute(&self, request: &AllocationRequest) -> Result<Computed, OrchestrateError> {
+        self.planner.compute(request).await
+    }
+
+    /// [`OrchestrateAllocation::plan`] for a request already computed, so a caller that looked at the
+    /// numbers first stores exactly those.
+    pub async fn plan_computed(
+        &self,
+        request: &AllocationRequest,
+        computed: Computed,
+    ) -> Result<AllocationDecision, OrchestrateError> {
         let statement = computed.statement;
         let governance = match &request.approval {
             Some(approval) => {

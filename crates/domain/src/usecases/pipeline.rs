@@ -105,7 +105,7 @@ impl DecisionPipeline {
         .await
         {
             ProvingResult::Proved(artifact) => {
-                job.proved(artifact, self.now())?;
+                job.proved(*artifact, self.now())?;
                 self.ports.jobs.save(&job, ProofJobStatus::Proving).await?;
                 Ok(job)
             }

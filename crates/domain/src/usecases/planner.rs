@@ -73,6 +73,7 @@ impl StatementPlanner {
         let model = self.active_model().await?;
         let (snapshot, origins) = self.snapshot(request).await?;
         let (statement, assessment) = DecisionStatement::under(&model, snapshot);
+        let statement = statement.with_provenance(origins.provenance());
         Ok(Computed { model, statement, assessment, origins })
     }
 

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod jobs;
+pub mod markets;
 pub mod models;
 pub mod proofs;
 pub mod risk;

@@ -5,6 +5,7 @@ mod binding;
 mod chain;
 mod planning;
 mod proving;
+mod rebalancing;
 mod retrying;
 mod sampling;
 mod submitting;

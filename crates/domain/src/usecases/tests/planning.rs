@@ -26,13 +26,13 @@ fn request() -> AllocationRequest {
     }
 }
 
-async fn store_with_model() -> Arc<MemoryStore> {
+pub(super) async fn store_with_model() -> Arc<MemoryStore> {
     let store = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
     ModelStore::register(store.as_ref(), &model()).await.unwrap();
     store
 }
 
-fn orchestrate(
+pub(super) fn orchestrate(
     store: &Arc<MemoryStore>,
     source: Option<Arc<dyn crate::ports::MetricsSource>>,
 ) -> OrchestrateAllocation {

@@ -136,14 +136,19 @@ async fn chain_metrics_derive_from_the_recorded_history() {
     assert!(stale.to_string().starts_with("jediswap: the newest sample (block 14)"), "{stale}");
 }
 
-#[tokio::test]
-async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
+/// A store with the model and a day of JediSwap samples, and a planner reading JediSwap from them.
+async fn jediswap_from_the_chain() -> (Arc<MemoryStore>, StatementPlanner) {
     let store = Arc::new(MemoryStore::new(clock_at(END)));
     crate::ports::ModelStore::register(store.as_ref(), &model()).await.unwrap();
     record_day(&store, &[Protocol::JediSwap]).await;
     let source = Arc::new(ChainMetrics::new(store.clone(), terms(), policy(), clock_at(END)));
     let apys = DefaultApys { jediswap: crate::bps::Apy::new(850).unwrap(), ekubo: crate::bps::Apy::new(1210).unwrap() };
-    let planner = StatementPlanner::new(store.clone(), Some(source), apys);
+    (store.clone(), StatementPlanner::new(store, Some(source), apys))
+}
+
+#[tokio::test]
+async fn a_decision_without_metrics_is_planned_from_chain_metrics() {
+    let (_, planner) = jediswap_from_the_chain().await;
     let request = AllocationRequest { ekubo: Some(metrics(8200, 6100, 2, 72, 120)), ..AllocationRequest::default() };
     let computed = planner.compute(&request).await.unwrap();
     assert_eq!(computed.statement.snapshot.jediswap.to_array(), [2000, 398, 1, 98, 800]);
@@ -176,4 +181,50 @@ async fn where_supplied_metrics_are_not_allowed_every_number_comes_from_the_chai
     let computed = planner.compute(&AllocationRequest::default()).await.unwrap();
     assert_eq!(computed.statement.snapshot.ekubo.to_array(), [2000, 398, 1, 98, 800]);
     assert_eq!(computed.statement.snapshot.ekubo_apy.get(), 2190);
+}
+
+#[tokio::test]
+async fn a_chain_decision_names_a_snapshot_anyone_can_fetch_and_recompute() {
+    use crate::decision::AllocationDecision;
+    use crate::felt::SnapshotHash;
+    use crate::market::snapshot_hash;
+    use crate::ports::{DecisionStore, StoreError};
+    use crate::proof::ProverKind;
+
+    let (store, planner) = jediswap_from_the_chain().await;
+    let request = AllocationRequest { ekubo: Some(metrics(8200, 6100, 2, 72, 120)), ..AllocationRequest::default() };
+    let computed = planner.compute(&request).await.unwrap();
+    let provenance = computed.statement.provenance;
+    assert_eq!(provenance.block_number, 14, "the newest sample's block");
+    let readings_hash = computed.origins.jediswap.readings().unwrap();
+    assert_eq!(provenance.snapshot_hash, snapshot_hash(Some(readings_hash), None));
+
+    let snapshots = MarketSnapshots::new(store.clone());
+    let unnamed = snapshots.get(provenance.snapshot_hash).await.unwrap_err();
+    assert!(matches!(unnamed, StoreError::NotFound(_)), "no decision names it yet: {unnamed:?}");
+
+    let (decision, job) =
+        AllocationDecision::plan(computed.statement, model().version(), vec![ProverKind::Stwo], chrono::Utc::now());
+    store.create(&decision.with_metrics_origins(computed.origins), &job).await.unwrap();
+    let readings = snapshots.get(provenance.snapshot_hash).await.unwrap();
+    assert_eq!(readings.snapshot_hash(), provenance.snapshot_hash);
+    assert_eq!(readings.block_number(), 14);
+    let jediswap = readings.jediswap.unwrap();
+    assert_eq!(jediswap.samples.len(), 5, "the day of samples the derivation read");
+    assert_eq!(jediswap.terms, terms().jediswap.unwrap());
+    // Re-deriving from the fetched readings gives the proven numbers.
+    let again = crate::market::derive(&jediswap, END).unwrap().reading;
+    assert_eq!(again.metrics, computed.statement.snapshot.jediswap);
+    assert_eq!(readings.ekubo, None, "Ekubo's metrics were supplied");
+    assert!(matches!(
+        snapshots.get(SnapshotHash::new(crate::felt::Felt::from(5u8))).await.unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+
+    // Samples rewritten under the recorded readings are caught, not served.
+    let mut tampered = sample(12, END - 43_200, 100);
+    tampered.fees = Amount::from(1u128);
+    store.rewrite_sample(Protocol::JediSwap, tampered);
+    let changed = snapshots.get(provenance.snapshot_hash).await.unwrap_err();
+    assert!(changed.to_string().contains("have changed since"), "{changed}");
 }

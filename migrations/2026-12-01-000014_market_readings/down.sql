@@ -1,0 +1,2 @@
+DROP INDEX allocation_decisions_by_snapshot;
+DROP TABLE market_readings;
