@@ -15,6 +15,8 @@ deploy/local/cairo.sh --install
 deploy/local/schemathesis.sh
 # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
 deploy/local/devnet.sh
+# Headless Chromium and chromedriver for the dashboard's browser test.
+deploy/local/browser.sh
 mkdir -p .data
 log=.data/test.log
 : >"$log"

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{
-    ChainError, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page, PageRequest, ProtocolReading,
-    StoreError,
+    ChainError, DecisionFilter, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page, PageRequest,
+    ProtocolReading, StoreError,
 };
 use starkrisk_domain::{
     AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
@@ -126,8 +126,12 @@ impl DecisionStore for FreshPages {
         self.inner.save_both(decision, job, loaded).await
     }
 
-    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
-        self.inner.list(page).await
+    async fn list_filtered(
+        &self,
+        filter: DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<AllocationDecision>, StoreError> {
+        self.inner.list_filtered(filter, page).await
     }
 
     async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError> {

@@ -5,6 +5,7 @@ mod auth;
 mod caching;
 mod chain_cli;
 mod clock;
+mod dashboard;
 pub mod http;
 mod keystore_cli;
 pub mod markets;

@@ -11,8 +11,8 @@ use starkrisk_domain::ports::{
 };
 use starkrisk_domain::usecases::{
     ChainMetrics, CheckProof, DecisionPipeline, DecisionQueries, ExecuteAllocation, GenerateProof, MarketSnapshots,
-    ModelRegistry, OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob, SampleMarkets,
-    ScheduledRebalance, StatementPlanner, VerificationStatus, VerifyProof,
+    ModelRegistry, OperationsOverview, OrchestrateAllocation, OrchestratePorts, PipelinePorts, ProverSet, RetryJob,
+    SampleMarkets, ScheduledRebalance, StatementPlanner, VerificationStatus, VerifyProof,
 };
 use starkrisk_postgres::{Database, PgStore};
 use starkrisk_stone::{StoneProver, StoneVerifier};
@@ -244,6 +244,13 @@ impl Service {
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
             models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash)
                 .approving_on(adapters.executor.clone()),
+            overview: OperationsOverview::new(
+                jobs.clone(),
+                stores.models.clone(),
+                stores.readiness.clone(),
+                adapters.executor.clone(),
+                policy.provers.clone(),
+            ),
             snapshots: MarketSnapshots::new(stores.samples.clone()),
             readiness: stores.readiness.clone(),
             auth: Authenticator::from_settings(&settings.auth)?,

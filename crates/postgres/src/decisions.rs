@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use starkrisk_domain::ports::{DecisionStore, Loaded, MAX_PAGE, Page, PageRequest, StoreError};
+use starkrisk_domain::ports::{DecisionFilter, DecisionStore, Loaded, MAX_PAGE, Page, PageRequest, StoreError};
 use starkrisk_domain::{AllocationDecision, DecisionId, DecisionStatus, ProofJob, ProofJobId};
 
 use crate::PgStore;
@@ -74,13 +74,30 @@ impl DecisionStore for PgStore {
         .map_err(TxError::into_store)
     }
 
-    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
+    async fn list_filtered(
+        &self,
+        filter: DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<AllocationDecision>, StoreError> {
         let limit = i64::from(page.limit.clamp(1, MAX_PAGE));
         let mut conn = self.db.conn().await?;
         let mut query =
             ad::allocation_decisions.select(DecisionRow::as_select()).order(ad::sequence.desc()).into_boxed();
         if let Some(before) = page.before {
             query = query.filter(ad::sequence.lt(before));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(ad::status.eq(status.as_str()));
+        }
+        if let Some(prover) = filter.prover {
+            let proven_by = pj::proof_jobs.filter(pj::prover.eq(prover.as_str())).select(pj::id);
+            query = query.filter(ad::proof_job_id.eq_any(proven_by));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(ad::created_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(ad::created_at.lt(until));
         }
         // One row more than asked tells whether another page follows.
         let mut rows = query.limit(limit + 1).load(&mut conn).await.map_err(from_diesel)?;

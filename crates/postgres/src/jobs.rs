@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Interval, Text};
 use diesel_async::RunQueryDsl;
-use starkrisk_domain::ports::{JobCursor, JobPage, JobPageRequest, MAX_PAGE, ProofJobStore, StoreError};
+use starkrisk_domain::ports::{
+    JobCursor, JobLease, JobPage, JobPageRequest, MAX_PAGE, ProofJobStore, QueueReport, StoreError,
+};
 use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
 
 use crate::PgStore;
@@ -107,6 +109,34 @@ impl ProofJobStore for PgStore {
             .await
             .map_err(from_diesel)?;
         Ok(())
+    }
+
+    async fn queue_report(&self) -> Result<QueueReport, StoreError> {
+        let mut conn = self.db.conn().await?;
+        let counts: Vec<(String, i64)> = pj::proof_jobs
+            .group_by(pj::status)
+            .select((pj::status, diesel::dsl::count_star()))
+            .load(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let held: Vec<(uuid::Uuid, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> = pj::proof_jobs
+            .filter(pj::lease_owner.is_not_null())
+            .filter(pj::lease_expires_at.gt(diesel::dsl::now))
+            .select((pj::id, pj::lease_owner, pj::lease_expires_at))
+            .load(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        let counts = counts
+            .into_iter()
+            .filter_map(|(status, n)| ProofJobStatus::parse(&status).map(|s| (s, n.unsigned_abs())))
+            .collect::<Vec<_>>();
+        let leases = held
+            .into_iter()
+            .filter_map(|(id, owner, expires)| {
+                Some(JobLease { job: ProofJobId(id), owner: owner?, expires_at: expires? })
+            })
+            .collect();
+        Ok(QueueReport::new(counts, leases))
     }
 
     async fn queue_depth(&self) -> Result<u64, StoreError> {

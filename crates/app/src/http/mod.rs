@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>, body_
         .service(routes::health::health)
         .service(routes::health::ready)
         .service(routes::health::metrics)
+        .configure(crate::dashboard::routes)
         // Registered before the /api/v1 scope so its /api/v1/openapi.json resource is matched first.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()))
         .service(

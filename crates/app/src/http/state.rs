@@ -35,6 +35,8 @@ pub struct AppState {
     pub status: VerificationStatus,
     /// The model registry.
     pub models: ModelRegistry,
+    /// The health overview the dashboard shows.
+    pub overview: starkrisk_domain::usecases::OperationsOverview,
     /// Market snapshots by the hash decisions name.
     pub snapshots: MarketSnapshots,
     /// Whether storage answers, for `/ready`.

@@ -149,6 +149,12 @@ impl Service {
     }
 
     fn token(&self) -> String {
+        self.token_as(starkrisk_app::Role::Operator)
+    }
+
+    /// A token this service accepts, for `role`.
+    #[allow(dead_code)] // each test binary compiles this module; not every one signs in as another role
+    pub fn token_as(&self, role: starkrisk_app::Role) -> String {
         let settings = starkrisk_app::AuthSettings {
             hs256_secret: Some(starkrisk_domain::Secret::new(SECRET)),
             hs256_secret_file: None,
@@ -157,7 +163,7 @@ impl Service {
         };
         starkrisk_app::Authenticator::from_settings(&settings)
             .unwrap()
-            .mint("e2e", starkrisk_app::Role::Operator, Duration::from_secs(3600))
+            .mint("e2e", role, Duration::from_secs(3600))
             .unwrap()
     }
 

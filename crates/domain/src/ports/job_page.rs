@@ -88,3 +88,36 @@ pub struct JobPage {
     /// Pass as `after` for the next page; `None` on the last page.
     pub next: Option<JobCursor>,
 }
+
+/// A worker's hold on a job, as the queue records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLease {
+    /// The job held.
+    pub job: ProofJobId,
+    /// The worker holding it.
+    pub owner: String,
+    /// When the hold lapses unless renewed.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The queue at a glance: how many jobs are in each status, and which workers hold which jobs now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueReport {
+    /// Jobs per status, in [`ProofJobStatus::ALL`] order, statuses without jobs included.
+    pub by_status: Vec<(ProofJobStatus, u64)>,
+    /// Leases that have not lapsed, oldest expiry first.
+    pub leases: Vec<JobLease>,
+}
+
+impl QueueReport {
+    /// A report from per-status counts in any order (missing statuses count 0) and the live leases.
+    pub fn new(counts: impl IntoIterator<Item = (ProofJobStatus, u64)>, mut leases: Vec<JobLease>) -> Self {
+        let counts: Vec<(ProofJobStatus, u64)> = counts.into_iter().collect();
+        let by_status = ProofJobStatus::ALL
+            .into_iter()
+            .map(|status| (status, counts.iter().filter(|(s, _)| *s == status).map(|(_, n)| n).sum()))
+            .collect();
+        leases.sort_by_key(|l| l.expires_at);
+        Self { by_status, leases }
+    }
+}

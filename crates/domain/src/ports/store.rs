@@ -8,7 +8,9 @@ use crate::decision::{AllocationDecision, DecisionId, DecisionStatus};
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{JobPage, JobPageRequest};
+use crate::proof::ProverKind;
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
+use chrono::{DateTime, Utc};
 
 /// Why storage failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,29 @@ pub struct PageRequest {
     pub before: Option<i64>,
 }
 
+/// Which decisions a filtered listing returns; every field left out admits all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    /// Decisions in this status.
+    pub status: Option<DecisionStatus>,
+    /// Decisions whose proof this prover made.
+    pub prover: Option<ProverKind>,
+    /// Decisions made at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Decisions made before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl DecisionFilter {
+    /// Whether the filter admits a decision in `status`, made at `created`, proven by `prover`.
+    pub fn admits(&self, status: DecisionStatus, created: DateTime<Utc>, prover: Option<ProverKind>) -> bool {
+        self.status.is_none_or(|s| s == status)
+            && self.prover.is_none_or(|p| prover == Some(p))
+            && self.since.is_none_or(|t| created >= t)
+            && self.until.is_none_or(|t| created < t)
+    }
+}
+
 /// A page of rows and the cursor of the next one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -71,6 +96,9 @@ pub trait ProofJobStore: Send + Sync {
     /// Extends `worker`'s lease on job `id` to `lease` from now, while a long step (an Atlantic wait) runs;
     /// false when the lease is no longer `worker`'s (it expired and another worker took the job).
     async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError>;
+
+    /// Jobs per status and the leases workers hold now.
+    async fn queue_report(&self) -> Result<crate::ports::QueueReport, StoreError>;
 
     /// Gives a claimed job back (its lease ends now) so another worker may take it.
     async fn release(&self, id: ProofJobId, worker: &str) -> Result<(), StoreError>;
@@ -112,7 +140,16 @@ pub trait DecisionStore: Send + Sync {
     async fn save_both(&self, decision: &AllocationDecision, job: &ProofJob, loaded: Loaded) -> Result<(), StoreError>;
 
     /// A newest-first page of decisions.
-    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError>;
+    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
+        self.list_filtered(DecisionFilter::default(), page).await
+    }
+
+    /// A newest-first page of the decisions `filter` admits.
+    async fn list_filtered(
+        &self,
+        filter: DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<AllocationDecision>, StoreError>;
 
     /// The newest decision that was executed on chain: the allocation the treasury holds now.
     async fn latest_executed(&self) -> Result<Option<AllocationDecision>, StoreError>;

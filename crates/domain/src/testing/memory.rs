@@ -15,9 +15,9 @@ use crate::metrics::Protocol;
 use crate::model::RiskModel;
 use crate::params::ModelVersion;
 use crate::ports::{
-    Clock, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest, KeyClaim, KeyLifetimes,
-    Leadership, Loaded, MAX_PAGE, MarketSamples, ModelStore, Page, PageRequest, ProofJobStore, ProverQueries,
-    Readiness, RequestFingerprint, StoreError, query_key,
+    Clock, DecisionFilter, DecisionStore, IdempotencyKey, IdempotencyStore, JobCursor, JobPage, JobPageRequest,
+    KeyClaim, KeyLifetimes, Leadership, Loaded, MAX_PAGE, MarketSamples, ModelStore, Page, PageRequest, ProofJobStore,
+    ProverQueries, Readiness, RequestFingerprint, StoreError, query_key,
 };
 use crate::proof::ProverKind;
 use crate::proof_job::{ProofJob, ProofJobId, ProofJobStatus};
@@ -134,6 +134,23 @@ impl ProofJobStore for MemoryStore {
         Ok(self.tables().jobs.values().filter(|j| !j.status().is_terminal()).count() as u64)
     }
 
+    async fn queue_report(&self) -> Result<crate::ports::QueueReport, StoreError> {
+        let now = self.clock.now();
+        let tables = self.tables();
+        let counts = tables.jobs.values().map(|j| (j.status(), 1));
+        let leases = tables
+            .leases
+            .iter()
+            .filter(|(_, (_, expires))| *expires > now)
+            .map(|(job, (owner, expires))| crate::ports::JobLease {
+                job: *job,
+                owner: owner.clone(),
+                expires_at: *expires,
+            })
+            .collect();
+        Ok(crate::ports::QueueReport::new(counts, leases))
+    }
+
     async fn list(&self, request: &JobPageRequest) -> Result<JobPage, StoreError> {
         let mut jobs: Vec<ProofJob> = self
             .tables()
@@ -197,8 +214,21 @@ impl DecisionStore for MemoryStore {
         Ok(())
     }
 
-    async fn list(&self, page: PageRequest) -> Result<Page<AllocationDecision>, StoreError> {
-        let mut all: Vec<_> = self.tables().decisions.values().cloned().collect();
+    async fn list_filtered(
+        &self,
+        filter: DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<AllocationDecision>, StoreError> {
+        let tables = self.tables();
+        let prover =
+            |d: &AllocationDecision| tables.jobs.get(&d.proof_job_id()).and_then(|j| j.artifact()).map(|a| a.prover);
+        let mut all: Vec<_> = tables
+            .decisions
+            .values()
+            .filter(|d| filter.admits(d.status(), d.created_at(), prover(d)))
+            .cloned()
+            .collect();
+        drop(tables);
         all.sort_by_key(|d| std::cmp::Reverse(d.sequence()));
         all.retain(|d| page.before.is_none_or(|b| d.sequence().is_some_and(|s| s < b)));
         let more = all.len() > page.limit as usize;

@@ -51,6 +51,15 @@ impl DecisionQueries {
         self.decisions.list(page).await
     }
 
+    /// A newest-first page of the decisions `filter` admits.
+    pub async fn list_filtered(
+        &self,
+        filter: crate::ports::DecisionFilter,
+        page: PageRequest,
+    ) -> Result<Page<AllocationDecision>, StoreError> {
+        self.decisions.list_filtered(filter, page).await
+    }
+
     /// Looks at the decision until it settles or the wait limit passes; `true` with it when it settled.
     pub async fn await_settled(&self, id: DecisionId) -> Result<(DecisionWithJob, bool), StoreError> {
         let deadline = self.clock.now() + chrono::Duration::from_std(self.wait_limit).unwrap_or(chrono::Duration::MAX);

@@ -8,6 +8,7 @@ mod generate_proof;
 mod market_snapshots;
 mod model_registry;
 mod orchestrate;
+mod overview;
 mod pipeline;
 mod planner;
 mod policy;
@@ -29,6 +30,7 @@ pub use model_registry::{ModelRegistry, RegisterModelError, RegisteredModel};
 pub use orchestrate::{
     AllocationRequest, ApprovalRules, OrchestrateAllocation, OrchestrateError, OrchestratePorts, Submission, Submitted,
 };
+pub use overview::{ChainHealth, OperationsOverview, Overview, Percentiles, ProverHealth};
 pub use pipeline::{DecisionPipeline, NOT_EXECUTED_WITHOUT_CHAIN, PipelineError, PipelinePorts};
 pub use planner::{Computed, DefaultApys, StatementPlanner};
 pub use policy::PipelinePolicy;

@@ -1,0 +1,226 @@
+//! What one decision's page shows: its numbers and where they came from, verification badges, the proof
+//! job's attempts as a timeline, and the buttons the visitor's role allows.
+
+use maud::{Markup, html};
+use starkrisk_domain::DecisionId;
+use starkrisk_domain::usecases::VerificationReport;
+
+use crate::auth::Role;
+use crate::dashboard::decisions::hash_or_dash;
+use crate::dashboard::layout::{PageError, badge, percent, short, tone, when};
+use crate::dashboard::session::Session;
+use crate::http::dto::{DecisionView, RiskMetrics};
+use crate::http::error::ApiError;
+use crate::http::job_view::ProofJobView;
+use crate::http::state::AppState;
+
+/// The decision's details, as the page and its live refresh render them.
+pub async fn details(state: &AppState, session: &Session, id: DecisionId) -> Result<Markup, PageError> {
+    let current = state.decisions.get(id).await.map_err(ApiError::from)?;
+    let view = DecisionView::new(&current.decision, current.job.as_ref());
+    let job = current.job.as_ref().map(ProofJobView::new);
+    // What the chain says of the fact, when there is one and a registry to ask; a failure is shown, not fatal.
+    let on_chain = match (&current.job, &view.fact_hash) {
+        (Some(job), Some(_)) => Some(state.status.of_job(job.id()).await.map_err(|e| e.to_string())),
+        _ => None,
+    };
+    Ok(html! {
+        p.status {
+            "Status " (badge(tone(&view.status), &view.status))
+            " · made " (when(view.created_at)) " · model v" (view.model_version) " " (short(&view.model_hash))
+        }
+        @if let Some(message) = &view.message { p.note { (message) } }
+        (badges(&view, job.as_ref(), on_chain))
+        (actions(session, &view, job.as_ref()))
+        (numbers(&view))
+        @if let Some(job) = &job { (timeline(job)) }
+    })
+}
+
+fn badges(
+    view: &DecisionView,
+    job: Option<&ProofJobView>,
+    on_chain: Option<Result<VerificationReport, String>>,
+) -> Markup {
+    let local = job.and_then(|j| {
+        j.security_bits.map(|bits| (j.proof_system.clone().unwrap_or_default(), bits, j.provable_security_bits))
+    });
+    html! {
+        section aria-labelledby="verification" {
+            h2 id="verification" { "Verification" }
+            ul.badges {
+                li id="badge-local" {
+                    @match &local {
+                        Some((system, bits, provable)) => {
+                            (badge("ok", "Verified locally")) " " (system) ", " (bits) " bits"
+                            @if let Some(p) = provable { " (" (p) " provable)" }
+                        }
+                        None => { (badge("wait", "Not verified yet")) }
+                    }
+                }
+                li id="badge-fact" { (fact_badge(view.fact_hash.as_deref(), on_chain)) }
+                li id="badge-executed" {
+                    @match &view.tx_hash {
+                        Some(tx) => {
+                            (badge("ok", "Executed")) " tx " code { (tx) }
+                            @if let Some(block) = view.block_number { " in block " (block) }
+                        }
+                        None => { (badge("wait", "Not executed")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fact_badge(fact: Option<&str>, on_chain: Option<Result<VerificationReport, String>>) -> Markup {
+    let Some(fact) = fact else {
+        return html! { (badge("wait", "No on-chain fact")) };
+    };
+    // Explorers and Integrity's tools take the fact as 64 hex digits.
+    let link_ready = format!("0x{:0>64}", fact.trim_start_matches("0x"));
+    html! {
+        @match on_chain.as_ref().map(|r| r.as_ref().map(|r| r.on_chain.as_ref())) {
+            Some(Ok(Some(report))) => {
+                @match &report.accepted {
+                    Some(v) => {
+                        (badge("ok", "Integrity fact")) " " code { (link_ready) } " · "
+                        (v.verifier_config.layout) "/" (v.verifier_config.hasher) "/" (v.verifier_config.stone_version) "/"
+                        (v.verifier_config.memory_verification) " · " (v.security_bits) " bits"
+                    }
+                    None => { (badge("bad", "Fact not verified on chain")) " " code { (link_ready) } }
+                }
+            }
+            Some(Err(error)) => { (badge("wait", "Fact")) " " code { (link_ready) } " (the chain could not be read: " (error) ")" }
+            _ => { (badge("wait", "Fact")) " " code { (link_ready) } " (no FactRegistry is configured to check it)" }
+        }
+    }
+}
+
+fn actions(session: &Session, view: &DecisionView, job: Option<&ProofJobView>) -> Markup {
+    let executable = view.status == "verified" && view.tx_hash.is_none() && session.can(Role::Operator);
+    let retryable = job.filter(|j| j.status == "failed" && j.retryable == Some(true) && session.can(Role::Admin));
+    html! {
+        @if executable || retryable.is_some() {
+            section.actions aria-label="Actions" {
+                @if executable {
+                    form method="post" action=(format!("/dashboard/decisions/{}/execute", view.decision_id)) {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        button type="submit" id="execute" { "Execute on chain" }
+                    }
+                }
+                @if let Some(job) = retryable {
+                    form method="post" action=(format!("/dashboard/proofs/{}/retry", job.proof_job_id)) {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        button type="submit" id="retry" { "Retry from " (job.failed_stage.clone().unwrap_or_default()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A metric's name, how to read it from a protocol's metrics, and its unit.
+type MetricRow = (&'static str, fn(&RiskMetrics) -> u64, &'static str);
+
+fn numbers(view: &DecisionView) -> Markup {
+    let metric_rows: [MetricRow; 5] = [
+        ("Utilization", |m| m.utilization, " bps"),
+        ("Volatility", |m| m.volatility, " bps"),
+        ("Liquidity tier", |m| m.liquidity, ""),
+        ("Audit score", |m| m.audit_score, ""),
+        ("Age", |m| m.age_days, " days"),
+    ];
+    html! {
+        section aria-labelledby="numbers" {
+            h2 id="numbers" { "Numbers" }
+            div.scroll { table {
+                caption { "Inputs and results, as the proof states them" }
+                thead { tr { th scope="col" { "" } th scope="col" { "JediSwap" } th scope="col" { "Ekubo" } } }
+                tbody {
+                    @for (name, get, unit) in metric_rows {
+                        tr { th scope="row" { (name) } td { (get(&view.jediswap_metrics)) (unit) } td { (get(&view.ekubo_metrics)) (unit) } }
+                    }
+                    tr { th scope="row" { "APY" } td { (percent(view.jediswap_apy)) } td { (percent(view.ekubo_apy)) } }
+                    tr { th scope="row" { "Risk" } td id="jediswap-risk" { (view.jediswap_risk) } td id="ekubo-risk" { (view.ekubo_risk) } }
+                    tr { th scope="row" { "Share" } td id="jediswap-share" { (percent(view.jediswap_pct)) } td { (percent(view.ekubo_pct)) } }
+                }
+            } }
+            p {
+                "Metrics: " strong { (view.metrics_source) }
+                @if let Some(block) = view.snapshot_block { " · chain block " (block) }
+                " · snapshot " (hash_or_dash(view.snapshot_hash.as_deref()))
+            }
+        }
+    }
+}
+
+fn timeline(job: &ProofJobView) -> Markup {
+    html! {
+        section aria-labelledby="timeline" {
+            h2 id="timeline" { "Proof job " (short(&job.proof_job_id.to_string())) " " (badge(tone(&job.status), &job.status)) }
+            ol.timeline {
+                li { (when(job.created_at)) " queued" }
+                @for a in &job.attempts {
+                    li.attempt {
+                        (when(a.started_at)) " " strong { (a.prover) } " "
+                        (badge(if a.outcome == "succeeded" { "ok" } else { "bad" }, &a.outcome))
+                        " after " (a.duration_ms) " ms"
+                        @if let Some(m) = &a.message { " — " (m) }
+                    }
+                }
+                @for r in &job.resumptions {
+                    li { (when(r.at)) " resumed by " (r.by) " from " (r.stage) " (" (r.reason) ")" }
+                }
+                @if let Some(error) = &job.error { li { (badge("bad", "failed")) " " (error) } }
+                li { (when(job.updated_at)) " last change: " (job.status) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use starkrisk_domain::usecases::{FactReport, VerificationReport};
+    use starkrisk_domain::*;
+
+    use super::fact_badge;
+
+    fn report(verified: bool) -> VerificationReport {
+        let config = VerifierConfig::starkrisk();
+        let verification = FactVerification {
+            verification_hash: VerificationHash::new(Felt::from(7u8)),
+            security_bits: 96,
+            verifier_config: config.clone(),
+        };
+        VerificationReport {
+            proof_job_id: ProofJobId(uuid::Uuid::nil()),
+            status: ProofJobStatus::Registered,
+            local: None,
+            on_chain: Some(FactReport {
+                fact_hash: FactHash::new(Felt::from(0xabcu16)),
+                verifications: vec![verification.clone()],
+                accepted: verified.then_some(verification),
+                meets_policy: verified,
+                policy: FactPolicy { expected_config: config, min_security_bits: 96 },
+            }),
+        }
+    }
+
+    #[test]
+    fn the_fact_badge_says_what_the_chain_holds() {
+        let padded = format!("0x{}abc", "0".repeat(61));
+        let accepted = fact_badge(Some("0xabc"), Some(Ok(report(true)))).into_string();
+        assert!(accepted.contains("Integrity fact") && accepted.contains(&padded), "{accepted}");
+        assert!(
+            accepted.contains("recursive/keccak_160_lsb/stone6/strict") && accepted.contains("96 bits"),
+            "{accepted}"
+        );
+        let unmet = fact_badge(Some("0xabc"), Some(Ok(report(false)))).into_string();
+        assert!(unmet.contains("Fact not verified on chain"), "{unmet}");
+        let down = fact_badge(Some("0xabc"), Some(Err("timed out".into()))).into_string();
+        assert!(down.contains("could not be read: timed out"), "{down}");
+        assert!(fact_badge(Some("0xabc"), None).into_string().contains("no FactRegistry"));
+        assert!(fact_badge(None, None).into_string().contains("No on-chain fact"));
+    }
+}
