@@ -400,3 +400,26 @@ async fn a_queued_decision_is_started_at_once_not_at_the_workers_next_poll() {
     let id = decision["decision_id"].as_str().unwrap();
     assert_eq!(app.decision_when(id, "executed").await["status"], "executed", "done within five seconds");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_snapshots_are_read_by_a_felt_hash_a_decision_names() {
+    let app = TestApp::start(full_adapters()).await;
+    let (status, error) = app.get("/api/v1/markets/snapshots/0xnothex", Role::Viewer).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["field"], "snapshot_hash");
+    let beyond = format!("0x{}", "f".repeat(64));
+    let (status, _) = app.get(&format!("/api/v1/markets/snapshots/{beyond}"), Role::Viewer).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "past the field prime");
+    let (status, error) = app.get("/api/v1/markets/snapshots/0x5a95", Role::Viewer).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no decision names it: {error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("market snapshot 0x5a95"), "{error}");
+    let (status, _) = app.call(Method::GET, "/api/v1/markets/snapshots/0x5a95", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A decision of supplied metrics names no snapshot, and says so.
+    app.register_model().await;
+    let (status, planned) =
+        app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{planned}");
+    assert!(planned["snapshot_hash"].is_null() && planned["snapshot_block"].is_null(), "{planned}");
+    assert_eq!(planned["metrics_source"], "supplied");
+}

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use starkrisk_domain::examples;
-use starkrisk_stone::StoneVerifier;
 use starkrisk_stone::program;
+use starkrisk_stone::{StoneProof, StoneVerifier};
+use swiftness::TransformTo;
 
 fn trace_generation(c: &mut Criterion) {
     let inputs = program::inputs(&examples::statement());
@@ -20,11 +21,23 @@ fn trace_generation(c: &mut Criterion) {
     });
 }
 
+/// The shared recursive fixture, verified as the service does (parse, then every check), and the two
+/// halves apart beside swiftness' own `verify` (which skips the inner FRI layers' Merkle checks): the
+/// baseline the issue compares with, in the same run.
 fn verify_fixture(c: &mut Criterion) {
     let path = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     let json = std::fs::read_to_string(path).unwrap();
     let verifier = StoneVerifier::new(50);
     c.bench_function("stone/verify_fixture", |b| b.iter(|| verifier.verify_json(&json).unwrap()));
+    c.bench_function("stone/parse_fixture", |b| b.iter(|| StoneProof::parse(&json).unwrap()));
+    let proof = StoneProof::parse(&json).unwrap();
+    c.bench_function("stone/verify_parsed", |b| b.iter(|| verifier.verify_parsed(&proof).unwrap()));
+    c.bench_function("stone/swiftness_verify_baseline", |b| {
+        b.iter(|| {
+            let stark: swiftness::types::StarkProof = proof.parsed.clone().transform_to();
+            stark.verify::<swiftness_air::layout::recursive::Layout>(50u32.into()).unwrap()
+        })
+    });
 }
 
 /// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
