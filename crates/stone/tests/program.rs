@@ -38,6 +38,28 @@ fn the_vectors_come_out_as_the_domain_computes_them() {
 }
 
 #[test]
+fn the_program_carries_the_market_snapshot_into_its_output() {
+    let base =
+        statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1());
+    let hash =
+        SnapshotHash::new(Felt::from_hex("0x7f3c5a0e19d2b4c6a8e0f1d3b5c7a9e2f4d6b8c0a1e3f5d7b9c1a3e5f7d9b2").unwrap());
+    let chained = base.with_provenance(Provenance { block_number: u64::MAX, snapshot_hash: hash });
+    let words = program::inputs(&chained);
+    assert_eq!(words.len(), 27, "the model's 25 inputs, then block and hash");
+    let (run, computed) = compute(&chained).unwrap();
+    assert_eq!(computed, chained);
+    assert_eq!(run.output.len(), STATEMENT_LEN);
+    assert_eq!(&run.output[29..], &[Felt::from(u64::MAX), hash.felt()]);
+    // The same numbers under another snapshot are another output, so another fact.
+    let elsewhere = base.with_provenance(Provenance { block_number: 7, snapshot_hash: hash });
+    assert_ne!(program::run(&program::inputs(&elsewhere)).unwrap().output, run.output);
+    // A block past 64 bits cannot be carried: the statement could not decode it.
+    let mut words = words;
+    words[25] = Felt::from(u64::MAX) + Felt::ONE;
+    assert!(program::run(&words).is_err());
+}
+
+#[test]
 fn out_of_range_inputs_make_the_program_fail() {
     let good = statement(metrics(1, 1, 1, 1, 1), metrics(1, 1, 1, 1, 1), 850, 1210, ModelParams::v1());
     let mut words = program::inputs(&good);
