@@ -41,6 +41,10 @@ openapi:
 load seconds="20" connections="64":
     deploy/local/load.sh {{seconds}} {{connections}}
 
+# Delete superseded test executables from the target directory (each dependency change leaves a new copy).
+prune:
+    deploy/local/prune-target.sh
+
 # Format the code.
 fmt:
     cargo fmt --all
