@@ -3,6 +3,7 @@
 //! HTTP, which reqwest already speaks.)
 #![allow(dead_code)] // every helper is used by the browser test; other test binaries do not include this
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -23,6 +24,9 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // chromedriver leads its own process group, and Chromium's processes are in it: a test that panics
+        // before `quit` must not leave a browser running, so the whole group goes.
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", self.driver.id())]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -56,6 +60,7 @@ impl Browser {
         let port = free_port();
         let driver = Command::new(program("STARKRISK_CHROMEDRIVER", &["chromedriver"]))
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
