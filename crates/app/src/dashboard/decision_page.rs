@@ -6,8 +6,7 @@ use starkrisk_domain::DecisionId;
 use starkrisk_domain::usecases::VerificationReport;
 
 use crate::auth::Role;
-use crate::dashboard::decisions::hash_or_dash;
-use crate::dashboard::layout::{PageError, badge, percent, short, tone, when};
+use crate::dashboard::layout::{PageError, badge, hash_or_dash, percent, short, tone, when};
 use crate::dashboard::session::Session;
 use crate::http::dto::{DecisionView, RiskMetrics};
 use crate::http::error::ApiError;

@@ -10,7 +10,7 @@ use starkrisk_domain::{DecisionId, DecisionStatus, ProverKind};
 
 use crate::dashboard::charts::{self, Series};
 use crate::dashboard::decision_page;
-use crate::dashboard::layout::{self, PageError, badge, percent, short, tone, when};
+use crate::dashboard::layout::{self, PageError, badge, percent, tone, when};
 use crate::dashboard::session::Session;
 use crate::http::dto::DecisionView;
 use crate::http::state::AppState;
@@ -243,9 +243,4 @@ pub async fn read_live(
 
 fn short_id(id: DecisionId) -> String {
     id.0.to_string().chars().take(8).collect()
-}
-
-/// A hash cell, or a dash.
-pub fn hash_or_dash(hash: Option<&str>) -> Markup {
-    html! { @match hash { Some(h) => (short(h)), None => "—" } }
 }

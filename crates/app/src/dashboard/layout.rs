@@ -154,6 +154,11 @@ pub fn short(hash: &str) -> Markup {
     html! { code title=(hash) { (shown) } }
 }
 
+/// A shortened hash, or a dash when there is none.
+pub fn hash_or_dash(hash: Option<&str>) -> Markup {
+    html! { @match hash { Some(h) => (short(h)), None => "—" } }
+}
+
 /// A timestamp as operators read it.
 pub fn when(at: DateTime<Utc>) -> Markup {
     html! { time datetime=(at.to_rfc3339()) { (at.format("%Y-%m-%d %H:%M:%S UTC")) } }
