@@ -30,4 +30,4 @@ pub use settings::{
 };
 pub use telemetry::init as init_telemetry;
 pub use wiring::{Adapters, Service, Stores};
-pub use worker::{Wakeup, WorkerConfig, Workers};
+pub use worker::{JobSteps, Wakeup, WorkerConfig, Workers};

@@ -1,5 +1,6 @@
 //! `starkrisk serve` and `starkrisk worker`: start, migrate, run, and shut down gracefully.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
@@ -46,8 +47,10 @@ async fn migrate(database: &Database) {
     }
 }
 
+/// Starts the workers, woken by Postgres' notifications when jobs are queued anywhere and by this process
+/// when it queues one.
 fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
-    Workers::spawn(
+    let workers = Workers::spawn(
         settings.workers.count,
         prefix,
         service.pipeline.clone(),
@@ -58,7 +61,14 @@ fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
             poll: Duration::from_millis(settings.workers.poll_ms),
             wakeup: service.wakeup.clone(),
         },
-    )
+    );
+    match &service.stores.database {
+        Some(db) => workers.woken_by(tokio::spawn(starkrisk_postgres::listen_for_due_jobs(
+            db.clone(),
+            Arc::new(service.wakeup.clone()),
+        ))),
+        None => workers,
+    }
 }
 
 /// Starts webhook delivery when endpoints are configured; a failure is logged, never fatal, because

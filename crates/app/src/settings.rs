@@ -158,7 +158,7 @@ pub struct PipelineSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerSettings {
-    /// Workers in this process (0 in `serve` disables them).
+    /// Jobs this process works at once, each in a slot of its own (0 in `serve` disables workers).
     pub count: usize,
     /// How long a claimed job is held before another worker may take it, ms.
     pub lease_ms: u64,

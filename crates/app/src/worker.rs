@@ -1,13 +1,15 @@
-//! Background workers: claim due proof jobs, advance them step by step, give them back.
+//! Background workers: a dispatcher claims due proof jobs for the idle slots in one round trip, and each
+//! claimed job is advanced step by step in a slot of its own, then given back.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use starkrisk_domain::ports::{JobsDue, ProofJobStore};
-use starkrisk_domain::usecases::DecisionPipeline;
+use starkrisk_domain::usecases::{DecisionPipeline, PipelineError};
 use starkrisk_domain::{ProofJob, ProofJobId};
-use tokio::sync::{Notify, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 
 use crate::http::metrics::Metrics;
@@ -19,12 +21,12 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// Sleep when nothing is due, unless woken.
     pub poll: Duration,
-    /// Cuts the sleep short when this process queues a job.
+    /// Cuts the sleep short when a job is queued (here, or anywhere once Postgres notifies).
     pub wakeup: Wakeup,
 }
 
-/// Wakes one sleeping worker of this process per job queued here, so a decision's proof starts at once
-/// rather than at the next poll; a wake-up with no worker asleep is kept for the next one to pause.
+/// Wakes the sleeping dispatcher when a job is queued, so a decision's proof starts at once rather than at
+/// the next poll; a wake-up while it is busy is kept, so it looks again before sleeping.
 #[derive(Debug, Clone, Default)]
 pub struct Wakeup(Arc<Notify>);
 
@@ -34,53 +36,159 @@ impl JobsDue for Wakeup {
     }
 }
 
+/// What a worker does with a job it holds: the decision pipeline in the service; something cheaper where a
+/// benchmark or a test measures the queue alone.
+#[async_trait]
+pub trait JobSteps: Send + Sync {
+    /// Takes the job's next step and records it.
+    async fn advance(&self, job: ProofJob) -> Result<ProofJob, PipelineError>;
+
+    /// Whether the job's next step is due now.
+    fn is_due(&self, job: &ProofJob) -> bool;
+}
+
+#[async_trait]
+impl JobSteps for DecisionPipeline {
+    async fn advance(&self, job: ProofJob) -> Result<ProofJob, PipelineError> {
+        DecisionPipeline::advance(self, job).await
+    }
+
+    fn is_due(&self, job: &ProofJob) -> bool {
+        DecisionPipeline::is_due(self, job)
+    }
+}
+
 /// Running workers and the switch that stops them.
 pub struct Workers {
     stop: watch::Sender<bool>,
-    handles: Vec<JoinHandle<()>>,
+    /// None with no slots (`workers.count = 0`): nothing is claimed.
+    dispatcher: Option<JoinHandle<()>>,
+    wakers: Vec<JoinHandle<()>>,
 }
 
 impl Workers {
-    /// Starts `count` workers named `{prefix}-{n}`.
+    /// Starts `count` worker slots; `owner` names the leases they hold (one per process is enough: a job is
+    /// held by one slot at a time).
     pub fn spawn(
         count: usize,
-        prefix: &str,
-        pipeline: Arc<DecisionPipeline>,
+        owner: &str,
+        pipeline: Arc<dyn JobSteps>,
         jobs: Arc<dyn ProofJobStore>,
         metrics: Metrics,
         config: WorkerConfig,
     ) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let handles = (0..count)
-            .map(|n| {
-                let worker = Worker {
-                    id: format!("{prefix}-{n}"),
-                    pipeline: pipeline.clone(),
-                    jobs: jobs.clone(),
-                    metrics: metrics.clone(),
-                    config: config.clone(),
-                    stopped: stopped.clone(),
-                };
-                tokio::spawn(worker.run())
-            })
-            .collect();
-        Self { stop, handles }
+        let dispatcher = (count > 0).then(|| {
+            let dispatcher = Dispatcher {
+                slots: Arc::new(Semaphore::new(count)),
+                worker: Worker { id: owner.to_string(), pipeline, jobs, metrics, config, stopped },
+            };
+            tokio::spawn(dispatcher.run())
+        });
+        Self { stop, dispatcher, wakers: Vec::new() }
     }
 
-    /// Stops claiming, lets each worker finish its current step, and returns held jobs to the queue.
+    /// Ties a task that wakes these workers (a `LISTEN` on Postgres) to their lifetime: it stops with them,
+    /// and is stopped at once when there are no slots to wake.
+    pub fn woken_by(mut self, waker: JoinHandle<()>) -> Self {
+        if self.dispatcher.is_none() {
+            waker.abort();
+        }
+        self.wakers.push(waker);
+        self
+    }
+
+    /// Stops claiming, lets each slot finish its current step, and returns held jobs to the queue.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        for handle in self.handles {
-            if let Err(e) = handle.await {
-                tracing::error!(error = %e, "a worker panicked");
+        for waker in &self.wakers {
+            waker.abort();
+        }
+        if let Some(dispatcher) = self.dispatcher
+            && let Err(e) = dispatcher.await
+        {
+            tracing::error!(error = %e, "the worker dispatcher panicked");
+        }
+    }
+}
+
+/// Claims for as many slots as are free, never more, so a claimed job starts at once and no lease waits
+/// behind a busy slot.
+struct Dispatcher {
+    slots: Arc<Semaphore>,
+    worker: Worker,
+}
+
+impl Dispatcher {
+    async fn run(mut self) {
+        tracing::info!(worker = %self.worker.id, slots = self.slots.available_permits(), "workers started");
+        let mut running = JoinSet::new();
+        while let Some(free) = self.free_slots(&mut running).await {
+            let claimed = self.worker.jobs.claim_due_batch(&self.worker.id, self.worker.config.lease, free.len()).await;
+            match claimed {
+                Ok(jobs) if !jobs.is_empty() => {
+                    // Slots left over by a short batch go back to the semaphore as their permits drop.
+                    for (job, slot) in jobs.into_iter().zip(free) {
+                        let worker = self.worker.clone();
+                        running.spawn(async move {
+                            worker.work(job).await;
+                            drop(slot);
+                        });
+                    }
+                }
+                Ok(_) => {
+                    drop(free);
+                    self.worker.pause().await;
+                }
+                Err(error) => {
+                    drop(free);
+                    tracing::warn!(worker = %self.worker.id, %error, "cannot claim jobs; retrying");
+                    self.worker.pause().await;
+                }
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            report_panic(done);
+        }
+        tracing::info!(worker = %self.worker.id, "workers stopped");
+    }
+
+    /// Waits for at least one free slot and takes every free one; `None` once shutdown is asked. Reaps
+    /// finished slots meanwhile, so the set holds only running ones.
+    async fn free_slots(&mut self, running: &mut JoinSet<()>) -> Option<Vec<OwnedSemaphorePermit>> {
+        loop {
+            while let Some(done) = running.try_join_next() {
+                report_panic(done);
+            }
+            if *self.worker.stopped.borrow() {
+                return None;
+            }
+            tokio::select! {
+                permit = self.slots.clone().acquire_owned() => {
+                    // The semaphore is never closed, so acquiring only fails if it were.
+                    let mut free = vec![permit.ok()?];
+                    while let Ok(more) = self.slots.clone().try_acquire_owned() {
+                        free.push(more);
+                    }
+                    return Some(free);
+                }
+                _ = self.worker.stopped.changed() => {}
+                Some(done) = running.join_next() => report_panic(done),
             }
         }
     }
 }
 
+fn report_panic(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "a worker panicked");
+    }
+}
+
+#[derive(Clone)]
 struct Worker {
     id: String,
-    pipeline: Arc<DecisionPipeline>,
+    pipeline: Arc<dyn JobSteps>,
     jobs: Arc<dyn ProofJobStore>,
     metrics: Metrics,
     config: WorkerConfig,
@@ -88,21 +196,6 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self) {
-        tracing::info!(worker = %self.id, "worker started");
-        while !*self.stopped.borrow() {
-            match self.jobs.claim_due(&self.id, self.config.lease).await {
-                Ok(Some(job)) => self.work(job).await,
-                Ok(None) => self.pause().await,
-                Err(error) => {
-                    tracing::warn!(worker = %self.id, %error, "cannot claim jobs; retrying");
-                    self.pause().await;
-                }
-            }
-        }
-        tracing::info!(worker = %self.id, "worker stopped");
-    }
-
     async fn pause(&mut self) {
         let wakeup = self.config.wakeup.0.clone();
         tokio::select! {
@@ -112,22 +205,27 @@ impl Worker {
         }
     }
 
-    /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked,
-    /// then releases the lease so another worker (or this one, later) picks it up.
-    async fn work(&mut self, job: ProofJob) {
+    /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked, then
+    /// releases the lease so another worker (or this one, later) picks it up; a job saved finished gave its
+    /// lease back with that save.
+    async fn work(mut self, job: ProofJob) {
         let id = job.id();
         let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
         let heartbeat = heartbeat(self.jobs.clone(), id, self.id.clone(), self.config.lease);
-        tokio::select! {
-            () = self.advance(job).instrument(span) => {}
-            () = heartbeat => {}
+        let finished = tokio::select! {
+            finished = self.advance(job).instrument(span) => finished,
+            () = heartbeat => false,
+        };
+        if finished {
+            return;
         }
         if let Err(error) = self.jobs.release(id, &self.id).await {
             tracing::warn!(%error, proof_job_id = %id, "could not release the job; its lease will expire instead");
         }
     }
 
-    async fn advance(&mut self, mut job: ProofJob) {
+    /// Whether the job was last saved with no work left.
+    async fn advance(&mut self, mut job: ProofJob) -> bool {
         loop {
             let before = (job.status(), job.retries(), job.attempts().len());
             match self.pipeline.advance(job).await {
@@ -139,13 +237,13 @@ impl Worker {
                     tracing::info!(from = %before.0, to = %next.status(), "job advanced");
                     let stalled = (next.status(), next.retries(), next.attempts().len()) == before;
                     if stalled || !self.pipeline.is_due(&next) || *self.stopped.borrow() {
-                        break;
+                        return !next.has_work();
                     }
                     job = next;
                 }
                 Err(error) => {
                     tracing::warn!(%error, "job step not recorded; it stays queued for a retry");
-                    break;
+                    return false;
                 }
             }
         }

@@ -15,6 +15,18 @@ use starkrisk_domain::usecases::AllocationRequest;
 use starkrisk_domain::*;
 use starkrisk_postgres::testing::TestDatabase;
 
+/// What the test provers hand back for `request`: one byte of proof, `took` long.
+fn artifact(request: &ProofRequest, took: Duration) -> ProofArtifact {
+    ProofArtifact {
+        prover: ProverKind::Stwo,
+        system: ProofSystem::Stwo,
+        bytes: vec![1],
+        statement: request.statement,
+        prove_time: took,
+        remote_query: None,
+    }
+}
+
 /// A prover that takes its time, so shutdown arrives mid-proof.
 struct SlowProver;
 
@@ -26,14 +38,7 @@ impl Prover for SlowProver {
 
     async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
         tokio::time::sleep(Duration::from_millis(600)).await;
-        Ok(ProofArtifact {
-            prover: ProverKind::Stwo,
-            system: ProofSystem::Stwo,
-            bytes: vec![1],
-            statement: request.statement,
-            prove_time: Duration::from_millis(600),
-            remote_query: None,
-        })
+        Ok(artifact(request, Duration::from_millis(600)))
     }
 }
 
@@ -90,14 +95,7 @@ impl Prover for SleepyProver {
         tokio::time::timeout(timeout, tokio::time::sleep(Duration::from_millis(500)))
             .await
             .map_err(|_| ProverError::Timeout(timeout))?;
-        Ok(ProofArtifact {
-            prover: ProverKind::Stwo,
-            system: ProofSystem::Stwo,
-            bytes: vec![1],
-            statement: request.statement,
-            prove_time: Duration::from_millis(500),
-            remote_query: None,
-        })
+        Ok(artifact(request, Duration::from_millis(500)))
     }
 }
 
@@ -206,4 +204,58 @@ fn a_long_wait_keeps_its_lease_and_a_dead_workers_lease_is_taken_over_only_after
         assert_eq!(taken.map(|j| j.id()), Some(job_id), "the dead worker's job is taken over");
         assert!(died.elapsed() >= lease / 3, "not before the last renewed lease ran out ({:?})", died.elapsed());
     });
+}
+
+/// A prover that answers at once.
+struct QuickProver;
+
+#[async_trait]
+impl Prover for QuickProver {
+    fn kind(&self) -> ProverKind {
+        ProverKind::Stwo
+    }
+
+    async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
+        Ok(artifact(request, Duration::from_millis(1)))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_queued_by_another_process_starts_at_once_through_postgres_notifications() {
+    let db = TestDatabase::new().await;
+    let settings = settings(&db);
+    let store = db.store();
+    ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
+    let adapters = Adapters { provers: vec![Arc::new(QuickProver)], ..Adapters::default() };
+    let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
+    // These workers poll once a minute and hear none of the service's own wake-ups (theirs is another
+    // Wakeup), as if the decision were planned by another replica: only Postgres' notification can start
+    // the job within the test.
+    let config =
+        WorkerConfig { lease: Duration::from_secs(30), poll: Duration::from_secs(60), wakeup: Default::default() };
+    let listening = starkrisk_postgres::listen_for_due_jobs(db.db.clone(), Arc::new(config.wakeup.clone()));
+    let workers = Workers::spawn(
+        2,
+        "listening",
+        service.pipeline.clone(),
+        Arc::new(store.clone()),
+        service.state.metrics.clone(),
+        config,
+    )
+    .woken_by(tokio::spawn(listening));
+    // Time for the first, empty claim and the wake-up that listening starts with; then the workers sleep.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let request =
+        AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
+    let planned = service.state.orchestrate.plan(&request).await.unwrap();
+    let mut status = ProofJobStatus::Queued;
+    for _ in 0..500 {
+        status = ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap().status();
+        if status != ProofJobStatus::Queued {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    workers.shutdown().await;
+    assert_ne!(status, ProofJobStatus::Queued, "the job waited for the minute-long poll");
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Interval, Text};
+use diesel::sql_types::{Interval, Text};
 use diesel_async::RunQueryDsl;
 use starkrisk_domain::ports::{
     JobCursor, JobLease, JobPage, JobPageRequest, MAX_PAGE, ProofJobStore, QueueReport, StoreError,
@@ -14,27 +14,8 @@ use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
 use crate::PgStore;
 use crate::error::from_diesel;
 use crate::job_row::{JobRow, JobValues, NewJob};
+use crate::queue_statements::{ClaimDue, SaveJob};
 use crate::schema::proof_jobs::dsl as pj;
-
-/// A job is due when its time has come, no live lease holds it, and it has a step left: the statuses
-/// come from `ProofJobStatus::WORKABLE` ($3) and `WORKABLE_WITH_DECISION` ($4), the rule `ProofJob::has_work`
-/// states.
-const CLAIM_SQL: &str = "
-UPDATE proof_jobs SET lease_owner = $1, lease_expires_at = now() + $2
-WHERE id = (
-    SELECT id FROM proof_jobs
-    WHERE next_attempt_at <= now()
-      AND (lease_expires_at IS NULL OR lease_expires_at < now())
-      AND (status = ANY($3) OR (status = ANY($4) AND decision_id IS NOT NULL))
-    ORDER BY next_attempt_at, created_at
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING *";
-
-fn names(statuses: &[ProofJobStatus]) -> Vec<&'static str> {
-    statuses.iter().map(|s| s.as_str()).collect()
-}
 
 /// Converts a lease (or any lifetime) into the interval Postgres adds to now(), in whole microseconds;
 /// durations past i64 microseconds saturate.
@@ -71,18 +52,14 @@ impl ProofJobStore for PgStore {
         save_job(&mut conn, job, expected).await
     }
 
-    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError> {
+    async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError> {
         let mut conn = self.db.conn().await?;
-        let row = diesel::sql_query(CLAIM_SQL)
-            .bind::<Text, _>(worker)
-            .bind::<Interval, _>(interval(lease))
-            .bind::<Array<Text>, _>(names(&ProofJobStatus::WORKABLE))
-            .bind::<Array<Text>, _>(names(&ProofJobStatus::WORKABLE_WITH_DECISION))
-            .get_result::<JobRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(from_diesel)?;
-        row.map(JobRow::into_job).transpose()
+        let claim = ClaimDue { worker, lease: interval(lease), limit: i64::try_from(limit).unwrap_or(i64::MAX) };
+        let rows = claim.load::<JobRow>(&mut conn).await.map_err(from_diesel)?;
+        let mut jobs = rows.into_iter().map(JobRow::into_job).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING follows no order; workers take the earliest due first.
+        jobs.sort_by_key(|job| (job.next_attempt_at(), job.created_at()));
+        Ok(jobs)
     }
 
     async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError> {
@@ -194,11 +171,9 @@ pub(crate) async fn save_job(
     job: &ProofJob,
     expected: ProofJobStatus,
 ) -> Result<(), StoreError> {
-    let changed = diesel::update(pj::proof_jobs.filter(pj::id.eq(job.id().0)).filter(pj::status.eq(expected.as_str())))
-        .set(JobValues::from_job(job)?)
-        .execute(conn)
-        .await
-        .map_err(from_diesel)?;
+    let values = JobValues::from_job(job)?;
+    let save = SaveJob::new(&values, job.id().0, expected.as_str(), !job.has_work());
+    let changed = save.execute(conn).await.map_err(from_diesel)?;
     if changed == 1 {
         return Ok(());
     }

@@ -5,6 +5,7 @@
 mod database;
 mod decision_row;
 mod decisions;
+mod due_listener;
 mod error;
 mod idempotency;
 mod job_row;
@@ -14,6 +15,7 @@ mod market_readings;
 mod market_samples;
 mod models;
 mod prover_queries;
+mod queue_statements;
 mod webhooks;
 #[rustfmt::skip]
 mod schema;
@@ -21,6 +23,7 @@ mod schema;
 pub mod testing;
 
 pub use database::{Connection, Database, MIGRATIONS, PoolSettings};
+pub use due_listener::listen_for_due_jobs;
 
 /// The Postgres implementation of `ProofJobStore`, `DecisionStore` and `ModelStore`.
 #[derive(Clone)]

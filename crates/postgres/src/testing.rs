@@ -80,3 +80,8 @@ pub fn pool(url: impl Into<String>) -> PoolSettings {
         connect_timeout_ms: 5000,
     }
 }
+
+/// The queue's claim statement, for tests that ask Postgres how it would run it.
+pub fn claim_sql() -> String {
+    crate::queue_statements::claim_sql()
+}

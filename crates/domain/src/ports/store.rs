@@ -87,11 +87,18 @@ pub trait ProofJobStore: Send + Sync {
     async fn get(&self, id: ProofJobId) -> Result<Option<ProofJob>, StoreError>;
 
     /// Saves `job` only if its stored status is still `expected`; otherwise [`StoreError::Conflict`] and
-    /// nothing changes. This compare-and-set is what stops two workers from moving one job twice.
+    /// nothing changes. This compare-and-set is what stops two workers from moving one job twice. A job
+    /// saved with no work left also loses its lease, so finishing a job needs no separate release.
     async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError>;
 
-    /// Claims the next due, unleased (or lease-expired) non-terminal job for `worker` for `lease`.
-    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError>;
+    /// Claims up to `limit` due, unleased (or lease-expired) jobs with work left for `worker` for `lease`,
+    /// in due order, in one step: a process with several idle slots fills them with one round trip.
+    async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError>;
+
+    /// Claims the next due job, as [`ProofJobStore::claim_due_batch`] with a limit of one.
+    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError> {
+        Ok(self.claim_due_batch(worker, lease, 1).await?.pop())
+    }
 
     /// Extends `worker`'s lease on job `id` to `lease` from now, while a long step (an Atlantic wait) runs;
     /// false when the lease is no longer `worker`'s (it expired and another worker took the job).

@@ -90,24 +90,25 @@ impl ProofJobStore for MemoryStore {
             return Err(conflict(format!("proof job {}", job.id()), stored.status(), expected));
         }
         *stored = job.clone();
+        if !job.has_work() {
+            tables.leases.remove(&job.id());
+        }
         Ok(())
     }
 
-    async fn claim_due(&self, worker: &str, lease: Duration) -> Result<Option<ProofJob>, StoreError> {
+    async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError> {
         let now = self.clock.now();
         let mut tables = self.tables();
         let leased = |id: &ProofJobId, t: &Tables| t.leases.get(id).is_some_and(|(_, until)| *until >= now);
-        let next = tables
-            .jobs
-            .values()
-            .filter(|j| j.is_due(now) && !leased(&j.id(), &tables))
-            .min_by_key(|j| (j.next_attempt_at(), j.created_at()))
-            .cloned();
-        if let Some(job) = &next {
-            let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        let mut due: Vec<ProofJob> =
+            tables.jobs.values().filter(|j| j.is_due(now) && !leased(&j.id(), &tables)).cloned().collect();
+        due.sort_by_key(|j| (j.next_attempt_at(), j.created_at()));
+        due.truncate(limit);
+        let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        for job in &due {
             tables.leases.insert(job.id(), (worker.to_string(), until));
         }
-        Ok(next)
+        Ok(due)
     }
 
     async fn renew_lease(&self, id: ProofJobId, worker: &str, lease: Duration) -> Result<bool, StoreError> {

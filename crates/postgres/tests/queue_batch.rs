@@ -1,0 +1,198 @@
+//! Batch claims, leases given back by a finishing save, the claim's plan, and `LISTEN proof_jobs_due`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use common::*;
+use diesel::QueryableByName;
+use diesel::sql_types::Text;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use starkrisk_domain::ports::*;
+use starkrisk_domain::*;
+use starkrisk_postgres::testing::{TestDatabase, claim_sql};
+
+fn job_created(seconds_ago: i64) -> ProofJob {
+    ProofJob::new(
+        ProofRequest { statement: statement() },
+        vec![ProverKind::Stwo],
+        None,
+        Utc::now() - chrono::Duration::seconds(seconds_ago),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_takes_the_earliest_due_jobs_up_to_its_limit() {
+    let (_db, store) = store().await;
+    let jobs: Vec<ProofJob> = (0..6).map(|n| job_created(100 - n)).collect();
+    // Inserted newest first, so only the claim's ordering can put them back in due order.
+    for job in jobs.iter().rev() {
+        ProofJobStore::insert(&store, job).await.unwrap();
+    }
+    let first = store.claim_due_batch("a", LEASE, 4).await.unwrap();
+    let ids = |jobs: &[ProofJob]| jobs.iter().map(ProofJob::id).collect::<Vec<_>>();
+    assert_eq!(ids(&first), ids(&jobs[..4]), "the four earliest, earliest first");
+    let rest = store.claim_due_batch("b", LEASE, 4).await.unwrap();
+    assert_eq!(ids(&rest), ids(&jobs[4..]), "only the two not leased");
+    assert!(store.claim_due_batch("c", LEASE, 4).await.unwrap().is_empty(), "every job is leased");
+    let leases = store.queue_report().await.unwrap().leases;
+    let owners: HashSet<_> = leases.iter().map(|l| (l.job, l.owner.as_str())).collect();
+    assert!(jobs[..4].iter().all(|j| owners.contains(&(j.id(), "a"))), "{leases:?}");
+    assert!(jobs[4..].iter().all(|j| owners.contains(&(j.id(), "b"))), "{leases:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_batch_claimers_over_2000_jobs_claim_each_exactly_once() {
+    let (_db, store) = store().await;
+    let mut all = HashSet::new();
+    for _ in 0..2000 {
+        let job = job();
+        all.insert(job.id());
+        ProofJobStore::insert(&store, &job).await.unwrap();
+    }
+    let claimers: Vec<_> = (0..8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = store.claim_due_batch(&format!("w{n}"), LEASE, 7).await.unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.iter().map(ProofJob::id));
+                }
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for claimer in claimers {
+        claimed.extend(claimer.await.unwrap());
+    }
+    assert_eq!(claimed.len(), 2000, "no job claimed twice");
+    assert_eq!(claimed.into_iter().collect::<HashSet<_>>(), all, "every job claimed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_job_gives_its_lease_back_with_its_save_and_an_unfinished_one_keeps_it() {
+    let (_db, store) = store().await;
+    let (unfinished, finished) = (job_created(2), job_created(1));
+    ProofJobStore::insert(&store, &unfinished).await.unwrap();
+    ProofJobStore::insert(&store, &finished).await.unwrap();
+    let mut claimed = store.claim_due_batch("holder", LEASE, 2).await.unwrap();
+    let mut last = claimed.pop().unwrap();
+    let mut first = claimed.pop().unwrap();
+    first.start_proving(Utc::now()).unwrap();
+    ProofJobStore::save(&store, &first, ProofJobStatus::Queued).await.unwrap();
+    last.fail(Stage::Proving, "no prover answered", false, Utc::now()).unwrap();
+    ProofJobStore::save(&store, &last, ProofJobStatus::Queued).await.unwrap();
+    let held: Vec<_> = store.queue_report().await.unwrap().leases.into_iter().map(|l| l.job).collect();
+    assert_eq!(held, [first.id()], "only the unfinished job is still held");
+    assert!(store.claim_due("other", LEASE).await.unwrap().is_none(), "the unfinished job stays its holder's");
+}
+
+#[derive(QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// Postgres caches a generic plan for a prepared statement after a few runs. The claim must stay on the
+/// partial index in that plan too, or every claim reads every finished job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_reads_only_unfinished_jobs_in_its_cached_plan() {
+    let test = TestDatabase::new().await;
+    let store = test.store();
+    ModelStore::register(&store, &model()).await.unwrap();
+    ProofJobStore::insert(&store, &job()).await.unwrap();
+    TestDatabase::execute(
+        &test,
+        "INSERT INTO proof_jobs (id, status, provers, statement, failure, created_at) \
+         SELECT gen_random_uuid(), 'failed', provers, statement, '{\"reason\": \"old\"}', now() \
+         FROM proof_jobs, generate_series(1, 20000); ANALYZE proof_jobs",
+    )
+    .await;
+    let mut conn = test.db.conn().await.unwrap();
+    conn.batch_execute(&format!(
+        "SET plan_cache_mode = force_generic_plan; PREPARE claim(text, interval, bigint) AS {}",
+        claim_sql()
+    ))
+    .await
+    .unwrap();
+    let plan: Vec<PlanLine> =
+        diesel::sql_query("EXPLAIN EXECUTE claim('w', '1 minute', 8)").load(&mut conn).await.unwrap();
+    let plan = plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n");
+    assert!(plan.contains("proof_jobs_claimable"), "the claim does not use the partial index:\n{plan}");
+    assert!(!plan.contains("Seq Scan"), "the claim scans the table:\n{plan}");
+}
+
+/// Counts wake-ups.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl JobsDue for Count {
+    fn job_due(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Count {
+    fn now(&self) -> usize {
+        AtomicUsize::load(&self.0, Ordering::SeqCst)
+    }
+
+    /// Waits until the count has stayed put for a while (at most 10 s), and returns it.
+    async fn settled(&self) -> usize {
+        let mut last = self.now();
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if self.now() == last {
+                return last;
+            }
+            last = self.now();
+        }
+        last
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listeners_are_woken_by_jobs_queued_or_released_and_not_by_jobs_that_wait() {
+    let (test, store) = store().await;
+    let count = Arc::new(Count::default());
+    let listener = tokio::spawn(starkrisk_postgres::listen_for_due_jobs(test.db.clone(), count.clone()));
+    let mut base = 0;
+    for _ in 0..50 {
+        base = count.settled().await;
+        if base > 0 {
+            break;
+        }
+    }
+    assert_eq!(base, 1, "one wake-up when listening starts, for jobs queued before it");
+
+    ProofJobStore::insert(&store, &job()).await.unwrap();
+    assert_eq!(count.settled().await, base + 1, "a queued job wakes the listener");
+    let claimed = store.claim_due("holder", LEASE).await.unwrap().unwrap();
+    let mut proving = claimed.clone();
+    proving.start_proving(Utc::now()).unwrap();
+    ProofJobStore::save(&store, &proving, ProofJobStatus::Queued).await.unwrap();
+    assert_eq!(count.settled().await, base + 1, "a claim and a save under a lease wake nobody");
+    store.release(claimed.id(), "holder").await.unwrap();
+    assert_eq!(count.settled().await, base + 2, "a released job is due again");
+
+    let waiting = job();
+    ProofJobStore::insert(&store, &waiting).await.unwrap();
+    TestDatabase::execute(
+        &test,
+        &format!("UPDATE proof_jobs SET next_attempt_at = now() + interval '1 hour' WHERE id = '{}'", waiting.id()),
+    )
+    .await;
+    let after_insert = base + 3;
+    assert_eq!(count.settled().await, after_insert, "postponing a job wakes nobody");
+    listener.abort();
+}
