@@ -4,15 +4,17 @@
 -- `ProofJob::has_work`, as in the partial index `proof_jobs_claimable`.
 CREATE FUNCTION proof_jobs_notify_due() RETURNS TRIGGER AS $$
 BEGIN
-    IF NEW.lease_owner IS NULL AND NEW.next_attempt_at <= now()
-       AND (NEW.status IN ('queued', 'proving', 'proved')
-            OR (NEW.status IN ('verified', 'registered') AND NEW.decision_id IS NOT NULL)) THEN
-        -- One payload for all: Postgres folds a transaction's identical notifications into one.
-        PERFORM pg_notify('proof_jobs_due', '');
-    END IF;
+    -- One payload for all: Postgres folds a transaction's identical notifications into one.
+    PERFORM pg_notify('proof_jobs_due', '');
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
+-- The condition sits in WHEN, so the claims and saves that wake nobody (every one made under a lease) never
+-- call the function.
 CREATE TRIGGER proof_jobs_due_notify AFTER INSERT OR UPDATE OF status, next_attempt_at, lease_owner ON proof_jobs
-    FOR EACH ROW EXECUTE FUNCTION proof_jobs_notify_due();
+    FOR EACH ROW
+    WHEN (NEW.lease_owner IS NULL AND NEW.next_attempt_at <= now()
+          AND (NEW.status IN ('queued', 'proving', 'proved')
+               OR (NEW.status IN ('verified', 'registered') AND NEW.decision_id IS NOT NULL)))
+    EXECUTE FUNCTION proof_jobs_notify_due();
