@@ -27,18 +27,18 @@ fn artifact(request: &ProofRequest, took: Duration) -> ProofArtifact {
     }
 }
 
-/// A prover that takes its time, so shutdown arrives mid-proof.
-struct SlowProver;
+/// A prover that proves in the time it is given: 600 ms, so shutdown arrives mid-proof, or 1 ms.
+struct TimedProver(Duration);
 
 #[async_trait]
-impl Prover for SlowProver {
+impl Prover for TimedProver {
     fn kind(&self) -> ProverKind {
         ProverKind::Stwo
     }
 
     async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        Ok(artifact(request, Duration::from_millis(600)))
+        tokio::time::sleep(self.0).await;
+        Ok(artifact(request, self.0))
     }
 }
 
@@ -48,7 +48,7 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
     let settings = settings(&db);
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
-    let adapters = Adapters { provers: vec![Arc::new(SlowProver)], ..Adapters::default() };
+    let adapters = Adapters { provers: vec![Arc::new(TimedProver(Duration::from_millis(600)))], ..Adapters::default() };
     let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
@@ -206,27 +206,13 @@ fn a_long_wait_keeps_its_lease_and_a_dead_workers_lease_is_taken_over_only_after
     });
 }
 
-/// A prover that answers at once.
-struct QuickProver;
-
-#[async_trait]
-impl Prover for QuickProver {
-    fn kind(&self) -> ProverKind {
-        ProverKind::Stwo
-    }
-
-    async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
-        Ok(artifact(request, Duration::from_millis(1)))
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_queued_by_another_process_starts_at_once_through_postgres_notifications() {
     let db = TestDatabase::new().await;
     let settings = settings(&db);
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
-    let adapters = Adapters { provers: vec![Arc::new(QuickProver)], ..Adapters::default() };
+    let adapters = Adapters { provers: vec![Arc::new(TimedProver(Duration::from_millis(1)))], ..Adapters::default() };
     let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     // These workers poll once a minute and hear none of the service's own wake-ups (theirs is another
     // Wakeup), as if the decision were planned by another replica: only Postgres' notification can start

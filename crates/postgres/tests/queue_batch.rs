@@ -192,7 +192,6 @@ async fn listeners_are_woken_by_jobs_queued_or_released_and_not_by_jobs_that_wai
         &format!("UPDATE proof_jobs SET next_attempt_at = now() + interval '1 hour' WHERE id = '{}'", waiting.id()),
     )
     .await;
-    let after_insert = base + 3;
-    assert_eq!(count.settled().await, after_insert, "postponing a job wakes nobody");
+    assert_eq!(count.settled().await, base + 3, "inserting wakes, postponing wakes nobody");
     listener.abort();
 }
