@@ -351,3 +351,16 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// The shipped `[luminair]` section restates the S-two crate's default so operators read it in one
+    /// file; the two must not drift apart.
+    #[test]
+    fn the_shipped_luminair_section_is_the_stwo_default() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::CONFIG_DIR);
+        let settings = super::Settings::load("local", &dir).unwrap();
+        assert_eq!(settings.luminair.security().unwrap(), starkrisk_stwo::SecurityParams::DEFAULT);
+    }
+}

@@ -7,17 +7,17 @@ use starkrisk_domain::DecisionStatement;
 use stwo::core::air::Component;
 use stwo::core::channel::{Blake2sChannel, Channel};
 use stwo::core::fields::qm31::SecureField;
-use stwo::core::pcs::CommitmentSchemeVerifier;
+use stwo::core::pcs::{CommitmentSchemeVerifier, PcsConfig};
 use stwo::core::poly::circle::CanonicCoset;
 use stwo::core::proof::StarkProof;
 use stwo::core::vcs_lifted::blake2_merkle::{Blake2sMerkleChannel, Blake2sMerkleHasher};
-use stwo::core::verifier::verify as stwo_verify;
+use stwo::core::verifier::{PREPROCESSED_TRACE_IDX, verify as stwo_verify};
 use stwo::prover::backend::simd::SimdBackend;
 use stwo::prover::poly::circle::PolyOps;
 use stwo::prover::{CommitmentSchemeProver, prove as stwo_prove};
 use stwo_constraint_framework::TraceLocationAllocator;
 
-use crate::air::{self, AIR_VERSION, LOG_ROWS, RiskComponent, RiskEval, air_hash};
+use crate::air::{self, AIR_VERSION, LOG_MAX_DEGREE, LOG_ROWS, RiskComponent, RiskEval, air_hash};
 use crate::envelope::{ProofEnvelope, public_words};
 use crate::error::StwoError;
 use crate::security::SecurityParams;
@@ -31,15 +31,21 @@ pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<
     let trace = air::trace(statement).map_err(StwoError::FalseStatement)?;
     let config = security.pcs_config();
     let twiddles = SimdBackend::precompute_twiddles(
-        CanonicCoset::new(LOG_ROWS + 1 + config.fri_config.log_blowup_factor).circle_domain().half_coset,
+        // Enough for the composition's evaluation domain and the blown-up commitments of both trees.
+        CanonicCoset::new(LOG_ROWS + LOG_MAX_DEGREE + config.fri_config.log_blowup_factor).circle_domain().half_coset,
     );
     let channel = &mut transcript(&security, statement);
     let mut scheme = CommitmentSchemeProver::<SimdBackend, Blake2sMerkleChannel>::new(config, &twiddles);
+    if config.fri_config.log_blowup_factor < LOG_MAX_DEGREE {
+        // The committed evaluations are too few to evaluate the constraints on; stwo re-extends the trace
+        // from its coefficients, which it keeps only when asked.
+        scheme.set_store_polynomials_coefficients();
+    }
     let mut preprocessed = scheme.tree_builder();
     preprocessed.extend_evals(vec![]);
     preprocessed.commit(channel);
     let mut main = scheme.tree_builder();
-    main.extend_evals(trace);
+    main.extend_polys(trace);
     main.commit(channel);
     let component = component(statement);
     let proof = stwo_prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, scheme)
@@ -82,10 +88,16 @@ pub fn verify(envelope: &ProofEnvelope, min_security_bits: u32) -> Result<(), St
     }
     let statement = &envelope.statement;
     let channel = &mut transcript(&security, statement);
-    let mut scheme = CommitmentSchemeVerifier::<Blake2sMerkleChannel>::new(config);
     let component = component(statement);
     let sizes = component.trace_log_degree_bounds();
-    for tree in 0..N_TREES - 1 {
+    // The preprocessed tree is empty. stwo's prover commits an empty tree as a bare leaf layer whatever
+    // the lifting size, while its verifier would walk a full-height path under the configured one; read
+    // it at its own height (zero), as the prover built it, then lift the trees that hold columns.
+    let mut scheme =
+        CommitmentSchemeVerifier::<Blake2sMerkleChannel>::new(PcsConfig { lifting_log_size: None, ..config });
+    scheme.commit(proof.0.commitments[PREPROCESSED_TRACE_IDX], &sizes[PREPROCESSED_TRACE_IDX], channel);
+    scheme.config = config;
+    for tree in PREPROCESSED_TRACE_IDX + 1..N_TREES - 1 {
         scheme.commit(proof.0.commitments[tree], &sizes[tree], channel);
     }
     // stwo indexes into the proof as it verifies; a corrupted proof may panic instead of returning an

@@ -20,7 +20,7 @@ async fn a_proof_from_the_port_verifies_through_the_port() {
     let claim = StwoVerifier::new(96).verify(&artifact.bytes).await.unwrap();
     assert_eq!(claim.public_output, request.statement.to_felts());
     assert_eq!((claim.system, claim.fact_hash), (ProofSystem::Stwo, None));
-    // 86 queries at blowup 2 and 10 grinding bits: 96 conjectured, 53 provable.
+    // 43 queries at blowup 4 and 10 grinding bits: 96 conjectured, 53 provable.
     assert_eq!((claim.security.conjectured_bits, claim.security.provable_bits), (96, 53));
     assert_eq!(claim.program_hash, air_hash());
 }

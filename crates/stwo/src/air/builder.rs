@@ -5,6 +5,15 @@
 /// Width of a limb of the big integers in the allocation rule (numbers above the M31 prime).
 pub(crate) const LIMB_BITS: u32 = 12;
 
+/// Bits one range-check column holds. A column of `k` bits is pinned by one constraint of degree `2^k`
+/// (it vanishes on `0..2^k` only), so this trades trace width, which every commitment, opening and
+/// out-of-domain sample pays per column, against the constraints' degree, which only the composition pays.
+pub(crate) const RANGE_LIMB_BITS: u32 = 2;
+
+/// Log2 of the highest constraint degree: the range-check limbs' `2^RANGE_LIMB_BITS`, never below the 2
+/// of a product of two columns.
+pub(crate) const LOG_MAX_DEGREE: u32 = if RANGE_LIMB_BITS > 1 { RANGE_LIMB_BITS } else { 1 };
+
 /// The operations the risk graph is written in.
 ///
 /// Every value is an integer far below the M31 prime `2^31 - 1` (the gadgets document their bounds), so an
@@ -26,7 +35,7 @@ pub(crate) trait Air {
     /// `a - b`.
     fn sub(&self, a: &Self::Expr, b: &Self::Expr) -> Self::Expr;
 
-    /// `a * b`; constraints stay of degree at most 2.
+    /// `a * b`; constraints stay of degree at most `2^LOG_MAX_DEGREE`.
     fn mul(&self, a: &Self::Expr, b: &Self::Expr) -> Self::Expr;
 
     /// `a * k` for a constant `k` below the prime.
@@ -44,14 +53,19 @@ pub(crate) const fn bits_for(max: u64) -> u32 {
     u64::BITS - max.leading_zeros()
 }
 
-/// A new value in `[0, 2^n_bits)`, made of `n_bits` boolean columns.
+/// A new value in `[0, 2^n_bits)`, written in columns of at most `RANGE_LIMB_BITS` bits each.
 pub(crate) fn unsigned<A: Air>(air: &mut A, n_bits: u32, hint: impl Fn(&A) -> i128) -> A::Expr {
     let mut sum = air.constant(0);
-    for i in 0..n_bits {
-        let bit = air.column(|a| (hint(a) >> i) & 1);
-        let not_bit = air.sub(&air.constant(1), &bit);
-        air.assert_zero("a range-check bit is 0 or 1", air.mul(&bit, &not_bit));
-        sum = air.add(&sum, &air.scale(&bit, 1 << i));
+    for low in (0..n_bits).step_by(RANGE_LIMB_BITS as usize) {
+        let width = RANGE_LIMB_BITS.min(n_bits - low);
+        let limb = air.column(|a| (hint(a) >> low) & ((1 << width) - 1));
+        // (limb - 0)(limb - 1)...(limb - (2^width - 1)) is zero in the field exactly on 0..2^width.
+        let vanishing = (1..1u64 << width).fold(limb.clone(), |product, j| {
+            let factor = air.sub(&limb, &air.constant(j));
+            air.mul(&product, &factor)
+        });
+        air.assert_zero("a range-check limb is below its bound", vanishing);
+        sum = air.add(&sum, &air.scale(&limb, 1 << low));
     }
     sum
 }

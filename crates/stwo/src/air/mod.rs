@@ -11,22 +11,26 @@ use std::sync::LazyLock;
 use sha2::{Digest, Sha256};
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 use stwo::core::fields::m31::BaseField;
-use stwo::core::poly::circle::CanonicCoset;
 use stwo::prover::backend::simd::SimdBackend;
 use stwo::prover::backend::simd::column::BaseColumn;
-use stwo::prover::poly::BitReversedOrder;
-use stwo::prover::poly::circle::CircleEvaluation;
+use stwo::prover::poly::circle::CircleCoefficients;
 use stwo_constraint_framework::{EvalAtRow, FrameworkComponent, FrameworkEval};
 
+pub(crate) use builder::LOG_MAX_DEGREE;
 use constraints::Constraints;
 use witness::Witness;
 
 /// Version of the AIR's layout; bumped whenever a column or constraint changes meaning.
-/// v2: the statement carries the model version.
-pub const AIR_VERSION: u16 = 2;
+/// v2: the statement carries the model version. v3: range checks in limbs of `RANGE_LIMB_BITS` bits.
+pub const AIR_VERSION: u16 = 3;
 
 /// Log2 of the trace's rows: the SIMD backend's lane count, its smallest trace.
 pub(crate) const LOG_ROWS: u32 = 4;
+
+/// Log2 of the rows of the largest polynomial a proof commits to: each half of the composition polynomial,
+/// whose degree is the trace's times the constraints'. Every tree is lifted to this size (blown up), so
+/// the queries drawn over the composition's domain index into the trace's tree too.
+pub(crate) const LOG_COMMITTED_ROWS: u32 = LOG_ROWS + LOG_MAX_DEGREE - 1;
 
 /// The constraints of one decision's risk graph.
 #[derive(Debug, Clone)]
@@ -47,8 +51,8 @@ impl FrameworkEval for RiskEval {
     }
 
     fn max_constraint_log_degree_bound(&self) -> u32 {
-        // Every constraint has degree at most 2 (the witness checks this when proving).
-        LOG_ROWS + 1
+        // The witness refuses a constraint above this degree when proving.
+        LOG_ROWS + LOG_MAX_DEGREE
     }
 
     fn evaluate<E: EvalAtRow>(&self, eval: E) -> E {
@@ -61,19 +65,18 @@ impl FrameworkEval for RiskEval {
 /// The risk AIR as a stwo component.
 pub(crate) type RiskComponent = FrameworkComponent<RiskEval>;
 
-/// The trace of `statement`, or every constraint it breaks (a false statement cannot be proven).
-pub(crate) fn trace(
-    statement: &DecisionStatement,
-) -> Result<Vec<CircleEvaluation<SimdBackend, BaseField, BitReversedOrder>>, Vec<String>> {
+/// The trace of `statement` as polynomials, or every constraint it breaks (a false statement cannot be
+/// proven). Every row is the same, so each column is a constant polynomial: its coefficients are written
+/// down instead of interpolated, which spares a Fourier transform per column.
+pub(crate) fn trace(statement: &DecisionStatement) -> Result<Vec<CircleCoefficients<SimdBackend>>, Vec<String>> {
     let row = witness_row(statement)?;
-    let domain = CanonicCoset::new(LOG_ROWS).circle_domain();
     Ok(row
         .into_iter()
         .map(|value| {
-            // The column is constant, so row order (bit-reversed or not) does not matter.
-            let column =
-                BaseColumn::from_iter(std::iter::repeat_n(BaseField::from_u32_unchecked(value), 1 << LOG_ROWS));
-            CircleEvaluation::new(domain, column)
+            // The first coefficient multiplies the constant basis polynomial; the others are zero.
+            let constant = std::iter::once(BaseField::from_u32_unchecked(value));
+            let zeros = std::iter::repeat_n(BaseField::from_u32_unchecked(0), (1 << LOG_ROWS) - 1);
+            CircleCoefficients::new(BaseColumn::from_iter(constant.chain(zeros)))
         })
         .collect())
 }

@@ -3,7 +3,7 @@
 use starkrisk_domain::{DecisionStatement, examples};
 use stwo::core::fields::m31::BaseField;
 
-use super::builder::Air;
+use super::builder::{Air, RANGE_LIMB_BITS, range_check};
 use super::witness::M31_PRIME;
 use super::{graph, witness_row};
 
@@ -54,8 +54,12 @@ impl Air for Replay {
 }
 
 fn replay(statement: &DecisionStatement, row: Vec<u32>) -> Vec<&'static str> {
+    replay_graph(row, |air| graph::decision(air, statement))
+}
+
+fn replay_graph(row: Vec<u32>, graph: impl FnOnce(&mut Replay)) -> Vec<&'static str> {
     let mut air = Replay { row, next: 0, broken: vec![] };
-    graph::decision(&mut air, statement);
+    graph(&mut air);
     air.broken
 }
 
@@ -85,4 +89,16 @@ fn a_false_statement_has_no_witness_and_names_what_breaks() {
     statement.jediswap_risk = starkrisk_domain::RiskScore::new(36).unwrap();
     let broken = witness_row(&statement).unwrap_err();
     assert!(broken.iter().any(|b| b.starts_with("JediSwap's risk is the stated one")), "{broken:?}");
+}
+
+#[test]
+fn a_limb_beyond_its_bits_is_refused_even_when_the_number_it_writes_is_right() {
+    // 13 in limbs of RANGE_LIMB_BITS; moving one unit of the second limb into the first writes 13 again,
+    // with a first limb outside its range: only the limb's own constraint can tell.
+    let check = |air: &mut Replay| range_check(air, "13 fits", &air.constant(13), 2 * RANGE_LIMB_BITS);
+    let base = 1u32 << RANGE_LIMB_BITS;
+    let honest = vec![13 % base, 13 / base];
+    assert!(replay_graph(honest.clone(), check).is_empty());
+    let forged = vec![honest[0] + base, honest[1] - 1];
+    assert_eq!(replay_graph(forged, check), vec!["a range-check limb is below its bound"]);
 }

@@ -1,6 +1,6 @@
 //! The prover's reading of the graph: exact integers, one trace row, and a record of any broken constraint.
 
-use super::builder::Air;
+use super::builder::{Air, LOG_MAX_DEGREE};
 
 /// The M31 prime, `2^31 - 1`.
 pub(crate) const M31_PRIME: i128 = (1 << 31) - 1;
@@ -78,8 +78,8 @@ impl Air for Witness {
         if e.value != 0 {
             self.broken.push(format!("{what} (off by {})", e.value));
         }
-        if e.degree > 2 {
-            self.broken.push(format!("{what} has degree {}; the AIR allows 2", e.degree));
+        if u32::from(e.degree) > 1 << LOG_MAX_DEGREE {
+            self.broken.push(format!("{what} has degree {}; the AIR allows {}", e.degree, 1 << LOG_MAX_DEGREE));
         }
     }
 
