@@ -49,6 +49,8 @@ pub struct JobValues {
     statement: serde_json::Value,
     public_output: Option<serde_json::Value>,
     proof_system: Option<String>,
+    // Saved by `SaveJob` only when its hash changes: see `proof_unless_unchanged`.
+    #[diesel(skip_update)]
     proof: Option<Vec<u8>>,
     proof_size: Option<i32>,
     proof_hash: Option<String>,
@@ -100,6 +102,11 @@ fn corrupt(column: &str, value: &str) -> StoreError {
 }
 
 impl JobValues {
+    /// The proof and its hash, which are both set or both unset (one artifact gives both).
+    pub(crate) fn proof(&self) -> (Option<&str>, Option<&[u8]>) {
+        (self.proof_hash.as_deref(), self.proof.as_deref())
+    }
+
     /// The columns for `job`.
     pub fn from_job(entity: &ProofJob) -> Result<Self, StoreError> {
         let job = entity.record();

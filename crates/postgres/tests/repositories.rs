@@ -97,6 +97,43 @@ async fn jobs_round_trip_with_every_field() {
     assert!(ProofJobStore::get(&store, ProofJobId::random()).await.unwrap().is_none());
 }
 
+/// The proof bytes stored for job `id`.
+async fn stored_proof(store: &impl ProofJobStore, id: ProofJobId) -> Option<Vec<u8>> {
+    store.get(id).await.unwrap().unwrap().artifact().map(|a| a.bytes.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_keeps_writes_replaces_and_clears_the_proof_as_the_job_says() {
+    let (_db, store) = store().await;
+    let mut job = job();
+    ProofJobStore::insert(&store, &job).await.unwrap();
+    job.start_proving(Utc::now()).unwrap();
+    ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap();
+    job.proved(artifact(), Utc::now()).unwrap();
+    ProofJobStore::save(&store, &job, ProofJobStatus::Proving).await.unwrap();
+    assert_eq!(stored_proof(&store, job.id()).await, Some(vec![7; 1024]), "the first proof is written");
+
+    // The same proof saved again under a new status stays as it was.
+    let mut record = job.record().clone();
+    record.retries += 1;
+    let same = ProofJob::restore(record);
+    ProofJobStore::save(&store, &same, ProofJobStatus::Proved).await.unwrap();
+    assert_eq!(stored_proof(&store, same.id()).await, Some(vec![7; 1024]));
+
+    // Another proof (say from the next prover) replaces it, and none clears it.
+    let mut record = same.record().clone();
+    let replacement = ProofArtifact { bytes: vec![8; 2048], ..artifact() };
+    record.artifact = Some(replacement);
+    let replaced = ProofJob::restore(record);
+    ProofJobStore::save(&store, &replaced, ProofJobStatus::Proved).await.unwrap();
+    assert_eq!(stored_proof(&store, replaced.id()).await, Some(vec![8; 2048]));
+    let mut record = replaced.record().clone();
+    record.artifact = None;
+    let cleared = ProofJob::restore(record);
+    ProofJobStore::save(&store, &cleared, ProofJobStatus::Proved).await.unwrap();
+    assert_eq!(stored_proof(&store, cleared.id()).await, None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decisions_round_trip_and_save_with_their_job() {
     let (_db, store) = store().await;

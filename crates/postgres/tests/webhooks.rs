@@ -13,6 +13,20 @@ fn endpoint(url: &str, events: &[&str]) -> WebhookEndpoint {
     WebhookEndpoint { url: url.into(), events: events.iter().map(|e| e.to_string()).collect() }
 }
 
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows in `webhook_events`, delivered or not.
+async fn event_rows(db: &starkrisk_postgres::Database) -> i64 {
+    use diesel_async::RunQueryDsl;
+    let mut conn = db.conn().await.unwrap();
+    let row: Count = diesel::sql_query("SELECT count(*) AS n FROM webhook_events").get_result(&mut conn).await.unwrap();
+    row.n
+}
+
 async fn events_of(store: &starkrisk_postgres::PgStore) -> Vec<String> {
     let mut events: Vec<String> = store.recent(100, false).await.unwrap().into_iter().map(|d| d.event).collect();
     events.sort();
@@ -41,6 +55,18 @@ async fn changes_write_their_events_and_a_refused_change_writes_none() {
     let payload = store.recent(1, false).await.unwrap().remove(0).payload;
     let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
     assert_eq!((payload["status"].as_str(), payload["previous_status"].as_str()), (Some("failed"), Some("pending")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_no_endpoint_subscribes_to_is_not_written() {
+    let (db, store) = store().await;
+    store.sync_endpoints(&[endpoint("http://a.test/hook", &["decision.failed"])]).await.unwrap();
+    let (mut decision, _) = decision(&store).await;
+    assert_eq!(event_rows(&db.db).await, 0, "nobody subscribes to decision.pending or job.queued");
+    decision.fail("prover gone", chrono::Utc::now()).unwrap();
+    DecisionStore::save(&store, &decision, DecisionStatus::Pending).await.unwrap();
+    assert_eq!(event_rows(&db.db).await, 1);
+    assert_eq!(events_of(&store).await, ["decision.failed"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
