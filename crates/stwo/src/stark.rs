@@ -10,14 +10,16 @@ use stwo::core::fields::qm31::SecureField;
 use stwo::core::pcs::{CommitmentSchemeVerifier, PcsConfig};
 use stwo::core::poly::circle::CanonicCoset;
 use stwo::core::proof::StarkProof;
+use stwo::core::utils::MaybeOwned;
 use stwo::core::vcs_lifted::blake2_merkle::{Blake2sMerkleChannel, Blake2sMerkleHasher};
 use stwo::core::verifier::{PREPROCESSED_TRACE_IDX, verify as stwo_verify};
 use stwo::prover::backend::simd::SimdBackend;
 use stwo::prover::poly::circle::PolyOps;
-use stwo::prover::{CommitmentSchemeProver, prove as stwo_prove};
+use stwo::prover::vcs_lifted::prover::MerkleProverLifted;
+use stwo::prover::{CommitmentSchemeProver, CommitmentTreeProver, prove as stwo_prove};
 use stwo_constraint_framework::TraceLocationAllocator;
 
-use crate::air::{self, AIR_VERSION, LOG_MAX_DEGREE, LOG_ROWS, RiskComponent, RiskEval, air_hash};
+use crate::air::{self, AIR_VERSION, LOG_COMMITTED_ROWS, LOG_MAX_DEGREE, LOG_ROWS, RiskComponent, RiskEval, air_hash};
 use crate::envelope::{ProofEnvelope, public_words};
 use crate::error::StwoError;
 use crate::security::SecurityParams;
@@ -28,8 +30,8 @@ const N_TREES: usize = 3;
 /// Proves `statement`; refuses a statement the model does not compute.
 pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<ProofEnvelope, StwoError> {
     security.validate()?;
-    let trace = air::trace(statement).map_err(StwoError::FalseStatement)?;
     let config = security.pcs_config();
+    let trace = air::trace(statement, config.fri_config.log_blowup_factor).map_err(StwoError::FalseStatement)?;
     let twiddles = SimdBackend::precompute_twiddles(
         // Enough for the composition's evaluation domain and the blown-up commitments of both trees.
         CanonicCoset::new(LOG_ROWS + LOG_MAX_DEGREE + config.fri_config.log_blowup_factor).circle_domain().half_coset,
@@ -44,9 +46,11 @@ pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<
     let mut preprocessed = scheme.tree_builder();
     preprocessed.extend_evals(vec![]);
     preprocessed.commit(channel);
-    let mut main = scheme.tree_builder();
-    main.extend_polys(trace);
-    main.commit(channel);
+    // The trace's evaluations are already blown up (see `air::trace`); stwo commits them as they are.
+    let lifting_log_size = config.lifting_log_size.unwrap_or(LOG_COMMITTED_ROWS + config.fri_config.log_blowup_factor);
+    let commitment =
+        MerkleProverLifted::commit(trace.iter().map(|poly| &poly.evals.values).collect(), lifting_log_size, 0);
+    scheme.commit_tree(MaybeOwned::Owned(CommitmentTreeProver { polynomials: trace, commitment }), channel);
     let component = component(statement);
     let proof = stwo_prove::<SimdBackend, Blake2sMerkleChannel>(&[&component], channel, scheme)
         .map_err(|e| StwoError::Proving(e.to_string()))?;

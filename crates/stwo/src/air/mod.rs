@@ -11,9 +11,11 @@ use std::sync::LazyLock;
 use sha2::{Digest, Sha256};
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 use stwo::core::fields::m31::BaseField;
+use stwo::core::poly::circle::CanonicCoset;
+use stwo::prover::Poly;
 use stwo::prover::backend::simd::SimdBackend;
 use stwo::prover::backend::simd::column::BaseColumn;
-use stwo::prover::poly::circle::CircleCoefficients;
+use stwo::prover::poly::circle::{CircleCoefficients, CircleEvaluation};
 use stwo_constraint_framework::{EvalAtRow, FrameworkComponent, FrameworkEval};
 
 pub(crate) use builder::LOG_MAX_DEGREE;
@@ -65,18 +67,26 @@ impl FrameworkEval for RiskEval {
 /// The risk AIR as a stwo component.
 pub(crate) type RiskComponent = FrameworkComponent<RiskEval>;
 
-/// The trace of `statement` as polynomials, or every constraint it breaks (a false statement cannot be
-/// proven). Every row is the same, so each column is a constant polynomial: its coefficients are written
-/// down instead of interpolated, which spares a Fourier transform per column.
-pub(crate) fn trace(statement: &DecisionStatement) -> Result<Vec<CircleCoefficients<SimdBackend>>, Vec<String>> {
+/// The trace of `statement` as committed polynomials blown up by `2^log_blowup`, or every constraint it
+/// breaks (a false statement cannot be proven). Every row is the same, so each column is a constant
+/// polynomial: its coefficients are the constant then zeros, and it takes that constant at every point of
+/// any domain. Writing both down spares the two Fourier transforms per column stwo would otherwise run,
+/// which below 32 rows fall back to a CPU transform recomputing its twiddles for every column.
+pub(crate) fn trace(statement: &DecisionStatement, log_blowup: u32) -> Result<Vec<Poly<SimdBackend>>, Vec<String>> {
     let row = witness_row(statement)?;
+    let domain = CanonicCoset::new(LOG_ROWS + log_blowup).circle_domain();
+    let zero = BaseField::from_u32_unchecked(0);
     Ok(row
         .into_iter()
         .map(|value| {
-            // The first coefficient multiplies the constant basis polynomial; the others are zero.
-            let constant = std::iter::once(BaseField::from_u32_unchecked(value));
-            let zeros = std::iter::repeat_n(BaseField::from_u32_unchecked(0), (1 << LOG_ROWS) - 1);
-            CircleCoefficients::new(BaseColumn::from_iter(constant.chain(zeros)))
+            let value = BaseField::from_u32_unchecked(value);
+            // The first coefficient multiplies the constant basis polynomial.
+            let coefficients = std::iter::once(value).chain(std::iter::repeat_n(zero, (1 << LOG_ROWS) - 1));
+            let evaluations = std::iter::repeat_n(value, domain.size());
+            Poly::new(
+                Some(CircleCoefficients::new(BaseColumn::from_iter(coefficients))),
+                CircleEvaluation::new(domain, BaseColumn::from_iter(evaluations)),
+            )
         })
         .collect())
 }
