@@ -14,7 +14,7 @@ use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
 use crate::PgStore;
 use crate::error::from_diesel;
 use crate::job_row::{JobRow, JobValues, NewJob};
-use crate::queue_statements::{ClaimDue, SaveJob};
+use crate::queue_statements::{ClaimDue, QUEUE_DEPTH, SaveJob};
 use crate::schema::proof_jobs::dsl as pj;
 
 /// Converts a lease (or any lifetime) into the interval Postgres adds to now(), in whole microseconds;
@@ -118,15 +118,7 @@ impl ProofJobStore for PgStore {
 
     async fn queue_depth(&self) -> Result<u64, StoreError> {
         let mut conn = self.db.conn().await?;
-        let n: i64 = pj::proof_jobs
-            .filter(
-                pj::status
-                    .ne_all(ProofJobStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(ProofJobStatus::as_str)),
-            )
-            .count()
-            .get_result(&mut conn)
-            .await
-            .map_err(from_diesel)?;
+        let n = diesel::sql_query(QUEUE_DEPTH.as_str()).get_result::<Count>(&mut conn).await.map_err(from_diesel)?.n;
         Ok(n.unsigned_abs())
     }
 
@@ -185,4 +177,11 @@ pub(crate) async fn save_job(
             StoreError::Conflict(format!("proof job {} is {actual}, not {expected}; another worker moved it", job.id()))
         }
     })
+}
+
+/// A `count(*) AS n` row.
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }

@@ -21,9 +21,6 @@ use crate::job_row::JobValues;
 /// `proof_jobs_claimable`; bound as arrays, it scanned and sorted every finished job on each claim (pgbench,
 /// 8 clients claiming and completing: 37 jobs a second beside 68,000 finished ones, 2,900 with the index).
 static PARTS: LazyLock<[String; 4]> = LazyLock::new(|| {
-    let list = |statuses: &[ProofJobStatus]| {
-        statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
-    };
     let any = [&ProofJobStatus::WORKABLE[..], &ProofJobStatus::WORKABLE_WITH_DECISION[..]].concat();
     [
         "UPDATE proof_jobs SET lease_owner = ".to_string(),
@@ -47,6 +44,19 @@ WHERE id IN (
 RETURNING *"
             .to_string(),
     ]
+});
+
+/// Statuses as the SQL literals of an `IN` list.
+fn list(statuses: &[ProofJobStatus]) -> String {
+    statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// How many jobs are unfinished (`/metrics` asks on every scrape). The statuses are written in for the
+/// same reason as the claim's: `status != ALL($1)` over the finished ones read every job ever made, and a
+/// bound `status = ANY($1)` leaves a cached plan no statistics to choose an index by (with literals it reads `proof_jobs_claimable`).
+pub(crate) static QUEUE_DEPTH: LazyLock<String> = LazyLock::new(|| {
+    let unfinished: Vec<ProofJobStatus> = ProofJobStatus::ALL.into_iter().filter(|s| !s.is_terminal()).collect();
+    format!("SELECT count(*) AS n FROM proof_jobs WHERE status IN ({})", list(&unfinished))
 });
 
 /// The statement as Postgres sees it, `$1`…`$3` in place of the parameters (for tests that ask for its plan).

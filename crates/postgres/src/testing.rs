@@ -85,3 +85,8 @@ pub fn pool(url: impl Into<String>) -> PoolSettings {
 pub fn claim_sql() -> String {
     crate::queue_statements::claim_sql()
 }
+
+/// The queue depth's count (it has no parameters), for the same tests.
+pub fn queue_depth_sql() -> String {
+    crate::queue_statements::QUEUE_DEPTH.clone()
+}

@@ -15,7 +15,7 @@ use diesel::sql_types::Text;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use starkrisk_domain::ports::*;
 use starkrisk_domain::*;
-use starkrisk_postgres::testing::{TestDatabase, claim_sql};
+use starkrisk_postgres::testing::{TestDatabase, claim_sql, queue_depth_sql};
 
 fn job_created(seconds_ago: i64) -> ProofJob {
     ProofJob::new(
@@ -103,10 +103,9 @@ struct PlanLine {
     line: String,
 }
 
-/// Postgres caches a generic plan for a prepared statement after a few runs. The claim must stay on the
-/// partial index in that plan too, or every claim reads every finished job.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_claim_reads_only_unfinished_jobs_in_its_cached_plan() {
+/// How Postgres would run `statement` (prepared as `name(parameters)`, executed with `arguments`) from
+/// the generic plan it caches for a prepared statement after a few runs, beside 20,000 finished jobs.
+async fn cached_plan_beside_finished_jobs(name: &str, parameters: &str, statement: &str, arguments: &str) -> String {
     let test = TestDatabase::new().await;
     let store = test.store();
     ModelStore::register(&store, &model()).await.unwrap();
@@ -119,17 +118,35 @@ async fn the_claim_reads_only_unfinished_jobs_in_its_cached_plan() {
     )
     .await;
     let mut conn = test.db.conn().await.unwrap();
+    // Postgres reads `name()` with no parameters as a syntax error: parentheses only around some.
+    let around = |list: &str| if list.is_empty() { String::new() } else { format!("({list})") };
     conn.batch_execute(&format!(
-        "SET plan_cache_mode = force_generic_plan; PREPARE claim(text, interval, bigint) AS {}",
-        claim_sql()
+        "SET plan_cache_mode = force_generic_plan; PREPARE {name}{} AS {statement}",
+        around(parameters)
     ))
     .await
     .unwrap();
     let plan: Vec<PlanLine> =
-        diesel::sql_query("EXPLAIN EXECUTE claim('w', '1 minute', 8)").load(&mut conn).await.unwrap();
-    let plan = plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n");
+        diesel::sql_query(format!("EXPLAIN EXECUTE {name}{}", around(arguments))).load(&mut conn).await.unwrap();
+    plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n")
+}
+
+/// The claim must stay on the partial index in its cached plan too, or every claim reads every finished job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_reads_only_unfinished_jobs_in_its_cached_plan() {
+    let plan =
+        cached_plan_beside_finished_jobs("claim", "text, interval, bigint", &claim_sql(), "'w', '1 minute', 8").await;
     assert!(plan.contains("proof_jobs_claimable"), "the claim does not use the partial index:\n{plan}");
     assert!(!plan.contains("Seq Scan"), "the claim scans the table:\n{plan}");
+}
+
+/// `/metrics` counts the unfinished jobs on every scrape; that count must not read the finished ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_depth_reads_only_unfinished_jobs_in_its_cached_plan() {
+    let plan = cached_plan_beside_finished_jobs("depth", "", &queue_depth_sql(), "").await;
+    // Either index over status does (the partial one holds only unfinished jobs).
+    assert!(plan.contains("Index"), "the count uses no index:\n{plan}");
+    assert!(!plan.contains("Seq Scan"), "the count scans the table:\n{plan}");
 }
 
 /// Counts wake-ups.
