@@ -66,7 +66,7 @@ impl SecurityParams {
                 n_queries: self.n_queries as usize,
                 fold_step: 1,
             },
-            lifting_log_size: Some(crate::air::LOG_COMMITTED_ROWS + self.log_blowup),
+            lifting_log_size: Some(crate::air::lifting_log_size(self.log_blowup)),
         }
     }
 }

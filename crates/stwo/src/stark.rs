@@ -19,7 +19,7 @@ use stwo::prover::vcs_lifted::prover::MerkleProverLifted;
 use stwo::prover::{CommitmentSchemeProver, CommitmentTreeProver, prove as stwo_prove};
 use stwo_constraint_framework::TraceLocationAllocator;
 
-use crate::air::{self, AIR_VERSION, LOG_COMMITTED_ROWS, LOG_MAX_DEGREE, LOG_ROWS, RiskComponent, RiskEval, air_hash};
+use crate::air::{self, AIR_VERSION, LOG_MAX_DEGREE, LOG_ROWS, RiskComponent, RiskEval, air_hash};
 use crate::envelope::{ProofEnvelope, public_words};
 use crate::error::StwoError;
 use crate::security::SecurityParams;
@@ -37,17 +37,14 @@ pub fn prove(statement: &DecisionStatement, security: SecurityParams) -> Result<
         CanonicCoset::new(LOG_ROWS + LOG_MAX_DEGREE + config.fri_config.log_blowup_factor).circle_domain().half_coset,
     );
     let channel = &mut transcript(&security, statement);
+    // Below a blowup of 2^LOG_MAX_DEGREE the committed evaluations are too few to evaluate the constraints
+    // on, and stwo extends the trace again from the coefficients `air::trace` keeps with it.
     let mut scheme = CommitmentSchemeProver::<SimdBackend, Blake2sMerkleChannel>::new(config, &twiddles);
-    if config.fri_config.log_blowup_factor < LOG_MAX_DEGREE {
-        // The committed evaluations are too few to evaluate the constraints on; stwo re-extends the trace
-        // from its coefficients, which it keeps only when asked.
-        scheme.set_store_polynomials_coefficients();
-    }
     let mut preprocessed = scheme.tree_builder();
     preprocessed.extend_evals(vec![]);
     preprocessed.commit(channel);
     // The trace's evaluations are already blown up (see `air::trace`); stwo commits them as they are.
-    let lifting_log_size = config.lifting_log_size.unwrap_or(LOG_COMMITTED_ROWS + config.fri_config.log_blowup_factor);
+    let lifting_log_size = air::lifting_log_size(config.fri_config.log_blowup_factor);
     let commitment =
         MerkleProverLifted::commit(trace.iter().map(|poly| &poly.evals.values).collect(), lifting_log_size, 0);
     scheme.commit_tree(MaybeOwned::Owned(CommitmentTreeProver { polynomials: trace, commitment }), channel);

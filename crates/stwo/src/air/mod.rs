@@ -34,6 +34,11 @@ pub(crate) const LOG_ROWS: u32 = 4;
 /// the queries drawn over the composition's domain index into the trace's tree too.
 pub(crate) const LOG_COMMITTED_ROWS: u32 = LOG_ROWS + LOG_MAX_DEGREE - 1;
 
+/// Log2 of every committed tree's leaves at a blowup of `2^log_blowup`.
+pub(crate) const fn lifting_log_size(log_blowup: u32) -> u32 {
+    LOG_COMMITTED_ROWS + log_blowup
+}
+
 /// The constraints of one decision's risk graph.
 #[derive(Debug, Clone)]
 pub(crate) struct RiskEval {
