@@ -4,6 +4,9 @@
 # cargo-tarpaulin, and prints line coverage per crate (CI uses it, so the suite is built and run once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Every rebuild leaves the old copy of a test executable behind (hundreds of MB each); without this a
+# developer's target directory grows until the disk is full. Runs whether the suite passes or not.
+trap 'deploy/local/prune-target.sh || true' EXIT
 
 coverage=false
 [ "${1:-}" = "--coverage" ] && coverage=true
