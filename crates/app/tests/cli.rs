@@ -72,7 +72,7 @@ fn unknown_profiles_and_bad_values_are_clear_errors() {
     );
     let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__PROVERS", "luminair,sp1")], &["config", "show"]);
     assert!(!out.status.success(), "an unknown prover is refused");
-    let out = starkrisk(&dir, &[("STARKRISK__LUMINAIR__N_QUERIES", "40")], &["config", "show"]);
+    let out = starkrisk(&dir, &[("STARKRISK__LUMINAIR__N_QUERIES", "20")], &["config", "show"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("luminair gives 50 bits"), "{stderr}");
     let out = starkrisk(&dir, &[("STARKRISK__LUMINAIR__LOG_BLOWUP", "0")], &["config", "show"]);
