@@ -37,7 +37,7 @@ pub struct JobRow {
     resumptions: serde_json::Value,
 }
 
-/// The columns a save writes: everything but the id, the lease and created_at.
+/// The columns a save writes: everything but the id, the lease and created_at (the proof only when it changed).
 #[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = proof_jobs, treat_none_as_null = true)]
 pub struct JobValues {
@@ -49,7 +49,7 @@ pub struct JobValues {
     statement: serde_json::Value,
     public_output: Option<serde_json::Value>,
     proof_system: Option<String>,
-    // Saved by `SaveJob` only when its hash changes: see `proof_unless_unchanged`.
+    // Left out of the changeset: `SaveJob` writes it only when its hash changed.
     #[diesel(skip_update)]
     proof: Option<Vec<u8>>,
     proof_size: Option<i32>,
