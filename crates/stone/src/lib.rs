@@ -5,6 +5,7 @@
 pub mod calldata;
 mod error;
 mod felts;
+mod parse;
 pub mod program;
 mod proof;
 mod prover;

@@ -23,9 +23,7 @@ pub struct StoneProof {
 impl StoneProof {
     /// Parses Stone's proof JSON (as `cpu_air_prover --generate_annotations` writes it).
     pub fn parse(json: &str) -> Result<Self, StoneError> {
-        let parsed = swiftness_proof_parser::parse(json)
-            .map_err(|e| StoneError::Malformed(format!("not a Stone proof with annotations: {e:#}")))?;
-        Ok(Self { parsed })
+        Ok(Self { parsed: crate::parse::parse(json)? })
     }
 
     /// The layout named in the public input (`recursive`, `small`, …).

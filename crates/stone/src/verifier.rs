@@ -49,8 +49,7 @@ impl StoneVerifier {
         self.verify_parsed(&StoneProof::parse(json)?)
     }
 
-    /// Verifies a parsed proof. (Parsing the JSON, annotations included, costs about as much again as
-    /// verifying; benchmarks time the two apart.)
+    /// Verifies a parsed proof (benchmarks time parsing and verifying apart).
     pub fn verify_parsed(&self, proof: &StoneProof) -> Result<StoneVerification, StoneError> {
         let expected = Self::config();
         let layout = proof.layout();
