@@ -107,6 +107,35 @@ pub fn step(
     variable: &FriStateVariable,
     witness: &FriLayerWitness,
 ) -> Result<FriStateVariable, StoneError> {
+    let (next, check) = fold(constant, variable, witness)?;
+    check.run()?;
+    Ok(next)
+}
+
+/// A layer's Merkle decommitment, left to check after the fold: the checks of different layers are
+/// independent, so a verifier can run them side by side.
+pub struct LayerCheck {
+    layer: u32,
+    commitment: TableCommitment,
+    indices: Vec<SFelt>,
+    values: Vec<SFelt>,
+    witness: TableWitness,
+}
+
+impl LayerCheck {
+    /// Checks that the folded layer's values and the witness hash up to the layer's commitment.
+    pub fn run(self) -> Result<(), StoneError> {
+        table_decommit(self.commitment, &self.indices, Decommitment { values: self.values }, self.witness)
+            .map_err(|e| rejected(self.layer, format!("the Merkle decommitment does not match the commitment: {e:?}")))
+    }
+}
+
+/// Folds the queries through inner layer `variable.iter`; the layer's decommitment is returned unchecked.
+pub fn fold(
+    constant: &FriStateConstant,
+    variable: &FriStateVariable,
+    witness: &FriLayerWitness,
+) -> Result<(FriStateVariable, LayerCheck), StoneError> {
     let layer = variable.iter;
     let at = layer as usize;
     let parts = (layer < constant.n_layers)
@@ -138,12 +167,18 @@ pub fn step(
     let mut leaves: Vec<SFelt> = witness.leaves.iter().copied().map(to_swiftness).collect();
     let (next, indices, values) =
         compute_next_layer(&mut queries, &mut leaves, params).map_err(|e| rejected(layer, format!("{e:?}")))?;
-    let table_witness = TableWitness {
-        vector: VectorWitness { authentications: witness.authentications.iter().copied().map(to_swiftness).collect() },
+    let check = LayerCheck {
+        layer,
+        commitment: commitment_to(commitment),
+        indices,
+        values,
+        witness: TableWitness {
+            vector: VectorWitness {
+                authentications: witness.authentications.iter().copied().map(to_swiftness).collect(),
+            },
+        },
     };
-    table_decommit(commitment_to(commitment), &indices, Decommitment { values }, table_witness)
-        .map_err(|e| rejected(layer, format!("the Merkle decommitment does not match the commitment: {e:?}")))?;
-    Ok(FriStateVariable { iter: layer + 1, queries: next.iter().map(query_from).collect() })
+    Ok((FriStateVariable { iter: layer + 1, queries: next.iter().map(query_from).collect() }, check))
 }
 
 /// The final check: every inner layer stepped through, and the last layer's polynomial (whose hash the

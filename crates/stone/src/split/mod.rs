@@ -5,6 +5,7 @@
 //! the way Integrity does, layer by layer, and keeps what each transaction needs.
 
 pub mod fri;
+mod lanes;
 #[cfg(feature = "testing")]
 pub mod replay;
 pub mod state;
@@ -67,21 +68,6 @@ impl SplitProof {
             stark_commit::<Layout>(&mut transcript, public_input, &stark.unsent_commitment, config, &domains)
                 .map_err(|e| rejected("commitment", e))?;
         let queries = generate_queries(&mut transcript, config.n_queries, domains.eval_domain_size);
-        Layout::traces_decommit(
-            &queries,
-            commitment.traces,
-            witness.traces_decommitment.clone(),
-            witness.traces_witness.clone(),
-        )
-        .map_err(|e| rejected("trace decommitment", e))?;
-        table_decommit(
-            commitment.composition,
-            &queries,
-            witness.composition_decommitment.clone(),
-            witness.composition_witness.clone(),
-        )
-        .map_err(|e| rejected("composition decommitment", e))?;
-
         let points = queries_to_points(&queries, &domains);
         let eval_info = OodsEvaluationInfo {
             oods_values: commitment.oods_values,
@@ -89,15 +75,47 @@ impl SplitProof {
             trace_generator: domains.trace_generator,
             constraint_coefficients: commitment.interaction_after_oods,
         };
-        let values = eval_oods_boundary_poly_at_points::<Layout>(
-            n_original,
-            n_interaction,
-            public_input,
-            &eval_info,
-            &points,
-            &witness.traces_decommitment,
-            &witness.composition_decommitment,
+        let (traces, composition) = (commitment.traces, commitment.composition);
+        // The traces' and composition's Merkle checks on one lane, the out-of-domain evaluation on the other.
+        let (decommitted, values) = lanes::both(
+            || {
+                let (original, interaction) = (traces.original, traces.interaction);
+                table_decommit(
+                    original,
+                    &queries,
+                    witness.traces_decommitment.original.clone(),
+                    witness.traces_witness.original.clone(),
+                )
+                .and_then(|()| {
+                    table_decommit(
+                        interaction,
+                        &queries,
+                        witness.traces_decommitment.interaction.clone(),
+                        witness.traces_witness.interaction.clone(),
+                    )
+                })
+                .map_err(|e| rejected("trace decommitment", e))?;
+                table_decommit(
+                    composition,
+                    &queries,
+                    witness.composition_decommitment.clone(),
+                    witness.composition_witness.clone(),
+                )
+                .map_err(|e| rejected("composition decommitment", e))
+            },
+            || {
+                eval_oods_boundary_poly_at_points::<Layout>(
+                    n_original,
+                    n_interaction,
+                    public_input,
+                    &eval_info,
+                    &points,
+                    &witness.traces_decommitment,
+                    &witness.composition_decommitment,
+                )
+            },
         );
+        decommitted?;
         let first_layer = gather_first_layer_queries(&queries, values, points);
 
         let fri = commitment.fri;
@@ -131,12 +149,22 @@ impl SplitProof {
         }
         let mut state = FriStateVariable { iter: 0, queries: first_layer.iter().map(query_from).collect() };
         let mut states = Vec::with_capacity(witnesses.len() + 1);
-        for layer in &witnesses {
-            let next = fri::step(&constant, &state, layer)?;
+        let mut checks = (Vec::new(), Vec::new());
+        for (at, layer) in witnesses.iter().enumerate() {
+            let (next, check) = fri::fold(&constant, &state, layer)?;
+            // Layers shrink as they fold: alternating them gives each lane a similar share of hashing.
+            if at % 2 == 0 {
+                checks.0.push(check)
+            } else {
+                checks.1.push(check)
+            }
             states.push(std::mem::replace(&mut state, next));
         }
         fri::finish(&constant, &state, &last_layer_coefficients)?;
         states.push(state);
+        let run = |checks: Vec<fri::LayerCheck>| checks.into_iter().try_for_each(fri::LayerCheck::run);
+        let (first, second) = lanes::both(|| run(checks.0), || run(checks.1));
+        first.and(second)?;
 
         let (_, output) = Layout::verify_public_input(public_input).map_err(|e| rejected("public input", e))?;
         Ok(Self {
