@@ -80,20 +80,42 @@ fn felts(seed: u64, n: usize) -> Vec<Felt> {
     (0..n as u64).map(|i| Felt::from(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ i).pow(7u128) + Felt::from(i)).collect()
 }
 
+/// Arbitrary inputs for `n` query points.
+struct Arbitrary {
+    points: Vec<Felt>,
+    info: OodsEvaluationInfo,
+    original: Vec<Felt>,
+    interaction: Vec<Felt>,
+    composition: Vec<Felt>,
+}
+
+impl Arbitrary {
+    fn new(n: usize) -> Self {
+        Self {
+            points: felts(1, n),
+            info: OodsEvaluationInfo {
+                oods_values: felts(2, VALUES),
+                oods_point: felts(3, 1)[0],
+                trace_generator: felts(4, 1)[0],
+                constraint_coefficients: felts(5, VALUES),
+            },
+            original: felts(6, n * ORIGINAL),
+            interaction: felts(7, n * INTERACTION),
+            composition: felts(8, n * COMPOSITION_COLUMNS),
+        }
+    }
+
+    fn values(&self) -> Decommitted<'_> {
+        Decommitted { original: &self.original, interaction: &self.interaction, composition: &self.composition }
+    }
+}
+
 #[test]
 fn quotients_equal_swiftness_at_arbitrary_points() {
     let input = public_input();
-    let points = felts(1, 5);
-    let info = OodsEvaluationInfo {
-        oods_values: felts(2, VALUES),
-        oods_point: felts(3, 1)[0],
-        trace_generator: felts(4, 1)[0],
-        constraint_coefficients: felts(5, VALUES),
-    };
-    let (original, interaction, composition) =
-        (felts(6, 5 * ORIGINAL), felts(7, 5 * INTERACTION), felts(8, 5 * COMPOSITION_COLUMNS));
-    let values = Decommitted { original: &original, interaction: &interaction, composition: &composition };
-    let ours = oods::evaluate(&info, &points, (ORIGINAL, INTERACTION), &values).unwrap();
+    let arbitrary = Arbitrary::new(5);
+    let Arbitrary { points, info, original, interaction, composition } = &arbitrary;
+    let ours = oods::evaluate(info, points, (ORIGINAL, INTERACTION), &arbitrary.values()).unwrap();
     for (at, x) in points.iter().enumerate() {
         let columns = [
             &original[at * ORIGINAL..(at + 1) * ORIGINAL],
@@ -116,15 +138,7 @@ fn quotients_equal_swiftness_at_arbitrary_points() {
 
 #[test]
 fn short_values_and_a_sampled_query_point_are_refused_not_panicked_on() {
-    let points = felts(1, 2);
-    let mut info = OodsEvaluationInfo {
-        oods_values: felts(2, VALUES),
-        oods_point: felts(3, 1)[0],
-        trace_generator: felts(4, 1)[0],
-        constraint_coefficients: felts(5, VALUES),
-    };
-    let (original, interaction, composition) =
-        (felts(6, 2 * ORIGINAL), felts(7, 2 * INTERACTION), felts(8, 2 * COMPOSITION_COLUMNS));
+    let Arbitrary { points, mut info, original, interaction, composition } = Arbitrary::new(2);
     let values = Decommitted { original: &original, interaction: &interaction, composition: &composition };
     let short = Decommitted { original: &original[1..], ..values };
     let error = oods::evaluate(&info, &points, (ORIGINAL, INTERACTION), &short).unwrap_err();

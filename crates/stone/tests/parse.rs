@@ -22,6 +22,11 @@ fn edited(edit: impl FnOnce(&mut Value)) -> String {
     serde_json::to_string(&value).unwrap()
 }
 
+/// The recursive fixture without the annotation lines that contain `text`.
+fn without_lines(text: &str) -> String {
+    edited(|v| v["annotations"].as_array_mut().unwrap().retain(|l| !l.as_str().unwrap().contains(text)))
+}
+
 fn malformed(json: &str) -> String {
     match StoneProof::parse(json) {
         Err(StoneError::Malformed(message)) => message,
@@ -65,10 +70,7 @@ fn authentication_nodes_written_as_data_come_before_those_written_as_hashes() {
 
 #[test]
 fn a_proof_without_its_commitment_names_what_is_missing() {
-    let json = edited(|v| {
-        let lines = v["annotations"].as_array_mut().unwrap();
-        lines.retain(|l| !l.as_str().unwrap().contains("Original/Commit on Trace"));
-    });
+    let json = without_lines("Original/Commit on Trace");
     assert!(malformed(&json).contains("original trace commitment"), "{}", malformed(&json));
 }
 
@@ -85,10 +87,7 @@ fn a_value_that_is_not_hex_names_its_annotation() {
 
 #[test]
 fn missing_interaction_elements_are_refused() {
-    let json = edited(|v| {
-        let lines = v["annotations"].as_array_mut().unwrap();
-        lines.retain(|l| !l.as_str().unwrap().contains("Interaction element #1"));
-    });
+    let json = without_lines("Interaction element #1");
     assert!(malformed(&json).contains("5 interaction elements"), "{}", malformed(&json));
 }
 

@@ -27,7 +27,7 @@ use super::{SplitProof, lanes, oods};
 use crate::calldata::{FriWitness, proof_calldata_with};
 use crate::error::StoneError;
 
-pub(super) fn rejected(what: &str, e: impl std::fmt::Debug) -> StoneError {
+fn rejected(what: &str, e: impl std::fmt::Debug) -> StoneError {
     StoneError::Rejected(format!("the proof does not verify as a recursive/keccak_160_lsb/stone6 proof: {what}: {e:?}"))
 }
 
