@@ -1,6 +1,6 @@
 //! A Stone proof verified as Integrity's split flow will verify it, on two lanes: once the queries are
-//! drawn, the traces' Merkle checks run on one lane while the other evaluates the out-of-domain
-//! quotients and folds the FRI layers, and then both check the folded layers' Merkle paths.
+//! drawn, the traces' Merkle checks and the public input's run on one lane while the other evaluates the
+//! out-of-domain quotients and folds the FRI layers, and both check the folded layers' Merkle paths.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Mutex, PoisonError};
@@ -140,7 +140,11 @@ pub(super) fn verify(proof: &swiftness_proof_parser::StarkProof) -> Result<Split
     let (decommitted, folded) = lanes::both(
         || {
             decommit_tables(&queries, tables, witness)?;
-            drain(&checks)
+            // The public input's own checks and the initial calldata wait on nothing either.
+            let (_, output) = Layout::verify_public_input(public_input).map_err(|e| rejected("public input", e))?;
+            let initial = proof_calldata_with(proof, FriWitness::Omitted)?;
+            drain(&checks)?;
+            Ok((output, initial))
         },
         || {
             let values = oods::Decommitted {
@@ -157,12 +161,10 @@ pub(super) fn verify(proof: &swiftness_proof_parser::StarkProof) -> Result<Split
             Ok(folded)
         },
     );
-    decommitted?;
+    let (output, initial) = decommitted?;
     let Folded { constant, states, witnesses, last_layer_coefficients } = folded?;
-
-    let (_, output) = Layout::verify_public_input(public_input).map_err(|e| rejected("public input", e))?;
     Ok(SplitProof {
-        initial: proof_calldata_with(proof, FriWitness::Omitted)?,
+        initial,
         constant,
         states,
         witnesses,
