@@ -129,3 +129,16 @@ fn the_register_calldata_starts_with_the_verifier_configuration() {
     assert_eq!(&calldata[..4], &VerifierConfig::starkrisk().to_felts().unwrap());
     assert_eq!(&calldata[4..], &reference_calldata(RECURSIVE)[..]);
 }
+
+#[test]
+fn public_memory_pages_the_proof_does_not_cover_are_refused() {
+    // swiftness drops continuous pages when it converts a proof, so a page added to the fixture's public
+    // input would verify unread; Integrity's recursive layout refuses any.
+    let mut value: serde_json::Value = serde_json::from_str(&read(RECURSIVE)).unwrap();
+    let memory = value["public_input"]["public_memory"].as_array_mut().unwrap();
+    memory.push(serde_json::json!({"address": 60000, "page": 1, "value": "0x2a"}));
+    let json = serde_json::to_string(&value).unwrap();
+    let error = StoneVerifier::new(50).verify_json(&json).unwrap_err();
+    assert!(matches!(error, StoneError::Rejected(_)), "{error:?}");
+    assert!(error.to_string().contains("1 public memory pages besides the main page"), "{error}");
+}

@@ -112,6 +112,17 @@ fn fold_layers(
 /// Verifies `proof` as Integrity's split flow will (every check of `verify_proof_full`, FRI layers
 /// included) and keeps each transaction's arguments.
 pub(super) fn verify(proof: &swiftness_proof_parser::StarkProof) -> Result<SplitProof, StoneError> {
+    // swiftness drops these pages when it converts the proof, so they would verify unread here, while
+    // Integrity's recursive layout refuses any: claims nothing proves are refused here too.
+    if proof.public_input.n_continuous_pages != 0 {
+        return Err(rejected(
+            "public input",
+            format!(
+                "{} public memory pages besides the main page; the recursive layout allows none",
+                proof.public_input.n_continuous_pages
+            ),
+        ));
+    }
     let stark: swiftness::types::StarkProof = proof.clone().transform_to();
     let (config, public_input, witness) = (&stark.config, &stark.public_input, &stark.witness);
     let columns = |n: Option<u32>| n.ok_or_else(|| rejected("columns", "the public input names no layout columns"));
