@@ -3,7 +3,10 @@
 //! Layout (big-endian): `SRKP` magic, format version (u8), proof system (u8, 2 = S-two), AIR version (u16),
 //! AIR hash (32 bytes), pow bits (u8), log blowup (u8), queries (u16), the 31 statement felts (model hash
 //! as 32 bytes, 28 numbers as u32, the snapshot block as u64 and the snapshot hash as 32 bytes), the
-//! proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded).
+//! proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded, then zlib-deflated).
+//!
+//! Deflating is not cosmetic: every row of the risk trace is the same, so every query opens the same value
+//! of each column and stwo's encoding repeats them; deflate takes a 19.9 KB proof to about 1.4 KB.
 
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash, STATEMENT_LEN};
@@ -13,9 +16,16 @@ use crate::security::SecurityParams;
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"SRKP";
-/// The envelope layout this build reads and writes (2: the AIR hash and the model version; 3: the market
-/// snapshot's block and hash).
-pub const FORMAT_VERSION: u8 = 3;
+/// The envelope layout this build writes (2: the AIR hash and the model version; 3: the market snapshot's
+/// block and hash; 4: the proof deflated). It also reads format 3, whose proof is stored as it is.
+pub const FORMAT_VERSION: u8 = 4;
+/// The last format that stored stwo's proof undeflated; envelopes already stored in it still verify.
+const UNDEFLATED_FORMAT: u8 = 3;
+/// The most a proof may inflate to: far above any proof the accepted security parameters make, and low
+/// enough that a small forged envelope cannot make the verifier allocate without bound.
+pub const MAX_PROOF_BYTES: usize = 8 << 20;
+/// Deflate's default effort: within 10 % of its best size here, at a quarter of the time.
+const DEFLATE_LEVEL: u8 = 6;
 /// The proof-system byte for S-two.
 const SYSTEM_STWO: u8 = 2;
 /// Bytes before the statement.
@@ -43,7 +53,8 @@ pub struct ProofEnvelope {
 impl ProofEnvelope {
     /// The stable binary encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_LEN + STATEMENT_BYTES + 4 + self.proof.len());
+        let deflated = miniz_oxide::deflate::compress_to_vec_zlib(&self.proof, DEFLATE_LEVEL);
+        let mut out = Vec::with_capacity(HEADER_LEN + STATEMENT_BYTES + 4 + deflated.len());
         out.extend(MAGIC);
         out.push(FORMAT_VERSION);
         out.push(SYSTEM_STWO);
@@ -60,20 +71,24 @@ impl ProofEnvelope {
         }
         out.extend(self.statement.provenance.block_number.to_be_bytes());
         out.extend(self.statement.provenance.snapshot_hash.felt().to_bytes_be());
-        out.extend((self.proof.len() as u32).to_be_bytes());
-        out.extend(&self.proof);
+        // A proof is bounded by MAX_PROOF_BYTES when read, and deflating never grows it past u32.
+        out.extend((deflated.len() as u32).to_be_bytes());
+        out.extend(deflated);
         out
     }
 
-    /// Parses the binary encoding, refusing other versions, bad statements and trailing bytes.
+    /// Parses the binary encoding, refusing other versions, bad statements, trailing bytes and proofs that
+    /// were altered once deflated (or inflate past `MAX_PROOF_BYTES`).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StwoError> {
         let mut reader = Reader { bytes, at: 0 };
         if reader.take(4)? != MAGIC {
             return Err(malformed("it does not start with the SRKP magic"));
         }
         let format = reader.u8()?;
-        if format != FORMAT_VERSION {
-            return Err(malformed(&format!("envelope format {format}; this build reads format {FORMAT_VERSION}")));
+        if format != FORMAT_VERSION && format != UNDEFLATED_FORMAT {
+            return Err(malformed(&format!(
+                "envelope format {format}; this build reads formats {UNDEFLATED_FORMAT} and {FORMAT_VERSION}"
+            )));
         }
         let system = reader.u8()?;
         if system != SYSTEM_STWO {
@@ -96,12 +111,23 @@ impl ProofEnvelope {
         let statement = DecisionStatement::from_felts(&felts)
             .map_err(|e| malformed(&format!("its statement is not a valid decision: {e}")))?;
         let proof_len = reader.u32()? as usize;
-        let proof = reader.take(proof_len)?.to_vec();
+        let stored = reader.take(proof_len)?;
+        let proof = if format == UNDEFLATED_FORMAT { stored.to_vec() } else { inflate(stored)? };
         if reader.at != bytes.len() {
             return Err(malformed(&format!("{} bytes follow the proof", bytes.len() - reader.at)));
         }
         Ok(Self { air_version, air_hash, security, statement, proof })
     }
+}
+
+fn inflate(deflated: &[u8]) -> Result<Vec<u8>, StwoError> {
+    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(deflated, MAX_PROOF_BYTES).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+            malformed(&format!("its proof inflates past {MAX_PROOF_BYTES} bytes"))
+        }
+        // Deflate's checksum and structure catch changed bytes before stwo sees them: a tampered proof.
+        status => StwoError::Rejected(format!("its deflated bytes were altered or cut short ({status:?})")),
+    })
 }
 
 fn malformed(reason: &str) -> StwoError {

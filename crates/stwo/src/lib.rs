@@ -16,7 +16,7 @@ mod stark;
 
 pub use adapter::{StwoProver, StwoVerifier};
 pub use air::{AIR_VERSION, AirShape, air_hash, shape};
-pub use envelope::{FORMAT_VERSION, MAGIC, ProofEnvelope, STATEMENT_BYTES};
+pub use envelope::{FORMAT_VERSION, MAGIC, MAX_PROOF_BYTES, ProofEnvelope, STATEMENT_BYTES};
 pub use error::StwoError;
 pub use security::SecurityParams;
 pub use settings::StwoSettings;
