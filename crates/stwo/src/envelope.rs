@@ -6,7 +6,7 @@
 //! proof's length (u32) and the proof (stwo's `StarkProof`, postcard-encoded, then zlib-deflated).
 //!
 //! Deflating is not cosmetic: every row of the risk trace is the same, so every query opens the same value
-//! of each column and stwo's encoding repeats them; deflate takes a 19.9 KB proof to about 1.4 KB.
+//! of each column and stwo's encoding repeats them (docs/proving.md has the sizes).
 
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash, STATEMENT_LEN};
@@ -24,7 +24,7 @@ const UNDEFLATED_FORMAT: u8 = 3;
 /// The most a proof may inflate to: far above any proof the accepted security parameters make, and low
 /// enough that a small forged envelope cannot make the verifier allocate without bound.
 pub const MAX_PROOF_BYTES: usize = 8 << 20;
-/// Deflate's default effort: within 10 % of its best size here, at a quarter of the time.
+/// Deflate's default effort: about a tenth larger than its best here, in about a quarter of the time.
 const DEFLATE_LEVEL: u8 = 6;
 /// The proof-system byte for S-two.
 const SYSTEM_STWO: u8 = 2;
@@ -71,7 +71,7 @@ impl ProofEnvelope {
         }
         out.extend(self.statement.provenance.block_number.to_be_bytes());
         out.extend(self.statement.provenance.snapshot_hash.felt().to_bytes_be());
-        // A proof is bounded by MAX_PROOF_BYTES when read, and deflating never grows it past u32.
+        // A proof at any security `validate()` accepts is far below 4 GiB, so its length fits a u32.
         out.extend((deflated.len() as u32).to_be_bytes());
         out.extend(deflated);
         out
