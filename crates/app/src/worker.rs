@@ -206,8 +206,8 @@ impl Worker {
     }
 
     /// Advances a claimed job one persisted step at a time until it rests or shutdown is asked, then
-    /// releases the lease so another worker (or this one, later) picks it up; a job saved finished gave its
-    /// lease back with that save.
+    /// releases the lease so another worker (or this one, later) picks it up; a job saved resting (finished,
+    /// or due again only later) gave its lease back with that save.
     async fn work(mut self, job: ProofJob) {
         let id = job.id();
         let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
@@ -224,10 +224,11 @@ impl Worker {
         }
     }
 
-    /// Whether the job was last saved with no work left.
+    /// Whether the job's last step saved it resting, which ended the lease with the same write.
     async fn advance(&mut self, mut job: ProofJob) -> bool {
         loop {
             let before = (job.status(), job.retries(), job.attempts().len());
+            let last_changed = job.updated_at();
             match self.pipeline.advance(job).await {
                 Ok(next) => {
                     for attempt in &next.attempts()[before.2.min(next.attempts().len())..] {
@@ -235,9 +236,14 @@ impl Worker {
                     }
                     self.metrics.observe_step(before.0, before.1, &next);
                     tracing::info!(from = %before.0, to = %next.status(), "job advanced");
+                    // A step that changed nothing saved nothing, so only a changed job can have given its
+                    // lease back; under a clock that stands still this errs towards a harmless second release.
+                    if next.rests() && next.updated_at() != last_changed {
+                        return true;
+                    }
                     let stalled = (next.status(), next.retries(), next.attempts().len()) == before;
                     if stalled || !self.pipeline.is_due(&next) || *self.stopped.borrow() {
-                        return !next.has_work();
+                        return false;
                     }
                     job = next;
                 }

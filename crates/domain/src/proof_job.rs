@@ -289,6 +289,12 @@ impl ProofJob {
             || (self.state.decision_id.is_some() && ProofJobStatus::WORKABLE_WITH_DECISION.contains(&self.state.status))
     }
 
+    /// Whether it was left with no step due when it last changed: finished, or due again only later (a
+    /// retry's backoff, a postponement). Saving a resting job ends its lease; the worker holding it stops.
+    pub fn rests(&self) -> bool {
+        !self.has_work() || self.state.next_attempt_at > self.state.updated_at
+    }
+
     /// Whether a worker should take its next step at `now`.
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         self.has_work() && self.state.next_attempt_at <= now

@@ -164,7 +164,7 @@ pub(crate) async fn save_job(
     expected: ProofJobStatus,
 ) -> Result<(), StoreError> {
     let values = JobValues::from_job(job)?;
-    let save = SaveJob::new(&values, job.id().0, expected.as_str(), !job.has_work());
+    let save = SaveJob::new(&values, job.id().0, expected.as_str(), job.rests());
     let changed = save.execute(conn).await.map_err(from_diesel)?;
     if changed == 1 {
         return Ok(());

@@ -100,21 +100,21 @@ impl QueryFragment<Pg> for ClaimDue<'_> {
 }
 
 /// Writes every column of a job where its status is still `expected` (the compare-and-set), and ends its
-/// lease with the same write when it is `finished`, sparing the worker a release.
+/// lease with the same write when it `rests` (finished or due again only later), sparing the worker a release.
 pub(crate) struct SaveJob<'a> {
     changeset: <&'a JobValues as AsChangeset>::Changeset,
     proof_hash: Option<&'a str>,
     proof: Option<&'a [u8]>,
     id: uuid::Uuid,
     expected: &'a str,
-    finished: bool,
+    rests: bool,
 }
 
-// No static id: the two texts (finished or not) are told apart in diesel's cache by their SQL.
+// No static id: the two texts (resting or not) are told apart in diesel's cache by their SQL.
 impl<'a> SaveJob<'a> {
-    pub(crate) fn new(values: &'a JobValues, id: uuid::Uuid, expected: &'a str, finished: bool) -> Self {
+    pub(crate) fn new(values: &'a JobValues, id: uuid::Uuid, expected: &'a str, rests: bool) -> Self {
         let (proof_hash, proof) = values.proof();
-        Self { changeset: values.as_changeset(), proof_hash, proof, id, expected, finished }
+        Self { changeset: values.as_changeset(), proof_hash, proof, id, expected, rests }
     }
 }
 
@@ -136,7 +136,7 @@ impl QueryFragment<Pg> for SaveJob<'_> {
         out.push_sql(" THEN proof ELSE ");
         out.push_bind_param::<Nullable<Bytea>, _>(&self.proof)?;
         out.push_sql(" END");
-        if self.finished {
+        if self.rests {
             out.push_sql(", lease_owner = NULL, lease_expires_at = NULL");
         }
         out.push_sql(" WHERE id = ");

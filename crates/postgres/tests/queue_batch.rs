@@ -79,21 +79,25 @@ async fn eight_batch_claimers_over_2000_jobs_claim_each_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_job_gives_its_lease_back_with_its_save_and_an_unfinished_one_keeps_it() {
+async fn a_finished_or_postponed_job_gives_its_lease_back_with_its_save_and_a_due_one_keeps_it() {
     let (_db, store) = store().await;
-    let (unfinished, finished) = (job_created(2), job_created(1));
-    ProofJobStore::insert(&store, &unfinished).await.unwrap();
-    ProofJobStore::insert(&store, &finished).await.unwrap();
-    let mut claimed = store.claim_due_batch("holder", LEASE, 2).await.unwrap();
-    let mut last = claimed.pop().unwrap();
-    let mut first = claimed.pop().unwrap();
+    let (unfinished, postponed, finished) = (job_created(3), job_created(2), job_created(1));
+    for job in [&unfinished, &postponed, &finished] {
+        ProofJobStore::insert(&store, job).await.unwrap();
+    }
+    let mut claimed = store.claim_due_batch("holder", LEASE, 3).await.unwrap().into_iter();
+    let (mut first, mut second, mut last) = (claimed.next().unwrap(), claimed.next().unwrap(), claimed.next().unwrap());
     first.start_proving(Utc::now()).unwrap();
     ProofJobStore::save(&store, &first, ProofJobStatus::Queued).await.unwrap();
+    let now = Utc::now();
+    second.postpone(now + chrono::Duration::hours(1), now);
+    assert!(second.rests());
+    ProofJobStore::save(&store, &second, ProofJobStatus::Queued).await.unwrap();
     last.fail(Stage::Proving, "no prover answered", false, Utc::now()).unwrap();
     ProofJobStore::save(&store, &last, ProofJobStatus::Queued).await.unwrap();
     let held: Vec<_> = store.queue_report().await.unwrap().leases.into_iter().map(|l| l.job).collect();
-    assert_eq!(held, [first.id()], "only the unfinished job is still held");
-    assert!(store.claim_due("other", LEASE).await.unwrap().is_none(), "the unfinished job stays its holder's");
+    assert_eq!(held, [first.id()], "only the job still due is still held");
+    assert!(store.claim_due("other", LEASE).await.unwrap().is_none(), "the due job stays its holder's");
 }
 
 #[derive(QueryableByName)]

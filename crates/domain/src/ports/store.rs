@@ -88,7 +88,8 @@ pub trait ProofJobStore: Send + Sync {
 
     /// Saves `job` only if its stored status is still `expected`; otherwise [`StoreError::Conflict`] and
     /// nothing changes. This compare-and-set is what stops two workers from moving one job twice. A job
-    /// saved with no work left also loses its lease, so finishing a job needs no separate release.
+    /// saved resting ([`ProofJob::rests`]) also loses its lease, so finishing or postponing a job needs no
+    /// separate release.
     async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError>;
 
     /// Claims up to `limit` due, unleased (or lease-expired) jobs with work left for `worker` for `lease`,

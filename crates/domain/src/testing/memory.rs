@@ -90,7 +90,7 @@ impl ProofJobStore for MemoryStore {
             return Err(conflict(format!("proof job {}", job.id()), stored.status(), expected));
         }
         *stored = job.clone();
-        if !job.has_work() {
+        if job.rests() {
             tables.leases.remove(&job.id());
         }
         Ok(())

@@ -310,6 +310,38 @@ async fn without_a_chain_a_decision_rests_verified_with_the_reason_and_executes_
 }
 
 #[tokio::test]
+async fn the_step_that_verifies_a_decision_with_nothing_to_do_on_chain_also_rests_it() {
+    // No chain, or manual execution no operator has asked for: either way the decision only rests once
+    // verified, and the step that verifies it says so in the same save instead of a second step later.
+    for manual in [false, true] {
+        let mut rig = Rig::with_stwo();
+        if manual {
+            rig.policy.execution = crate::ExecutionMode::Manual;
+            rig.executor = Some(executor(vec![], Arc::new(Mutex::new(Vec::new()))));
+        }
+        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+        let pipeline = rig.pipeline();
+        let proved = pipeline.advance(job).await.unwrap();
+        assert_eq!(proved.status(), ProofJobStatus::Proved);
+        let verified = pipeline.advance(proved).await.unwrap();
+        let (stored, stored_job) = rig.stored(&decision).await;
+        assert_eq!((stored.status(), stored_job.status()), (DecisionStatus::Verified, ProofJobStatus::Verified));
+        let expected = if manual { "waiting for an operator" } else { "no chain is configured" };
+        assert!(stored.message().is_some_and(|m| m.contains(expected)), "{manual}: {:?}", stored.message());
+        assert!(verified.rests() && stored_job.rests(), "{manual}: the verifying save leaves the job resting");
+        assert!(!stored_job.is_due(rig.clock.now()), "{manual}: no worker takes it up again at once");
+    }
+
+    // A fact to register on chain comes next: the job stays due for it.
+    let rig = stone_rig(Vec::new());
+    let (_, job) = rig.decision(vec![ProverKind::Stone]).await;
+    let pipeline = rig.pipeline();
+    let verified = pipeline.advance(pipeline.advance(job).await.unwrap()).await.unwrap();
+    assert_eq!(verified.status(), ProofJobStatus::Verified);
+    assert!(!verified.rests() && verified.is_due(rig.clock.now()), "registration is the next step");
+}
+
+#[tokio::test]
 async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_owners_call() {
     let mut rig = Rig::with_stwo();
     let approved = Arc::new(std::sync::atomic::AtomicBool::new(false));
