@@ -104,7 +104,11 @@ impl FreshPages {
 
 #[async_trait]
 impl DecisionStore for FreshPages {
-    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
+    async fn create(
+        &self,
+        decision: &AllocationDecision,
+        job: &ProofJob,
+    ) -> Result<(AllocationDecision, ProofJob), StoreError> {
         let created = self.inner.create(decision, job).await?;
         self.pages.clear();
         Ok(created)

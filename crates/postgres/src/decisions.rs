@@ -9,29 +9,38 @@ use starkrisk_domain::{AllocationDecision, DecisionId, DecisionStatus, ProofJob,
 use crate::PgStore;
 use crate::decision_row::{DecisionChanges, DecisionRow, NewDecision};
 use crate::error::from_diesel;
-use crate::job_row::NewJob;
+use crate::job_row::{JobRow, NewJob};
 use crate::jobs::save_job;
 use crate::schema::allocation_decisions::dsl as ad;
 use crate::schema::proof_jobs::dsl as pj;
 
 #[async_trait]
 impl DecisionStore for PgStore {
-    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
+    async fn create(
+        &self,
+        decision: &AllocationDecision,
+        job: &ProofJob,
+    ) -> Result<(AllocationDecision, ProofJob), StoreError> {
         let new_job = NewJob::from_job(job)?;
         let new_decision = NewDecision::from_decision(decision)?;
         let mut conn = self.db.conn().await?;
-        let row: DecisionRow = conn
+        let (job_row, decision_row) = conn
             .transaction::<_, diesel::result::Error, _>(async |conn| {
-                diesel::insert_into(pj::proof_jobs).values(&new_job).execute(conn).await?;
-                diesel::insert_into(ad::allocation_decisions)
+                let job_row: JobRow = diesel::insert_into(pj::proof_jobs)
+                    .values(&new_job)
+                    .returning(JobRow::as_returning())
+                    .get_result(conn)
+                    .await?;
+                let decision_row: DecisionRow = diesel::insert_into(ad::allocation_decisions)
                     .values(&new_decision)
                     .returning(DecisionRow::as_returning())
                     .get_result(conn)
-                    .await
+                    .await?;
+                Ok((job_row, decision_row))
             })
             .await
             .map_err(from_diesel)?;
-        row.into_decision()
+        Ok((decision_row.into_decision()?, job_row.into_job()?))
     }
 
     async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError> {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use common::*;
 use starkrisk_domain::ports::*;
 use starkrisk_domain::*;
@@ -315,12 +315,25 @@ async fn statements_stored_before_the_model_version_was_bound_read_back_with_it(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_decision_and_its_job_are_returned_exactly_as_a_later_read_gives_them() {
+    let (_db, store) = store().await;
+    // Nanoseconds the database cannot keep: what create returns must still be what was stored.
+    let at = Utc::now().with_nanosecond(123_456_789).unwrap();
+    let (decision, job) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], at);
+    let (created, created_job) = DecisionStore::create(&store, &decision, &job).await.unwrap();
+    let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
+    let read_job = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
+    assert_eq!((&created, &created_job), (&read, &read_job));
+    assert!(created.sequence().is_some(), "the ledger sequence comes back with it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_nonce_is_spent_once_by_the_decision_it_authorises() {
     let (_db, store) = store().await;
     let spent = ApprovalNonce { signer: ContractAddress::new(Felt::from(0xabcu16)), nonce: Felt::from(7u8) };
     let plan = || AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], Utc::now());
     let (first, first_job) = plan();
-    let created = DecisionStore::create(&store, &first.approved_by(spent), &first_job).await.unwrap();
+    let (created, _) = DecisionStore::create(&store, &first.approved_by(spent), &first_job).await.unwrap();
     assert_eq!(DecisionStore::get(&store, created.id()).await.unwrap().unwrap().approval(), Some(spent));
     let (second, second_job) = plan();
     let error = DecisionStore::create(&store, &second.approved_by(spent), &second_job).await.unwrap_err();

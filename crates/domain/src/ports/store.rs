@@ -131,8 +131,13 @@ pub struct Loaded {
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait DecisionStore: Send + Sync {
-    /// Stores a new decision and its proof job in one transaction; returns it with its ledger sequence.
-    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError>;
+    /// Stores a new decision and its proof job in one transaction; returns both as stored, the decision with
+    /// its ledger sequence, so a caller answering with them need not read them back.
+    async fn create(
+        &self,
+        decision: &AllocationDecision,
+        job: &ProofJob,
+    ) -> Result<(AllocationDecision, ProofJob), StoreError>;
 
     /// A decision by id.
     async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError>;

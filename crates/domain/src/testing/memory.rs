@@ -171,7 +171,11 @@ impl ProofJobStore for MemoryStore {
 
 #[async_trait]
 impl DecisionStore for MemoryStore {
-    async fn create(&self, decision: &AllocationDecision, job: &ProofJob) -> Result<AllocationDecision, StoreError> {
+    async fn create(
+        &self,
+        decision: &AllocationDecision,
+        job: &ProofJob,
+    ) -> Result<(AllocationDecision, ProofJob), StoreError> {
         let mut tables = self.tables();
         if let Some(spent) = decision.approval()
             && tables.decisions.values().any(|d| d.approval() == Some(spent))
@@ -181,7 +185,7 @@ impl DecisionStore for MemoryStore {
         let stored = decision.clone().with_sequence(tables.decisions.len() as i64 + 1);
         tables.jobs.insert(job.id(), job.clone());
         tables.decisions.insert(stored.id(), stored.clone());
-        Ok(stored)
+        Ok((stored, job.clone()))
     }
 
     async fn get(&self, id: DecisionId) -> Result<Option<AllocationDecision>, StoreError> {

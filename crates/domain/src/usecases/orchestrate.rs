@@ -148,13 +148,16 @@ impl OrchestrateAllocation {
                 KeyClaim::Completed(id) => return self.answer(id, submission.wait, true).await,
             }
         }
-        let planned = self.plan(&submission.request).await;
-        let decision = match (planned, &submission.idempotency) {
-            (Ok(decision), Some((key, _))) => {
-                self.keys.complete_key(key, decision.id()).await?;
-                decision
+        let planned = match self.planner.compute(&submission.request).await {
+            Ok(computed) => self.store_plan(&submission.request, computed).await,
+            Err(error) => Err(error),
+        };
+        let created = match (planned, &submission.idempotency) {
+            (Ok(created), Some((key, _))) => {
+                self.keys.complete_key(key, created.decision.id()).await?;
+                created
             }
-            (Ok(decision), None) => decision,
+            (Ok(created), None) => created,
             (Err(error), Some((key, _))) => {
                 // Free the key so the client can retry with it once it fixed the cause; if freeing fails
                 // too, the planning error is still the one the client needs to see.
@@ -165,7 +168,11 @@ impl OrchestrateAllocation {
             }
             (Err(error), None) => return Err(error),
         };
-        self.answer(decision.id(), submission.wait, false).await
+        if submission.wait {
+            return self.answer(created.decision.id(), true, false).await;
+        }
+        // Answered as stored: reading both rows back would only repeat what the insert returned.
+        Ok(Submitted { current: created, settled: false, replayed: false })
     }
 
     async fn answer(&self, id: crate::DecisionId, wait: bool, replayed: bool) -> Result<Submitted, OrchestrateError> {
@@ -192,6 +199,16 @@ impl OrchestrateAllocation {
         request: &AllocationRequest,
         computed: Computed,
     ) -> Result<AllocationDecision, OrchestrateError> {
+        Ok(self.store_plan(request, computed).await?.decision)
+    }
+
+    /// Checks governance on `computed` and stores the pending decision with its queued proof job, returning
+    /// both as stored.
+    async fn store_plan(
+        &self,
+        request: &AllocationRequest,
+        computed: Computed,
+    ) -> Result<DecisionWithJob, OrchestrateError> {
         let statement = computed.statement;
         let governance = match &request.approval {
             Some(approval) => {
@@ -220,9 +237,9 @@ impl OrchestrateAllocation {
             None => decision,
         };
         match self.decisions.create(&decision, &job).await {
-            Ok(created) => {
+            Ok((decision, job)) => {
                 self.due.job_due();
-                Ok(created)
+                Ok(DecisionWithJob { decision, job: Some(job) })
             }
             // The nonce is spent in the same transaction that stores the decision, so two replicas racing
             // with one approval leave exactly one decision.

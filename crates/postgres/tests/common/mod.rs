@@ -42,8 +42,7 @@ pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
         vec![ProverKind::Stone, ProverKind::Stwo],
         chrono::Utc::now(),
     );
-    let decision = DecisionStore::create(store, &decision, &job).await.unwrap();
-    (decision, job)
+    DecisionStore::create(store, &decision, &job).await.unwrap()
 }
 
 /// A proof artifact of the test statement.

@@ -22,12 +22,16 @@ fn orchestrate(rig: &Rig) -> OrchestrateAllocation {
 }
 
 fn orchestrate_waking(rig: &Rig, due: std::sync::Arc<dyn crate::ports::JobsDue>) -> OrchestrateAllocation {
+    orchestrate_with(rig, due, queries(rig))
+}
+
+fn orchestrate_with(rig: &Rig, due: Arc<dyn crate::ports::JobsDue>, queries: DecisionQueries) -> OrchestrateAllocation {
     let apys = DefaultApys { jediswap: crate::Apy::new(850).unwrap(), ekubo: crate::Apy::new(1210).unwrap() };
     let ports = OrchestratePorts {
         planner: StatementPlanner::new(rig.store.clone(), None, apys),
         decisions: rig.store.clone(),
         keys: rig.store.clone(),
-        queries: queries(rig),
+        queries,
         clock: rig.clock.clone(),
         due,
     };
@@ -53,6 +57,26 @@ fn request() -> AllocationRequest {
 fn keyed(key: &str, body: &[u8], wait: bool) -> Submission {
     let key = IdempotencyKey::parse(key).unwrap();
     Submission { request: request(), idempotency: Some((key, RequestFingerprint::of(body))), wait }
+}
+
+#[tokio::test]
+async fn a_submission_not_waiting_is_answered_with_the_rows_as_stored_without_reading_them_back() {
+    let rig = Rig::new();
+    ModelStore::register(rig.store.as_ref(), &model()).await.unwrap();
+    // Stores with no expectations: any read through the queries fails the test.
+    let unread = DecisionQueries::new(
+        Arc::new(MockDecisionStore::new()),
+        Arc::new(MockProofJobStore::new()),
+        rig.clock.clone(),
+        WAIT,
+    );
+    let orchestrate = orchestrate_with(&rig, Arc::new(PollOnly), unread);
+    let submitted =
+        orchestrate.submit(Submission { request: request(), idempotency: None, wait: false }).await.unwrap();
+    let (stored, stored_job) = rig.stored(&submitted.current.decision).await;
+    assert_eq!(submitted.current.decision, stored);
+    assert_eq!(submitted.current.job, Some(stored_job));
+    assert!(!submitted.settled && !submitted.replayed);
 }
 
 #[tokio::test]

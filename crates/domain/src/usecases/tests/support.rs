@@ -131,8 +131,7 @@ impl Rig {
     /// Stores a pending decision and its queued job proven by `provers` in order.
     pub async fn decision(&self, provers: Vec<ProverKind>) -> (AllocationDecision, ProofJob) {
         let (decision, job) = AllocationDecision::plan(statement(), ModelVersion::V1, provers, self.clock.now());
-        let decision = DecisionStore::create(self.store.as_ref(), &decision, &job).await.unwrap();
-        (decision, job)
+        DecisionStore::create(self.store.as_ref(), &decision, &job).await.unwrap()
     }
 
     pub async fn stored(&self, decision: &AllocationDecision) -> (AllocationDecision, ProofJob) {
