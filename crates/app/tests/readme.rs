@@ -31,27 +31,36 @@ fn bodies(block: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The `"name":number` pairs of the answer the block shows after `# →`.
-fn shown_numbers(block: &str) -> Vec<(String, u64)> {
+/// The `"name":value` pairs of the answer the block shows after `# →`: numbers, and strings other than
+/// the `"…"` that stands for an id.
+fn shown_fields(block: &str) -> Vec<(String, Value)> {
     let shown = block.split("# →").nth(1).expect("the block shows an answer");
     let shown: String = shown.lines().take_while(|line| !line.trim().is_empty()).collect();
-    shown
-        .split('"')
-        .collect::<Vec<_>>()
-        .windows(2)
-        .filter_map(|pair| {
-            let digits: String = pair[1].strip_prefix(':')?.chars().take_while(char::is_ascii_digit).collect();
-            Some((pair[0].to_string(), digits.parse().ok()?))
-        })
-        .collect()
+    let parts: Vec<&str> = shown.split('"').collect();
+    let mut fields = Vec::new();
+    for (i, pair) in parts.windows(3).enumerate() {
+        let (name, after, next) = (pair[0], pair[1], pair[2]);
+        if i % 2 == 0 {
+            continue; // `name` is outside quotes
+        }
+        let digits: String = after.strip_prefix(':').unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
+        if let Ok(number) = digits.parse::<u64>() {
+            fields.push((name.to_string(), Value::from(number)));
+        } else if after == ":" && next != "…" {
+            fields.push((name.to_string(), Value::from(next)));
+        }
+    }
+    fields
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_decision_answers_what_the_readme_shows() {
     let block = first_decision_block();
     let [register, orchestrate] = <[Value; 2]>::try_from(bodies(block)).expect("a register and an orchestrate body");
-    let shown = shown_numbers(block);
-    for needed in ["jediswap_pct", "ekubo_pct", "jediswap_risk", "ekubo_risk", "model_version"] {
+    let shown = shown_fields(block);
+    for needed in
+        ["status", "jediswap_pct", "ekubo_pct", "jediswap_risk", "ekubo_risk", "model_version", "proof_status"]
+    {
         assert!(shown.iter().any(|(name, _)| name == needed), "the README's answer shows no {needed}: {shown:?}");
     }
 
@@ -64,10 +73,6 @@ async fn the_first_decision_answers_what_the_readme_shows() {
     let (status, decision) = app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Admin, orchestrate).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{decision}");
     for (name, value) in shown {
-        assert_eq!(
-            decision[&name].as_u64(),
-            Some(value),
-            "the README shows {name} {value}; the API answered {decision}"
-        );
+        assert_eq!(decision[&name], value, "the README shows {name} {value}; the API answered {decision}");
     }
 }
