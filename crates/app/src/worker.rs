@@ -212,11 +212,11 @@ impl Worker {
         let id = job.id();
         let span = tracing::info_span!("job", worker = %self.id, proof_job_id = %id);
         let heartbeat = heartbeat(self.jobs.clone(), id, self.id.clone(), self.config.lease);
-        let finished = tokio::select! {
-            finished = self.advance(job).instrument(span) => finished,
+        let given_back = tokio::select! {
+            given_back = self.advance(job).instrument(span) => given_back,
             () = heartbeat => false,
         };
-        if finished {
+        if given_back {
             return;
         }
         if let Err(error) = self.jobs.release(id, &self.id).await {
