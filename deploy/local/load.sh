@@ -10,7 +10,9 @@ port="${STARKRISK_LOAD_PORT:-8089}"
 command -v wrk >/dev/null 2>&1 || {
   if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else echo "install wrk (Debian: apt-get install wrk)" >&2; exit 1; fi
 }
-export STARKRISK__DATABASE__URL="$(deploy/local/pg.sh)"
+# Assigned before it is exported, so a database that did not start stops here (see run.sh).
+STARKRISK__DATABASE__URL="$(deploy/local/pg.sh)"
+export STARKRISK__DATABASE__URL
 db="starkrisk_load"
 psql "$STARKRISK__DATABASE__URL" -qc "drop database if exists $db with (force)" -c "create database $db" >/dev/null
 base="${STARKRISK__DATABASE__URL%%\?*}"

@@ -6,7 +6,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-export STARKRISK__DATABASE__URL="${DATABASE_URL:-$(deploy/local/pg.sh)}"
+# Assigned before it is exported: `export X="$(...)"` would hide the failure of a database that did not start.
+database_url="${DATABASE_URL:-$(deploy/local/pg.sh)}"
+export STARKRISK__DATABASE__URL="$database_url"
 devnet="${STARKNET_DEVNET:-${CARGO_HOME:-$HOME/.cargo}/bin/starknet-devnet}"
 starkrisk() { cargo run -q -p starkrisk-app -- "$@"; }
 if [ ! -x "$devnet" ]; then

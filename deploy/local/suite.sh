@@ -11,7 +11,9 @@ trap 'deploy/local/prune-target.sh || true' EXIT
 coverage=false
 [ "${1:-}" = "--coverage" ] && coverage=true
 
-export DATABASE_URL="$(deploy/local/pg.sh)"
+# Assigned before it is exported, so a database that did not start stops the suite here (see run.sh).
+DATABASE_URL="$(deploy/local/pg.sh)"
+export DATABASE_URL
 deploy/local/drop-test-dbs.sh
 deploy/local/cairo.sh --install
 # schemathesis, which fuzzes the served OpenAPI document (api_contract test).
