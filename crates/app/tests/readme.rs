@@ -37,20 +37,20 @@ fn shown_fields(block: &str) -> Vec<(String, Value)> {
     let shown = block.split("# →").nth(1).expect("the block shows an answer");
     let shown: String = shown.lines().take_while(|line| !line.trim().is_empty()).collect();
     let parts: Vec<&str> = shown.split('"').collect();
-    let mut fields = Vec::new();
-    for (i, pair) in parts.windows(3).enumerate() {
-        let (name, after, next) = (pair[0], pair[1], pair[2]);
-        if i % 2 == 0 {
-            continue; // `name` is outside quotes
-        }
-        let digits: String = after.strip_prefix(':').unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
-        if let Ok(number) = digits.parse::<u64>() {
-            fields.push((name.to_string(), Value::from(number)));
-        } else if after == ":" && next != "…" {
-            fields.push((name.to_string(), Value::from(next)));
-        }
-    }
-    fields
+    // Odd pieces sit inside quotes: a name, then what follows it up to the next quote, then that quote's text.
+    (1..parts.len().saturating_sub(2))
+        .step_by(2)
+        .filter_map(|i| {
+            let (name, after, next) = (parts[i], parts[i + 1], parts[i + 2]);
+            let digits: String = after.strip_prefix(':')?.chars().take_while(char::is_ascii_digit).collect();
+            let value = match digits.parse::<u64>() {
+                Ok(number) => Value::from(number),
+                Err(_) if after == ":" && next != "…" => Value::from(next),
+                Err(_) => return None,
+            };
+            Some((name.to_string(), value))
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

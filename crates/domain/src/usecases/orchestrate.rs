@@ -148,11 +148,7 @@ impl OrchestrateAllocation {
                 KeyClaim::Completed(id) => return self.answer(id, submission.wait, true).await,
             }
         }
-        let planned = match self.planner.compute(&submission.request).await {
-            Ok(computed) => self.store_plan(&submission.request, computed).await,
-            Err(error) => Err(error),
-        };
-        let created = match (planned, &submission.idempotency) {
+        let created = match (self.plan_stored(&submission.request).await, &submission.idempotency) {
             (Ok(created), Some((key, _))) => {
                 self.keys.complete_key(key, created.decision.id()).await?;
                 created
@@ -183,8 +179,13 @@ impl OrchestrateAllocation {
 
     /// Validates, computes and checks governance, then stores a pending decision with its queued proof job.
     pub async fn plan(&self, request: &AllocationRequest) -> Result<AllocationDecision, OrchestrateError> {
+        Ok(self.plan_stored(request).await?.decision)
+    }
+
+    /// [`OrchestrateAllocation::plan`], returning the decision and its job as stored.
+    async fn plan_stored(&self, request: &AllocationRequest) -> Result<DecisionWithJob, OrchestrateError> {
         let computed = self.planner.compute(request).await?;
-        self.plan_computed(request, computed).await
+        self.store_plan(request, computed).await
     }
 
     /// What a request's decision would be under the active model, nothing stored (the planner's answer).
