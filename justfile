@@ -64,6 +64,11 @@ fuzz cases="5000" examples="500":
 devnet:
     deploy/local/devnet.sh
 
+# Build Stone's cpu_air_prover and cpu_air_verifier (v3, the commit in deploy/local/stone.env) once per machine
+# into a cache outside the clone, and print where; the service finds them there with no setting.
+stone:
+    deploy/local/stone.sh
+
 # Start the private Postgres and print its URL.
 db:
     deploy/local/pg.sh

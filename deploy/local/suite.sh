@@ -18,6 +18,8 @@ deploy/local/drop-test-dbs.sh
 deploy/local/cairo.sh --install
 # schemathesis, which fuzzes the served OpenAPI document (api_contract test).
 deploy/local/schemathesis.sh
+# Stone's prover and verifier (built once per machine, then cached) for the proving tests.
+deploy/local/stone.sh >/dev/null
 # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
 deploy/local/devnet.sh
 # Headless Chromium and chromedriver for the dashboard's browser test.

@@ -47,15 +47,20 @@ pub struct Adapters {
 
 impl Adapters {
     /// The adapters this build provides for `settings`: LuminAIR (S-two, in-process, always available),
-    /// Stone (unavailable without `stone.prover_binary`, so the next prover is tried), Atlantic when
+    /// Stone (`stone.prover_binary`, else the one `just stone` built; unavailable without either, so the
+    /// next prover is tried), Atlantic when
     /// `atlantic.base_url` is set (filing its queries in the configured database), and both verifiers.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        if settings.stone.prover_binary.is_none() {
-            tracing::info!("stone.prover_binary is not set: Stone attempts will be recorded as unavailable");
+        let stone = settings.stone.clone().with_installed_binary();
+        match &stone.prover_binary {
+            Some(binary) => tracing::info!(binary = %binary.display(), "Stone proves with this cpu_air_prover"),
+            None => tracing::info!(
+                "no cpu_air_prover (`just stone` builds one): Stone attempts will be recorded as unavailable"
+            ),
         }
         let min_bits = settings.pipeline.min_security_bits;
         let mut provers: Vec<Arc<dyn Prover>> =
-            vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(settings.stone.clone()))];
+            vec![Arc::new(settings.luminair.prover()?), Arc::new(StoneProver::new(stone))];
         if let Some(atlantic) = settings.atlantic.prover()? {
             // Submitted queries are filed in Postgres, so no retry, restart or other replica pays twice.
             let queries = Arc::new(PgStore::new(Database::connect(&settings.database)?));

@@ -203,3 +203,48 @@ async fn every_metric_the_alerts_dashboard_and_autoscaler_read_is_served() {
     }
     assert!(metrics.contains("outcome=\"succeeded\""), "{metrics}");
 }
+
+/// The image's Stone: built in a stage of its own by the script developers use, copied to where the runtime
+/// stage's STARKRISK__STONE__PROVER_BINARY points, with every shared library the built binary links
+/// installed (read from the binary `just stone` built here, so a new dependency of Stone shows up).
+#[test]
+fn the_image_carries_stone_where_its_settings_point_with_every_library_it_links() {
+    let text = std::fs::read_to_string(deploy_dir().join("Dockerfile")).unwrap().replace("\\\n", " ");
+    let stage: Vec<&str> =
+        text.lines().skip_while(|l| !l.ends_with(" AS stone")).take_while(|l| !l.starts_with("FROM rust")).collect();
+    assert!(
+        stage.iter().any(|l| l.starts_with("RUN STARKRISK_STONE_HOME=/opt/stone /src/deploy/local/stone.sh")),
+        "{stage:?}"
+    );
+    let runtime = dockerfile_runtime();
+    let copy =
+        runtime.iter().find(|(i, r)| i == "COPY" && r.starts_with("--from=stone")).map(|(_, r)| r.clone()).unwrap();
+    assert!(copy.contains("/opt/stone/bin/cpu_air_prover") && copy.ends_with(" /usr/local/bin/"), "{copy}");
+    assert!(
+        runtime.iter().any(|(i, r)| i == "ENV" && r == "STARKRISK__STONE__PROVER_BINARY=/usr/local/bin/cpu_air_prover")
+    );
+    let apt =
+        runtime.iter().find(|(i, r)| i == "RUN" && r.contains("apt-get install")).map(|(_, r)| r.clone()).unwrap();
+    let installed: BTreeSet<&str> = apt.split_whitespace().filter(|w| w.starts_with("lib")).collect();
+    let depends = |package: &str| -> String {
+        let out = Command::new("dpkg-query").args(["-W", "-f=${Depends}", package]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let binary = starkrisk_stone::testing::stone_binary("cpu_air_prover");
+    let ldd = String::from_utf8(Command::new("ldd").arg(&binary).output().unwrap().stdout).unwrap();
+    for library in ldd.lines().filter_map(|l| l.split(" => ").nth(1)?.split_whitespace().next()) {
+        let real = std::fs::canonicalize(library).unwrap();
+        let owner = String::from_utf8(Command::new("dpkg").arg("-S").arg(&real).output().unwrap().stdout).unwrap();
+        let package = owner.split(':').next().unwrap().trim().to_string();
+        // The base image has the C and C++ runtimes; the rest comes from the apt line or with it.
+        if ["libc6", "libstdc++6", "libgcc-s1"].contains(&package.as_str()) {
+            continue;
+        }
+        let brought = installed.contains(package.as_str()) || installed.iter().any(|p| depends(p).contains(&package));
+        assert!(
+            brought,
+            "cpu_air_prover links {} from {package}, which the runtime stage does not install",
+            real.display()
+        );
+    }
+}

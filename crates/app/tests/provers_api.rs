@@ -1,5 +1,6 @@
-//! The real prover adapters behind the API: Stone falling back to LuminAIR when cpu_air_prover is missing,
-//! and in-process verification of submitted Stone and S-two proofs.
+//! The real prover adapters behind the API: Stone proving a decision that prefers it with the
+//! cpu_air_prover `just stone` built, falling back to LuminAIR on a machine without one, and in-process
+//! verification of submitted Stone and S-two proofs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod common;
@@ -12,11 +13,16 @@ use serde_json::{Value, json};
 use starkrisk_app::Adapters;
 use starkrisk_app::Role;
 use starkrisk_domain::DecisionStatement;
+use starkrisk_stone::StoneSettings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
+    // A machine where Stone was never built: the adapters' Stone has no binary to fall back on.
+    let mut adapters = Adapters::from_settings(&settings_for_adapters()).unwrap();
+    adapters.provers.retain(|p| p.kind() != starkrisk_domain::ProverKind::Stone);
+    adapters.provers.push(std::sync::Arc::new(starkrisk_stone::StoneProver::new(StoneSettings::default())));
     let no_stone = |s: &mut starkrisk_app::Settings| s.stone.prover_binary = None;
-    let (app, decision, job) = executed_preferring_stone(settings_for_adapters(), no_stone).await;
+    let (app, decision, job) = executed_preferring_stone(adapters, no_stone).await;
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(attempts[0]["prover"], "stone");
     assert_eq!(attempts[0]["outcome"], "unavailable");
@@ -32,22 +38,47 @@ async fn stone_preferred_without_a_binary_falls_back_and_records_why() {
     assert_eq!(verified["security_bits"], 96);
 }
 
-/// Starts the service with the real adapters of `configured`, orchestrates a decision preferring Stone and
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stone_preferred_is_proven_by_the_stone_just_stone_built_and_verified_in_process() {
+    let adapters = Adapters::from_settings(&settings_for_adapters()).unwrap();
+    let (app, decision, job) = executed_preferring_stone(adapters, |_| ()).await;
+    let attempts = job["attempts"].as_array().unwrap();
+    assert_eq!((attempts.len(), attempts[0]["prover"].as_str()), (1, Some("stone")), "{job}");
+    assert_eq!(attempts[0]["outcome"], "succeeded", "{job}");
+    assert_eq!((job["prover"].as_str(), job["proof_system"].as_str()), (Some("stone"), Some("stone")), "{job}");
+    assert_eq!((job["security_bits"].as_u64(), job["provable_security_bits"].as_u64()), (Some(96), Some(58)), "{job}");
+    assert!(job["proof_size"].as_u64().unwrap() > 100_000 && job["prove_time_ms"].as_u64().unwrap() > 0, "{job}");
+    assert!(job["fact_hash"].as_str().is_some_and(|f| f.starts_with("0x")), "{job}");
+    assert_eq!(decision["jediswap_pct"], 5972, "{decision}");
+    // The stored proof verifies again through the API as a proof of the risk program.
+    let (status, verified) =
+        app.post("/api/v1/proofs/verify", Role::Operator, json!({"proof_job_id": decision["proof_job_id"]})).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!((verified["system"].as_str(), verified["risk_program"].as_bool()), (Some("stone"), Some(true)));
+}
+
+/// Starts the service with `adapters` (and an executor), orchestrates a decision preferring Stone and
 /// waits for it to execute; returns the app, the decision and its proof job.
 async fn executed_preferring_stone(
-    configured: starkrisk_app::Settings,
+    mut adapters: Adapters,
     tweak: impl FnOnce(&mut starkrisk_app::Settings),
 ) -> (TestApp, serde_json::Value, serde_json::Value) {
-    let mut adapters = Adapters::from_settings(&configured).unwrap();
     adapters.executor = Some(executor());
     let app = TestApp::start_with(adapters, tweak).await;
     app.register_model().await;
     let mut body = orchestrate_body();
     body["preferred_prover"] = json!("stone");
-    let (status, decision) =
+    let (status, mut decision) =
         app.post("/api/v1/risk-engine/orchestrate-allocation?wait=true", Role::Operator, body).await;
-    assert_eq!(status, StatusCode::OK, "{decision}");
-    assert_eq!(decision["status"], "executed");
+    // A Stone proof can outlast the request's wait (202): the decision is then followed until it rests.
+    let path = format!("/api/v1/risk-engine/decision/{}", decision["decision_id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    assert!(status == StatusCode::OK || status == StatusCode::ACCEPTED, "{decision}");
+    while decision["status"] == "pending" && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        decision = app.get(&path, Role::Viewer).await.1;
+    }
+    assert_eq!(decision["status"], "executed", "{decision}");
     let job = app.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap()), Role::Viewer).await.1;
     (app, decision, job)
 }
@@ -135,7 +166,8 @@ async fn a_prover_that_times_out_hands_over_and_the_job_shows_it() {
     configured.stone.prover_binary = Some(stuck.clone());
     configured.stone.timeout_secs = 1;
     let stone = configured.stone.clone();
-    let (_, _, job) = executed_preferring_stone(configured, |s| s.stone = stone).await;
+    let (_, _, job) =
+        executed_preferring_stone(Adapters::from_settings(&configured).unwrap(), |s| s.stone = stone).await;
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(
         (attempts[0]["prover"].as_str(), attempts[0]["outcome"].as_str()),

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// log2 of the blowup factor Stone uses for this project (`log_n_cosets`).
-pub const LOG_BLOWUP: u32 = 4;
+/// log2 of the trace rows one Cairo step takes in Stone's CPU layouts (the CPU component's height, 16):
+/// FRI's degree bound is n_steps · 2^4, whatever the blowup (`log_n_cosets`) is.
+pub const LOG_ROWS_PER_STEP: u32 = 4;
 /// Stone's smallest trace.
 pub const MIN_STEPS: u64 = 512;
 /// FRI folds at most this many layers per step.
@@ -26,7 +27,7 @@ pub enum FriError {
     LastLayerTooLarge {
         /// The requested bound.
         bound: u64,
-        /// The trace's degree bound (n_steps · 2^LOG_BLOWUP).
+        /// The trace's degree bound (n_steps · 2^LOG_ROWS_PER_STEP).
         degree_bound: u64,
         /// The trace length.
         n_steps: u64,
@@ -50,12 +51,14 @@ pub struct FriParameters {
 
 impl FriParameters {
     /// Derives the step list for a trace of `n_steps` so that
-    /// log2(last_layer_degree_bound) + Σ fri_step_list = log2(n_steps) + LOG_BLOWUP.
+    /// log2(last_layer_degree_bound) + Σ fri_step_list = log2(n_steps) + LOG_ROWS_PER_STEP; the blowup
+    /// (`log_n_cosets`), queries and grinding are the caller's security choice and do not change the list.
     pub fn for_trace(
         n_steps: u64,
         last_layer_degree_bound: u64,
         n_queries: u32,
         proof_of_work_bits: u32,
+        log_n_cosets: u32,
     ) -> Result<Self, FriError> {
         if !n_steps.is_power_of_two() {
             return Err(FriError::StepsNotPowerOfTwo(n_steps));
@@ -66,12 +69,12 @@ impl FriParameters {
         if !last_layer_degree_bound.is_power_of_two() {
             return Err(FriError::LastLayerNotPowerOfTwo(last_layer_degree_bound));
         }
-        let log_degree = n_steps.trailing_zeros() + LOG_BLOWUP;
+        let log_degree = n_steps.trailing_zeros() + LOG_ROWS_PER_STEP;
         let log_last = last_layer_degree_bound.trailing_zeros();
         if log_last > log_degree {
             return Err(FriError::LastLayerTooLarge {
                 bound: last_layer_degree_bound,
-                degree_bound: n_steps << LOG_BLOWUP,
+                degree_bound: n_steps << LOG_ROWS_PER_STEP,
                 n_steps,
             });
         }
@@ -81,7 +84,7 @@ impl FriParameters {
         if !sigma.is_multiple_of(MAX_FRI_STEP) {
             fri_step_list.push(sigma % MAX_FRI_STEP);
         }
-        Ok(Self { fri_step_list, last_layer_degree_bound, n_queries, proof_of_work_bits, log_n_cosets: LOG_BLOWUP })
+        Ok(Self { fri_step_list, last_layer_degree_bound, n_queries, proof_of_work_bits, log_n_cosets })
     }
 
     /// Integrity's security: n_queries · log_n_cosets + proof_of_work_bits (conjectured; see [`crate::SecurityLevel`]).

@@ -1,5 +1,6 @@
-//! Trace generation for one decision (cairo-vm, proof mode, with Stone's input files) and swiftness
-//! verification of the shared recursive fixture. Run with `just bench`.
+//! Trace generation for one decision (cairo-vm, proof mode, with Stone's input files), Stone proving one
+//! decision at the default 96 bits (time here; the prover's peak memory and the proof's size printed beside
+//! it), and swiftness verification of the shared recursive fixture and of our own proof. Run with `just bench`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a panic aborts the benchmark run
 
 use std::path::PathBuf;
@@ -38,6 +39,31 @@ fn verify_fixture(c: &mut Criterion) {
             stark.verify::<swiftness_air::layout::recursive::Layout>(50u32.into()).unwrap()
         })
     });
+}
+
+/// One decision proven by the cpu_air_prover `just stone` built, as the service runs it, then our proof
+/// verified as the service verifies it. The prover's peak memory is read once, through /usr/bin/time.
+fn prove_one_decision(c: &mut Criterion) {
+    if starkrisk_stone::install::installed("cpu_air_prover").is_none() {
+        eprintln!("stone/prove_decision skipped: run `just stone` first");
+        return;
+    }
+    let statement = examples::statement();
+    let dir = tempfile::tempdir().unwrap();
+    let (wrapper, peak) = (dir.path().join("cpu_air_prover"), dir.path().join("peak_kb"));
+    let real = starkrisk_stone::testing::stone_binary("cpu_air_prover");
+    let script = format!("#!/bin/sh\nexec /usr/bin/time -o {} -f %M {} \"$@\"\n", peak.display(), real.display());
+    std::fs::write(&wrapper, script).unwrap();
+    std::process::Command::new("chmod").arg("755").arg(&wrapper).status().unwrap();
+    let proof = starkrisk_stone::testing::prove_with(&wrapper, &statement);
+    let peak_kb: u64 = std::fs::read_to_string(&peak).unwrap().trim().parse().unwrap();
+    eprintln!("stone/prove_decision: proof {} bytes, cpu_air_prover peak resident {} MB", proof.len(), peak_kb / 1024);
+    let mut group = c.benchmark_group("stone");
+    group.sample_size(10).measurement_time(Duration::from_secs(150));
+    group.bench_function("prove_decision", |b| b.iter(|| starkrisk_stone::testing::prove(&statement)));
+    let verifier = StoneVerifier::new(96);
+    group.bench_function("verify_our_proof", |b| b.iter(|| verifier.verify_json(&proof).unwrap()));
+    group.finish();
 }
 
 /// The same run under Python's cairo-run (cairo-lang 0.14.0.1), writing the same four files.
@@ -83,6 +109,6 @@ fn python_cairo_run(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(10));
-    targets = trace_generation, verify_fixture, python_cairo_run
+    targets = trace_generation, verify_fixture, prove_one_decision, python_cairo_run
 }
 criterion_main!(benches);

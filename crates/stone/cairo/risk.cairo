@@ -1,30 +1,39 @@
 // starkrisk's risk program (model of risk-model.md) for Stone, layout `recursive`.
 //
 // Input (through the hint below): the 27 input words of a starkrisk statement, in canonical order:
-//   model_hash, model_version, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's
-//   APY, Ekubo's APY, then the market snapshot's block number and hash.
-// Output: the first 25 words, both risks and both shares, then the snapshot's block and hash (31 words,
-// model hash first), so a proof binds every number of the decision to the model that produced it and
-// to the chain state its metrics were read from. The snapshot hash is carried, not computed: hashing
-// the raw readings here would cost far more than the model, and anyone can recompute it from them. The program does not hash the model (SHA-256
-// here would dwarf the model itself); every verifier recomputes the model hash from the output's version,
-// parameters and this program's hash, and refuses an output whose model hash differs.
-%builtins output pedersen range_check bitwise
+// model_hash, model_version, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's APY,
+// Ekubo's APY, then the market snapshot's block number and hash. Output: the first 25 words, both risks and
+// both shares, then the snapshot's block and hash (31 words, model hash first), so a proof binds every
+// number of the decision to the model that produced it and to the chain state its metrics were read from.
+// The snapshot hash is carried, not computed: anyone can recompute it from the raw readings, and hashing
+// them here would cost far more than the model. Nor does the program hash the model: every verifier
+// recomputes the model hash from the output's version, parameters and this program's hash, and refuses an
+// output whose model hash differs.
+//
+// Bounds are proven with the bitwise builtin (x AND (2^64 - 1) = x), never the range-check builtin: a
+// range-checked value splits into 16-bit limbs, and small values' zero limbs beside the instruction
+// offsets (near 2^15) leave tens of thousands of holes the trace must be padded to fill (131072 steps).
+// With the bitwise builtin the trace is the layout's own floor, 16384 steps, which its diluted pool sets
+// for every program. Two hints (a quotient and remainder, a comparison's side) give values the checks
+// then bind; cairo-vm runs Rust of the same meaning for each (crates/stone/src/program.rs).
+
+%builtins output bitwise
 
 from starkware.cairo.common.alloc import alloc
-from starkware.cairo.common.cairo_builtins import BitwiseBuiltin, HashBuiltin
-from starkware.cairo.common.math import assert_le, assert_nn_le, unsigned_div_rem
-from starkware.cairo.common.math_cmp import is_le
+from starkware.cairo.common.cairo_builtins import BitwiseBuiltin
 from starkware.cairo.common.serialize import serialize_word
 
 const N_INPUTS = 25;
-const MAX_BLOCK = 2 ** 64 - 1;
 const N_PARAMS = 11;
 const N_METRICS = 5;
 const BPS = 10000;
 const MAX_WEIGHT = 1000;
 const MAX_AGE = 1000000;
 const MAX_APY = 1000000;
+
+// Every bounded value is below 2^64: a block number is a u64, and the model's largest intermediate
+// (s_j * 10000, under 2^47) fits with room, so q * div + r below never wraps around the field.
+const BOUND_MASK = 2 ** 64 - 1;
 
 // Parameter offsets.
 const W_UTILIZATION = 0;
@@ -36,8 +45,52 @@ const AGE_CAP = 8;
 const CLAMP_MIN = 9;
 const CLAMP_MAX = 10;
 
+// Proves 0 <= x < 2^64: the builtin takes only x < 2^251, and the AND keeps x's bits below 64 alone.
+func assert_u64{bitwise_ptr: BitwiseBuiltin*}(x: felt) {
+    assert bitwise_ptr.x = x;
+    assert bitwise_ptr.y = BOUND_MASK;
+    assert bitwise_ptr.x_and_y = x;
+    let bitwise_ptr = bitwise_ptr + BitwiseBuiltin.SIZE;
+    return ();
+}
+
+// 0 <= a <= b, for b below 2^64.
+func assert_nn_le{bitwise_ptr: BitwiseBuiltin*}(a: felt, b: felt) {
+    assert_u64(a);
+    assert_u64(b - a);
+    return ();
+}
+
+// 1 when a <= b, else 0, for a and b below 2^64: the hint picks the side and a check proves it; both
+// sides at once would need b - a and a - b - 1 below 2^64 together, which no field element allows.
+func is_le{bitwise_ptr: BitwiseBuiltin*}(a: felt, b: felt) -> felt {
+    alloc_locals;
+    local le: felt;
+    %{ ids.le = 1 if ids.a <= ids.b else 0 %}
+    if (le == 0) {
+        assert_u64(a - b - 1);
+        return 0;
+    }
+    assert le = 1;
+    assert_u64(b - a);
+    return 1;
+}
+
+// Floor division of value by div (0 < div < 2^64): q and r come from the hint, and the checks make them
+// the only pair with value = q * div + r, 0 <= r < div, q < 2^64.
+func unsigned_div_rem{bitwise_ptr: BitwiseBuiltin*}(value: felt, div: felt) -> (q: felt, r: felt) {
+    alloc_locals;
+    local q: felt;
+    local r: felt;
+    %{ ids.q, ids.r = divmod(ids.value, ids.div) %}
+    assert_u64(q);
+    assert_nn_le(r, div - 1);
+    assert value = q * div + r;
+    return (q, r);
+}
+
 // Refuses parameters outside the domain's ranges, so no arithmetic below can wrap around the field.
-func check_params{range_check_ptr}(params: felt*) {
+func check_params{bitwise_ptr: BitwiseBuiltin*}(params: felt*) {
     assert_nn_le(params[W_UTILIZATION], MAX_WEIGHT);
     assert_nn_le(params[W_VOLATILITY], MAX_WEIGHT);
     assert_nn_le(params[W_LIQUIDITY], MAX_WEIGHT);
@@ -53,7 +106,7 @@ func check_params{range_check_ptr}(params: felt*) {
 }
 
 // Refuses metrics outside the domain's ranges.
-func check_metrics{range_check_ptr}(metrics: felt*) {
+func check_metrics{bitwise_ptr: BitwiseBuiltin*}(metrics: felt*) {
     assert_nn_le(metrics[0], BPS);
     assert_nn_le(metrics[1], BPS);
     assert_nn_le(metrics[2], 3);
@@ -63,7 +116,7 @@ func check_metrics{range_check_ptr}(metrics: felt*) {
 }
 
 // The age term: (cap - age) * w_age / cap while younger than the cap, else 0.
-func age_term{range_check_ptr}(params: felt*, age: felt) -> felt {
+func age_term{bitwise_ptr: BitwiseBuiltin*}(params: felt*, age: felt) -> felt {
     let young = is_le(age + 1, params[AGE_CAP]);
     if (young == 0) {
         return 0;
@@ -73,7 +126,7 @@ func age_term{range_check_ptr}(params: felt*, age: felt) -> felt {
 }
 
 // clamp(value, low, high) with low <= high.
-func clamp{range_check_ptr}(value: felt, low: felt, high: felt) -> felt {
+func clamp{bitwise_ptr: BitwiseBuiltin*}(value: felt, low: felt, high: felt) -> felt {
     let below = is_le(value, low);
     if (below == 1) {
         return low;
@@ -86,7 +139,7 @@ func clamp{range_check_ptr}(value: felt, low: felt, high: felt) -> felt {
 }
 
 // The risk score of one protocol.
-func risk_score{range_check_ptr}(params: felt*, metrics: felt*) -> felt {
+func risk_score{bitwise_ptr: BitwiseBuiltin*}(params: felt*, metrics: felt*) -> felt {
     alloc_locals;
     check_metrics(metrics);
     let (utilization, _) = unsigned_div_rem(metrics[0] * params[W_UTILIZATION], BPS);
@@ -99,14 +152,14 @@ func risk_score{range_check_ptr}(params: felt*, metrics: felt*) -> felt {
 }
 
 // JediSwap's share in bps: s_j * 10000 / (s_j + s_e) with s = apy * 10000 / (risk + 1).
-func jediswap_share{range_check_ptr}(apy_j: felt, risk_j: felt, apy_e: felt, risk_e: felt) -> felt {
+func jediswap_share{bitwise_ptr: BitwiseBuiltin*}(apy_j: felt, risk_j: felt, apy_e: felt, risk_e: felt) -> felt {
     alloc_locals;
     assert_nn_le(apy_j, MAX_APY);
     assert_nn_le(apy_e, MAX_APY);
     let (s_j, _) = unsigned_div_rem(apy_j * BPS, risk_j + 1);
     let (s_e, _) = unsigned_div_rem(apy_e * BPS, risk_e + 1);
     // At least one APY is positive, so the total is positive.
-    assert_le(1, s_j + s_e);
+    assert_u64(s_j + s_e - 1);
     let (share, _) = unsigned_div_rem(s_j * BPS, s_j + s_e);
     return share;
 }
@@ -119,7 +172,7 @@ func output_words{output_ptr: felt*}(words: felt*, n: felt) {
     return output_words(words + 1, n - 1);
 }
 
-func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwise_ptr: BitwiseBuiltin*}() {
+func main{output_ptr: felt*, bitwise_ptr: BitwiseBuiltin*}() {
     alloc_locals;
     let (inputs: felt*) = alloc();
     %{ segments.write_arg(ids.inputs, program_input["inputs"]) %}
@@ -138,7 +191,7 @@ func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwis
 
     // A block number is a u64, as the statement decodes it.
     let snapshot_block = inputs[N_INPUTS];
-    assert_nn_le(snapshot_block, MAX_BLOCK);
+    assert_u64(snapshot_block);
 
     output_words(inputs, N_INPUTS);
     serialize_word(risk_j);

@@ -5,6 +5,9 @@
 pub mod calldata;
 mod error;
 mod felts;
+pub mod hints;
+pub mod install;
+pub mod params;
 mod parse;
 pub mod program;
 mod proof;

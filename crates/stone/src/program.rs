@@ -1,37 +1,26 @@
 //! The Cairo risk program, run in proof mode with cairo-vm: its output, and the four files Stone proves from.
 
-use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::LazyLock;
 
-use cairo_vm::Felt252;
 use cairo_vm::cairo_run::{
     CairoRunConfig, cairo_run_program_with_initial_scope, write_encoded_memory, write_encoded_trace,
 };
-use cairo_vm::hint_processor::builtin_hint_processor::builtin_hint_processor_definition::{
-    BuiltinHintProcessor, HintFunc,
-};
-use cairo_vm::hint_processor::builtin_hint_processor::hint_utils::get_ptr_from_var_name;
 use cairo_vm::types::builtin_name::BuiltinName;
 use cairo_vm::types::exec_scope::ExecutionScopes;
 use cairo_vm::types::layout_name::LayoutName;
 use cairo_vm::types::program::Program;
 use cairo_vm::types::relocatable::{MaybeRelocatable, Relocatable};
-use cairo_vm::vm::errors::hint_errors::HintError;
 use cairo_vm::vm::runners::cairo_runner::CairoRunner;
 use starkrisk_domain::{DecisionStatement, Felt, ProgramHash};
 use starkrisk_domain::{STATEMENT_INPUTS, STATEMENT_LEN};
 
 use crate::error::StoneError;
+use crate::hints;
 
 /// The compiled program (`cairo-compile --proof_mode`, cairo-lang 0.14.0.1), committed beside its source.
 pub const COMPILED: &str = include_str!("../cairo/risk_compiled.json");
 /// The program's source.
 pub const SOURCE: &str = include_str!("../cairo/risk.cairo");
-
-/// The input hint, exactly as the compiled program carries it; cairo-vm runs our Rust for this string,
-/// and Python's `cairo-run` runs the Python itself, so both execute the same program.
-pub const INPUT_HINT: &str = r#"segments.write_arg(ids.inputs, program_input["inputs"])"#;
 
 /// Words the program reads: the statement without its four results.
 pub const N_INPUTS: usize = STATEMENT_LEN - 4;
@@ -74,16 +63,6 @@ pub fn inputs(statement: &DecisionStatement) -> Vec<Felt> {
     felts.iter().enumerate().filter(|(i, _)| !RESULTS.contains(i)).map(|(_, felt)| *felt).collect()
 }
 
-fn input_hint() -> Rc<HintFunc> {
-    Rc::new(HintFunc(Box::new(|vm, scopes, ids, ap_tracking, _constants| {
-        let inputs = scopes.get_list_ref::<Felt252>("program_input")?.clone();
-        let base = get_ptr_from_var_name("inputs", vm, ids, ap_tracking)?;
-        let values: Vec<MaybeRelocatable> = inputs.into_iter().map(MaybeRelocatable::Int).collect();
-        vm.segments.load_data(base, &values).map_err(HintError::Memory)?;
-        Ok(())
-    })))
-}
-
 /// Runs the risk program in proof mode on `inputs` (layout `recursive`), keeping the trace.
 pub fn run(inputs: &[Felt]) -> Result<RiskRun, StoneError> {
     let mut runner = execute(inputs, true)?;
@@ -105,8 +84,7 @@ fn execute(inputs: &[Felt], proof_mode: bool) -> Result<CairoRunner, StoneError>
     if inputs.len() != N_INPUTS {
         return Err(StoneError::Failed(format!("the risk program reads {N_INPUTS} words, not {}", inputs.len())));
     }
-    let mut hints = BuiltinHintProcessor::new_empty();
-    hints.add_hint(INPUT_HINT.to_string(), input_hint());
+    let mut hints = hints::processor();
     let mut scopes = ExecutionScopes::new();
     scopes.assign_or_update_variable("program_input", Box::new(inputs.to_vec()));
     let config = CairoRunConfig {
@@ -207,11 +185,7 @@ pub fn compute(statement: &DecisionStatement) -> Result<(RiskRun, DecisionStatem
     Ok((run, computed))
 }
 
-/// Unused-hint guard: the compiled program must carry exactly our input hint.
-pub fn carries_input_hint() -> Result<bool, StoneError> {
-    let json: serde_json::Value =
-        serde_json::from_str(COMPILED).map_err(|e| StoneError::Failed(format!("compiled program: {e}")))?;
-    let hints: HashMap<String, Vec<serde_json::Value>> =
-        serde_json::from_value(json["hints"].clone()).map_err(|e| StoneError::Failed(format!("hints: {e}")))?;
-    Ok(hints.values().flatten().any(|h| h["code"] == INPUT_HINT))
+/// The hints the compiled program carries, each of which cairo-vm must run as Rust (see `hints`).
+pub fn carried_hints() -> Result<Vec<String>, StoneError> {
+    hints::carried(COMPILED).map_err(StoneError::Failed)
 }

@@ -12,12 +12,13 @@ use starkrisk_domain::{DecisionStatement, FriParameters, ProofArtifact, ProofReq
 use crate::error::StoneError;
 use crate::program::{self, ProverInputs};
 use crate::proof::StoneProof;
+use crate::{install, params};
 
 /// How Stone is run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoneSettings {
-    /// Path of the `cpu_air_prover` binary; unset means Stone is unavailable here.
+    /// Path of the `cpu_air_prover` binary; unset means the one `deploy/local/stone.sh` built, if any.
     pub prover_binary: Option<PathBuf>,
     /// Longest a proof may take, in seconds.
     pub timeout_secs: u64,
@@ -25,20 +26,33 @@ pub struct StoneSettings {
     pub n_queries: u32,
     /// Proof-of-work bits.
     pub proof_of_work_bits: u32,
+    /// log2 of the blowup (Stone's `log_n_cosets`).
+    pub log_n_cosets: u32,
     /// Degree bound of FRI's last layer.
     pub last_layer_degree_bound: u64,
 }
 
 impl Default for StoneSettings {
-    /// 20 queries × 4 + 16 bits = 96 bits of security; 3 minutes.
+    /// 38 queries at a blowup of 2^2 and 20 grinding bits: 38 × 2 + 20 = 96 bits of security; 3 minutes.
     fn default() -> Self {
         Self {
             prover_binary: None,
             timeout_secs: 180,
-            n_queries: 20,
-            proof_of_work_bits: 16,
+            n_queries: 38,
+            proof_of_work_bits: 20,
+            log_n_cosets: 2,
             last_layer_degree_bound: 128,
         }
+    }
+}
+
+impl StoneSettings {
+    /// These settings with the `cpu_air_prover` that `deploy/local/stone.sh` built, where none is configured.
+    pub fn with_installed_binary(mut self) -> Self {
+        if self.prover_binary.is_none() {
+            self.prover_binary = install::installed("cpu_air_prover");
+        }
+        self
     }
 }
 
@@ -55,48 +69,33 @@ impl StoneProver {
     }
 
     /// The binary, or why Stone cannot run here.
-    fn binary(&self) -> Result<&Path, StoneError> {
-        let path = self.settings.prover_binary.as_deref().ok_or_else(|| {
-            StoneError::Unavailable(
-                "cpu_air_prover is not configured: build Stone (starkware-libs/stone-prover) and set \
-                 STARKRISK__STONE__PROVER_BINARY to the binary's path"
-                    .into(),
-            )
-        })?;
-        if !path.is_file() {
-            return Err(StoneError::Unavailable(format!(
+    fn binary(&self) -> Result<PathBuf, StoneError> {
+        match &self.settings.prover_binary {
+            Some(path) if path.is_file() => Ok(path.clone()),
+            Some(path) => Err(StoneError::Unavailable(format!(
                 "cpu_air_prover is configured at {} but no file is there; install it or fix stone.prover_binary",
                 path.display()
-            )));
+            ))),
+            None => Err(StoneError::Unavailable(format!(
+                "cpu_air_prover is not built on this machine: run `just stone` (`just run` and `just test` do it \
+                 once), or set STARKRISK__STONE__PROVER_BINARY to a cpu_air_prover of Stone {}",
+                install::commit()
+            ))),
         }
-        Ok(path)
     }
 
-    /// Stone's parameter file for a trace of `n_steps`, in the style of Integrity's examples.
+    /// Stone's parameter file for a trace of `n_steps`: FRI derived from the trace, the rest from `params`.
     pub fn parameters(&self, n_steps: u64) -> Result<serde_json::Value, StoneError> {
         let s = &self.settings;
-        let fri = FriParameters::for_trace(n_steps, s.last_layer_degree_bound, s.n_queries, s.proof_of_work_bits)
-            .map_err(|e| StoneError::Failed(e.to_string()))?;
-        Ok(json!({
-            "field": "PrimeField0",
-            "channel_hash": "poseidon3",
-            "commitment_hash": "keccak256_masked160_lsb",
-            "n_verifier_friendly_commitment_layers": 1000,
-            "pow_hash": "keccak256",
-            "statement": { "page_hash": "pedersen" },
-            "stark": {
-                "fri": {
-                    "fri_step_list": fri.fri_step_list,
-                    "last_layer_degree_bound": fri.last_layer_degree_bound,
-                    "n_queries": fri.n_queries,
-                    "proof_of_work_bits": fri.proof_of_work_bits,
-                },
-                "log_n_cosets": fri.log_n_cosets,
-            },
-            "use_extension_field": false,
-            "verifier_friendly_channel_updates": true,
-            "verifier_friendly_commitment_hash": "poseidon3",
-        }))
+        let fri = FriParameters::for_trace(
+            n_steps,
+            s.last_layer_degree_bound,
+            s.n_queries,
+            s.proof_of_work_bits,
+            s.log_n_cosets,
+        )
+        .map_err(|e| StoneError::Failed(e.to_string()))?;
+        Ok(params::parameter_file(&fri))
     }
 
     /// Stone's prover configuration file.
@@ -116,7 +115,7 @@ impl StoneProver {
         statement: &DecisionStatement,
         growth: TimeoutGrowth,
     ) -> Result<(String, DecisionStatement), StoneError> {
-        let binary = self.binary()?.to_path_buf();
+        let binary = self.binary()?;
         let wanted = *statement;
         let inputs = tokio::task::spawn_blocking(move || -> Result<ProverInputs, StoneError> {
             let (run, computed) = program::compute(&wanted)?;

@@ -31,8 +31,10 @@ pub fn cairo_python() -> PathBuf {
 }
 
 /// Stone proof JSON with the last hex digit of the first prover-sent annotation containing all `patterns`
-/// flipped between 0 and 1: the verifier reads the proof from its annotations, so this alters one
-/// value, hash or nonce of the proof. Panics when no annotation matches.
+/// flipped between 0 and 1, and the same digit of the same bytes of `proof_hex` (the annotation's
+/// `[start:end]`) changed alike: swiftness reads the proof from its annotations and Stone's own verifier
+/// from `proof_hex`, so both see one value, hash or nonce of the proof altered. Panics when no annotation
+/// matches.
 #[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test support: a panic is the report
 pub fn with_annotation_changed(json: &str, patterns: &[&str]) -> String {
     let mut value: serde_json::Value = serde_json::from_str(json).expect("the fixture is JSON");
@@ -43,8 +45,97 @@ pub fn with_annotation_changed(json: &str, patterns: &[&str]) -> String {
         .find(|l| l.as_str().is_some_and(|l| l.starts_with("P->V") && patterns.iter().all(|p| l.contains(p))))
         .unwrap_or_else(|| panic!("no annotation contains {patterns:?}"));
     let text = line.as_str().unwrap().to_string();
+    let flip = |digit: &str| if digit == "0" { "1" } else { "0" };
     let at = text.rfind(')').expect("annotations end with a parenthesised value") - 1;
-    let flipped = if &text[at..=at] == "0" { "1" } else { "0" };
-    *line = serde_json::Value::String(format!("{}{flipped}{}", &text[..at], &text[at + 1..]));
+    *line = serde_json::Value::String(format!("{}{}{}", &text[..at], flip(&text[at..=at]), &text[at + 1..]));
+    // "P->V[start:end]: …": the bytes of proof_hex this value was sent as.
+    let end: usize = text["P->V[".len()..text.find(']').unwrap()].split(':').nth(1).unwrap().parse().unwrap();
+    if let Some(hex) = value["proof_hex"].as_str().map(str::to_string) {
+        let digit = "0x".len() + 2 * end - 1;
+        let changed = format!("{}{}{}", &hex[..digit], flip(&hex[digit..=digit]), &hex[digit + 1..]);
+        value["proof_hex"] = serde_json::Value::String(changed);
+    }
     serde_json::to_string(&value).expect("JSON serialises")
+}
+
+/// The Stone binary `name` (`cpu_air_prover`, `cpu_air_verifier`) that `just stone` built.
+/// Panics with how to build it: the suite (`just test`) builds it before any test runs.
+#[allow(clippy::panic)] // test support: a panic is the report
+pub fn stone_binary(name: &str) -> PathBuf {
+    crate::install::installed(name).unwrap_or_else(|| {
+        panic!("{name} is not built on this machine: run `just stone` (`just test` does it before the tests)")
+    })
+}
+
+/// Stone's own `cpu_air_verifier` on proof JSON: Ok when it accepts the proof, its output when it refuses.
+#[allow(clippy::unwrap_used, clippy::expect_used)] // test support: a panic is the report
+pub fn cpu_air_verifier(json: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("proof.json");
+    std::fs::write(&path, json).expect("the proof is written");
+    let out = std::process::Command::new(stone_binary("cpu_air_verifier"))
+        .arg("--in_file")
+        .arg(&path)
+        .output()
+        .expect("cpu_air_verifier starts");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+/// Proves `statement` with the real Stone `just stone` built, at the default parameters.
+pub fn prove(statement: &starkrisk_domain::DecisionStatement) -> String {
+    prove_with(&stone_binary("cpu_air_prover"), statement)
+}
+
+/// Proves `statement` with the cpu_air_prover at `binary` (or a wrapper of it), at the default parameters.
+#[allow(clippy::expect_used)] // test support: a panic is the report
+pub fn prove_with(binary: &std::path::Path, statement: &starkrisk_domain::DecisionStatement) -> String {
+    let settings = crate::StoneSettings {
+        prover_binary: Some(binary.to_path_buf()),
+        timeout_secs: 1800,
+        ..crate::StoneSettings::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let (proof, proven) = runtime
+        .block_on(
+            crate::StoneProver::new(settings).prove_statement(statement, starkrisk_domain::ports::TimeoutGrowth::NONE),
+        )
+        .expect("Stone proves the statement");
+    assert!(proven == *statement, "Stone's proof states another decision");
+    proof
+}
+
+/// A Stone proof of the risk program on the README's first decision, made once per test process and
+/// shared by the tests that alter it.
+pub fn risk_proof() -> &'static str {
+    static PROOF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PROOF.get_or_init(|| prove(&starkrisk_domain::examples::statement()))
+}
+
+/// One annotation pattern of each kind of element a proof carries: commitments, out-of-domain values,
+/// FRI commitments and coefficients, the proof-of-work nonce, and the decommitted values and Merkle nodes
+/// of the traces, the composition polynomial and the first, an inner and the last (`last_layer`) inner
+/// FRI layer. Altering any one must make a proof fail to verify.
+pub fn alterations(last_layer: usize) -> Vec<Vec<String>> {
+    let fixed: [&[&str]; 13] = [
+        &["Original/Commit on Trace"],
+        &["Interaction/Commit on Trace"],
+        &["Out Of Domain Sampling/Commit on Trace"],
+        &["OODS values"],
+        &["FRI/Commitment/Layer 3"],
+        &["Last Layer: Coefficients"],
+        &["Proof of Work"],
+        &["Virtual Oracle/Trace 0: Row"],
+        &["Virtual Oracle/Trace 0: For node"],
+        &["Virtual Oracle/Trace 1: For node"],
+        &["Virtual Oracle/Trace 2: For node"],
+        &["FRI/Decommitment/Layer 1: Row"],
+        &["FRI/Decommitment/Layer 1: For node"],
+    ];
+    let mut kinds: Vec<Vec<String>> = fixed.iter().map(|k| k.iter().map(|p| p.to_string()).collect()).collect();
+    kinds.push(vec![format!("FRI/Decommitment/Layer {last_layer}: For node")]);
+    kinds
 }

@@ -77,27 +77,9 @@ fn a_tampered_output_or_witness_is_refused() {
 fn every_kind_of_proof_element_altered_is_refused() {
     let json = read(RECURSIVE);
     let verifier = StoneVerifier::new(0);
-    // One of each: commitments, out-of-domain values, FRI commitments and coefficients, the
-    // proof-of-work nonce, and the decommitted values and Merkle nodes of the traces, the composition
-    // polynomial and the first, an inner and the last inner FRI layer.
-    let kinds: [&[&str]; 14] = [
-        &["Original/Commit on Trace"],
-        &["Interaction/Commit on Trace"],
-        &["Out Of Domain Sampling/Commit on Trace"],
-        &["OODS values"],
-        &["FRI/Commitment/Layer 3"],
-        &["Last Layer: Coefficients"],
-        &["Proof of Work"],
-        &["Virtual Oracle/Trace 0: Row"],
-        &["Virtual Oracle/Trace 0: For node"],
-        &["Virtual Oracle/Trace 1: For node"],
-        &["Virtual Oracle/Trace 2: For node"],
-        &["FRI/Decommitment/Layer 1: Row"],
-        &["FRI/Decommitment/Layer 1: For node"],
-        &["FRI/Decommitment/Layer 4: For node"],
-    ];
-    for kind in kinds {
-        let altered = with_annotation_changed(&json, kind);
+    for kind in starkrisk_stone::testing::alterations(4) {
+        let kind: Vec<&str> = kind.iter().map(String::as_str).collect();
+        let altered = with_annotation_changed(&json, &kind);
         assert!(verifier.verify_json(&altered).is_err(), "a proof with {kind:?} altered verified");
     }
 }

@@ -1,6 +1,6 @@
-//! The cpu_air_prover runner: unavailable without a binary, timeouts, failures with stderr, and a proof
-//! that does not state the decision. Stone itself cannot be installed here, so stand-in scripts play the
-//! binary: they check the arguments Stone would get and answer as Stone does.
+//! The cpu_air_prover runner where the real prover cannot be made to misbehave on demand: unavailable
+//! without a binary, and bash stand-ins (each test says so in its name) that hang, crash, write nothing or
+//! answer with another program's proof. Real proofs of the risk program are in `real_stone.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::os::unix::fs::PermissionsExt;
@@ -36,14 +36,14 @@ async fn without_a_binary_stone_is_unavailable_and_says_how_to_fix_it() {
 }
 
 #[tokio::test]
-async fn a_slow_prover_times_out() {
+async fn a_stand_in_that_hangs_times_out() {
     let (_dir, binary) = script("sleep 30");
     let error = prover(Some(binary), 1).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error, ProverError::Timeout(_)), "{error}");
 }
 
 #[tokio::test]
-async fn after_a_timeout_stone_is_given_twice_as_long() {
+async fn after_a_timeout_a_stand_in_is_given_twice_as_long() {
     // Longer than its one-second timeout, shorter than two: it fails only for lack of a proof file.
     let (_dir, binary) = script("sleep 1.5; echo 'finished, wrote nothing' >&2; exit 7");
     let stone = prover(Some(binary), 1);
@@ -58,14 +58,14 @@ async fn after_a_timeout_stone_is_given_twice_as_long() {
 }
 
 #[tokio::test]
-async fn a_failing_prover_reports_its_stderr() {
+async fn a_crashing_stand_in_reports_its_stderr() {
     let (_dir, binary) = script("echo 'Check failed: trace length' >&2; exit 3");
     let error = prover(Some(binary), 5).prove(&request(), TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(&error, ProverError::Failed(m) if m.contains("Check failed: trace length")), "{error}");
 }
 
 #[tokio::test]
-async fn stone_gets_well_formed_inputs_and_a_foreign_proof_is_refused() {
+async fn a_stand_in_answering_with_a_foreign_proof_is_refused_and_saw_well_formed_inputs() {
     let foreign = starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE);
     let seen = tempfile::tempdir().unwrap();
     // The stand-in checks every file Stone reads, keeps a copy of the parameters, and answers with a real
@@ -87,15 +87,20 @@ cp {foreign} "${{a[--out_file]}}""#,
         serde_json::from_str(&std::fs::read_to_string(seen.path().join("params.json")).unwrap()).unwrap();
     let fri = &params["stark"]["fri"];
     assert_eq!(fri["fri_step_list"][0], 0);
-    assert_eq!(fri["n_queries"].as_u64().unwrap() * 4 + fri["proof_of_work_bits"].as_u64().unwrap(), 96);
+    let blowup = params["stark"]["log_n_cosets"].as_u64().unwrap();
+    assert_eq!(fri["n_queries"].as_u64().unwrap() * blowup + fri["proof_of_work_bits"].as_u64().unwrap(), 96);
     assert_eq!(params["verifier_friendly_channel_updates"], true);
-    assert_eq!(params["n_verifier_friendly_commitment_layers"], 1000);
+    assert_eq!(
+        params["n_verifier_friendly_commitment_layers"],
+        starkrisk_stone::params::N_VERIFIER_FRIENDLY_COMMITMENT_LAYERS
+    );
 }
 
 #[test]
 fn parameters_follow_the_fri_rule_and_the_fixture_style() {
     let params = prover(None, 1).parameters(1 << 16).unwrap();
     assert_eq!(params["stark"]["fri"]["fri_step_list"], serde_json::json!([0, 4, 4, 4, 1]));
-    assert_eq!(params["stark"]["log_n_cosets"], 4);
+    assert_eq!(params["stark"]["log_n_cosets"], 2);
+    assert_eq!(params["channel_hash"], starkrisk_stone::params::CHANNEL_HASH);
     assert!(matches!(prover(None, 1).parameters(1000), Err(StoneError::Failed(_))));
 }

@@ -5,19 +5,41 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use starkrisk_domain::examples;
+use starkrisk_domain::*;
 use starkrisk_stone::program;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The example decision, and the clamping vectors of docs/risk-model.md with the extreme APYs: every
+/// branch of the program (young and old, clamped up and down, a zero APY) runs under both VMs.
+fn vectors() -> Vec<DecisionStatement> {
+    let clamped = |j: [u64; 5], e: [u64; 5], apy_j, apy_e| {
+        let metrics = |m: [u64; 5]| ProtocolMetrics::from_parts(m[0], m[1], m[2], m[3], m[4]).unwrap();
+        let snapshot =
+            MarketSnapshot::new(metrics(j), metrics(e), Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap();
+        DecisionStatement::under(&examples::model(ProgramHash::new(Felt::ONE)), snapshot).0
+    };
+    vec![
+        examples::statement(),
+        clamped([0, 0, 0, 100, 10_000], [10_000, 10_000, 3, 0, 0], 0, 1_000_000),
+        clamped([10_000, 10_000, 3, 0, 0], [0, 0, 0, 100, 1_000_000], 1_000_000, 1),
+    ]
+}
+
 #[test]
 fn cairo_vm_and_python_cairo_run_produce_the_same_trace_and_memory() {
+    for statement in vectors() {
+        same_run(&statement);
+    }
+}
+
+fn same_run(statement: &DecisionStatement) {
     let python = starkrisk_stone::testing::cairo_python();
     assert!(python.exists(), "cairo-lang is not installed: run deploy/local/cairo.sh (just test does)");
     let dir = tempfile::tempdir().unwrap();
-    let inputs: Vec<String> = program::inputs(&examples::statement()).iter().map(|f| f.to_string()).collect();
+    let inputs: Vec<String> = program::inputs(statement).iter().map(|f| f.to_string()).collect();
     let input_file = dir.path().join("input.json");
     std::fs::write(&input_file, format!("{{\"inputs\": [{}]}}", inputs.join(", "))).unwrap();
     let out = Command::new(&python)
@@ -43,9 +65,10 @@ fn cairo_vm_and_python_cairo_run_produce_the_same_trace_and_memory() {
         .filter(|l| !l.is_empty())
         .collect();
 
-    let run = program::run(&program::inputs(&examples::statement())).unwrap();
+    let run = program::run(&program::inputs(statement)).unwrap();
     let ours: Vec<String> = run.output.iter().map(|f| f.to_string()).collect();
     assert_eq!(python_output, ours, "program output");
+    assert_eq!(run.statement().unwrap(), *statement, "the domain's numbers");
     let files = run.prover_inputs().unwrap();
     assert!(std::fs::read(dir.path().join("trace.bin")).unwrap() == files.trace, "trace bytes differ from cairo-run's");
     // cairo-run writes memory cells in its own order; Stone reads (address, value) pairs, so compare those.
