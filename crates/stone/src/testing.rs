@@ -139,3 +139,26 @@ pub fn alterations(last_layer: usize) -> Vec<Vec<String>> {
     kinds.push(vec![format!("FRI/Decommitment/Layer {last_layer}: For node")]);
     kinds
 }
+
+/// Metrics from their five numbers (utilization, volatility, liquidity tier, audit score, age in days).
+#[allow(clippy::expect_used)] // test support: a panic is the report
+pub fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> starkrisk_domain::ProtocolMetrics {
+    starkrisk_domain::ProtocolMetrics::from_parts(u, v, l, a, d).expect("metrics in range")
+}
+
+/// The decision a model v1 with `params`, bound to this crate's risk program, makes on these metrics and APYs.
+#[allow(clippy::expect_used)] // test support: a panic is the report
+pub fn statement(
+    jediswap: starkrisk_domain::ProtocolMetrics,
+    ekubo: starkrisk_domain::ProtocolMetrics,
+    apy_j: u32,
+    apy_e: u32,
+    params: starkrisk_domain::ModelParams,
+) -> starkrisk_domain::DecisionStatement {
+    use starkrisk_domain::{Apy, DecisionStatement, MarketSnapshot, ModelHash, ModelVersion};
+    let apy = |bps| Apy::new(bps).expect("an APY in range");
+    let snapshot = MarketSnapshot::new(jediswap, ekubo, apy(apy_j), apy(apy_e)).expect("a valid snapshot");
+    let hash =
+        ModelHash::compute(ModelVersion::V1, &params, crate::program::program_hash().expect("the program loads"));
+    DecisionStatement::compute(ModelVersion::V1, hash, params, snapshot).0
+}

@@ -4,16 +4,7 @@
 use proptest::prelude::*;
 use starkrisk_domain::*;
 use starkrisk_stone::program::{self, compute};
-
-fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
-    ProtocolMetrics::from_parts(u, v, l, a, d).unwrap()
-}
-
-fn statement(j: ProtocolMetrics, e: ProtocolMetrics, apy_j: u32, apy_e: u32, params: ModelParams) -> DecisionStatement {
-    let snapshot = MarketSnapshot::new(j, e, Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap();
-    let hash = ModelHash::compute(ModelVersion::V1, &params, program::program_hash().unwrap());
-    DecisionStatement::compute(ModelVersion::V1, hash, params, snapshot).0
-}
+use starkrisk_stone::testing::{metrics, statement};
 
 #[test]
 fn the_vectors_come_out_as_the_domain_computes_them() {

@@ -9,17 +9,8 @@ use proptest::test_runner::{Config, TestRunner};
 use starkrisk_domain::usecases::VerifyProof;
 use starkrisk_domain::*;
 use starkrisk_stone::testing::{cpu_air_verifier, prove, risk_proof};
+use starkrisk_stone::testing::{metrics, statement};
 use starkrisk_stone::{StoneProof, StoneProver, StoneSettings, StoneVerifier, params, program};
-
-fn metrics(u: u64, v: u64, l: u64, a: u64, d: u64) -> ProtocolMetrics {
-    ProtocolMetrics::from_parts(u, v, l, a, d).unwrap()
-}
-
-fn statement(j: ProtocolMetrics, e: ProtocolMetrics, apy_j: u32, apy_e: u32, params: ModelParams) -> DecisionStatement {
-    let snapshot = MarketSnapshot::new(j, e, Apy::new(apy_j).unwrap(), Apy::new(apy_e).unwrap()).unwrap();
-    let hash = ModelHash::compute(ModelVersion::V1, &params, program::program_hash().unwrap());
-    DecisionStatement::compute(ModelVersion::V1, hash, params, snapshot).0
-}
 
 /// Both verifiers accept `proof` of `expected`, and what starkrisk's says is what the public memory says.
 fn both_accept(proof: &str, expected: &DecisionStatement) {
