@@ -49,6 +49,9 @@ async fn stone_preferred_is_proven_by_the_stone_just_stone_built_and_verified_in
     assert_eq!((job["security_bits"].as_u64(), job["provable_security_bits"].as_u64()), (Some(96), Some(58)), "{job}");
     assert!(job["proof_size"].as_u64().unwrap() > 100_000 && job["prove_time_ms"].as_u64().unwrap() > 0, "{job}");
     assert!(job["fact_hash"].as_str().is_some_and(|f| f.starts_with("0x")), "{job}");
+    let fri = &job["fri"];
+    assert_eq!((fri["n_queries"].as_u64(), fri["log_n_cosets"].as_u64()), (Some(38), Some(2)), "{job}");
+    assert_eq!((fri["proof_of_work_bits"].as_u64(), fri["fri_step_list"].clone()), (Some(20), json!([0, 4, 4, 3])));
     assert_eq!(decision["jediswap_pct"], 5972, "{decision}");
     // The stored proof verifies again through the API as a proof of the risk program.
     let (status, verified) =

@@ -45,3 +45,37 @@ pub fn parameter_file(fri: &FriParameters) -> serde_json::Value {
         "verifier_friendly_commitment_hash": VERIFIER_FRIENDLY_COMMITMENT_HASH,
     })
 }
+
+/// The FRI parameters a Stone proof was made with, read from its `proof_parameters` (the prover's own
+/// record of them), or None when `proof` is not Stone's proof JSON.
+pub fn fri_of(proof: &[u8]) -> Option<FriParameters> {
+    #[derive(serde::Deserialize)]
+    struct Proof {
+        proof_parameters: Parameters,
+    }
+    #[derive(serde::Deserialize)]
+    struct Parameters {
+        stark: Stark,
+    }
+    #[derive(serde::Deserialize)]
+    struct Stark {
+        fri: Fri,
+        log_n_cosets: u32,
+    }
+    #[derive(serde::Deserialize)]
+    struct Fri {
+        fri_step_list: Vec<u32>,
+        last_layer_degree_bound: u64,
+        n_queries: u32,
+        proof_of_work_bits: u32,
+    }
+    // Every other field (the annotations are most of the megabyte) is skipped unread.
+    let stark = serde_json::from_slice::<Proof>(proof).ok()?.proof_parameters.stark;
+    Some(FriParameters {
+        fri_step_list: stark.fri.fri_step_list,
+        last_layer_degree_bound: stark.fri.last_layer_degree_bound,
+        n_queries: stark.fri.n_queries,
+        proof_of_work_bits: stark.fri.proof_of_work_bits,
+        log_n_cosets: stark.log_n_cosets,
+    })
+}

@@ -299,4 +299,4 @@ pub struct ExecuteRequest {
     pub decision_id: Uuid,
 }
 
-pub use crate::http::job_view::{AttemptView, ProofJobView, ResumptionView};
+pub use crate::http::job_view::{AttemptView, FriView, ProofJobView, ResumptionView};

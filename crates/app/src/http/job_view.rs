@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::{AttemptOutcome, ProofJob};
+use starkrisk_domain::{AttemptOutcome, ProofJob, ProofSystem};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -22,6 +22,21 @@ pub struct AttemptView {
     /// The remote prover's query id (Atlantic), when the attempt had one: retries poll it instead of paying
     /// for a new one, and the provider knows the attempt by it.
     pub remote_query: Option<String>,
+}
+
+/// The FRI parameters a Stone proof was made with, as the prover recorded them in the proof.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FriView {
+    /// Layers folded at each FRI step (the first is always 0).
+    pub fri_step_list: Vec<u32>,
+    /// Degree bound of the last layer, sent in the clear.
+    pub last_layer_degree_bound: u64,
+    /// FRI queries.
+    pub n_queries: u32,
+    /// Proof-of-work bits.
+    pub proof_of_work_bits: u32,
+    /// log2 of the blowup.
+    pub log_n_cosets: u32,
 }
 
 /// An operator's resumption of a failed job.
@@ -60,6 +75,9 @@ pub struct ProofJobView {
     pub proof_hash: Option<String>,
     /// Proof size in bytes.
     pub proof_size: Option<usize>,
+    /// The FRI parameters of a Stone proof (S-two's are fixed by `[luminair]`); in a single job's answer
+    /// only, since they are read from the proof itself.
+    pub fri: Option<FriView>,
     /// Proving time.
     pub prove_time_ms: Option<u64>,
     /// The statement the proof binds, as felts in canonical order (model hash first).
@@ -93,6 +111,23 @@ fn name<T: Serialize>(value: &T) -> String {
 }
 
 impl ProofJobView {
+    /// The view of one job as `GET /proofs/{id}` answers it: with the FRI parameters its Stone proof
+    /// records (lists leave them out rather than read every proof of a page).
+    pub fn detailed(job: &ProofJob) -> Self {
+        let fri = job
+            .artifact()
+            .filter(|a| a.system == ProofSystem::Stone)
+            .and_then(|a| starkrisk_stone::params::fri_of(&a.bytes))
+            .map(|f| FriView {
+                fri_step_list: f.fri_step_list,
+                last_layer_degree_bound: f.last_layer_degree_bound,
+                n_queries: f.n_queries,
+                proof_of_work_bits: f.proof_of_work_bits,
+                log_n_cosets: f.log_n_cosets,
+            });
+        Self { fri, ..Self::new(job) }
+    }
+
     /// The view of `job`.
     pub fn new(job: &ProofJob) -> Self {
         let artifact = job.artifact();
@@ -125,6 +160,7 @@ impl ProofJobView {
             proof_system: artifact.map(|a| a.system.as_str().into()),
             proof_hash: artifact.map(|a| a.proof_hash().to_string()),
             proof_size: artifact.map(|a| a.bytes.len()),
+            fri: None,
             prove_time_ms: artifact.map(|a| u64::try_from(a.prove_time.as_millis()).unwrap_or(u64::MAX)),
             public_output: artifact.map(|a| a.statement.to_felts().iter().map(|f| format!("{f:#x}")).collect()),
             security_bits: job.claim().map(|c| c.security_bits),

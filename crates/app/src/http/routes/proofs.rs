@@ -36,7 +36,7 @@ pub async fn read_job(
     path: web::Path<String>,
 ) -> Result<web::Json<ProofJobView>, ApiError> {
     let job = state.generate.job(parse_job_id(&path)?).await?;
-    Ok(web::Json(ProofJobView::new(&job)))
+    Ok(web::Json(ProofJobView::detailed(&job)))
 }
 
 /// Parses a proof job id path segment.
