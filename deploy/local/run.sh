@@ -9,7 +9,7 @@ cd "$root"
 # Assigned before it is exported: `export X="$(...)"` would hide the failure of a database that did not start.
 database_url="${DATABASE_URL:-$(deploy/local/pg.sh)}"
 export STARKRISK__DATABASE__URL="$database_url"
-# Stone's prover, built once per machine (about 15 minutes the first time); the service finds it itself.
+# Stone's prover, built once per machine (about 9 minutes the first time); the service finds it itself.
 # Without it the service still serves, proving with S-two alone, so a failed build only warns.
 deploy/local/stone.sh >/dev/null ||
   echo "starkrisk: Stone could not be built (the line above says why): Stone attempts will show as unavailable" >&2

@@ -38,7 +38,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-say "building Stone $STONE_COMMIT (cpu_air_prover, cpu_air_verifier; layouts: $STONE_LAYOUTS) into $home; once per machine, about 15 minutes on 2 cores"
+say "building Stone $STONE_COMMIT (cpu_air_prover, cpu_air_verifier; layouts: $STONE_LAYOUTS) into $home; once per machine, about 9 minutes on 2 cores"
 work="$home/work"
 rm -rf "$work"
 mkdir -p "$work"
