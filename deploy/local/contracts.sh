@@ -1,31 +1,26 @@
 #!/usr/bin/env bash
-# Compiles the Starknet contracts (Cairo 2.1.0, the `starknet-compile` inside PyPI's cairo-lang 0.12.3, the
-# newest sdist with a complete corelib) in a virtualenv under ./.data, made on first use.
+# Compiles the Starknet contracts of crates/starknet/cairo with the project's Cairo 2 compiler (cairo2.sh:
+# Cairo 2.8.4, the release Integrity is written in), one crate per file.
 #   contracts.sh --write   recompile crates/starknet/cairo/compiled/*.json
 #   contracts.sh           fail when a committed artefact differs from what its source compiles to
 #   contracts.sh --install only make sure the compiler is installed
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-# STARKRISK_CONTRACTS_VENV lets CI keep the virtualenv between runs.
-venv="${STARKRISK_CONTRACTS_VENV:-.data/cairo-contracts-venv}"
-bin="$venv/lib/python3*/site-packages/starkware/starknet/compiler/v1/sierra-compiler-major-1/bin"
-if ! ls $bin/starknet-compile >/dev/null 2>&1; then
-  echo "contracts.sh: installing cairo-lang==0.12.3 into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q cairo-lang==0.12.3
-fi
+deploy/local/cairo2.sh --install
 [ "${1:-}" = "--install" ] && exit 0
-compile=$(ls $bin/starknet-compile)
-to_casm=$(ls $bin/starknet-sierra-compile)
 sources=crates/starknet/cairo
 out="$sources/compiled"
 fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
 for source in "$sources"/*.cairo; do
   name=$(basename "$source" .cairo)
-  "$compile" --single-file "$source" "$fresh/$name.sierra.json"
-  "$to_casm" "$fresh/$name.sierra.json" "$fresh/$name.casm.json"
+  # Each file holds one contract module, right after its attribute.
+  contract=$(sed -n '/#\[starknet::contract\]/{n;s/^mod \([A-Za-z0-9_]*\).*/\1/p;q}' "$source")
+  [ -n "$contract" ] || { echo "contracts.sh: $source has no #[starknet::contract] module" >&2; exit 1; }
+  deploy/local/cairo2.sh --crate "$source" --contract "$name::$name::$contract=$fresh/$name" --casm 2>"$fresh/$name.log" ||
+    { cat "$fresh/$name.log" >&2; exit 1; }
+  rm "$fresh/$name.log"
 done
 if [ "${1:-}" = "--write" ]; then
   mkdir -p "$out"

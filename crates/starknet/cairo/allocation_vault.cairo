@@ -62,6 +62,9 @@ mod AllocationVault {
     use array::SpanTrait;
     use poseidon::poseidon_hash_span;
     use starknet::{ContractAddress, get_caller_address};
+    use starknet::storage::{
+        StoragePointerReadAccess, StoragePointerWriteAccess, Map, StorageMapReadAccess, StorageMapWriteAccess
+    };
     use starknet::info::get_block_number;
 
     // The statement's length and where its fields sit.
@@ -80,8 +83,8 @@ mod AllocationVault {
         program_hash: felt252,
         verifier_config_hash: felt252,
         min_security_bits: u32,
-        approved: LegacyMap<felt252, bool>,
-        done: LegacyMap<felt252, bool>,
+        approved: Map<felt252, bool>,
+        done: Map<felt252, bool>,
         current: Allocation,
     }
 
@@ -172,7 +175,7 @@ mod AllocationVault {
         assert(found, 'too few security bits');
     }
 
-    #[external(v0)]
+    #[abi(embed_v0)]
     impl AllocationVaultImpl of super::IAllocationVault<ContractState> {
         fn approve_model(ref self: ContractState, model_hash: felt252) {
             assert(get_caller_address() == self.owner.read(), 'caller is not the owner');

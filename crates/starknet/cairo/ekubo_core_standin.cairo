@@ -62,12 +62,15 @@ mod EkuboCoreStandIn {
     use traits::Into;
     use poseidon::poseidon_hash_span;
     use starknet::{ContractAddress, get_caller_address};
+    use starknet::storage::{
+        StoragePointerReadAccess, StoragePointerWriteAccess, Map, StorageMapReadAccess, StorageMapWriteAccess
+    };
 
     #[storage]
     struct Storage {
-        sqrt_ratio: LegacyMap<felt252, u256>,
-        tick: LegacyMap<felt252, i129>,
-        liquidity: LegacyMap<felt252, u128>,
+        sqrt_ratio: Map<felt252, u256>,
+        tick: Map<felt252, i129>,
+        liquidity: Map<felt252, u128>,
     }
 
     #[event]
@@ -98,7 +101,7 @@ mod EkuboCoreStandIn {
         poseidon_hash_span(words.span())
     }
 
-    #[external(v0)]
+    #[abi(embed_v0)]
     impl EkuboCoreStandInImpl of super::IEkuboCoreStandIn<ContractState> {
         fn get_pool_price(self: @ContractState, pool_key: PoolKey) -> PoolPrice {
             let id = pool_id(pool_key);

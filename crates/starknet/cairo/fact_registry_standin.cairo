@@ -47,16 +47,19 @@ mod FactRegistryStandIn {
     use option::OptionTrait;
     use poseidon::poseidon_hash_span;
     use starknet::{ContractAddress, get_caller_address};
+    use starknet::storage::{
+        StoragePointerReadAccess, StoragePointerWriteAccess, Map, StorageMapReadAccess, StorageMapWriteAccess
+    };
     use traits::Into;
 
     #[storage]
     struct Storage {
         owner: ContractAddress,
         // Verifications of a fact, as a list: count, then each entry's verification hash.
-        count: LegacyMap<felt252, u32>,
-        entry: LegacyMap<(felt252, u32), felt252>,
-        verification: LegacyMap<felt252, FactVerification>,
-        known: LegacyMap<felt252, bool>,
+        count: Map<felt252, u32>,
+        entry: Map<(felt252, u32), felt252>,
+        verification: Map<felt252, FactVerification>,
+        known: Map<felt252, bool>,
     }
 
     #[event]
@@ -94,7 +97,7 @@ mod FactRegistryStandIn {
         poseidon_hash_span(words.span())
     }
 
-    #[external(v0)]
+    #[abi(embed_v0)]
     impl FactRegistryStandInImpl of super::IFactRegistryStandIn<ContractState> {
         fn get_all_verifications_for_fact_hash(
             self: @ContractState, fact_hash: felt252

@@ -38,6 +38,9 @@ trait IJediSwapPoolStandIn<TContractState> {
 mod JediSwapPoolStandIn {
     use super::{i256, i32};
     use starknet::{ContractAddress, get_caller_address};
+    use starknet::storage::{
+        StoragePointerReadAccess, StoragePointerWriteAccess
+    };
 
     #[storage]
     struct Storage {
@@ -84,7 +87,7 @@ mod JediSwapPoolStandIn {
         self.tick.write(i32 { mag: 0, sign: false });
     }
 
-    #[external(v0)]
+    #[abi(embed_v0)]
     impl JediSwapPoolStandInImpl of super::IJediSwapPoolStandIn<ContractState> {
         fn get_token0(self: @ContractState) -> ContractAddress {
             self.token0.read()
