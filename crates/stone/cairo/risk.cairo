@@ -15,12 +15,15 @@
 // offsets (near 2^15) leave tens of thousands of holes the trace must be padded to fill (131072 steps).
 // With the bitwise builtin the trace is the layout's own floor, 16384 steps, which its diluted pool sets
 // for every program. Two hints (a quotient and remainder, a comparison's side) give values the checks
-// then bind; cairo-vm runs Rust of the same meaning for each (crates/stone/src/program.rs).
+// then bind; cairo-vm runs Rust of the same meaning for each (crates/stone/src/program.rs). The program
+// still declares every builtin of the layout, in the layout's order, and passes the two it does not use
+// through unchanged: Integrity's strict memory verification accepts only a program whose entry sets up all
+// of them (its second word is their count), and an unused builtin adds no step to the trace.
 
-%builtins output bitwise
+%builtins output pedersen range_check bitwise
 
 from starkware.cairo.common.alloc import alloc
-from starkware.cairo.common.cairo_builtins import BitwiseBuiltin
+from starkware.cairo.common.cairo_builtins import BitwiseBuiltin, HashBuiltin
 from starkware.cairo.common.serialize import serialize_word
 
 const N_INPUTS = 25;
@@ -172,7 +175,7 @@ func output_words{output_ptr: felt*}(words: felt*, n: felt) {
     return output_words(words + 1, n - 1);
 }
 
-func main{output_ptr: felt*, bitwise_ptr: BitwiseBuiltin*}() {
+func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwise_ptr: BitwiseBuiltin*}() {
     alloc_locals;
     let (inputs: felt*) = alloc();
     %{ segments.write_arg(ids.inputs, program_input["inputs"]) %}
