@@ -29,7 +29,7 @@ lint:
 cairo:
     deploy/local/cairo.sh --write
 
-# Recompile the Starknet contracts (Cairo 2.1.0 from cairo-lang 0.12.3 in a virtualenv under .data).
+# Recompile the Starknet contracts (Cairo 2.8.4: tools/cairo2, built once per machine by deploy/local/cairo2.sh).
 contracts:
     deploy/local/contracts.sh --write
 
@@ -68,6 +68,11 @@ devnet:
 # into a cache outside the clone, and print where; the service finds them there with no setting.
 stone:
     deploy/local/stone.sh
+
+# Compile Herodotus Integrity's FactRegistry and verifier (the commit and features in deploy/local/integrity.env)
+# once per machine into a cache outside the clone, with the same Cairo 2.8.4 compiler, and print where.
+integrity:
+    deploy/local/integrity.sh
 
 # Start the private Postgres and print its URL.
 db:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `just run`: serves the API on the local defaults. With starknet-devnet installed (`just devnet`), it also
-# starts a local chain, deploys the on-chain gate there (`starkrisk chain deploy --local-registry`) and
-# serves the `devnet` profile, so decisions end `executed`. Without devnet, the `local` profile: decisions
-# are proven and verified, and rest at `verified`.
+# starts a local chain, deploys Integrity's FactRegistry and verifier and the vault gated on them there
+# (`starkrisk chain deploy`) and serves the `devnet` profile, so decisions are proven by Stone, registered
+# through Integrity and end `executed`. Without devnet, the `local` profile: decisions are proven and
+# verified, and rest at `verified`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -55,8 +56,10 @@ if [ ! -s "$keystore" ]; then
     starkrisk keystore import "$keystore" --password-file "$password_file" >/dev/null
 fi
 
-echo "starkrisk: deploying the AllocationVault and the FactRegistry stand-in on $url" >&2
-settings=$(starkrisk --profile devnet chain deploy --local-registry --format env)
+# Integrity's contracts, compiled once per machine (a few minutes the first time).
+deploy/local/integrity.sh >/dev/null
+echo "starkrisk: deploying Integrity's FactRegistry and verifier and the AllocationVault on $url" >&2
+settings=$(starkrisk --profile devnet chain deploy --format env)
 while IFS= read -r line; do
   case "$line" in STARKRISK__*=*) export "${line?}" ;; *) echo "$line" >&2 ;; esac
 done <<<"$settings"

@@ -20,6 +20,8 @@ deploy/local/cairo.sh --install
 deploy/local/schemathesis.sh
 # Stone's prover and verifier (built once per machine, then cached) for the proving tests.
 deploy/local/stone.sh >/dev/null
+# Integrity's FactRegistry and verifier, compiled once per machine, which the chain tests deploy on devnet.
+deploy/local/integrity.sh >/dev/null
 # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
 deploy/local/devnet.sh
 # Headless Chromium and chromedriver for the dashboard's browser test.

@@ -1,6 +1,8 @@
-//! `starkrisk chain deploy`: declares and deploys the AllocationVault (and, on a local chain, the
-//! FactRegistry stand-in) from the operator's account, approves the active model on the vault, and prints
-//! the profile lines that point the service at them. Re-running reuses what is already there.
+//! `starkrisk chain deploy`: declares and deploys the AllocationVault from the operator's account, gated
+//! on Integrity's FactRegistry (the published one on a public network; on a starknet-devnet, Integrity's
+//! own FactRegistry and verifier, deployed here, or on request the operator's stand-in), approves the
+//! active model on the vault, and prints the profile lines that point the service at them. Re-running
+//! reuses what is already there.
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use starkrisk_domain::usecases::ModelRegistry;
 use starkrisk_domain::{Felt, ProgramHash, VerifierConfig};
 use starkrisk_starknet::Operator;
 use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
+use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses};
 
 use crate::Settings;
 use crate::clock::SystemClock;
@@ -19,8 +22,9 @@ use crate::clock::SystemClock;
 pub enum ChainCommand {
     /// Deploy the on-chain gate and approve the active model on it.
     Deploy {
-        /// Also deploy starkrisk's FactRegistry stand-in and record S-two facts in it: local chains only
-        /// (refused on SN_MAIN and SN_SEPOLIA, where the vault reads Integrity's FactRegistry).
+        /// Gate the vault on starkrisk's FactRegistry stand-in instead of Integrity, so S-two decisions execute
+        /// with their facts attested by the operator, not verified on chain: on a starknet-devnet only (asked
+        /// of the node itself; refused on any other chain).
         #[arg(long)]
         local_registry: bool,
         /// The vault's owner, who approves models (default: the operator account itself).
@@ -66,29 +70,38 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
         None => operator.address(),
     };
     let programs = settings.risk_programs()?;
+    let devnet = operator.pool().is_devnet().await;
+    let min_security_bits = settings.pipeline.fact_min_security_bits;
     let gate = if local_registry {
-        if !settings.starknet.rpc.is_local() {
+        if !devnet {
             bail!(
-                "--local-registry is for a local chain only (every RPC URL on this machine, never mainnet); \
-                 elsewhere the vault reads Integrity's FactRegistry"
+                "--local-registry is for a starknet-devnet only, and {} does not answer as one (devnet_getConfig);                  here the vault reads Integrity's FactRegistry: deploy without it",
+                settings.starknet.rpc.rpc_urls.join(", ")
             );
         }
         let class = contracts::declare(&operator, &FACT_REGISTRY_STAND_IN).await?;
         let registry = contracts::deploy(&operator, class, &[operator.address()], salt).await?;
-        let config = VerifierConfig::local_stwo();
-        Gate {
-            registry,
-            program: programs.stwo_air,
-            config,
-            min_security_bits: settings.pipeline.fact_min_security_bits,
-        }
+        Gate { registry, program: programs.stwo_air, config: VerifierConfig::local_stwo(), min_security_bits }
+    } else if devnet {
+        // No Integrity is published on a devnet: the project deploys Integrity's own contracts, compiled
+        // by deploy/local/integrity.sh, so facts there are verified by Integrity's verifier as on Sepolia.
+        let config = settings.pipeline.fact_verifier.clone();
+        let classes = IntegrityClasses::load(&config)?;
+        let deployed = integrity_contracts::deploy(&operator, &classes, &config, salt).await?;
+        println!(
+            "Integrity {} FactRegistry {:#x}, verifier {:#x} for {config:?}",
+            integrity_contracts::commit(),
+            deployed.fact_registry,
+            deployed.verifier
+        );
+        Gate { registry: deployed.fact_registry, program: programs.cairo, config, min_security_bits }
     } else {
         let text = &settings.starknet.integrity.fact_registry;
         let registry = Felt::from_hex(text).map_err(|_| {
             anyhow::anyhow!("starknet.integrity.fact_registry: `{text}` is not Integrity's FactRegistry address")
         })?;
         let config = settings.pipeline.fact_verifier.clone();
-        Gate { registry, program: programs.cairo, config, min_security_bits: settings.pipeline.fact_min_security_bits }
+        Gate { registry, program: programs.cairo, config, min_security_bits }
     };
     let vault_class = contracts::declare(&operator, &ALLOCATION_VAULT).await?;
     let arguments = [
@@ -110,28 +123,61 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
     );
     println!("  model {} ({}): {approval}", model.version(), model.model_hash());
     let mut lines = vec![
-        ("starknet.executor.contract_address", format!("{vault:#x}")),
-        ("starknet.integrity.fact_registry", format!("{:#x}", gate.registry)),
+        ("starknet.executor.contract_address".to_string(), Setting::Text(format!("{vault:#x}"))),
+        ("starknet.integrity.fact_registry".to_string(), Setting::Text(format!("{:#x}", gate.registry))),
+        ("starknet.integrity.local_stand_in".to_string(), Setting::Flag(local_registry)),
     ];
     if local_registry {
-        lines.push(("starknet.integrity.local_stand_in", "true".into()));
+        // The stand-in holds S-two facts only: the service must prove with S-two and expect the local
+        // configuration the stand-in records them under.
+        lines.push(("pipeline.provers".to_string(), Setting::List(vec!["luminair".into()])));
+        let config = &gate.config;
+        for (field, value) in [
+            ("layout", &config.layout),
+            ("hasher", &config.hasher),
+            ("stone_version", &config.stone_version),
+            ("memory_verification", &config.memory_verification),
+        ] {
+            lines.push((format!("pipeline.fact_verifier.{field}"), Setting::Text(value.clone())));
+        }
     }
+    print_settings(&lines, format);
+    Ok(())
+}
+
+/// One printed setting's value.
+enum Setting {
+    Text(String),
+    Flag(bool),
+    List(Vec<String>),
+}
+
+/// Prints the settings that point the service at what was deployed.
+fn print_settings(lines: &[(String, Setting)], format: Format) {
     match format {
         Format::Toml => {
             println!("\nPaste into the profile:");
-            for (key, value) in &lines {
+            for (key, value) in lines {
                 let (table, field) = key.rsplit_once('.').unwrap_or(("", key));
-                let value = if value == "true" { value.clone() } else { format!("\"{value}\"") };
+                let value = match value {
+                    Setting::Text(text) => format!("{text:?}"),
+                    Setting::Flag(flag) => flag.to_string(),
+                    Setting::List(items) => format!("{items:?}"),
+                };
                 println!("[{table}]\n{field} = {value}");
             }
         }
         Format::Env => {
-            for (key, value) in &lines {
+            for (key, value) in lines {
+                let value = match value {
+                    Setting::Text(text) => text.clone(),
+                    Setting::Flag(flag) => flag.to_string(),
+                    Setting::List(items) => items.join(","),
+                };
                 println!("STARKRISK__{}={value}", key.to_uppercase().replace('.', "__"));
             }
         }
     }
-    Ok(())
 }
 
 /// The active model, registering model v1 when the database holds none (as the service does on start).

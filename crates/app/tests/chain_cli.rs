@@ -146,6 +146,116 @@ async fn a_full_run_never_writes_the_operator_key_to_its_logs() {
     assert!(!logs.contains(PASSWORD), "the keystore password appeared in the logs");
 }
 
+/// The `STARKRISK__…=…` lines `chain deploy --format env` printed.
+fn printed_settings(out: &Output) -> Vec<(String, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('=').filter(|(k, _)| k.starts_with("STARKRISK__")))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A loopback JSON-RPC endpoint in front of `devnet` that answers every Starknet method through it but
+/// none of devnet's own (`devnet_*`): a node on this machine that is not a devnet, as a tunnel to a
+/// public network would be.
+async fn not_a_devnet(devnet: String) -> String {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    async fn forward(body: web::Bytes, target: web::Data<String>) -> HttpResponse {
+        let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if request["method"].as_str().unwrap_or_default().starts_with("devnet_") {
+            let refusal = serde_json::json!({"jsonrpc": "2.0", "id": request["id"],
+                "error": {"code": -32601, "message": "Method not found"}});
+            return HttpResponse::Ok().json(refusal);
+        }
+        let answer =
+            reqwest::Client::new().post(target.as_str()).body(body.to_vec()).header("content-type", "application/json");
+        let answer = answer.send().await.unwrap().bytes().await.unwrap();
+        HttpResponse::Ok().content_type("application/json").body(answer)
+    }
+    let target = web::Data::new(devnet);
+    let server = HttpServer::new(move || App::new().app_data(target.clone()).default_service(web::to(forward)))
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+    let url = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stand_in_registry_is_deployed_on_a_devnet_only() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = dir.path().join("operator.json");
+    let account = devnet.accounts().await[0];
+    assert!(import(&keystore, &format!("{:#x}", account.private_key)).status.success());
+    let address = format!("{:#x}", account.address);
+    let deploy = ["--profile", "devnet", "chain", "deploy", "--local-registry", "--format", "env"];
+
+    // A node on this machine that answers as Sepolia but is not a devnet: refused, before anything is sent.
+    let elsewhere = not_a_devnet(devnet.url.clone()).await;
+    let mut env = chain_env(&elsewhere, "SN_SEPOLIA", keystore.to_str().unwrap());
+    env.extend([("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()), ("STARKRISK__DATABASE__URL", &db.url)]);
+    let refused = starkrisk(&env, &deploy, "");
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(text(&refused).contains("--local-registry is for a starknet-devnet only"), "{}", text(&refused));
+    // Nor will the service read a stand-in there.
+    let serve_env: Vec<_> =
+        env.iter().copied().chain([("STARKRISK__STARKNET__INTEGRITY__LOCAL_STAND_IN", "true")]).collect();
+    let refused = starkrisk(&serve_env, &["--profile", "devnet", "serve"], "");
+    assert!(text(&refused).contains("local_stand_in is for a starknet-devnet only"), "{}", text(&refused));
+
+    // On the devnet itself it is deployed, and the service is told to prove with S-two for it.
+    let mut env = chain_env(&devnet.url, "SN_SEPOLIA", keystore.to_str().unwrap());
+    env.extend([("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()), ("STARKRISK__DATABASE__URL", &db.url)]);
+    let deployed = starkrisk(&env, &deploy, "");
+    assert!(deployed.status.success(), "{}", text(&deployed));
+    let settings = printed_settings(&deployed);
+    for expected in [
+        ("STARKRISK__STARKNET__INTEGRITY__LOCAL_STAND_IN", "true"),
+        ("STARKRISK__PIPELINE__PROVERS", "luminair"),
+        ("STARKRISK__PIPELINE__FACT_VERIFIER__STONE_VERSION", "stwo"),
+    ] {
+        assert!(settings.contains(&(expected.0.into(), expected.1.into())), "{expected:?} in {settings:?}");
+    }
+    // A decision there is proven by S-two, its fact recorded by the operator, and it says so.
+    let port = free_port().to_string();
+    env.extend(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    env.extend([("STARKRISK__SERVER__PORT", port.as_str()), ("STARKRISK__WORKERS__POLL_MS", "50")]);
+    let mut server = background(&env, &["--profile", "devnet", "serve"], &port).await;
+    let token = String::from_utf8(starkrisk(&env, &["--profile", "devnet", "token", "--role", "admin"], "").stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let decision = decide(&reqwest::Client::new(), &format!("http://127.0.0.1:{port}/api/v1"), &token).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(decision["status"], "executed", "{decision}");
+    assert_eq!(decision["registration"]["checked_by"], "attested by the operator, not verified on chain", "{decision}");
+}
+
+/// Asks for the README's first decision and waits until it is executed, refused or failed.
+async fn decide(client: &reqwest::Client, base: &str, token: &str) -> serde_json::Value {
+    let body = serde_json::json!({
+        "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
+        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
+        "jediswap_apy": 850, "ekubo_apy": 1210});
+    let answer = client.post(format!("{base}/risk-engine/orchestrate-allocation")).bearer_auth(token).json(&body);
+    let mut decision: serde_json::Value = answer.send().await.unwrap().json().await.unwrap();
+    let id = decision["decision_id"].as_str().unwrap_or_else(|| panic!("{decision}")).to_string();
+    // Stone proves (about 12 s), Integrity's verifier checks the proof on devnet, then the vault executes.
+    for _ in 0..3000 {
+        let read = client.get(format!("{base}/risk-engine/decision/{id}")).bearer_auth(token).send().await.unwrap();
+        decision = read.json().await.unwrap();
+        if ["executed", "refused", "failed"].contains(&decision["status"].as_str().unwrap_or_default()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    decision
+}
+
 /// Runs the binary in the background with `env` and `args`, and waits until `/ready` answers on `port`.
 async fn background(env: &[(&str, &str)], args: &[&str], port: &str) -> std::process::Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
@@ -181,29 +291,19 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     let mut env = chain_env(&devnet.url, "SN_SEPOLIA", keystore.to_str().unwrap());
     env.extend([("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()), ("STARKRISK__DATABASE__URL", &db.url)]);
 
-    let deploy = ["--profile", "devnet", "chain", "deploy", "--local-registry", "--format", "env"];
+    let deploy = ["--profile", "devnet", "chain", "deploy", "--format", "env"];
     let first = starkrisk(&env, &deploy, "");
     assert!(first.status.success(), "{}", text(&first));
-    let settings: Vec<(String, String)> = String::from_utf8_lossy(&first.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('=').filter(|(k, _)| k.starts_with("STARKRISK__")))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let settings = printed_settings(&first);
     assert_eq!(settings.len(), 3, "{}", text(&first));
+    assert!(settings.contains(&("STARKRISK__STARKNET__INTEGRITY__LOCAL_STAND_IN".into(), "false".into())));
+    // On a devnet, Integrity's own FactRegistry and verifier were deployed and the vault reads that registry.
+    assert!(text(&first).contains("Integrity 4ce9504 FactRegistry"), "{}", text(&first));
     assert!(text(&first).contains("approved in"), "{}", text(&first));
     // Deploying again reuses the classes, the contracts and the approval.
     let again = starkrisk(&env, &deploy, "");
     assert!(again.status.success() && text(&again).contains("already approved"), "{}", text(&again));
     assert!(settings.iter().all(|(k, v)| text(&again).contains(&format!("{k}={v}"))), "{}", text(&again));
-    // On mainnet, or through an RPC that is not on this machine, the stand-in is refused.
-    for (key, value) in [
-        ("STARKRISK__STARKNET__RPC__CHAIN_ID", "SN_MAIN"),
-        ("STARKRISK__STARKNET__RPC__RPC_URLS", "http://10.0.0.1:5050"),
-    ] {
-        let public: Vec<_> = env.iter().copied().filter(|(k, _)| *k != key).chain([(key, value)]).collect();
-        let refused = starkrisk(&public, &deploy, "");
-        assert!(!refused.status.success() && text(&refused).contains("local"), "{}", text(&refused));
-    }
 
     let port = free_port().to_string();
     env.extend(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -221,27 +321,18 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     let registered = client.post(format!("{base}/model-registry/register")).bearer_auth(&token).json(&v2);
     let registered: serde_json::Value = registered.send().await.unwrap().json().await.unwrap();
     assert_eq!(registered["on_chain"], "approved on the allocation contract", "{registered}");
-    let body = serde_json::json!({
-        "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
-        "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
-        "jediswap_apy": 850, "ekubo_apy": 1210});
-    let answer = client.post(format!("{base}/risk-engine/orchestrate-allocation")).bearer_auth(&token).json(&body);
-    let decision: serde_json::Value = answer.send().await.unwrap().json().await.unwrap();
-    let id = decision["decision_id"].as_str().unwrap_or_else(|| panic!("{decision}")).to_string();
-    let mut decision = decision;
-    for _ in 0..600 {
-        let read = client.get(format!("{base}/risk-engine/decision/{id}")).bearer_auth(&token).send().await.unwrap();
-        decision = read.json().await.unwrap();
-        if ["executed", "refused", "failed"].contains(&decision["status"].as_str().unwrap_or_default()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let decision = decide(&client, &base, &token).await;
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(decision["status"], "executed", "{decision}");
     assert!(decision["tx_hash"].is_string() && decision["block_number"].is_u64(), "{decision}");
     assert_eq!(decision["model_version"], 2, "{decision}");
+    // Proven by Stone and registered through Integrity's verifier, each transaction listed.
+    let registration = &decision["registration"];
+    assert_eq!(registration["checked_by"], "verified on chain by Integrity", "{decision}");
+    assert_eq!(registration["fact_hash"], decision["fact_hash"], "{decision}");
+    assert!(registration["security_bits"].as_u64().unwrap() >= 96, "{decision}");
+    assert!(!registration["transactions"].as_array().unwrap().is_empty(), "{decision}");
 
     // The vault holds what the proof states, felt for felt.
     let vault = settings.iter().find(|(k, _)| k.ends_with("CONTRACT_ADDRESS")).unwrap().1.clone();

@@ -35,6 +35,8 @@ fn flaky_registry(up: Arc<AtomicBool>) -> Arc<dyn FactRegistry> {
             verification_hash: verification.verification_hash,
             security_bits: 100,
             tx_hash: Some(TxHash::new(Felt::from(1u8))),
+            transactions: Vec::new(),
+            attested_by_operator: false,
         })
     });
     let listed = verification.clone();

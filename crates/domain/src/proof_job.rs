@@ -119,6 +119,14 @@ pub struct FactRegistration {
     /// The registering transaction; `None` when the fact already had such a verification on chain and
     /// nothing was sent.
     pub tx_hash: Option<TxHash>,
+    /// Every transaction sent to register it, in order: Integrity's split flow sends an initial call, a
+    /// step per inner FRI layer and the final call (`tx_hash`); a single registration sends one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<TxHash>,
+    /// Whether the fact was recorded by the operator in starkrisk's stand-in registry (devnet only, for
+    /// S-two proofs, which no Starknet verifier accepts) rather than verified by Integrity on chain.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attested_by_operator: bool,
 }
 
 /// A proof job as storage holds it: every field, for rebuilding the entity with [`ProofJob::restore`].

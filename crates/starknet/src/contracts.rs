@@ -1,7 +1,10 @@
-//! starkrisk's own Starknet contracts, compiled from `crates/starknet/cairo` and committed: the
-//! `AllocationVault` that executes only proven allocations, and the FactRegistry stand-in for local chains.
+//! The contracts starkrisk declares: its own, compiled from `crates/starknet/cairo` and committed (the
+//! `AllocationVault` that executes only proven allocations, the FactRegistry stand-in for local chains),
+//! and Integrity's, compiled once per machine by `deploy/local/integrity.sh` and read from there.
 //! Declaring and deploying are idempotent: a declared class or a deployed address is reused.
 
+use std::borrow::Cow;
+use std::path::Path;
 use std::sync::Arc;
 
 use cairo_lang_starknet_classes::casm_contract_class::CasmContractClass;
@@ -17,33 +20,37 @@ use starkrisk_domain::ports::ChainError;
 
 use crate::account::{Operator, TxOutcome, provider_error};
 
-/// One committed contract: its name and its Sierra class as `starknet-compile` wrote it.
-#[derive(Debug, Clone, Copy)]
+/// One contract: its name and its Sierra class as the compiler wrote it.
+#[derive(Debug, Clone)]
 pub struct Contract {
     /// The contract's name.
     pub name: &'static str,
-    sierra: &'static str,
+    sierra: Cow<'static, str>,
 }
 
 /// The on-chain gate: executes an allocation only when Integrity verified its proof.
-pub const ALLOCATION_VAULT: Contract =
-    Contract { name: "AllocationVault", sierra: include_str!("../cairo/compiled/allocation_vault.sierra.json") };
+pub const ALLOCATION_VAULT: Contract = Contract {
+    name: "AllocationVault",
+    sierra: Cow::Borrowed(include_str!("../cairo/compiled/allocation_vault.sierra.json")),
+};
 
 /// Integrity's read interface with an owner-only `register_fact`; for devnet and the local profile only.
 pub const FACT_REGISTRY_STAND_IN: Contract = Contract {
     name: "FactRegistryStandIn",
-    sierra: include_str!("../cairo/compiled/fact_registry_standin.sierra.json"),
+    sierra: Cow::Borrowed(include_str!("../cairo/compiled/fact_registry_standin.sierra.json")),
 };
 
 /// A JediSwap v2 pool's views and `Swap` event with a scripted `record_swap`; for local chains and tests.
 pub const JEDISWAP_POOL_STAND_IN: Contract = Contract {
     name: "JediSwapPoolStandIn",
-    sierra: include_str!("../cairo/compiled/jediswap_pool_standin.sierra.json"),
+    sierra: Cow::Borrowed(include_str!("../cairo/compiled/jediswap_pool_standin.sierra.json")),
 };
 
 /// Ekubo Core's pool views and `Swapped` event with a scripted `record_swap`; for local chains and tests.
-pub const EKUBO_CORE_STAND_IN: Contract =
-    Contract { name: "EkuboCoreStandIn", sierra: include_str!("../cairo/compiled/ekubo_core_standin.sierra.json") };
+pub const EKUBO_CORE_STAND_IN: Contract = Contract {
+    name: "EkuboCoreStandIn",
+    sierra: Cow::Borrowed(include_str!("../cairo/compiled/ekubo_core_standin.sierra.json")),
+};
 
 /// A class ready to declare.
 #[derive(Debug, Clone)]
@@ -57,17 +64,26 @@ pub struct DeclarableClass {
 }
 
 fn invalid(contract: &Contract, reason: impl std::fmt::Display) -> ChainError {
-    ChainError::InvalidInput { field: contract.name.into(), reason: format!("the committed class: {reason}") }
+    ChainError::InvalidInput { field: contract.name.into(), reason: format!("its Sierra class: {reason}") }
 }
 
 impl Contract {
+    /// A contract whose Sierra class a build wrote to `path` (not committed: Integrity's, say).
+    pub fn from_file(name: &'static str, path: &Path) -> Result<Self, ChainError> {
+        let sierra = std::fs::read_to_string(path).map_err(|e| ChainError::InvalidInput {
+            field: name.into(),
+            reason: format!("cannot read its class from {}: {e}", path.display()),
+        })?;
+        Ok(Self { name, sierra: Cow::Owned(sierra) })
+    }
+
     /// The class and its hashes. The CASM is compiled here from the Sierra with the compiler the network
     /// runs (its hash is what a declaration must name), not taken from the older compiler's output.
     pub fn declarable(&self) -> Result<DeclarableClass, ChainError> {
-        let sierra: SierraClass = serde_json::from_str(self.sierra).map_err(|e| invalid(self, e))?;
+        let sierra: SierraClass = serde_json::from_str(&self.sierra).map_err(|e| invalid(self, e))?;
         let class = Arc::new(sierra.flatten().map_err(|e| invalid(self, e))?);
         // The ABI plays no part in compilation, and the old compiler's ABI is not the new one's shape.
-        let mut json: serde_json::Value = serde_json::from_str(self.sierra).map_err(|e| invalid(self, e))?;
+        let mut json: serde_json::Value = serde_json::from_str(&self.sierra).map_err(|e| invalid(self, e))?;
         json["abi"] = serde_json::Value::Null;
         let contract_class: ContractClass = serde_json::from_value(json).map_err(|e| invalid(self, e))?;
         let program = contract_class.extract_sierra_program(false).map_err(|e| invalid(self, e))?;
@@ -139,7 +155,7 @@ pub async fn approve_model(operator: &Operator, vault: Felt, model_hash: Felt) -
 }
 
 /// A transaction's outcome as a result: its hash when it succeeded, the chain's reason otherwise.
-fn sent(outcome: TxOutcome) -> Result<TxHash, ChainError> {
+pub(crate) fn sent(outcome: TxOutcome) -> Result<TxHash, ChainError> {
     match outcome {
         TxOutcome::Succeeded { tx_hash, .. } => Ok(tx_hash),
         TxOutcome::Reverted { tx_hash, reason } => Err(ChainError::Rejected { reason, tx_hash: Some(tx_hash) }),

@@ -6,6 +6,7 @@ mod account;
 pub mod contracts;
 mod executor;
 mod fees;
+pub mod integrity_contracts;
 mod keystore;
 pub mod markets;
 mod registry;

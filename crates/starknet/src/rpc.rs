@@ -37,21 +37,6 @@ pub struct RpcSettings {
     pub unhealthy_cooldown_ms: u64,
 }
 
-impl RpcSettings {
-    /// Whether the chain is a local one: not mainnet, and every URL on this machine (a devnet). Only there
-    /// may a FactRegistry stand-in the operator owns take the place of Integrity.
-    pub fn is_local(&self) -> bool {
-        self.chain_id != "SN_MAIN"
-            && !self.rpc_urls.is_empty()
-            && self.rpc_urls.iter().all(|text| {
-                let url = reqwest::Url::parse(text).ok();
-                let host = url.as_ref().and_then(|u| u.host_str()).unwrap_or_default();
-                host == "localhost"
-                    || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-            })
-    }
-}
-
 /// Why the pool gave no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum RpcError {

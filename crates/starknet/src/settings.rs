@@ -51,15 +51,13 @@ pub struct ChainAdapters {
 impl StarknetSettings {
     /// Builds the pool, refuses the wrong chain, unlocks the key and builds the adapters.
     pub async fn connect(&self, verifier: VerifierConfig) -> anyhow::Result<ChainAdapters> {
-        if self.integrity.local_stand_in && !self.rpc.is_local() {
-            anyhow::bail!(
-                "starknet.integrity.local_stand_in is for a local chain only (mainnet never, and every RPC URL on \
-                 this machine); here only Integrity's own verification counts: set it to false and point \
-                 fact_registry at Integrity's FactRegistry"
-            );
-        }
         let pool = Arc::new(RpcPool::new(self.rpc.clone())?);
         pool.check_chain().await?;
+        if self.integrity.local_stand_in && !pool.is_devnet().await {
+            anyhow::bail!(
+                "starknet.integrity.local_stand_in is for a starknet-devnet only, and these RPC endpoints are not                  all devnets (each must answer devnet_getConfig); here only Integrity's own verification counts:                  set it to false and point fact_registry at Integrity's FactRegistry"
+            );
+        }
         let address = Felt::from_hex(&self.account_address).map_err(|_| {
             anyhow::anyhow!("starknet.account_address: `{}` is not a hex address", self.account_address)
         })?;

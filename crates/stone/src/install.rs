@@ -16,17 +16,27 @@ pub fn commit() -> &'static str {
     fact("STONE_COMMIT").unwrap_or("unknown")
 }
 
-/// The directory stone.sh installs into: `$STARKRISK_STONE_HOME`, else
-/// `${XDG_CACHE_HOME:-~/.cache}/starkrisk/stone-<commit>` (the same rule as the script's).
+/// The directory stone.sh installs into: `$STARKRISK_STONE_HOME`, else `stone-<commit>` in [`cache_dir`].
 pub fn home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("STARKRISK_STONE_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(home));
-    }
+    cache_home("STARKRISK_STONE_HOME", &format!("stone-{}", commit()))
+}
+
+/// Where the project's once-per-machine builds go: `${XDG_CACHE_HOME:-~/.cache}/starkrisk` (the rule the
+/// scripts under deploy/local follow too).
+pub fn cache_dir() -> Option<PathBuf> {
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(cache.join("starkrisk").join(format!("stone-{}", commit())))
+    Some(cache.join("starkrisk"))
+}
+
+/// The variable `override_var` when set, else `name` in [`cache_dir`].
+pub fn cache_home(override_var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os(override_var).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(home));
+    }
+    cache_dir().map(|dir| dir.join(name))
 }
 
 /// `name` (cpu_air_prover, cpu_air_verifier) as stone.sh installed it, if it did.

@@ -10,7 +10,7 @@ use crate::dashboard::layout::{PageError, badge, hash_or_dash, percent, short, t
 use crate::dashboard::session::Session;
 use crate::http::dto::{DecisionView, RiskMetrics};
 use crate::http::error::ApiError;
-use crate::http::job_view::ProofJobView;
+use crate::http::job_view::{ProofJobView, RegistrationView};
 use crate::http::state::AppState;
 
 /// The decision's details, as the page and its live refresh render them.
@@ -57,7 +57,7 @@ fn badges(
                         None => { (badge("wait", "Not verified yet")) }
                     }
                 }
-                li id="badge-fact" { (fact_badge(view.fact_hash.as_deref(), on_chain)) }
+                li id="badge-fact" { (fact_badge(view.fact_hash.as_deref(), view.registration.as_ref(), on_chain)) }
                 li id="badge-executed" {
                     @match &view.tx_hash {
                         Some(tx) => {
@@ -72,13 +72,23 @@ fn badges(
     }
 }
 
-fn fact_badge(fact: Option<&str>, on_chain: Option<Result<VerificationReport, String>>) -> Markup {
+fn fact_badge(
+    fact: Option<&str>,
+    registration: Option<&RegistrationView>,
+    on_chain: Option<Result<VerificationReport, String>>,
+) -> Markup {
     let Some(fact) = fact else {
         return html! { (badge("wait", "No on-chain fact")) };
     };
     // Explorers and Integrity's tools take the fact as 64 hex digits.
     let link_ready = format!("0x{:0>64}", fact.trim_start_matches("0x"));
+    // A stand-in's record is the operator's word, whatever the registry answers about it.
+    if let Some(attested) = registration.filter(|r| !r.checked_by.starts_with("verified")) {
+        return html! { (badge("wait", "Operator-attested fact")) " " code { (link_ready) } " · " (attested.checked_by) };
+    }
+    let sent = registration.map(|r| r.transactions.len()).filter(|n| *n > 0);
     html! {
+
         @match on_chain.as_ref().map(|r| r.as_ref().map(|r| r.on_chain.as_ref())) {
             Some(Ok(Some(report))) => {
                 @match &report.accepted {
@@ -86,6 +96,7 @@ fn fact_badge(fact: Option<&str>, on_chain: Option<Result<VerificationReport, St
                         (badge("ok", "Integrity fact")) " " code { (link_ready) } " · "
                         (v.verifier_config.layout) "/" (v.verifier_config.hasher) "/" (v.verifier_config.stone_version) "/"
                         (v.verifier_config.memory_verification) " · " (v.security_bits) " bits"
+                        @if let Some(n) = sent { " · registered in " (n) @if n == 1 { " transaction" } @else { " transactions" } }
                     }
                     None => { (badge("bad", "Fact not verified on chain")) " " code { (link_ready) } }
                 }
@@ -184,6 +195,7 @@ mod tests {
     use starkrisk_domain::*;
 
     use super::fact_badge;
+    use crate::http::job_view::RegistrationView;
 
     fn report(verified: bool) -> VerificationReport {
         let config = VerifierConfig::starkrisk();
@@ -209,17 +221,38 @@ mod tests {
     #[test]
     fn the_fact_badge_says_what_the_chain_holds() {
         let padded = format!("0x{}abc", "0".repeat(61));
-        let accepted = fact_badge(Some("0xabc"), Some(Ok(report(true)))).into_string();
+        let accepted = fact_badge(Some("0xabc"), None, Some(Ok(report(true)))).into_string();
         assert!(accepted.contains("Integrity fact") && accepted.contains(&padded), "{accepted}");
         assert!(
             accepted.contains("recursive/keccak_160_lsb/stone6/strict") && accepted.contains("96 bits"),
             "{accepted}"
         );
-        let unmet = fact_badge(Some("0xabc"), Some(Ok(report(false)))).into_string();
+        let unmet = fact_badge(Some("0xabc"), None, Some(Ok(report(false)))).into_string();
         assert!(unmet.contains("Fact not verified on chain"), "{unmet}");
-        let down = fact_badge(Some("0xabc"), Some(Err("timed out".into()))).into_string();
+        let down = fact_badge(Some("0xabc"), None, Some(Err("timed out".into()))).into_string();
         assert!(down.contains("could not be read: timed out"), "{down}");
-        assert!(fact_badge(Some("0xabc"), None).into_string().contains("no FactRegistry"));
-        assert!(fact_badge(None, None).into_string().contains("No on-chain fact"));
+        assert!(fact_badge(Some("0xabc"), None, None).into_string().contains("no FactRegistry"));
+        assert!(fact_badge(None, None, None).into_string().contains("No on-chain fact"));
+    }
+
+    fn registration(attested_by_operator: bool, transactions: usize) -> RegistrationView {
+        RegistrationView::new(&FactRegistration {
+            fact_hash: FactHash::new(Felt::from(0xabcu16)),
+            verification_hash: VerificationHash::new(Felt::from(7u8)),
+            security_bits: 96,
+            tx_hash: None,
+            transactions: (1..=transactions).map(|n| TxHash::new(Felt::from(n))).collect(),
+            attested_by_operator,
+        })
+    }
+
+    #[test]
+    fn the_fact_badge_tells_an_operators_word_from_integritys_and_counts_the_transactions() {
+        let split = fact_badge(Some("0xabc"), Some(&registration(false, 5)), Some(Ok(report(true)))).into_string();
+        assert!(split.contains("Integrity fact") && split.contains("registered in 5 transactions"), "{split}");
+        // The stand-in's registry answers that it holds the fact, but the page does not call it verified.
+        let attested = fact_badge(Some("0xabc"), Some(&registration(true, 1)), Some(Ok(report(true)))).into_string();
+        assert!(attested.contains("attested by the operator, not verified on chain"), "{attested}");
+        assert!(!attested.contains("Integrity fact"), "{attested}");
     }
 }

@@ -213,6 +213,9 @@ pub struct DecisionView {
     pub proof_error: Option<String>,
     /// The fact on chain: Integrity's for Stone proofs, or the local stand-in's for an S-two proof on devnet.
     pub fact_hash: Option<String>,
+    /// The fact's registration: every transaction, the verification and the security bits the registry
+    /// recorded, and who checked the proof on chain.
+    pub registration: Option<RegistrationView>,
     /// The execution transaction.
     pub tx_hash: Option<String>,
     /// Its block.
@@ -268,6 +271,7 @@ impl DecisionView {
                 .and_then(|j| j.failure().map(|f| f.reason.clone()).or_else(|| j.last_error().map(str::to_string))),
             // A fact registered after verification (an S-two fact on a local chain) is on the job.
             fact_hash: d.fact_hash().or_else(|| job.and_then(|j| j.fact_hash())).map(|f| f.to_string()),
+            registration: job.and_then(|j| j.registration()).map(RegistrationView::new),
             tx_hash: d.tx_hash().map(|t| t.to_string()),
             block_number: d.block_number(),
             executed_by: d.execution().map(|e| e.contract.to_string()),
@@ -299,4 +303,4 @@ pub struct ExecuteRequest {
     pub decision_id: Uuid,
 }
 
-pub use crate::http::job_view::{AttemptView, FriView, ProofJobView, ResumptionView};
+pub use crate::http::job_view::{AttemptView, FriView, ProofJobView, RegistrationView, ResumptionView};

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::{AttemptOutcome, ProofJob, ProofSystem};
+use starkrisk_domain::{AttemptOutcome, FactRegistration, ProofJob, ProofSystem};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -37,6 +37,40 @@ pub struct FriView {
     pub proof_of_work_bits: u32,
     /// log2 of the blowup.
     pub log_n_cosets: u32,
+}
+
+/// How a proof's fact came to be on chain.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationView {
+    /// The fact.
+    pub fact_hash: String,
+    /// The verification recorded for it: H(fact, verifier configuration, security bits).
+    pub verification_hash: String,
+    /// The security bits the registry recorded (Integrity's verifier computes them from the proof).
+    pub security_bits: u32,
+    /// Every transaction sent to register it, in order: one, or Integrity's split flow (initial call, a
+    /// step per inner FRI layer, final call). Empty when the chain already held the verification.
+    pub transactions: Vec<String>,
+    /// Who checked the proof on chain: `verified on chain by Integrity`, or, for an S-two fact in starkrisk's
+    /// devnet stand-in registry, `attested by the operator, not verified on chain`.
+    pub checked_by: String,
+}
+
+impl RegistrationView {
+    /// The view of a job's registration.
+    pub fn new(registration: &FactRegistration) -> Self {
+        Self {
+            fact_hash: registration.fact_hash.to_string(),
+            verification_hash: registration.verification_hash.to_string(),
+            security_bits: registration.security_bits,
+            transactions: registration.transactions.iter().map(ToString::to_string).collect(),
+            checked_by: if registration.attested_by_operator {
+                "attested by the operator, not verified on chain".into()
+            } else {
+                "verified on chain by Integrity".into()
+            },
+        }
+    }
 }
 
 /// An operator's resumption of a failed job.
@@ -90,6 +124,8 @@ pub struct ProofJobView {
     pub provable_security_bits: Option<u32>,
     /// Integrity's fact hash, for Stone proofs.
     pub fact_hash: Option<String>,
+    /// The fact's registration on chain, once made.
+    pub registration: Option<RegistrationView>,
     /// Why it failed.
     pub error: Option<String>,
     /// The stage it failed at.
@@ -166,6 +202,7 @@ impl ProofJobView {
             security_bits: job.claim().map(|c| c.security_bits),
             provable_security_bits: job.claim().map(|c| c.security().provable_bits),
             fact_hash: job.fact_hash().map(|f| f.to_string()),
+            registration: job.registration().map(RegistrationView::new),
             error: job.failure().map(|f| f.reason.clone()).or_else(|| job.last_error().map(str::to_string)),
             failed_stage: job.failure().map(|f| name(&f.stage)),
             retryable: job.failure().map(|f| f.retryable),

@@ -132,6 +132,8 @@ impl IntegrityRegistry {
                 verification_hash: v.verification_hash,
                 security_bits: v.security_bits,
                 tx_hash: None,
+                transactions: Vec::new(),
+                attested_by_operator: self.local_stand_in,
             }
         }))
     }
@@ -200,6 +202,8 @@ impl IntegrityRegistry {
                     verification_hash: registered.verification_hash,
                     security_bits: registered.security_bits,
                     tx_hash: Some(tx_hash),
+                    transactions: vec![tx_hash],
+                    attested_by_operator: self.local_stand_in,
                 });
             }
         }
@@ -237,6 +241,8 @@ impl IntegrityRegistry {
                 verification_hash: v.verification_hash,
                 security_bits: v.security_bits,
                 tx_hash: None,
+                transactions: Vec::new(),
+                attested_by_operator: true,
             });
         }
         let config_felts = config.to_felts().map_err(|e| ChainError::Unknown(anyhow::anyhow!("{e}")))?;
@@ -286,15 +292,17 @@ impl FactRegistry for IntegrityRegistry {
         }
         let (config, max) = (self.config.clone(), self.max_calldata_felts);
         let plan = blocking(move || RegistrationPlan::for_proof(&proof, &config, max)).await?;
-        let tx_hash = match plan {
+        let transactions = match plan {
             RegistrationPlan::Full(calldata) => {
                 let call = self.call("verify_proof_full_and_register_fact", calldata)?;
-                self.send(call, "verify_proof_full_and_register_fact").await?
+                vec![self.send(call, "verify_proof_full_and_register_fact").await?]
             }
             RegistrationPlan::Split(split) => self.send_split(&split).await?,
         };
-        let registration = self.fact_registered(tx_hash).await?;
-        self.confirm(&claim, registration).await
+        let last =
+            *transactions.last().ok_or_else(|| ChainError::Unknown(anyhow::anyhow!("no transaction was sent")))?;
+        let registration = self.fact_registered(last).await?;
+        self.confirm(&claim, FactRegistration { transactions, ..registration }).await
     }
 
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {

@@ -18,8 +18,9 @@ impl IntegrityRegistry {
         poseidon_many(&[self.operator.address(), split.constant.hash(), salt])
     }
 
-    /// Sends the whole flow; the final transaction's hash carries the `FactRegistered` event.
-    pub(super) async fn send_split(&self, split: &SplitProof) -> Result<TxHash, ChainError> {
+    /// Sends the whole flow and returns every transaction's hash, in order; the last, the final call's,
+    /// carries the `FactRegistered` event.
+    pub(super) async fn send_split(&self, split: &SplitProof) -> Result<Vec<TxHash>, ChainError> {
         let job_id = self.fresh_job_id(split);
         let job = format!("{job_id:#x}");
         let total = split.steps();
@@ -30,13 +31,18 @@ impl IntegrityRegistry {
         let what = format!("verify_proof_initial (split job {job})");
         let tx = self.send(self.call("verify_proof_initial", initial)?, &what).await?;
         tracing::info!(job_id = %job, tx_hash = %tx, "split flow: initial call verified");
+        let mut sent = vec![tx];
         for step in 0..total {
             let Some(calldata) = split.step_calldata(job_id, step) else { break };
             let what = format!("verify_proof_step {} of {total} (split job {job})", step + 1);
             let tx = self.send(self.call("verify_proof_step", calldata)?, &what).await?;
             tracing::info!(job_id = %job, tx_hash = %tx, step = step + 1, "split flow: FRI layer verified");
+            sent.push(tx);
         }
         let what = format!("verify_proof_final_and_register_fact (split job {job})");
-        self.send(self.call("verify_proof_final_and_register_fact", split.final_calldata(job_id))?, &what).await
+        sent.push(
+            self.send(self.call("verify_proof_final_and_register_fact", split.final_calldata(job_id))?, &what).await?,
+        );
+        Ok(sent)
     }
 }

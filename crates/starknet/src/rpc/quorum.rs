@@ -51,3 +51,19 @@ impl RpcPool {
         }
     }
 }
+
+impl RpcPool {
+    /// Whether every endpoint is a starknet-devnet: each must answer `devnet_getConfig`, a method no public
+    /// node serves. A loopback URL proves nothing (a tunnel to mainnet is one), and one devnet among real
+    /// nodes does not make the chain a devnet; an endpoint that does not answer counts as not one.
+    pub async fn is_devnet(&self) -> bool {
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"devnet_getConfig","params":{}}"#;
+        for endpoint in &self.endpoints {
+            match self.post::<serde_json::Value>(endpoint, body).await {
+                Ok(answer) if answer.get("result").is_some_and(serde_json::Value::is_object) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+}

@@ -26,6 +26,8 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
             verification_hash: VerificationHash::new(Felt::from(5u8)),
             security_bits: 100,
             tx_hash: Some(TxHash::new(Felt::from(1u8))),
+            transactions: Vec::new(),
+            attested_by_operator: false,
         })
     });
     registry.expect_verifications().returning(move |_| Ok(verifications.clone()));

@@ -27,6 +27,8 @@ fn flaky_registry(up: Arc<AtomicBool>) -> Arc<dyn FactRegistry> {
             verification_hash: VerificationHash::new(Felt::from(5u8)),
             security_bits: 100,
             tx_hash: Some(TxHash::new(Felt::from(1u8))),
+            transactions: Vec::new(),
+            attested_by_operator: false,
         })
     });
     registry.expect_verifications().returning(|_| Ok(vec![verification(VerifierConfig::starkrisk(), 100)]));

@@ -1,0 +1,206 @@
+//! Herodotus Integrity's own FactRegistry and verifier (compiled by deploy/local/integrity.sh) on
+//! starknet-devnet: Integrity's example proof and real Stone proofs of the risk program registered through
+//! them, the vault executing only what they verified, and altered proofs refused by Integrity's verifier.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use starknet::core::types::{Call, Felt};
+use starknet::core::utils::get_selector_from_name;
+use starkrisk_domain::ports::FactRegistry;
+use starkrisk_domain::*;
+use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT};
+use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses, IntegrityDeployment};
+use starkrisk_starknet::testing::Devnet;
+use starkrisk_starknet::{IntegrityRegistry, IntegritySettings, Operator, TxOutcome};
+use starkrisk_stone::{StoneProof, StoneVerifier};
+use support::estimated_fees;
+
+/// Integrity's FactRegistry and the project's verifier, deployed by `owner`.
+async fn deploy_integrity(owner: &Operator) -> IntegrityDeployment {
+    let config = VerifierConfig::starkrisk();
+    let classes = IntegrityClasses::load(&config).unwrap();
+    integrity_contracts::deploy(owner, &classes, &config, Felt::ONE).await.unwrap()
+}
+
+fn registry(operator: Arc<Operator>, deployed: &IntegrityDeployment) -> IntegrityRegistry {
+    let settings = IntegritySettings {
+        fact_registry: format!("{:#x}", deployed.fact_registry),
+        max_calldata_felts: 4_000,
+        local_stand_in: false,
+    };
+    IntegrityRegistry::new(operator, &settings, VerifierConfig::starkrisk()).unwrap()
+}
+
+/// A Stone proof as the pipeline hands it over, with the claim the project's own verifier made of it.
+fn verified(json: &str) -> (ProofArtifact, VerifiedClaim) {
+    let verification = StoneVerifier::new(0).verify_json(json).unwrap();
+    let statement = DecisionStatement::from_felts(&verification.output).unwrap_or_else(|_| examples::statement());
+    let artifact = ProofArtifact {
+        prover: ProverKind::Stone,
+        system: ProofSystem::Stone,
+        bytes: json.as_bytes().to_vec(),
+        statement,
+        prove_time: Duration::ZERO,
+        remote_query: None,
+    };
+    let claim = VerifiedClaim {
+        system: ProofSystem::Stone,
+        program_hash: verification.program_hash,
+        statement,
+        security_bits: verification.security_bits,
+        provable_security_bits: None,
+        fact_hash: Some(verification.fact_hash),
+    };
+    (artifact, claim)
+}
+
+/// The shared Stone proof of the README's first decision (Stone runs on a thread of its own: it blocks).
+async fn risk_proof() -> &'static str {
+    tokio::task::spawn_blocking(starkrisk_stone::testing::risk_proof).await.unwrap()
+}
+
+/// `verify_proof_full_and_register_fact` with `json`'s calldata, sent as it is: the revert reason, or
+/// `None` when Integrity accepted it.
+async fn sent_to_integrity(operator: &Operator, registry: Felt, json: &str) -> Option<String> {
+    let proof = StoneProof::parse(json).unwrap();
+    let calldata = starkrisk_stone::calldata::register_calldata(&VerifierConfig::starkrisk(), &proof.parsed).unwrap();
+    let selector = get_selector_from_name("verify_proof_full_and_register_fact").unwrap();
+    match operator.invoke(vec![Call { to: registry, selector, calldata }]).await.unwrap() {
+        TxOutcome::Succeeded { .. } => None,
+        TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } => Some(reason),
+        TxOutcome::TimedOut { tx_hash } => panic!("{tx_hash} timed out"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
+    let deployed = deploy_integrity(&owner).await;
+    assert_eq!(deploy_integrity(&owner).await, deployed, "a second deployment reuses the first");
+
+    let json = std::fs::read_to_string(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
+    let (artifact, claim) = verified(&json);
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(starkrisk_stone::testing::stone("expected.json")).unwrap())
+            .unwrap();
+    let fact = claim.fact_hash.unwrap();
+    let expected = &expected[starkrisk_stone::testing::RECURSIVE];
+    assert_eq!(format!("{:#x}", fact.felt()), expected["fact_hash"].as_str().unwrap());
+
+    let registry = registry(owner.clone(), &deployed);
+    assert!(registry.verifications(fact).await.unwrap().is_empty(), "nothing is registered before");
+    let registration = registry.register(&artifact, &claim).await.unwrap();
+    assert!(registration.tx_hash.is_some(), "the proof was sent");
+    assert_eq!(registration.fact_hash, fact);
+    assert_eq!(registration.security_bits, claim.security_bits);
+    let recorded = registry.verifications(fact).await.unwrap();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].verifier_config, VerifierConfig::starkrisk());
+    assert_eq!(recorded[0].verification_hash, registration.verification_hash);
+    assert!(recorded[0].recomputes_for(fact), "Integrity's verification hash is the one the domain computes");
+    // Registering it again sends nothing: the chain already holds it.
+    let again = registry.register(&artifact, &claim).await.unwrap();
+    assert_eq!((again.tx_hash, again.verification_hash), (None, registration.verification_hash));
+}
+
+/// The vault's `execute_allocation(decision_id, outputs)`.
+fn execute(vault: Felt, decision: u64, outputs: &[Felt]) -> Call {
+    let mut calldata = vec![Felt::from(decision), Felt::from(outputs.len())];
+    calldata.extend_from_slice(outputs);
+    Call { to: vault, selector: get_selector_from_name("execute_allocation").unwrap(), calldata }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_vault_executes_it() {
+    let json = risk_proof().await;
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
+    let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
+    let deployed = deploy_integrity(&owner).await;
+
+    let (artifact, claim) = verified(json);
+    let outputs = claim.statement.to_felts();
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let config_hash = VerifierConfig::starkrisk().hash().unwrap();
+    let arguments = [
+        owner.address(),
+        operator.address(),
+        deployed.fact_registry,
+        claim.program_hash.felt(),
+        config_hash,
+        Felt::from(96u8),
+    ];
+    let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
+    contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();
+
+    // Before registration the vault finds no verification of the fact.
+    let refused = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
+    assert!(
+        matches!(&refused, TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } if reason.contains("fact has no verification")),
+        "{refused:?}"
+    );
+    // Above the 4,000 felts a Starknet transaction may carry, so it goes through the split flow.
+    let registry = registry(operator.clone(), &deployed);
+    let plan = registry.plan(&artifact).unwrap();
+    let full = starkrisk_stone::calldata::register_calldata(
+        &VerifierConfig::starkrisk(),
+        &StoneProof::parse(json).unwrap().parsed,
+    )
+    .unwrap();
+    eprintln!("registration calldata: {} felts; plan: {} transactions", full.len(), plan.transactions());
+    assert!(matches!(plan, starkrisk_starknet::RegistrationPlan::Split(_)), "{} felts", full.len());
+    let registration = registry.register(&artifact, &claim).await.unwrap();
+    assert_eq!(registration.fact_hash, claim.fact_hash.unwrap());
+    assert!(registration.security_bits >= 96, "Integrity recorded {} bits", registration.security_bits);
+    let executed = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
+    assert!(matches!(executed, TxOutcome::Succeeded { .. }), "{executed:?}");
+}
+
+/// `json` with the value of the first public-memory cell of the output segment increased by one: the
+/// statement a proof is claimed for, changed after proving.
+fn with_output_word_changed(json: &str) -> String {
+    let mut proof: Value = serde_json::from_str(json).unwrap();
+    let begin = proof["public_input"]["memory_segments"]["output"]["begin_addr"].as_u64().unwrap();
+    let cells = proof["public_input"]["public_memory"].as_array_mut().unwrap();
+    let cell = cells.iter_mut().find(|c| c["address"].as_u64() == Some(begin)).unwrap();
+    let value = Felt::from_hex(cell["value"].as_str().unwrap()).unwrap() + Felt::ONE;
+    cell["value"] = Value::String(format!("{value:#x}"));
+    serde_json::to_string(&proof).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integritys_verifier_refuses_our_proof_altered_in_a_fri_value_a_merkle_node_or_a_public_memory_word() {
+    let json = risk_proof().await;
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+    let deployed = deploy_integrity(&owner).await;
+    let registry = registry(Arc::new(owner), &deployed);
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+
+    let altered = [
+        ("a FRI value", starkrisk_stone::testing::with_annotation_changed(json, &["FRI/Decommitment/Layer 1: Row"])),
+        (
+            "a Merkle node",
+            starkrisk_stone::testing::with_annotation_changed(json, &["Virtual Oracle/Trace 0: For node"]),
+        ),
+        ("a public-memory word", with_output_word_changed(json)),
+    ];
+    for (what, proof) in &altered {
+        let reason = sent_to_integrity(&owner, deployed.fact_registry, proof).await;
+        assert!(reason.is_some(), "Integrity's verifier accepted our proof with {what} altered");
+        if let Ok(fact) = StoneProof::parse(proof).and_then(|p| p.fact()).map(|(_, _, fact)| fact) {
+            assert!(registry.verifications(fact).await.unwrap().is_empty(), "{what}: a fact was registered");
+        }
+    }
+    // The unaltered proof goes through the same call.
+    assert_eq!(sent_to_integrity(&owner, deployed.fact_registry, json).await, None);
+}
