@@ -167,3 +167,25 @@ async fn registered_verifier(
         Err(other) => Err(crate::account::provider_error(other)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrity_is_compiled_for_the_configuration_the_risk_program_is_proven_for() {
+        let config = VerifierConfig::starkrisk();
+        let features = features();
+        assert!(features.contains(&config.layout.as_str()), "{features:?} lacks the layout of {config:?}");
+        assert_eq!(hasher_family(&config), "keccak");
+        assert!(features.contains(&"keccak"), "{features:?} lacks the hasher family of {config:?}");
+        assert_ne!(commit(), "unknown", "integrity.env names no commit");
+    }
+
+    #[test]
+    fn a_revert_is_recognised_as_text_or_as_the_hex_of_its_bytes() {
+        assert!(names_revert("Failure reason: 'VERIFIER_NOT_FOUND'", "VERIFIER_NOT_FOUND"));
+        assert!(names_revert("0x56455249464945525f4e4f545f464f554e44", "VERIFIER_NOT_FOUND"));
+        assert!(!names_revert("0x4f4e4c595f4f574e4552 ('ONLY_OWNER')", "VERIFIER_NOT_FOUND"));
+    }
+}
