@@ -56,9 +56,9 @@ bench:
 # Fuzz the proof verify endpoint with many more mutated real proofs than the suite runs (release build), and
 # the whole API from its OpenAPI document with many more generated requests and a fresh seed.
 fuzz cases="5000" examples="500":
-    STARKRISK_FUZZ_CASES={{cases}} cargo test --release -p starkrisk-app --test verify_fuzz -- --nocapture
+    STARKRISK_FUZZ_CASES={{cases}} cargo test --release -p starkrisk-app --test app -- verify_fuzz:: --nocapture
     deploy/local/schemathesis.sh
-    DATABASE_URL="${DATABASE_URL:-$(deploy/local/pg.sh)}" STARKRISK_SCHEMATHESIS_EXAMPLES={{examples}} STARKRISK_SCHEMATHESIS_SEED=$RANDOM$RANDOM cargo test --release -p starkrisk-app --test api_contract -- --nocapture
+    DATABASE_URL="${DATABASE_URL:-$(deploy/local/pg.sh)}" STARKRISK_SCHEMATHESIS_EXAMPLES={{examples}} STARKRISK_SCHEMATHESIS_SEED=$RANDOM$RANDOM cargo test --release -p starkrisk-app --test app -- api_contract:: --nocapture
 
 # Install starknet-devnet 0.10.1 and fetch the compiled test contracts the chain tests declare.
 devnet:

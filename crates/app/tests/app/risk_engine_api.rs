@@ -2,7 +2,7 @@
 //! on a real Postgres.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Method, StatusCode};

@@ -5,7 +5,7 @@
 //! period the manifests give them.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod deploy;
+use crate::deploy;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Output, Stdio};

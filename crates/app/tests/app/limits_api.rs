@@ -1,7 +1,7 @@
 //! Per-caller rate limits on mutating requests, and CORS: off unless origins are configured.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

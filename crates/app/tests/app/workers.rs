@@ -1,7 +1,7 @@
 //! Workers finish the step in hand on shutdown and hand the job back, so another worker picks it up at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! the dashboard and the autoscaler read exist on `/metrics`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
-mod deploy;
+use crate::common;
+use crate::deploy;
 
 use std::collections::BTreeSet;
 use std::process::Command;

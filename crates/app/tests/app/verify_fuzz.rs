@@ -6,7 +6,7 @@
 //! runs more in a release build.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! be documented, match its declared schema and content type, and never be a server error.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -3,14 +3,14 @@
 //! before it decides, so the numbers it shows are that model's, not the defaults'.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use starkrisk_app::Role;
 
-const README: &str = include_str!("../../../README.md");
+const README: &str = include_str!("../../../../README.md");
 
 /// The shell block under "## A first decision".
 fn first_decision_block() -> &'static str {

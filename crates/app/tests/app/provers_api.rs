@@ -3,7 +3,7 @@
 //! verification of submitted Stone and S-two proofs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! a counter that adds each executed decision's JediSwap share, so an execution that happened twice shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod e2e;
+use crate::e2e;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! there by an admin and completes; a refusal is not resumed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

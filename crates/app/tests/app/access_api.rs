@@ -2,7 +2,7 @@
 //! makes /ready and the API answer 503 with a clear message instead of hanging or leaking internals.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Method, StatusCode};

@@ -5,8 +5,8 @@
 //! ends the session. Screenshots of each page are saved under `target/dashboard-screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod browser;
-mod e2e;
+use crate::browser;
+use crate::e2e;
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@
 //! and a restart with `[schedule]` on rebalances by itself once a second day of trading moves the split.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod e2e;
+use crate::e2e;
 
 use std::time::Duration;
 

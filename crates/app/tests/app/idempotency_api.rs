@@ -2,7 +2,7 @@
 //! whose request died in flight freed after its timeout.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

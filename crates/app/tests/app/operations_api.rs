@@ -1,7 +1,7 @@
 //! Health, readiness, metrics, docs, request ids and the error shape, over real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! `/api/v1/proofs`, `/api/v1/verification` and `/api/v1/model-registry` over real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

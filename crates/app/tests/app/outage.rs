@@ -3,7 +3,7 @@
 //! 503 with a clear message, and the work resumes by itself when the database is back).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod e2e;
+use crate::e2e;
 
 use std::path::PathBuf;
 use std::process::Command;
