@@ -111,6 +111,9 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
         gate.program.felt(),
         gate.config.hash().context("pipeline.fact_verifier")?,
         Felt::from(gate.min_security_bits),
+        // The governance limits the service checks, checked by the vault too; the owner can change them.
+        Felt::from(settings.pipeline.max_single_bps),
+        Felt::from(settings.pipeline.min_diversification),
     ];
     let vault = contracts::deploy(&operator, vault_class, &arguments, salt).await?;
     let model = active_model(settings).await?;

@@ -5,6 +5,9 @@
 // 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares, then the market
 // snapshot's block and hash (docs/risk-model.md). The fact covers all 31, so the snapshot is bound.
 // The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
+// The governance limits the service checks are checked here too (the largest single share, how many
+// protocols must receive at least 1000 bps), set by the owner, so an operator key cannot execute a
+// split the treasury's governance refuses.
 use starknet::ContractAddress;
 
 #[derive(Copy, Drop, Serde)]
@@ -50,6 +53,8 @@ trait IAllocationVault<TContractState> {
     fn is_model_approved(self: @TContractState, model_hash: felt252) -> bool;
     fn executed(self: @TContractState, decision_id: felt252) -> bool;
     fn gate(self: @TContractState) -> (felt252, felt252, u32);
+    fn set_limits(ref self: TContractState, max_single_bps: u32, min_diversification: u32);
+    fn limits(self: @TContractState) -> (u32, u32);
 }
 
 #[starknet::contract]
@@ -74,6 +79,10 @@ mod AllocationVault {
     const EKUBO_RISK: u32 = 26;
     const JEDISWAP_BPS: u32 = 27;
     const EKUBO_BPS: u32 = 28;
+    // All shares are out of this many basis points; a protocol counts as diversified from a tenth of it.
+    const TOTAL_BPS: u32 = 10000;
+    const DIVERSIFIED_BPS: u32 = 1000;
+    const PROTOCOLS: u32 = 2;
 
     #[storage]
     struct Storage {
@@ -83,6 +92,8 @@ mod AllocationVault {
         program_hash: felt252,
         verifier_config_hash: felt252,
         min_security_bits: u32,
+        max_single_bps: u32,
+        min_diversification: u32,
         approved: Map<felt252, bool>,
         done: Map<felt252, bool>,
         current: Allocation,
@@ -94,6 +105,13 @@ mod AllocationVault {
         AllocationExecuted: AllocationExecuted,
         ModelApproved: ModelApproved,
         ModelRevoked: ModelRevoked,
+        LimitsChanged: LimitsChanged,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    struct LimitsChanged {
+        max_single_bps: u32,
+        min_diversification: u32,
     }
 
     #[derive(Drop, starknet::Event)]
@@ -128,7 +146,9 @@ mod AllocationVault {
         fact_registry: ContractAddress,
         program_hash: felt252,
         verifier_config_hash: felt252,
-        min_security_bits: u32
+        min_security_bits: u32,
+        max_single_bps: u32,
+        min_diversification: u32
     ) {
         self.owner.write(owner);
         self.operator.write(operator);
@@ -136,6 +156,31 @@ mod AllocationVault {
         self.program_hash.write(program_hash);
         self.verifier_config_hash.write(verifier_config_hash);
         self.min_security_bits.write(min_security_bits);
+        store_limits(ref self, max_single_bps, min_diversification);
+    }
+
+    fn store_limits(ref self: ContractState, max_single_bps: u32, min_diversification: u32) {
+        assert(max_single_bps <= TOTAL_BPS, 'max_single_bps above 10000');
+        assert(min_diversification <= PROTOCOLS, 'min_diversification above 2');
+        self.max_single_bps.write(max_single_bps);
+        self.min_diversification.write(min_diversification);
+        self.emit(LimitsChanged { max_single_bps, min_diversification });
+    }
+
+    // Reverts, naming the limit, when a split breaks the governance limits.
+    fn check_limits(self: @ContractState, jediswap_bps: felt252, ekubo_bps: felt252) {
+        let jediswap: u32 = jediswap_bps.try_into().expect('outputs: share not a u32');
+        let ekubo: u32 = ekubo_bps.try_into().expect('outputs: share not a u32');
+        let max = self.max_single_bps.read();
+        assert(jediswap <= max && ekubo <= max, 'share above max_single_bps');
+        let mut diversified: u32 = 0;
+        if jediswap >= DIVERSIFIED_BPS {
+            diversified += 1;
+        }
+        if ekubo >= DIVERSIFIED_BPS {
+            diversified += 1;
+        }
+        assert(diversified >= self.min_diversification.read(), 'below min_diversification');
     }
 
     fn config_hash(config: VerifierConfiguration) -> felt252 {
@@ -195,6 +240,7 @@ mod AllocationVault {
             assert(!self.done.read(decision_id), 'decision already executed');
             let model_hash = *outputs.at(MODEL_HASH);
             assert(self.approved.read(model_hash), 'model not approved');
+            check_limits(@self, *outputs.at(JEDISWAP_BPS), *outputs.at(EKUBO_BPS));
             let output_hash = poseidon_hash_span(outputs.span());
             let mut pair = ArrayTrait::new();
             pair.append(self.program_hash.read());
@@ -245,6 +291,16 @@ mod AllocationVault {
         // What the gate checks: (program hash, verifier configuration hash, minimum security bits).
         fn gate(self: @ContractState) -> (felt252, felt252, u32) {
             (self.program_hash.read(), self.verifier_config_hash.read(), self.min_security_bits.read())
+        }
+
+        fn set_limits(ref self: ContractState, max_single_bps: u32, min_diversification: u32) {
+            assert(get_caller_address() == self.owner.read(), 'caller is not the owner');
+            store_limits(ref self, max_single_bps, min_diversification);
+        }
+
+        // (largest single share in bps, protocols that must receive at least 1000 bps).
+        fn limits(self: @ContractState) -> (u32, u32) {
+            (self.max_single_bps.read(), self.min_diversification.read())
         }
     }
 }

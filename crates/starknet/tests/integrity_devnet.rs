@@ -137,6 +137,8 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
         claim.program_hash.felt(),
         config_hash,
         Felt::from(96u8),
+        Felt::from(8_000u16),
+        Felt::from(2u8),
     ];
     let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
     contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();

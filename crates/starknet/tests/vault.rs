@@ -16,6 +16,9 @@ use support::estimated_fees;
 /// The program the vault is deployed to expect (any hash will do for the gate's own checks).
 const PROGRAM: u64 = 0x5eed;
 const DECISION: u64 = 0xd1;
+/// The governance limits the vaults here are deployed with (the service's defaults).
+const MAX_SINGLE_BPS: u16 = 8_000;
+const MIN_DIVERSIFICATION: u8 = 2;
 
 fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
@@ -82,8 +85,16 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     assert_eq!(contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap(), vault_class);
     let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::ONE).await.unwrap();
     let config = VerifierConfig::starkrisk();
-    let vault_args =
-        [owner.address(), operator.address(), registry, Felt::from(PROGRAM), config.hash().unwrap(), Felt::from(96u8)];
+    let vault_args = [
+        owner.address(),
+        operator.address(),
+        registry,
+        Felt::from(PROGRAM),
+        config.hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(MAX_SINGLE_BPS),
+        Felt::from(MIN_DIVERSIFICATION),
+    ];
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
     assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
 
@@ -142,4 +153,56 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     // A revoked model stops later decisions.
     assert_eq!(reverted(&owner, vec![call(vault, "revoke_model", vec![model])]).await, None);
     assert_refused(reverted(&operator, vec![execute(vault, DECISION + 1, &proven)]).await, "model not approved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_naming_the_limit() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+    let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
+    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
+    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::TWO).await.unwrap();
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let config = VerifierConfig::starkrisk();
+    let vault_args = [
+        owner.address(),
+        operator.address(),
+        registry,
+        Felt::from(PROGRAM),
+        config.hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(MAX_SINGLE_BPS),
+        Felt::from(MIN_DIVERSIFICATION),
+    ];
+    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::TWO).await.unwrap();
+    assert_eq!(
+        view(&owner, vault, "limits", vec![]).await,
+        [Felt::from(MAX_SINGLE_BPS), Felt::from(MIN_DIVERSIFICATION)]
+    );
+    let model = Felt::from(0xa11u16);
+    assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
+
+    // A split the operator's key could get proven and verified, but governance refuses: all in one pool.
+    let mut all_in = outputs(model);
+    all_in[27] = Felt::from(10_000u16);
+    all_in[28] = Felt::ZERO;
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&all_in), 96, &config)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &all_in)]).await, "share above max_single_bps");
+    // Under the cap but with one protocol below 1000 bps: not diversified.
+    let mut lopsided = outputs(model);
+    lopsided[27] = Felt::from(9_500u16);
+    lopsided[28] = Felt::from(500u16);
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&lopsided), 96, &config)]).await, None);
+    let limits = |max: u16, min: u8| call(vault, "set_limits", vec![Felt::from(max), Felt::from(min)]);
+    assert_eq!(reverted(&owner, vec![limits(9_500, 2)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &lopsided)]).await, "below min_diversification");
+    // Only the owner moves the limits, and only to limits that mean something.
+    assert_refused(reverted(&operator, vec![limits(10_000, 0)]).await, "caller is not the owner");
+    assert_refused(reverted(&owner, vec![limits(10_001, 1)]).await, "max_single_bps above 10000");
+    assert_refused(reverted(&owner, vec![limits(10_000, 3)]).await, "min_diversification above 2");
+    assert!(view(&owner, vault, "executed", vec![Felt::from(DECISION)]).await == [Felt::ZERO], "nothing executed");
+    // The owner relaxes them: the same verified split now executes.
+    assert_eq!(reverted(&owner, vec![limits(9_500, 1)]).await, None);
+    assert_eq!(reverted(&operator, vec![execute(vault, DECISION, &lopsided)]).await, None);
 }
