@@ -27,7 +27,8 @@ pub enum ChainCommand {
         /// of the node itself; refused on any other chain).
         #[arg(long)]
         local_registry: bool,
-        /// The vault's owner, who approves models (default: the operator account itself).
+        /// The vault's owner, who approves models and sets the limits (default: the operator account itself,
+        /// on a devnet only: on SN_SEPOLIA and SN_MAIN an owner other than the operator is required).
         #[arg(long)]
         owner: Option<String>,
         /// Deployment salt: the same salt, class and arguments give the same addresses, so a re-run reuses them.
@@ -96,6 +97,14 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
         );
         Gate { registry: deployed.fact_registry, program: programs.cairo, config, min_security_bits }
     } else {
+        let chain_id = settings.starknet.rpc.chain_id.as_str();
+        if matches!(chain_id, "SN_MAIN" | "SN_SEPOLIA") && owner == operator.address() {
+            bail!(
+                "on {chain_id} the vault's owner must not be the operator: the owner approves models, and an operator \
+                 key that could also approve them could execute any model; pass --owner 0x… (a key of its own or a \
+                 multisig), who then approves models with approve_model"
+            );
+        }
         let text = &settings.starknet.integrity.fact_registry;
         let registry = Felt::from_hex(text).map_err(|_| {
             anyhow::anyhow!("starknet.integrity.fact_registry: `{text}` is not Integrity's FactRegistry address")

@@ -183,7 +183,7 @@ async fn not_a_devnet(devnet: String) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_stand_in_registry_is_deployed_on_a_devnet_only() {
+async fn the_stand_in_is_deployed_on_a_devnet_only_and_a_public_chain_needs_an_owner_apart_from_the_operator() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
     let dir = tempfile::tempdir().unwrap();
@@ -205,6 +205,18 @@ async fn the_stand_in_registry_is_deployed_on_a_devnet_only() {
         env.iter().copied().chain([("STARKRISK__STARKNET__INTEGRITY__LOCAL_STAND_IN", "true")]).collect();
     let refused = starkrisk(&serve_env, &["--profile", "devnet", "serve"], "");
     assert!(text(&refused).contains("local_stand_in is for a starknet-devnet only"), "{}", text(&refused));
+    // On a public chain id the vault's owner may not be the operator, by default or by name.
+    let vault = ["--profile", "devnet", "chain", "deploy", "--format", "env"];
+    for args in [&vault[..], &[&vault[..], &["--owner", address.as_str()]].concat()] {
+        let refused = starkrisk(&env, args, "");
+        assert!(!refused.status.success(), "{}", text(&refused));
+        assert!(text(&refused).contains("the vault's owner must not be the operator"), "{}", text(&refused));
+    }
+    // Another owner passes that check (and the deployment goes on to need Integrity's published registry).
+    let other_owner = format!("{:#x}", devnet.accounts().await[1].address);
+    let next = starkrisk(&env, &[&vault[..], &["--owner", other_owner.as_str()]].concat(), "");
+    assert!(!text(&next).contains("must not be the operator"), "{}", text(&next));
+    assert!(text(&next).contains("starknet.integrity.fact_registry"), "{}", text(&next));
 
     // On the devnet itself it is deployed, and the service is told to prove with S-two for it.
     let mut env = chain_env(&devnet.url, "SN_SEPOLIA", keystore.to_str().unwrap());
