@@ -4,6 +4,7 @@
 mod auth;
 mod caching;
 mod chain_cli;
+mod chain_rules;
 mod clock;
 mod dashboard;
 pub mod http;

@@ -261,6 +261,7 @@ impl Settings {
         self.markets.terms()?;
         self.markets.pools()?;
         self.schedule.validate(&self.markets)?;
+        crate::chain_rules::check(self)?;
         Ok(())
     }
 

@@ -97,6 +97,8 @@ async fn a_wrong_chain_id_stops_startup_with_a_clear_error() {
     env.extend([
         ("STARKRISK__SERVER__PORT", port.as_str()),
         ("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()),
+        // What SN_MAIN demands of the settings, so that the chain itself is what is refused.
+        ("STARKRISK__PIPELINE__MIN_PROVABLE_SECURITY_BITS", "80"),
     ]);
     let out = starkrisk(&env, &["serve"], "");
     assert!(!out.status.success());

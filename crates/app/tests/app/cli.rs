@@ -104,9 +104,10 @@ fn the_shipped_profiles_say_how_they_execute_and_the_public_chains_carry_fallbac
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
     for (profile, mode) in [("local", "auto"), ("sepolia", "auto"), ("mainnet", "manual")] {
         let database = ("STARKRISK__DATABASE__URL", "postgres://starkrisk@db.internal:5432/starkrisk");
+        let providers = ("STARKRISK__STARKNET__RPC__RPC_URLS", "https://rpc-a.example,https://rpc-b.example");
         let out = starkrisk(
             &dir,
-            &[("STARKRISK__AUTH__HS256_SECRET", SECRET), database],
+            &[("STARKRISK__AUTH__HS256_SECRET", SECRET), database, providers],
             &["--profile", profile, "config", "show"],
         );
         assert!(out.status.success(), "{profile}: {}", String::from_utf8_lossy(&out.stderr));
@@ -129,6 +130,42 @@ fn the_shipped_profiles_say_how_they_execute_and_the_public_chains_carry_fallbac
     let out = starkrisk(&dir, &[("STARKRISK__PIPELINE__EXECUTION", "sometimes")], &["config", "show"]);
     assert!(!out.status.success(), "an unknown execution mode is refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("sometimes"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_public_chain_refuses_settings_that_would_accept_more_than_its_vault() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/config");
+    let base = [
+        ("STARKRISK__AUTH__HS256_SECRET", SECRET),
+        ("STARKRISK__DATABASE__URL", "postgres://starkrisk@db.internal:5432/starkrisk"),
+        ("STARKRISK__STARKNET__RPC__RPC_URLS", "https://rpc-a.example,https://rpc-b.example"),
+    ];
+    let show = |profile: &str, extra: &[(&str, &str)]| {
+        let env: Vec<_> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let out = starkrisk(&dir, &env, &["--profile", profile, "config", "show"]);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    assert!(show("mainnet", &[]).0, "{}", show("mainnet", &[]).1);
+    let program = ("STARKRISK__DEFAULTS__PROGRAM_HASH", "0x1234");
+    for (profile, extra, expected) in [
+        ("mainnet", vec![("STARKRISK__STARKNET__RPC__RPC_URLS", "https://rpc-a.example")], "name at least two"),
+        ("mainnet", vec![("STARKRISK__PIPELINE__MIN_PROVABLE_SECURITY_BITS", "79")], "at least 80"),
+        (
+            "mainnet",
+            vec![
+                ("STARKRISK__PIPELINE__ALLOW_SUPPLIED_METRICS", "true"),
+                ("STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS", "0x5"),
+            ],
+            "allow_supplied_metrics is refused on SN_MAIN",
+        ),
+        ("sepolia", vec![program], "defaults.program_hash"),
+        ("mainnet", vec![program], "defaults.program_hash"),
+    ] {
+        let (ok, stderr) = show(profile, &extra);
+        assert!(!ok && stderr.contains(expected), "{profile} {extra:?}: {stderr}");
+    }
+    // Without a chain, a program of one's own may still be tried.
+    assert!(show("local", &[program]).0, "{}", show("local", &[program]).1);
 }
 
 #[test]

@@ -1,0 +1,50 @@
+//! What a chain with real funds does not allow in configuration, checked when the settings load: no
+//! setting may widen what the service accepts beyond what the vault and Integrity enforce.
+
+use anyhow::bail;
+
+use crate::settings::Settings;
+
+/// The least provable security a mainnet proof may have (a query counted at half its conjectured worth).
+pub const MAINNET_MIN_PROVABLE_BITS: u32 = 80;
+
+/// Refuses settings that would let the service accept more than a public chain's vault should.
+pub fn check(settings: &Settings) -> anyhow::Result<()> {
+    let starknet = &settings.starknet;
+    if !starknet.enabled {
+        return Ok(());
+    }
+    // Models are bound to this hash and vaults deployed to expect it: replacing it with a chain
+    // configured would make every verifier accept another program.
+    if settings.defaults.program_hash.is_some() {
+        bail!(
+            "defaults.program_hash replaces the risk program every verifier accepts, and is for a service without \
+             a chain only: remove it (starknet.enabled is true)"
+        );
+    }
+    if starknet.rpc.chain_id != "SN_MAIN" {
+        return Ok(());
+    }
+    let p = &settings.pipeline;
+    if p.allow_supplied_metrics && !starknet.executor.contract_address.is_empty() {
+        bail!(
+            "pipeline.allow_supplied_metrics is refused on SN_MAIN with an executor: every number of a decision that \
+             moves funds must come from the chain; set it to false"
+        );
+    }
+    if p.require_onchain_fact && starknet.rpc.rpc_urls.len() < 2 {
+        bail!(
+            "starknet.rpc.rpc_urls lists {} URL(s): on SN_MAIN an on-chain fact counts only when two providers agree, \
+             so name at least two (STARKRISK__STARKNET__RPC__RPC_URLS=https://a,https://b)",
+            starknet.rpc.rpc_urls.len()
+        );
+    }
+    if p.min_provable_security_bits < MAINNET_MIN_PROVABLE_BITS {
+        bail!(
+            "pipeline.min_provable_security_bits is {}: on SN_MAIN it must be at least {MAINNET_MIN_PROVABLE_BITS} \
+             (raise stone.n_queries with it)",
+            p.min_provable_security_bits
+        );
+    }
+    Ok(())
+}
