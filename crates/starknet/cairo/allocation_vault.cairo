@@ -96,6 +96,8 @@ mod AllocationVault {
         min_diversification: u32,
         approved: Map<felt252, bool>,
         done: Map<felt252, bool>,
+        // Facts already executed: one proof's outputs move the treasury once, under whatever decision id.
+        fact_done: Map<felt252, bool>,
         current: Allocation,
     }
 
@@ -246,6 +248,7 @@ mod AllocationVault {
             pair.append(self.program_hash.read());
             pair.append(output_hash);
             let fact_hash = poseidon_hash_span(pair.span());
+            assert(!self.fact_done.read(fact_hash), 'proof already executed');
             let registry = IFactRegistryDispatcher { contract_address: self.fact_registry.read() };
             let list = registry.get_all_verifications_for_fact_hash(fact_hash);
             check_verifications(@self, list.span());
@@ -260,6 +263,7 @@ mod AllocationVault {
                 block_number: get_block_number(),
             };
             self.done.write(decision_id, true);
+            self.fact_done.write(fact_hash, true);
             self.current.write(allocation);
             self
                 .emit(

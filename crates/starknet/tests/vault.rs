@@ -150,6 +150,8 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     assert_eq!(&current[..7], &expected, "decision, model, risks, shares and fact as proven");
     // The same decision again.
     assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "decision already executed");
+    // The same proven outputs under a new decision id: one proof moves the treasury once.
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION + 7, &proven)]).await, "proof already executed");
     // A revoked model stops later decisions.
     assert_eq!(reverted(&owner, vec![call(vault, "revoke_model", vec![model])]).await, None);
     assert_refused(reverted(&operator, vec![execute(vault, DECISION + 1, &proven)]).await, "model not approved");
