@@ -31,6 +31,10 @@ pub enum ChainCommand {
         /// on a devnet only: on SN_SEPOLIA and SN_MAIN an owner other than the operator is required).
         #[arg(long)]
         owner: Option<String>,
+        /// How many blocks old a decision's market snapshot may be when the vault executes it (the owner can
+        /// change it with set_max_snapshot_age).
+        #[arg(long, default_value_t = 600)]
+        max_snapshot_age_blocks: u64,
         /// Deployment salt: the same salt, class and arguments give the same addresses, so a re-run reuses them.
         #[arg(long, default_value = "0x737461726b7269736b")]
         salt: String,
@@ -59,7 +63,7 @@ struct Gate {
 
 /// Runs one chain subcommand.
 pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<()> {
-    let ChainCommand::Deploy { local_registry, owner, salt, format } = command;
+    let ChainCommand::Deploy { local_registry, owner, max_snapshot_age_blocks, salt, format } = command;
     let salt = Felt::from_hex(&salt).map_err(|_| anyhow::anyhow!("--salt: `{salt}` is not a hex felt"))?;
     if !settings.starknet.enabled {
         bail!("starknet.enabled is false in this profile: enable [starknet] (rpc_urls, account_address, keystore)");
@@ -123,6 +127,9 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
         // The governance limits the service checks, checked by the vault too; the owner can change them.
         Felt::from(settings.pipeline.max_single_bps),
         Felt::from(settings.pipeline.min_diversification),
+        Felt::from(max_snapshot_age_blocks),
+        // Metrics supplied in a request (a zero snapshot) move funds on a devnet only.
+        Felt::from(devnet && settings.pipeline.allow_supplied_metrics),
     ];
     let vault = contracts::deploy(&operator, vault_class, &arguments, salt).await?;
     let model = active_model(settings).await?;

@@ -7,7 +7,9 @@
 // The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
 // The governance limits the service checks are checked here too (the largest single share, how many
 // protocols must receive at least 1000 bps), set by the owner, so an operator key cannot execute a
-// split the treasury's governance refuses.
+// split the treasury's governance refuses. The market snapshot a decision's metrics were read at must be
+// newer than the last executed one and at most `max_snapshot_age_blocks` old; a zero snapshot (metrics
+// supplied in the request, not read from the chain) only on a vault deployed to accept them.
 use starknet::ContractAddress;
 
 #[derive(Copy, Drop, Serde)]
@@ -55,6 +57,9 @@ trait IAllocationVault<TContractState> {
     fn gate(self: @TContractState) -> (felt252, felt252, u32);
     fn set_limits(ref self: TContractState, max_single_bps: u32, min_diversification: u32);
     fn limits(self: @TContractState) -> (u32, u32);
+    fn set_max_snapshot_age(ref self: TContractState, max_snapshot_age_blocks: u64);
+    // (last executed snapshot block, largest snapshot age in blocks, whether supplied metrics are accepted).
+    fn freshness(self: @TContractState) -> (u64, u64, bool);
 }
 
 #[starknet::contract]
@@ -79,6 +84,8 @@ mod AllocationVault {
     const EKUBO_RISK: u32 = 26;
     const JEDISWAP_BPS: u32 = 27;
     const EKUBO_BPS: u32 = 28;
+    const SNAPSHOT_BLOCK: u32 = 29;
+    const SNAPSHOT_HASH: u32 = 30;
     // All shares are out of this many basis points; a protocol counts as diversified from a tenth of it.
     const TOTAL_BPS: u32 = 10000;
     const DIVERSIFIED_BPS: u32 = 1000;
@@ -94,6 +101,9 @@ mod AllocationVault {
         min_security_bits: u32,
         max_single_bps: u32,
         min_diversification: u32,
+        last_snapshot_block: u64,
+        max_snapshot_age_blocks: u64,
+        accepts_supplied_metrics: bool,
         approved: Map<felt252, bool>,
         done: Map<felt252, bool>,
         // Facts already executed: one proof's outputs move the treasury once, under whatever decision id.
@@ -150,7 +160,9 @@ mod AllocationVault {
         verifier_config_hash: felt252,
         min_security_bits: u32,
         max_single_bps: u32,
-        min_diversification: u32
+        min_diversification: u32,
+        max_snapshot_age_blocks: u64,
+        accepts_supplied_metrics: bool
     ) {
         self.owner.write(owner);
         self.operator.write(operator);
@@ -159,6 +171,23 @@ mod AllocationVault {
         self.verifier_config_hash.write(verifier_config_hash);
         self.min_security_bits.write(min_security_bits);
         store_limits(ref self, max_single_bps, min_diversification);
+        self.max_snapshot_age_blocks.write(max_snapshot_age_blocks);
+        self.accepts_supplied_metrics.write(accepts_supplied_metrics);
+    }
+
+    // Reverts unless the outputs' market snapshot is fresh and newer than the last executed one (or, on a
+    // vault that accepts them, the zero snapshot of supplied metrics); records it as the last.
+    fn check_snapshot(ref self: ContractState, block: felt252, hash: felt252) {
+        if block == 0 && hash == 0 {
+            assert(self.accepts_supplied_metrics.read(), 'supplied metrics refused');
+            return;
+        }
+        let block: u64 = block.try_into().expect('outputs: block not a u64');
+        let now = get_block_number();
+        assert(block <= now, 'snapshot from the future');
+        assert(block > self.last_snapshot_block.read(), 'snapshot not newer than last');
+        assert(now - block <= self.max_snapshot_age_blocks.read(), 'snapshot too old');
+        self.last_snapshot_block.write(block);
     }
 
     fn store_limits(ref self: ContractState, max_single_bps: u32, min_diversification: u32) {
@@ -252,6 +281,7 @@ mod AllocationVault {
             let registry = IFactRegistryDispatcher { contract_address: self.fact_registry.read() };
             let list = registry.get_all_verifications_for_fact_hash(fact_hash);
             check_verifications(@self, list.span());
+            check_snapshot(ref self, *outputs.at(SNAPSHOT_BLOCK), *outputs.at(SNAPSHOT_HASH));
             let allocation = Allocation {
                 decision_id,
                 model_hash,
@@ -300,6 +330,19 @@ mod AllocationVault {
         fn set_limits(ref self: ContractState, max_single_bps: u32, min_diversification: u32) {
             assert(get_caller_address() == self.owner.read(), 'caller is not the owner');
             store_limits(ref self, max_single_bps, min_diversification);
+        }
+
+        fn set_max_snapshot_age(ref self: ContractState, max_snapshot_age_blocks: u64) {
+            assert(get_caller_address() == self.owner.read(), 'caller is not the owner');
+            self.max_snapshot_age_blocks.write(max_snapshot_age_blocks);
+        }
+
+        fn freshness(self: @ContractState) -> (u64, u64, bool) {
+            (
+                self.last_snapshot_block.read(),
+                self.max_snapshot_age_blocks.read(),
+                self.accepts_supplied_metrics.read()
+            )
         }
 
         // (largest single share in bps, protocols that must receive at least 1000 bps).

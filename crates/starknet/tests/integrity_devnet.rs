@@ -139,6 +139,9 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
         Felt::from(96u8),
         Felt::from(8_000u16),
         Felt::from(2u8),
+        Felt::from(600u16),
+        // The README's statement carries supplied metrics.
+        Felt::ONE,
     ];
     let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
     contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();

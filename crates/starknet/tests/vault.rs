@@ -19,6 +19,8 @@ const DECISION: u64 = 0xd1;
 /// The governance limits the vaults here are deployed with (the service's defaults).
 const MAX_SINGLE_BPS: u16 = 8_000;
 const MIN_DIVERSIFICATION: u8 = 2;
+/// How old a snapshot the vaults here accept, in blocks (devnet makes a block per transaction).
+const MAX_SNAPSHOT_AGE: u8 = 200;
 
 fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
@@ -27,7 +29,7 @@ fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
 /// A statement's 31 felts under `model_hash`, naming a chain snapshot (the vault reads the model hash, both
 /// risks and both shares; the fact covers every felt).
 fn outputs(model_hash: Felt) -> Vec<Felt> {
-    let snapshot = Provenance { block_number: 4_242, snapshot_hash: SnapshotHash::new(Felt::from(0x5a95u16)) };
+    let snapshot = Provenance { block_number: 1, snapshot_hash: SnapshotHash::new(Felt::from(0x5a95u16)) };
     let mut felts = starkrisk_domain::examples::statement().with_provenance(snapshot).to_felts();
     felts[0] = model_hash;
     felts
@@ -94,6 +96,8 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
         Felt::from(96u8),
         Felt::from(MAX_SINGLE_BPS),
         Felt::from(MIN_DIVERSIFICATION),
+        Felt::from(MAX_SNAPSHOT_AGE),
+        Felt::ZERO,
     ];
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
     assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
@@ -125,7 +129,7 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     altered[27] += Felt::ONE;
     assert_refused(reverted(&operator, vec![execute(vault, DECISION, &altered)]).await, "fact has no verification");
     // The same numbers claimed for another chain snapshot, or for none.
-    for (at, value) in [(29, Felt::from(4_243u16)), (30, Felt::from(0x5a96u16)), (30, Felt::ZERO)] {
+    for (at, value) in [(29, Felt::TWO), (30, Felt::from(0x5a96u16)), (30, Felt::ZERO)] {
         let mut elsewhere = proven.clone();
         elsewhere[at] = value;
         let refused = reverted(&operator, vec![execute(vault, DECISION, &elsewhere)]).await;
@@ -176,6 +180,8 @@ async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_na
         Felt::from(96u8),
         Felt::from(MAX_SINGLE_BPS),
         Felt::from(MIN_DIVERSIFICATION),
+        Felt::from(MAX_SNAPSHOT_AGE),
+        Felt::ZERO,
     ];
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::TWO).await.unwrap();
     assert_eq!(
@@ -207,4 +213,70 @@ async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_na
     // The owner relaxes them: the same verified split now executes.
     assert_eq!(reverted(&owner, vec![limits(9_500, 1)]).await, None);
     assert_eq!(reverted(&operator, vec![execute(vault, DECISION, &lopsided)]).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_executes_only_fresh_snapshots_in_order_and_supplied_metrics_only_where_deployed_to() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+    let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
+    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
+    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::THREE).await.unwrap();
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let config = VerifierConfig::starkrisk();
+    // A vault for chain metrics only, accepting snapshots at most 5 blocks old.
+    let vault_args = [
+        owner.address(),
+        operator.address(),
+        registry,
+        Felt::from(PROGRAM),
+        config.hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(MAX_SINGLE_BPS),
+        Felt::from(MIN_DIVERSIFICATION),
+        Felt::from(5u8),
+        Felt::ZERO,
+    ];
+    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::THREE).await.unwrap();
+    let model = Felt::from(0xa11u16);
+    assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
+    // Every statement below is verified: only its snapshot can be what the vault refuses.
+    let verified = |block: u64, hash: u64| {
+        let mut felts = outputs(model);
+        felts[29] = Felt::from(block);
+        felts[30] = Felt::from(hash);
+        felts
+    };
+    let register_all = |felts: &[Felt]| register(registry, fact_of(felts), 96, &config);
+    let now = || async { owner.provider().block_number().await.unwrap() };
+
+    let supplied = verified(0, 0);
+    assert_eq!(reverted(&owner, vec![register_all(&supplied)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, 1, &supplied)]).await, "supplied metrics refused");
+
+    let future = verified(now().await + 50, 0x5a95);
+    assert_eq!(reverted(&owner, vec![register_all(&future)]).await, None);
+    assert_refused(reverted(&operator, vec![execute(vault, 2, &future)]).await, "snapshot from the future");
+
+    let fresh_block = now().await;
+    let older = verified(fresh_block - 1, 0x01d);
+    let fresh = verified(fresh_block, 0x5a95);
+    assert_eq!(reverted(&owner, vec![register_all(&older), register_all(&fresh)]).await, None);
+    assert_eq!(reverted(&operator, vec![execute(vault, 3, &fresh)]).await, None);
+    // An older decision landing after a newer one would overwrite the current split with a stale one.
+    assert_refused(reverted(&operator, vec![execute(vault, 4, &older)]).await, "snapshot not newer than last");
+    assert_eq!(view(&owner, vault, "freshness", vec![]).await, [Felt::from(fresh_block), Felt::from(5u8), Felt::ZERO]);
+
+    // A snapshot that has aged past the limit while its proof was made; the owner may widen the limit.
+    let stale = verified(fresh_block + 1, 0x57a1e);
+    assert_eq!(reverted(&owner, vec![register_all(&stale)]).await, None);
+    while now().await < fresh_block + 1 + 6 {
+        assert_eq!(reverted(&owner, vec![call(vault, "revoke_model", vec![Felt::from(0xdeadu16)])]).await, None);
+    }
+    assert_refused(reverted(&operator, vec![execute(vault, 5, &stale)]).await, "snapshot too old");
+    let widen = call(vault, "set_max_snapshot_age", vec![Felt::from(100u8)]);
+    assert_refused(reverted(&operator, vec![widen.clone()]).await, "caller is not the owner");
+    assert_eq!(reverted(&owner, vec![widen]).await, None);
+    assert_eq!(reverted(&operator, vec![execute(vault, 5, &stale)]).await, None);
 }
