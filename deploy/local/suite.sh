@@ -22,6 +22,8 @@ deploy/local/schemathesis.sh
 deploy/local/stone.sh >/dev/null
 # Integrity's FactRegistry and verifier, compiled once per machine, which the chain tests deploy on devnet.
 deploy/local/integrity.sh >/dev/null
+# Integrity's own calldata serializer, which a test compares the project's calldata with.
+deploy/local/integrity-serializer.sh >/dev/null
 # starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
 deploy/local/devnet.sh
 # Headless Chromium and chromedriver for the dashboard's browser test.

@@ -1,6 +1,7 @@
 //! Herodotus Integrity's own FactRegistry and verifier (compiled by deploy/local/integrity.sh) on
 //! starknet-devnet: Integrity's example proof and real Stone proofs of the risk program registered through
-//! them, the vault executing only what they verified, and altered proofs refused by Integrity's verifier.
+//! them, the vault executing only what they verified, altered proofs refused by Integrity's verifier, and
+//! our calldata compared with Integrity's own serializer's.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod support;
@@ -208,4 +209,45 @@ async fn integritys_verifier_refuses_our_proof_altered_in_a_fri_value_a_merkle_n
     }
     // The unaltered proof goes through the same call.
     assert_eq!(sent_to_integrity(&owner, deployed.fact_registry, json).await, None);
+}
+
+/// Integrity's own `proof_serializer`, as deploy/local/integrity-serializer.sh built it (the suite does).
+fn integrity_serializer() -> std::path::PathBuf {
+    let path = integrity_contracts::home().unwrap().join("bin/proof_serializer");
+    assert!(path.is_file(), "{} is missing: run deploy/local/integrity-serializer.sh (just test does)", path.display());
+    path
+}
+
+/// The calldata Integrity's serializer writes for a proof: decimal felts on one line.
+fn serialized_by_integrity(json: &str) -> Vec<Felt> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(integrity_serializer())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(json.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "proof_serializer failed");
+    String::from_utf8(out.stdout).unwrap().split_whitespace().map(|d| Felt::from_dec_str(d).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calldata_we_write_for_our_proofs_is_the_calldata_integritys_own_serializer_writes() {
+    let ours = risk_proof().await;
+    let fixture =
+        std::fs::read_to_string(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
+    for (what, json) in [("our proof", ours), ("Integrity's example", fixture.as_str())] {
+        let written = starkrisk_stone::calldata::proof_calldata(&StoneProof::parse(json).unwrap().parsed).unwrap();
+        let integritys = serialized_by_integrity(json);
+        assert_eq!(
+            written.len(),
+            integritys.len(),
+            "{what}: {} felts here, {} by Integrity",
+            written.len(),
+            integritys.len()
+        );
+        let first_difference = written.iter().zip(&integritys).position(|(a, b)| a != b);
+        assert_eq!(first_difference, None, "{what}: the calldata differs from Integrity's");
+    }
 }
