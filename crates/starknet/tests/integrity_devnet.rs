@@ -251,3 +251,50 @@ async fn the_calldata_we_write_for_our_proofs_is_the_calldata_integritys_own_ser
         assert_eq!(first_difference, None, "{what}: the calldata differs from Integrity's");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_of_another_program_registered_in_the_same_registry_does_not_unlock_the_vault() {
+    // The impostor states the README's first decision, felt for felt, without computing it.
+    let decision = examples::statement();
+    let impostor = tokio::task::spawn_blocking(move || starkrisk_stone::testing::prove_impostor(&decision.to_felts()))
+        .await
+        .unwrap();
+    let ours = risk_proof().await;
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
+    let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
+    let deployed = deploy_integrity(&owner).await;
+
+    // Integrity verifies and registers the impostor's proof: it is a sound proof of its own program.
+    assert_eq!(sent_to_integrity(&owner, deployed.fact_registry, &impostor).await, None);
+    let (_, impostors_claim) = verified(&impostor);
+    let registry = registry(operator.clone(), &deployed);
+    assert!(!registry.verifications(impostors_claim.fact_hash.unwrap()).await.unwrap().is_empty());
+
+    // A vault expecting the risk program computes the fact of the same outputs under its program: absent.
+    let (_, our_claim) = verified(ours);
+    assert_ne!(impostors_claim.program_hash, our_claim.program_hash);
+    let outputs = our_claim.statement.to_felts();
+    assert_eq!(outputs, impostors_claim.statement.to_felts(), "both state the same decision");
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let arguments = [
+        owner.address(),
+        operator.address(),
+        deployed.fact_registry,
+        our_claim.program_hash.felt(),
+        VerifierConfig::starkrisk().hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(8_000u16),
+        Felt::from(2u8),
+        Felt::from(600u16),
+        Felt::ONE,
+    ];
+    let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
+    contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();
+    let refused = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
+    assert!(
+        matches!(&refused, TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } if reason.contains("fact has no verification")),
+        "{refused:?}"
+    );
+}

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use proptest::test_runner::{Config, TestRunner};
 use starkrisk_domain::usecases::VerifyProof;
 use starkrisk_domain::*;
-use starkrisk_stone::testing::{cpu_air_verifier, prove, risk_proof};
+use starkrisk_stone::testing::{cpu_air_verifier, prove, prove_impostor, risk_proof};
 use starkrisk_stone::testing::{metrics, statement};
-use starkrisk_stone::{StoneProof, StoneProver, StoneSettings, StoneVerifier, params, program};
+use starkrisk_stone::{StoneProof, StoneVerifier, params, program};
 
 /// Both verifiers accept `proof` of `expected`, and what starkrisk's says is what the public memory says.
 fn both_accept(proof: &str, expected: &DecisionStatement) {
@@ -78,73 +78,6 @@ fn our_proof_carries_the_parameters_integrity_hashes_and_its_facts_match_the_pub
 fn poseidon_hash_many(words: &[Felt]) -> Felt {
     use starknet_types_core::hash::StarkHash;
     starknet_types_core::hash::Poseidon::hash_array(words)
-}
-
-/// Another Cairo program with the risk program's output length: it copies 31 given words to its output,
-/// so it can state any decision, numbers and model hash included, without computing it.
-const IMPOSTOR: &str = r#"%builtins output bitwise
-from starkware.cairo.common.alloc import alloc
-from starkware.cairo.common.cairo_builtins import BitwiseBuiltin
-from starkware.cairo.common.memcpy import memcpy
-
-func main{output_ptr: felt*, bitwise_ptr: BitwiseBuiltin*}() {
-    alloc_locals;
-    let (words: felt*) = alloc();
-    %{ segments.write_arg(ids.words, program_input["words"]) %}
-    memcpy(output_ptr, words, 31);
-    let output_ptr = output_ptr + 31;
-    return ();
-}
-"#;
-
-/// Proves IMPOSTOR on `words` with Python's cairo-compile and cairo-run and the real cpu_air_prover.
-fn prove_impostor(words: &[Felt]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name);
-    std::fs::write(path("impostor.cairo"), IMPOSTOR).unwrap();
-    let python = starkrisk_stone::testing::cairo_python();
-    let compile = python.with_file_name("cairo-compile");
-    let run = |command: &mut std::process::Command| {
-        let out = command.output().unwrap();
-        assert!(out.status.success(), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    run(std::process::Command::new(compile)
-        .args(["--proof_mode", "--no_debug_info", "--output"])
-        .arg(path("impostor.json"))
-        .arg(path("impostor.cairo")));
-    let input: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-    std::fs::write(path("input.json"), format!("{{\"words\": [{}]}}", input.join(", "))).unwrap();
-    let launcher = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/local/cairo_run_py311.py");
-    let mut cairo_run = std::process::Command::new(&python);
-    cairo_run.arg(launcher).args(["--layout", "recursive", "--proof_mode", "--program"]).arg(path("impostor.json"));
-    for (flag, file) in [
-        ("--program_input", "input.json"),
-        ("--trace_file", "trace.bin"),
-        ("--memory_file", "memory.bin"),
-        ("--air_public_input", "public.json"),
-        ("--air_private_input", "private.json"),
-    ] {
-        cairo_run.arg(flag).arg(path(file));
-    }
-    run(&mut cairo_run);
-    let public: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path("public.json")).unwrap()).unwrap();
-    let stone = StoneProver::new(StoneSettings::default());
-    let parameters = stone.parameters(public["n_steps"].as_u64().unwrap()).unwrap();
-    std::fs::write(path("params.json"), parameters.to_string()).unwrap();
-    std::fs::write(path("config.json"), StoneProver::prover_config().to_string()).unwrap();
-    let mut prover = std::process::Command::new(starkrisk_stone::testing::stone_binary("cpu_air_prover"));
-    for (flag, file) in [
-        ("--parameter_file", "params.json"),
-        ("--prover_config_file", "config.json"),
-        ("--public_input_file", "public.json"),
-        ("--private_input_file", "private.json"),
-        ("--out_file", "proof.json"),
-    ] {
-        prover.arg(flag).arg(path(file));
-    }
-    run(prover.arg("--generate_annotations").current_dir(dir.path()));
-    std::fs::read_to_string(path("proof.json")).unwrap()
 }
 
 #[test]

@@ -162,3 +162,6 @@ pub fn statement(
         ModelHash::compute(ModelVersion::V1, &params, crate::program::program_hash().expect("the program loads"));
     DecisionStatement::compute(ModelVersion::V1, hash, params, snapshot).0
 }
+
+mod impostor;
+pub use impostor::prove_impostor;
