@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 use starknet::core::types::{Call, Felt};
 use starknet::core::utils::get_selector_from_name;
+use starknet::providers::Provider;
 use starkrisk_domain::ports::FactRegistry;
 use starkrisk_domain::*;
 use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT};
@@ -166,6 +167,15 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
     let registration = registry.register(&artifact, &claim).await.unwrap();
     assert_eq!(registration.fact_hash, claim.fact_hash.unwrap());
     assert!(registration.security_bits >= 96, "Integrity recorded {} bits", registration.security_bits);
+    assert_eq!(registration.transactions.len(), plan.transactions(), "every transaction of the plan is recorded");
+    // What each transaction cost (the figures docs/chain.md gives).
+    for tx in &registration.transactions {
+        let receipt = operator.provider().get_transaction_receipt(tx.felt()).await.unwrap().receipt;
+        let starknet::core::types::TransactionReceipt::Invoke(invoke) = receipt else { panic!("{tx} is no invoke") };
+        let (fee, gas) = (&invoke.actual_fee, &invoke.execution_resources);
+        eprintln!("{tx}: fee {} {:?}, l2 gas {}, l1 data gas {}", fee.amount, fee.unit, gas.l2_gas, gas.l1_data_gas);
+        assert!(fee.amount > Felt::ZERO, "{tx} paid no fee");
+    }
     let executed = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
     assert!(matches!(executed, TxOutcome::Succeeded { .. }), "{executed:?}");
 }
