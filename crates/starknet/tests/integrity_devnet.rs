@@ -19,6 +19,7 @@ use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT};
 use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses, IntegrityDeployment};
 use starkrisk_starknet::testing::Devnet;
 use starkrisk_starknet::{IntegrityRegistry, IntegritySettings, Operator, TxOutcome};
+use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::{StoneProof, StoneVerifier};
 use support::estimated_fees;
 
@@ -112,6 +113,36 @@ async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
     assert_eq!((again.tx_hash, again.verification_hash), (None, registration.verification_hash));
 }
 
+/// A vault gated on `registry` for proofs of `program`, owned by `owner`, executing for `operator`, with the
+/// model of `outputs` approved; supplied metrics accepted (the README's statement carries them).
+async fn deploy_vault(owner: &Operator, operator: &Operator, registry: Felt, program: Felt, outputs: &[Felt]) -> Felt {
+    let vault_class = contracts::declare(owner, &ALLOCATION_VAULT).await.unwrap();
+    let arguments = [
+        owner.address(),
+        operator.address(),
+        registry,
+        program,
+        VerifierConfig::starkrisk().hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(8_000u16),
+        Felt::from(2u8),
+        Felt::from(600u16),
+        Felt::ONE,
+    ];
+    let vault = contracts::deploy(owner, vault_class, &arguments, Felt::ONE).await.unwrap();
+    contracts::approve_model(owner, vault, outputs[0]).await.unwrap();
+    vault
+}
+
+/// The vault's refusal of `outputs`, or `None` when it executed them.
+async fn vault_refusal(operator: &Operator, vault: Felt, decision: u64, outputs: &[Felt]) -> Option<String> {
+    match operator.invoke(vec![execute(vault, decision, outputs)]).await.unwrap() {
+        TxOutcome::Succeeded { .. } => None,
+        TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } => Some(reason),
+        TxOutcome::TimedOut { tx_hash } => panic!("{tx_hash} timed out"),
+    }
+}
+
 /// The vault's `execute_allocation(decision_id, outputs)`.
 fn execute(vault: Felt, decision: u64, outputs: &[Felt]) -> Call {
     let mut calldata = vec![Felt::from(decision), Felt::from(outputs.len())];
@@ -130,30 +161,11 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
 
     let (artifact, claim) = verified(json);
     let outputs = claim.statement.to_felts();
-    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
-    let config_hash = VerifierConfig::starkrisk().hash().unwrap();
-    let arguments = [
-        owner.address(),
-        operator.address(),
-        deployed.fact_registry,
-        claim.program_hash.felt(),
-        config_hash,
-        Felt::from(96u8),
-        Felt::from(8_000u16),
-        Felt::from(2u8),
-        Felt::from(600u16),
-        // The README's statement carries supplied metrics.
-        Felt::ONE,
-    ];
-    let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
-    contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();
+    let vault = deploy_vault(&owner, &operator, deployed.fact_registry, claim.program_hash.felt(), &outputs).await;
 
     // Before registration the vault finds no verification of the fact.
-    let refused = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
-    assert!(
-        matches!(&refused, TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } if reason.contains("fact has no verification")),
-        "{refused:?}"
-    );
+    let refused = vault_refusal(&operator, vault, 1, &outputs).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("fact has no verification")), "{refused:?}");
     // Above the 4,000 felts a Starknet transaction may carry, so it goes through the split flow.
     let registry = registry(operator.clone(), &deployed);
     let plan = registry.plan(&artifact).unwrap();
@@ -176,8 +188,7 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
         eprintln!("{tx}: fee {} {:?}, l2 gas {}, l1 data gas {}", fee.amount, fee.unit, gas.l2_gas, gas.l1_data_gas);
         assert!(fee.amount > Felt::ZERO, "{tx} paid no fee");
     }
-    let executed = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
-    assert!(matches!(executed, TxOutcome::Succeeded { .. }), "{executed:?}");
+    assert_eq!(vault_refusal(&operator, vault, 1, &outputs).await, None);
 }
 
 /// `json` with the value of the first public-memory cell of the output segment increased by one: the
@@ -287,24 +298,42 @@ async fn a_proof_of_another_program_registered_in_the_same_registry_does_not_unl
     assert_ne!(impostors_claim.program_hash, our_claim.program_hash);
     let outputs = our_claim.statement.to_felts();
     assert_eq!(outputs, impostors_claim.statement.to_felts(), "both state the same decision");
-    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
-    let arguments = [
-        owner.address(),
-        operator.address(),
-        deployed.fact_registry,
-        our_claim.program_hash.felt(),
-        VerifierConfig::starkrisk().hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(8_000u16),
-        Felt::from(2u8),
-        Felt::from(600u16),
-        Felt::ONE,
-    ];
-    let vault = contracts::deploy(&owner, vault_class, &arguments, Felt::ONE).await.unwrap();
-    contracts::approve_model(&owner, vault, outputs[0]).await.unwrap();
-    let refused = operator.invoke(vec![execute(vault, 1, &outputs)]).await.unwrap();
-    assert!(
-        matches!(&refused, TxOutcome::Reverted { reason, .. } | TxOutcome::Rejected { reason } if reason.contains("fact has no verification")),
-        "{refused:?}"
-    );
+    let vault = deploy_vault(&owner, &operator, deployed.fact_registry, our_claim.program_hash.felt(), &outputs).await;
+    let refused = vault_refusal(&operator, vault, 1, &outputs).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("fact has no verification")), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_registration_stopped_halfway_is_resumed_and_the_vault_waits_for_its_final_call() {
+    let json = risk_proof().await;
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
+    let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
+    let deployed = deploy_integrity(&owner).await;
+    let registry = registry(operator.clone(), &deployed);
+    let (artifact, claim) = verified(json);
+    let outputs = claim.statement.to_felts();
+    let vault = deploy_vault(&owner, &operator, deployed.fact_registry, claim.program_hash.felt(), &outputs).await;
+
+    // An earlier attempt got its initial call and first step on chain, then the process died.
+    let split = SplitProof::verify(&StoneProof::parse(json).unwrap().parsed).unwrap();
+    let job = registry.job_id(&split);
+    let to = |entrypoint: &str, calldata: Vec<Felt>| Call {
+        to: deployed.fact_registry,
+        selector: get_selector_from_name(entrypoint).unwrap(),
+        calldata,
+    };
+    let initial = split.initial_calldata(job, &VerifierConfig::starkrisk()).unwrap();
+    for call in [to("verify_proof_initial", initial), to("verify_proof_step", split.step_calldata(job, 0).unwrap())] {
+        assert!(matches!(operator.invoke(vec![call]).await.unwrap(), TxOutcome::Succeeded { .. }));
+    }
+    let refused = vault_refusal(&operator, vault, 1, &outputs).await;
+    assert!(refused.as_deref().is_some_and(|r| r.contains("fact has no verification")), "{refused:?}");
+
+    // The next attempt (a restarted pipeline calls the same) sends only what is left.
+    let registration = registry.register(&artifact, &claim).await.unwrap();
+    assert_eq!(registration.transactions.len(), split.steps() - 1 + 1, "the remaining steps and the final call");
+    assert_eq!(registration.fact_hash, claim.fact_hash.unwrap());
+    assert_eq!(vault_refusal(&operator, vault, 1, &outputs).await, None);
 }

@@ -258,7 +258,7 @@ async fn a_proof_over_the_limit_is_registered_through_the_split_flow() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_new_job() {
+async fn a_split_flow_cut_short_fails_naming_the_call_and_is_resumed_where_it_stopped() {
     let artifact = stone_artifact();
     let limit = split_limit(&split_of(&artifact));
     let node = node(limit).await;
@@ -274,12 +274,17 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_starts_over_under_a_ne
     }
     assert!(registry.verifications(fixture_fact()).await.unwrap().is_empty(), "nothing registered half-way");
 
-    registry.register(&artifact, &fixture_claim()).await.unwrap();
+    // The next attempt finds the job where the first left it: the initial call is not paid for again, the
+    // reverted step is sent again, and the rest follow.
+    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
     let sent = node.registry.lock().unwrap().sent.clone();
-    let initials: Vec<Felt> =
-        sent.iter().filter(|(name, _)| name == "verify_proof_initial").filter_map(|(_, job)| *job).collect();
-    assert_eq!(initials.len(), 2);
-    assert_ne!(initials[0], initials[1], "the second attempt must not reuse the first job id");
+    let count = |entrypoint: &str| sent.iter().filter(|(name, _)| name == entrypoint).count();
+    assert_eq!(count("verify_proof_initial"), 1, "{sent:?}");
+    assert_eq!(count("verify_proof_step"), 5, "the reverted first step, then all four: {sent:?}");
+    assert_eq!(count("verify_proof_final_and_register_fact"), 1, "{sent:?}");
+    assert_eq!(registration.transactions.len(), 5, "four steps and the final call this time");
+    let jobs: std::collections::HashSet<Felt> = sent.iter().filter_map(|(_, job)| *job).collect();
+    assert_eq!(jobs.len(), 1, "one job id throughout");
     assert_eq!(registry.verifications(fixture_fact()).await.unwrap().len(), 1);
 }
 

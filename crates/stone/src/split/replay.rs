@@ -18,7 +18,7 @@ struct JobState {
 }
 
 /// The split-flow jobs a verifier contract holds, keyed by job id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SplitJobs {
     jobs: HashMap<Felt, JobState>,
 }
@@ -54,7 +54,8 @@ impl SplitJobs {
         constant: &FriStateConstant,
         variable: &FriStateVariable,
     ) -> Result<JobState, StoneError> {
-        let job = *self.jobs.get(&job_id).ok_or_else(|| refused("No state (constant) saved"))?;
+        // The FactRegistry in front of the verifier refuses a job it has no configuration for first.
+        let job = *self.jobs.get(&job_id).ok_or_else(|| refused("Job id not found"))?;
         if constant.hash() != job.constant {
             return Err(refused("Invalid state (constant)"));
         }
