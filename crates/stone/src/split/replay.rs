@@ -21,6 +21,9 @@ struct JobState {
 #[derive(Debug, Default, Clone)]
 pub struct SplitJobs {
     jobs: HashMap<Felt, JobState>,
+    /// Jobs whose final call landed: the FactRegistry still knows their configuration, the verifier no
+    /// longer holds their state.
+    finished: std::collections::HashSet<Felt>,
 }
 
 fn refused(reason: &str) -> StoneError {
@@ -55,7 +58,9 @@ impl SplitJobs {
         variable: &FriStateVariable,
     ) -> Result<JobState, StoneError> {
         // The FactRegistry in front of the verifier refuses a job it has no configuration for first.
-        let job = *self.jobs.get(&job_id).ok_or_else(|| refused("Job id not found"))?;
+        let job = *self.jobs.get(&job_id).ok_or_else(|| {
+            refused(if self.finished.contains(&job_id) { "No state (constant) saved" } else { "Job id not found" })
+        })?;
         if constant.hash() != job.constant {
             return Err(refused("Invalid state (constant)"));
         }
@@ -90,6 +95,7 @@ impl SplitJobs {
         self.job(job_id, &constant, &variable)?;
         finish(&constant, &variable, &coefficients)?;
         self.jobs.remove(&job_id);
+        self.finished.insert(job_id);
         Ok(())
     }
 }
