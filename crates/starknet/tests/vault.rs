@@ -22,6 +22,22 @@ const MIN_DIVERSIFICATION: u8 = 2;
 /// How old a snapshot the vaults here accept, in blocks (devnet makes a block per transaction).
 const MAX_SNAPSHOT_AGE: u8 = 200;
 
+/// The vault's constructor arguments for the tests' program and limits, taking no supplied metrics.
+fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_snapshot_age: u8) -> [Felt; 10] {
+    [
+        owner.address(),
+        operator.address(),
+        registry,
+        Felt::from(PROGRAM),
+        VerifierConfig::starkrisk().hash().unwrap(),
+        Felt::from(96u8),
+        Felt::from(MAX_SINGLE_BPS),
+        Felt::from(MIN_DIVERSIFICATION),
+        Felt::from(max_snapshot_age),
+        Felt::ZERO,
+    ]
+}
+
 fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
 }
@@ -87,18 +103,7 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     assert_eq!(contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap(), vault_class);
     let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::ONE).await.unwrap();
     let config = VerifierConfig::starkrisk();
-    let vault_args = [
-        owner.address(),
-        operator.address(),
-        registry,
-        Felt::from(PROGRAM),
-        config.hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(MAX_SINGLE_BPS),
-        Felt::from(MIN_DIVERSIFICATION),
-        Felt::from(MAX_SNAPSHOT_AGE),
-        Felt::ZERO,
-    ];
+    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
     assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
 
@@ -171,18 +176,7 @@ async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_na
     let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::TWO).await.unwrap();
     let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
     let config = VerifierConfig::starkrisk();
-    let vault_args = [
-        owner.address(),
-        operator.address(),
-        registry,
-        Felt::from(PROGRAM),
-        config.hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(MAX_SINGLE_BPS),
-        Felt::from(MIN_DIVERSIFICATION),
-        Felt::from(MAX_SNAPSHOT_AGE),
-        Felt::ZERO,
-    ];
+    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::TWO).await.unwrap();
     assert_eq!(
         view(&owner, vault, "limits", vec![]).await,
@@ -226,18 +220,7 @@ async fn the_vault_executes_only_fresh_snapshots_in_order_and_supplied_metrics_o
     let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
     let config = VerifierConfig::starkrisk();
     // A vault for chain metrics only, accepting snapshots at most 5 blocks old.
-    let vault_args = [
-        owner.address(),
-        operator.address(),
-        registry,
-        Felt::from(PROGRAM),
-        config.hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(MAX_SINGLE_BPS),
-        Felt::from(MIN_DIVERSIFICATION),
-        Felt::from(5u8),
-        Felt::ZERO,
-    ];
+    let vault_args = vault_arguments(&owner, &operator, registry, 5);
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::THREE).await.unwrap();
     let model = Felt::from(0xa11u16);
     assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
