@@ -1,4 +1,4 @@
-//! `starkrisk chain deploy`: declares and deploys the AllocationVault from the operator's account, gated
+//! `starkrisk chain deploy` (`chain approve-model` is in chain_approve.rs): declares and deploys the AllocationVault from the operator's account, gated
 //! on Integrity's FactRegistry (the published one on a public network; on a starknet-devnet, Integrity's
 //! own FactRegistry and verifier, deployed here, or on request the operator's stand-in), approves the
 //! active model on the vault, and prints the profile lines that point the service at them. Re-running
@@ -42,6 +42,22 @@ pub enum ChainCommand {
         #[arg(long, value_enum, default_value_t = Format::Toml)]
         format: Format,
     },
+    /// Approve a registered model on the vault (`starknet.executor.contract_address`) with its owner's key,
+    /// or print the call for an owner that signs elsewhere (a multisig).
+    ApproveModel {
+        /// The model version to approve (default: the active model).
+        #[arg(long)]
+        version: Option<u32>,
+        /// The vault owner's account address.
+        #[arg(long, required_unless_present = "print_call")]
+        owner: Option<String>,
+        /// The owner's encrypted keystore, unlocked with the password in STARKRISK_OWNER_KEYSTORE_PASSWORD.
+        #[arg(long, required_unless_present = "print_call")]
+        owner_keystore: Option<std::path::PathBuf>,
+        /// Print the call as JSON and send nothing.
+        #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
+        print_call: bool,
+    },
 }
 
 /// How the resulting settings are printed.
@@ -63,7 +79,28 @@ struct Gate {
 
 /// Runs one chain subcommand.
 pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<()> {
-    let ChainCommand::Deploy { local_registry, owner, max_snapshot_age_blocks, salt, format } = command;
+    match command {
+        ChainCommand::Deploy { local_registry, owner, max_snapshot_age_blocks, salt, format } => {
+            deploy(settings, local_registry, owner, max_snapshot_age_blocks, salt, format).await
+        }
+        ChainCommand::ApproveModel { version, owner, owner_keystore, print_call } => {
+            let signer = match (owner, owner_keystore) {
+                (Some(owner), Some(keystore)) if !print_call => Some((owner, keystore)),
+                _ => None,
+            };
+            crate::chain_approve::approve_model(settings, version, signer).await
+        }
+    }
+}
+
+async fn deploy(
+    settings: &Settings,
+    local_registry: bool,
+    owner: Option<String>,
+    max_snapshot_age_blocks: u64,
+    salt: String,
+    format: Format,
+) -> anyhow::Result<()> {
     let salt = Felt::from_hex(&salt).map_err(|_| anyhow::anyhow!("--salt: `{salt}` is not a hex felt"))?;
     if !settings.starknet.enabled {
         bail!("starknet.enabled is false in this profile: enable [starknet] (rpc_urls, account_address, keystore)");
@@ -80,7 +117,8 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
     let gate = if local_registry {
         if !devnet {
             bail!(
-                "--local-registry is for a starknet-devnet only, and {} does not answer as one (devnet_getConfig);                  here the vault reads Integrity's FactRegistry: deploy without it",
+                "--local-registry is for a starknet-devnet only, and {} does not answer as one (devnet_getConfig); \
+                 here the vault reads Integrity's FactRegistry: deploy without it",
                 settings.starknet.rpc.rpc_urls.join(", ")
             );
         }
@@ -199,18 +237,22 @@ fn print_settings(lines: &[(String, Setting)], format: Format) {
     }
 }
 
-/// The active model, registering model v1 when the database holds none (as the service does on start).
-async fn active_model(settings: &Settings) -> anyhow::Result<starkrisk_domain::RiskModel> {
+/// The model registry over the service's database (migrated first, as the service does on start).
+pub(crate) async fn model_registry(settings: &Settings) -> anyhow::Result<ModelRegistry> {
     let db = starkrisk_postgres::Database::connect(&settings.database)?;
     db.migrate().await?;
     let store = Arc::new(starkrisk_postgres::PgStore::new(db));
-    let registry = ModelRegistry::new(store, Arc::new(SystemClock), settings.risk_programs()?.cairo);
-    Ok(registry.ensure_default().await?)
+    Ok(ModelRegistry::new(store, Arc::new(SystemClock), settings.risk_programs()?.cairo))
+}
+
+/// The active model, registering model v1 when the database holds none (as the service does on start).
+async fn active_model(settings: &Settings) -> anyhow::Result<starkrisk_domain::RiskModel> {
+    Ok(model_registry(settings).await?.ensure_default().await?)
 }
 
 /// Approves `model` on `vault` when the operator is its owner; otherwise says which call the owner must make.
 async fn approve(operator: &Operator, vault: Felt, owner: Felt, model: Felt) -> anyhow::Result<String> {
-    if contracts::is_model_approved(operator, vault, model).await? {
+    if contracts::is_model_approved(operator.provider(), vault, model).await? {
         return Ok("already approved".into());
     }
     if owner != operator.address() {

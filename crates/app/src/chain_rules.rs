@@ -48,3 +48,24 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The rules that need the chain itself: a public chain id served by nodes that are not all devnets is a
+/// public chain, where metrics a caller supplies must not move funds. (starknet-devnet serves only public
+/// chain ids, SN_SEPOLIA by default, so the id alone cannot tell a devnet from Sepolia.)
+pub async fn check_connected(settings: &Settings, pool: &starkrisk_starknet::RpcPool) -> anyhow::Result<()> {
+    let starknet = &settings.starknet;
+    let chain_id = starknet.rpc.chain_id.as_str();
+    let executes = !starknet.executor.contract_address.is_empty();
+    if settings.pipeline.allow_supplied_metrics
+        && executes
+        && matches!(chain_id, "SN_SEPOLIA" | "SN_MAIN")
+        && !pool.is_devnet().await
+    {
+        bail!(
+            "pipeline.allow_supplied_metrics is refused on {chain_id} with an executor, and these RPC endpoints are \
+             not all devnets (each must answer devnet_getConfig): every number of a decision that moves funds must \
+             come from the chain; set it to false"
+        );
+    }
+    Ok(())
+}

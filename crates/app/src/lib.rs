@@ -3,6 +3,7 @@
 
 mod auth;
 mod caching;
+mod chain_approve;
 mod chain_cli;
 mod chain_rules;
 mod clock;

@@ -83,6 +83,7 @@ impl Adapters {
             return Ok(self);
         }
         let chain = settings.starknet.connect(settings.pipeline.fact_verifier.clone()).await?;
+        crate::chain_rules::check_connected(settings, &chain.pool).await?;
         if let Some(executor) = chain.executor {
             self.executor = Some(executor);
         }

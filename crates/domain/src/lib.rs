@@ -6,6 +6,7 @@ mod allocation;
 mod approval;
 mod backoff;
 mod bps;
+mod chain_checks;
 mod decision;
 mod error;
 pub mod examples;
@@ -36,6 +37,7 @@ pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolatio
 pub use approval::{APPROVAL_TAG, ApprovalDomain, ApprovalError, ApprovalNonce, Approver, GovernanceApproval};
 pub use backoff::Backoff;
 pub use bps::{Apy, Bps};
+pub use chain_checks::{ChainCheck, ChainChecked, ChainRule};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;
 pub use execution::{AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest};

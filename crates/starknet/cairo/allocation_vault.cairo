@@ -5,6 +5,9 @@
 // 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares, then the market
 // snapshot's block and hash (docs/risk-model.md). The fact covers all 31, so the snapshot is bound.
 // The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
+// The model hash is recomputed here from the outputs' version and parameters under this vault's program,
+// exactly as the service computes it (docs/risk-model.md): an approved hash runs with its own parameters
+// only, never as a label on others.
 // The governance limits the service checks are checked here too (the largest single share, how many
 // protocols must receive at least 1000 bps), set by the owner, so an operator key cannot execute a
 // split the treasury's governance refuses. The market snapshot a decision's metrics were read at must be
@@ -53,6 +56,8 @@ trait IAllocationVault<TContractState> {
     fn execute_allocation(ref self: TContractState, decision_id: felt252, outputs: Array<felt252>) -> felt252;
     fn current_allocation(self: @TContractState) -> Allocation;
     fn is_model_approved(self: @TContractState, model_hash: felt252) -> bool;
+    // The hash of a model (its version, then its 11 parameters) under this vault's program.
+    fn model_hash(self: @TContractState, model: Array<felt252>) -> felt252;
     fn executed(self: @TContractState, decision_id: felt252) -> bool;
     fn gate(self: @TContractState) -> (felt252, felt252, u32);
     fn set_limits(ref self: TContractState, max_single_bps: u32, min_diversification: u32);
@@ -71,6 +76,7 @@ mod AllocationVault {
     use array::ArrayTrait;
     use array::SpanTrait;
     use poseidon::poseidon_hash_span;
+    use core::sha256::compute_sha256_byte_array;
     use starknet::{ContractAddress, get_caller_address};
     use starknet::storage::{
         StoragePointerReadAccess, StoragePointerWriteAccess, Map, StorageMapReadAccess, StorageMapWriteAccess
@@ -80,6 +86,9 @@ mod AllocationVault {
     // The statement's length and where its fields sit.
     const OUTPUTS_LEN: u32 = 31;
     const MODEL_HASH: u32 = 0;
+    // The model's version and its 11 parameters follow the hash.
+    const MODEL_AT: u32 = 1;
+    const MODEL_LEN: u32 = 12;
     const JEDISWAP_RISK: u32 = 25;
     const EKUBO_RISK: u32 = 26;
     const JEDISWAP_BPS: u32 = 27;
@@ -90,6 +99,8 @@ mod AllocationVault {
     const TOTAL_BPS: u32 = 10000;
     const DIVERSIFIED_BPS: u32 = 1000;
     const PROTOCOLS: u32 = 2;
+    // The Stark field's prime, which the model hash's SHA-256 digest is reduced by.
+    const FIELD_PRIME: u256 = 0x800000000000011000000000000000000000000000000000000000000000001;
 
     #[storage]
     struct Storage {
@@ -190,6 +201,35 @@ mod AllocationVault {
         self.last_snapshot_block.write(block);
     }
 
+    // SHA-256 over the tag, the version (4 bytes), each parameter (8 bytes) and the program hash (32 bytes),
+    // big-endian, reduced modulo the field prime: the service's `ModelHash::compute`, byte for byte.
+    fn model_hash_of(program_hash: felt252, model: Span<felt252>) -> felt252 {
+        assert(model.len() == MODEL_LEN, 'model: expected 12 felts');
+        let mut bytes: ByteArray = "starkrisk/model-hash/v1";
+        let version: u32 = (*model.at(0)).try_into().expect('model: version not a u32');
+        bytes.append_word(version.into(), 4);
+        let mut at = 1;
+        while at < MODEL_LEN {
+            let parameter: u64 = (*model.at(at)).try_into().expect('model: parameter not a u64');
+            bytes.append_word(parameter.into(), 8);
+            at += 1;
+        };
+        let program: u256 = program_hash.into();
+        bytes.append_word(program.high.into(), 16);
+        bytes.append_word(program.low.into(), 16);
+        let [a, b, c, d, e, f, g, h] = compute_sha256_byte_array(@bytes);
+        let digest = u256 {
+            high: words_u128(a, b, c, d), low: words_u128(e, f, g, h),
+        };
+        (digest % FIELD_PRIME).try_into().expect('reduced below the prime')
+    }
+
+    // Four big-endian 32-bit words as one 128-bit number.
+    fn words_u128(a: u32, b: u32, c: u32, d: u32) -> u128 {
+        let shift: u128 = 0x100000000;
+        ((a.into() * shift + b.into()) * shift + c.into()) * shift + d.into()
+    }
+
     fn store_limits(ref self: ContractState, max_single_bps: u32, min_diversification: u32) {
         assert(max_single_bps <= TOTAL_BPS, 'max_single_bps above 10000');
         assert(min_diversification <= PROTOCOLS, 'min_diversification above 2');
@@ -270,6 +310,8 @@ mod AllocationVault {
             assert(outputs.len() == OUTPUTS_LEN, 'outputs: expected 31 felts');
             assert(!self.done.read(decision_id), 'decision already executed');
             let model_hash = *outputs.at(MODEL_HASH);
+            let model = outputs.span().slice(MODEL_AT, MODEL_LEN);
+            assert(model_hash == model_hash_of(self.program_hash.read(), model), 'model hash not of its params');
             assert(self.approved.read(model_hash), 'model not approved');
             check_limits(@self, *outputs.at(JEDISWAP_BPS), *outputs.at(EKUBO_BPS));
             let output_hash = poseidon_hash_span(outputs.span());
@@ -316,6 +358,10 @@ mod AllocationVault {
 
         fn is_model_approved(self: @ContractState, model_hash: felt252) -> bool {
             self.approved.read(model_hash)
+        }
+
+        fn model_hash(self: @ContractState, model: Array<felt252>) -> felt252 {
+            model_hash_of(self.program_hash.read(), model.span())
         }
 
         fn executed(self: @ContractState, decision_id: felt252) -> bool {

@@ -15,10 +15,10 @@ use starknet::core::types::contract::SierraClass;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FlattenedSierraClass};
 use starknet::core::utils::{UdcUniqueness, get_selector_from_name, get_udc_deployed_address};
 use starknet::providers::{Provider, ProviderError};
-use starkrisk_domain::TxHash;
 use starkrisk_domain::ports::ChainError;
+use starkrisk_domain::{RiskModel, TxHash};
 
-use crate::account::{Operator, TxOutcome, provider_error};
+use crate::account::{Operator, StarknetProvider, TxOutcome, provider_error};
 
 /// One contract: its name and its Sierra class as the compiler wrote it.
 #[derive(Debug, Clone)]
@@ -138,14 +138,32 @@ pub async fn deploy(operator: &Operator, class_hash: Felt, calldata: &[Felt], sa
 }
 
 /// The vault's `is_model_approved(model_hash)`.
-pub async fn is_model_approved(operator: &Operator, vault: Felt, model_hash: Felt) -> Result<bool, ChainError> {
+pub async fn is_model_approved(provider: &StarknetProvider, vault: Felt, model_hash: Felt) -> Result<bool, ChainError> {
+    let answer = vault_view(provider, vault, "is_model_approved", vec![model_hash]).await?;
+    Ok(answer.first() == Some(&Felt::ONE))
+}
+
+/// The vault's own hash of `model` (its version and parameters, under the program the vault expects): what
+/// its owner approves, recomputed by the vault from every statement it executes.
+pub async fn vault_model_hash(provider: &StarknetProvider, vault: Felt, model: &RiskModel) -> Result<Felt, ChainError> {
+    let mut calldata = vec![Felt::from(1 + model.params().to_array().len()), Felt::from(model.version().get())];
+    calldata.extend(model.params().to_array().map(Felt::from));
+    let answer = vault_view(provider, vault, "model_hash", calldata).await?;
+    answer.first().copied().ok_or_else(|| ChainError::Unknown(anyhow::anyhow!("model_hash answered nothing")))
+}
+
+async fn vault_view(
+    provider: &StarknetProvider,
+    vault: Felt,
+    entrypoint: &str,
+    calldata: Vec<Felt>,
+) -> Result<Vec<Felt>, ChainError> {
     let view = starknet::core::types::FunctionCall {
         contract_address: vault,
-        entry_point_selector: selector("is_model_approved")?,
-        calldata: vec![model_hash],
+        entry_point_selector: selector(entrypoint)?,
+        calldata,
     };
-    let answer = operator.provider().call(view, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)?;
-    Ok(answer.first() == Some(&Felt::ONE))
+    provider.call(view, BlockId::Tag(BlockTag::Latest)).await.map_err(provider_error)
 }
 
 /// The owner's `approve_model(model_hash)` on the vault; waits for the receipt.

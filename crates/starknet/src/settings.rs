@@ -49,30 +49,43 @@ pub struct ChainAdapters {
 }
 
 impl StarknetSettings {
-    /// Builds the pool, refuses the wrong chain, unlocks the key and builds the adapters.
-    pub async fn connect(&self, verifier: VerifierConfig) -> anyhow::Result<ChainAdapters> {
+    /// The RPC pool, checked to serve the configured chain.
+    pub async fn pool(&self) -> anyhow::Result<Arc<RpcPool>> {
         let pool = Arc::new(RpcPool::new(self.rpc.clone())?);
         pool.check_chain().await?;
-        if self.integrity.local_stand_in && !pool.is_devnet().await {
-            anyhow::bail!(
-                "starknet.integrity.local_stand_in is for a starknet-devnet only, and these RPC endpoints are not                  all devnets (each must answer devnet_getConfig); here only Integrity's own verification counts:                  set it to false and point fact_registry at Integrity's FactRegistry"
-            );
-        }
-        let address = Felt::from_hex(&self.account_address).map_err(|_| {
-            anyhow::anyhow!("starknet.account_address: `{}` is not a hex address", self.account_address)
-        })?;
+        Ok(pool)
+    }
+
+    /// The account at `address` (the setting or flag `field`), signing with the key `keystore` unlocks, on
+    /// this chain with these fee and receipt settings: the operator, or the vault's owner.
+    pub fn account(
+        &self,
+        pool: Arc<RpcPool>,
+        field: &str,
+        address: &str,
+        keystore: &KeystoreSettings,
+    ) -> anyhow::Result<Operator> {
+        let address =
+            Felt::from_hex(address).map_err(|_| anyhow::anyhow!("{field}: `{address}` is not a hex address"))?;
         let chain_id = cairo_short_string_to_felt(&self.rpc.chain_id)
             .map_err(|e| anyhow::anyhow!("starknet.rpc.chain_id: {e}"))?;
-        let key = OperatorKey::load(&self.keystore)?;
-        tracing::info!(account = %format!("{address:#x}"), public_key = %format!("{:#x}", key.public_key()), "operator key unlocked");
-        let operator = Arc::new(Operator::new(
-            pool.clone(),
-            key.wallet(),
-            address,
-            chain_id,
-            self.fees.clone(),
-            self.receipts.clone(),
-        ));
+        let key = OperatorKey::load(keystore)?;
+        Ok(Operator::new(pool, key.wallet(), address, chain_id, self.fees.clone(), self.receipts.clone()))
+    }
+
+    /// Builds the pool, refuses the wrong chain, unlocks the key and builds the adapters.
+    pub async fn connect(&self, verifier: VerifierConfig) -> anyhow::Result<ChainAdapters> {
+        let pool = self.pool().await?;
+        if self.integrity.local_stand_in && !pool.is_devnet().await {
+            anyhow::bail!(
+                "starknet.integrity.local_stand_in is for a starknet-devnet only, and these RPC endpoints are not \
+                 all devnets (each must answer devnet_getConfig); here only Integrity's own verification counts: \
+                 set it to false and point fact_registry at Integrity's FactRegistry"
+            );
+        }
+        let operator =
+            Arc::new(self.account(pool.clone(), "starknet.account_address", &self.account_address, &self.keystore)?);
+        tracing::info!(account = %format!("{:#x}", operator.address()), "operator key unlocked");
         let executor = match self.executor.contract_address.is_empty() {
             true => None,
             false => Some(Arc::new(StarknetExecutor::new(operator.clone(), &self.executor)?)),

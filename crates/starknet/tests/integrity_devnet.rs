@@ -23,11 +23,13 @@ use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::{StoneProof, StoneVerifier};
 use support::estimated_fees;
 
-/// Integrity's FactRegistry and the project's verifier, deployed by `owner`.
-async fn deploy_integrity(owner: &Operator) -> IntegrityDeployment {
+/// Integrity's FactRegistry and the project's verifier, deployed by `owner` under `salt`. The tests here
+/// share one devnet without resetting it, so the classes are declared once per process, and each test
+/// deploys under a salt of its own: its registry's facts and its verifier's split jobs are its own.
+async fn deploy_integrity(owner: &Operator, salt: u8) -> IntegrityDeployment {
     let config = VerifierConfig::starkrisk();
     let classes = IntegrityClasses::load(&config).unwrap();
-    integrity_contracts::deploy(owner, &classes, &config, Felt::ONE).await.unwrap()
+    integrity_contracts::deploy(owner, &classes, &config, Felt::from(salt)).await.unwrap()
 }
 
 fn registry(operator: Arc<Operator>, deployed: &IntegrityDeployment) -> IntegrityRegistry {
@@ -82,11 +84,11 @@ async fn sent_to_integrity(operator: &Operator, registry: Felt, json: &str) -> O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let accounts = devnet.accounts().await;
     let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
-    let deployed = deploy_integrity(&owner).await;
-    assert_eq!(deploy_integrity(&owner).await, deployed, "a second deployment reuses the first");
+    let deployed = deploy_integrity(&owner, 1).await;
+    assert_eq!(deploy_integrity(&owner, 1).await, deployed, "a second deployment reuses the first");
 
     let json = std::fs::read_to_string(starkrisk_stone::testing::stone(starkrisk_stone::testing::RECURSIVE)).unwrap();
     let (artifact, claim) = verified(&json);
@@ -153,11 +155,11 @@ fn execute(vault: Felt, decision: u64, outputs: &[Felt]) -> Call {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_vault_executes_it() {
     let json = risk_proof().await;
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let accounts = devnet.accounts().await;
     let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
     let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
-    let deployed = deploy_integrity(&owner).await;
+    let deployed = deploy_integrity(&owner, 2).await;
 
     let (artifact, claim) = verified(json);
     let outputs = claim.statement.to_felts();
@@ -206,10 +208,10 @@ fn with_output_word_changed(json: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn integritys_verifier_refuses_our_proof_altered_in_a_fri_value_a_merkle_node_or_a_public_memory_word() {
     let json = risk_proof().await;
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let accounts = devnet.accounts().await;
     let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
-    let deployed = deploy_integrity(&owner).await;
+    let deployed = deploy_integrity(&owner, 3).await;
     let registry = registry(Arc::new(owner), &deployed);
     let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
 
@@ -276,16 +278,16 @@ async fn the_calldata_we_write_for_our_proofs_is_the_calldata_integritys_own_ser
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proof_of_another_program_registered_in_the_same_registry_does_not_unlock_the_vault() {
     // The impostor states the README's first decision, felt for felt, without computing it.
-    let decision = examples::statement();
+    let decision = starkrisk_stone::testing::first_decision();
     let impostor = tokio::task::spawn_blocking(move || starkrisk_stone::testing::prove_impostor(&decision.to_felts()))
         .await
         .unwrap();
     let ours = risk_proof().await;
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let accounts = devnet.accounts().await;
     let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
     let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
-    let deployed = deploy_integrity(&owner).await;
+    let deployed = deploy_integrity(&owner, 4).await;
 
     // Integrity verifies and registers the impostor's proof: it is a sound proof of its own program.
     assert_eq!(sent_to_integrity(&owner, deployed.fact_registry, &impostor).await, None);
@@ -306,11 +308,11 @@ async fn a_proof_of_another_program_registered_in_the_same_registry_does_not_unl
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_split_registration_stopped_halfway_is_resumed_and_the_vault_waits_for_its_final_call() {
     let json = risk_proof().await;
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let accounts = devnet.accounts().await;
     let owner = Arc::new(support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees()));
     let operator = Arc::new(support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees()));
-    let deployed = deploy_integrity(&owner).await;
+    let deployed = deploy_integrity(&owner, 5).await;
     let registry = registry(operator.clone(), &deployed);
     let (artifact, claim) = verified(json);
     let outputs = claim.statement.to_felts();

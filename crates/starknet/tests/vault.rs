@@ -7,7 +7,10 @@ mod support;
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
-use starkrisk_domain::{FactHash, OutputHash, ProgramHash, Provenance, SnapshotHash, VerifierConfig};
+use starkrisk_domain::{
+    DecisionStatement, FactHash, ModelParams, ModelVersion, OutputHash, ProgramHash, Provenance, RiskModel,
+    SnapshotHash, VerifierConfig, examples,
+};
 use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
 use starkrisk_starknet::testing::Devnet;
 use starkrisk_starknet::{Operator, TxOutcome};
@@ -42,13 +45,28 @@ fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
 }
 
-/// A statement's 31 felts under `model_hash`, naming a chain snapshot (the vault reads the model hash, both
-/// risks and both shares; the fact covers every felt).
-fn outputs(model_hash: Felt) -> Vec<Felt> {
+/// `version` of the default parameters, proven by the tests' program.
+fn model_version(version: u32) -> RiskModel {
+    let version = ModelVersion::new(version).unwrap();
+    RiskModel::new(
+        version,
+        ModelParams::v1(),
+        ProgramHash::new(Felt::from(PROGRAM)),
+        "owner",
+        chrono::DateTime::UNIX_EPOCH,
+    )
+}
+
+/// The example's 31 felts under `model`, naming a chain snapshot (the vault recomputes the model hash and
+/// reads both risks and both shares; the fact covers every felt).
+fn outputs_of(model: &RiskModel) -> Vec<Felt> {
     let snapshot = Provenance { block_number: 1, snapshot_hash: SnapshotHash::new(Felt::from(0x5a95u16)) };
-    let mut felts = starkrisk_domain::examples::statement().with_provenance(snapshot).to_felts();
-    felts[0] = model_hash;
-    felts
+    DecisionStatement::under(model, examples::SNAPSHOT).0.with_provenance(snapshot).to_felts()
+}
+
+/// The example's outputs under model v1.
+fn outputs() -> Vec<Felt> {
+    outputs_of(&model_version(1))
 }
 
 fn fact_of(outputs: &[Felt]) -> Felt {
@@ -107,8 +125,8 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
     assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
 
-    let model = Felt::from(0xa11u16);
-    let proven = outputs(model);
+    let proven = outputs();
+    let model = proven[0];
     let fact = fact_of(&proven);
     // Only the owner approves models.
     assert_refused(
@@ -145,7 +163,7 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
         "outputs: expected 31 felts",
     );
     // A model the owner never approved.
-    let unapproved = outputs(Felt::from(0xbadu16));
+    let unapproved = outputs_of(&model_version(2));
     assert_eq!(reverted(&owner, vec![register(registry, fact_of(&unapproved), 96, &config)]).await, None);
     assert_refused(reverted(&operator, vec![execute(vault, DECISION, &unapproved)]).await, "model not approved");
     // Anyone but the operator.
@@ -182,17 +200,17 @@ async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_na
         view(&owner, vault, "limits", vec![]).await,
         [Felt::from(MAX_SINGLE_BPS), Felt::from(MIN_DIVERSIFICATION)]
     );
-    let model = Felt::from(0xa11u16);
+    let model = outputs()[0];
     assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
 
     // A split the operator's key could get proven and verified, but governance refuses: all in one pool.
-    let mut all_in = outputs(model);
+    let mut all_in = outputs();
     all_in[27] = Felt::from(10_000u16);
     all_in[28] = Felt::ZERO;
     assert_eq!(reverted(&owner, vec![register(registry, fact_of(&all_in), 96, &config)]).await, None);
     assert_refused(reverted(&operator, vec![execute(vault, DECISION, &all_in)]).await, "share above max_single_bps");
     // Under the cap but with one protocol below 1000 bps: not diversified.
-    let mut lopsided = outputs(model);
+    let mut lopsided = outputs();
     lopsided[27] = Felt::from(9_500u16);
     lopsided[28] = Felt::from(500u16);
     assert_eq!(reverted(&owner, vec![register(registry, fact_of(&lopsided), 96, &config)]).await, None);
@@ -222,11 +240,11 @@ async fn the_vault_executes_only_fresh_snapshots_in_order_and_supplied_metrics_o
     // A vault for chain metrics only, accepting snapshots at most 5 blocks old.
     let vault_args = vault_arguments(&owner, &operator, registry, 5);
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::THREE).await.unwrap();
-    let model = Felt::from(0xa11u16);
+    let model = outputs()[0];
     assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
     // Every statement below is verified: only its snapshot can be what the vault refuses.
     let verified = |block: u64, hash: u64| {
-        let mut felts = outputs(model);
+        let mut felts = outputs();
         felts[29] = Felt::from(block);
         felts[30] = Felt::from(hash);
         felts
@@ -262,4 +280,70 @@ async fn the_vault_executes_only_fresh_snapshots_in_order_and_supplied_metrics_o
     assert_refused(reverted(&operator, vec![widen.clone()]).await, "caller is not the owner");
     assert_eq!(reverted(&owner, vec![widen]).await, None);
     assert_eq!(reverted(&operator, vec![execute(vault, 5, &stale)]).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vault_recomputes_the_model_hash_and_refuses_an_approved_label_over_other_parameters() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let accounts = devnet.accounts().await;
+    let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
+    let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
+    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
+    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::from(4u8)).await.unwrap();
+    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let config = VerifierConfig::starkrisk();
+    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
+    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::from(4u8)).await.unwrap();
+
+    // One definition: the service's hash, the hash its proof verifiers expect and the vault's agree, for the
+    // default model, a later version and the largest parameters a model may have.
+    let w = ModelParams::MAX_WEIGHT;
+    let widest = [w, w, w, w, w, w, w, w, ModelParams::MAX_AGE_CAP_DAYS, 0, ModelParams::MAX_RISK];
+    let params = [ModelParams::v1(), ModelParams::new(starkrisk_domain::RawModelParams::from_array(widest)).unwrap()];
+    for (version, params) in [(1, params[0]), (7, params[0]), (2_147_483_647, params[1])] {
+        let model = RiskModel::new(
+            ModelVersion::new(version).unwrap(),
+            params,
+            ProgramHash::new(Felt::from(PROGRAM)),
+            "owner",
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        let felts = outputs_of(&model);
+        let statement = DecisionStatement::from_felts(&felts).unwrap();
+        assert_eq!(statement.expected_model_hash(ProgramHash::new(Felt::from(PROGRAM))), model.model_hash());
+        let on_chain =
+            view(&owner, vault, "model_hash", [vec![Felt::from(12u8)], felts[1..13].to_vec()].concat()).await;
+        assert_eq!(on_chain, [model.model_hash().felt()], "version {version}");
+    }
+
+    // The owner approved a label; the operator got a proof of v1's numbers stated under it, verified.
+    let label = Felt::from(0xa11u16);
+    let mut labelled = outputs();
+    labelled[0] = label;
+    assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![label])]).await, None);
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&labelled), 96, &config)]).await, None);
+    assert_refused(
+        reverted(&operator, vec![execute(vault, DECISION, &labelled)]).await,
+        "model hash not of its params",
+    );
+    // v1's approved hash over parameters v1 does not have.
+    let v1 = outputs();
+    assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![v1[0]])]).await, None);
+    let mut other_parameters = v1.clone();
+    other_parameters[3] += Felt::ONE;
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&other_parameters), 96, &config)]).await, None);
+    let refused = reverted(&operator, vec![execute(vault, DECISION, &other_parameters)]).await;
+    assert_refused(refused, "model hash not of its params");
+    // A version that is no 32-bit number cannot be hashed as the service hashes it.
+    let mut wide_version = v1.clone();
+    wide_version[1] = Felt::from(1u64 << 32);
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&wide_version), 96, &config)]).await, None);
+    assert_refused(
+        reverted(&operator, vec![execute(vault, DECISION, &wide_version)]).await,
+        "model: version not a u32",
+    );
+    assert!(view(&owner, vault, "executed", vec![Felt::from(DECISION)]).await == [Felt::ZERO], "nothing executed");
+    // v1's own numbers under its own hash.
+    assert_eq!(reverted(&owner, vec![register(registry, fact_of(&v1), 96, &config)]).await, None);
+    assert_eq!(reverted(&operator, vec![execute(vault, DECISION, &v1)]).await, None);
 }

@@ -8,7 +8,7 @@ use starkrisk_domain::usecases::VerificationReport;
 use crate::auth::Role;
 use crate::dashboard::layout::{PageError, badge, hash_or_dash, percent, short, tone, when};
 use crate::dashboard::session::Session;
-use crate::http::dto::{DecisionView, RiskMetrics};
+use crate::http::dto::{ChainChecksView, DecisionView, RiskMetrics};
 use crate::http::error::ApiError;
 use crate::http::job_view::{ProofJobView, RegistrationView};
 use crate::http::state::AppState;
@@ -30,6 +30,7 @@ pub async fn details(state: &AppState, session: &Session, id: DecisionId) -> Res
         }
         @if let Some(message) = &view.message { p.note { (message) } }
         (badges(&view, job.as_ref(), on_chain))
+        (chain_checks(&view.chain_checks))
         (actions(session, &view, job.as_ref()))
         (numbers(&view))
         @if let Some(job) = &job { (timeline(job)) }
@@ -67,6 +68,31 @@ fn badges(
                         None => { (badge("wait", "Not executed")) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// What the chain itself checked, rule by rule, beside what only the service did.
+fn chain_checks(checked: &ChainChecksView) -> Markup {
+    html! {
+        section aria-labelledby="chain-checks" {
+            h2 id="chain-checks" { "Checked on chain" }
+            @match checked.by.as_str() {
+                "vault" => {
+                    p id="chain-checks-by" { "The AllocationVault executed it, and reverts unless every rule below holds:" }
+                    ul.checks {
+                        @for check in &checked.checks {
+                            li id={ "check-" (check.rule) } { (badge("ok", &check.rule)) " " (check.outcome) }
+                        }
+                    }
+                }
+                "none" => {
+                    p id="chain-checks-by" { (badge("bad", "Not checked")) " executed by a contract that is not the AllocationVault: \
+                        the chain checked none of the gate's rules, only the service did" }
+                }
+                _ => { p id="chain-checks-by" { (badge("wait", "Nothing yet")) " the chain checks the proof's fact, the model, the \
+                    limits, the snapshot and replay when the vault executes it" } }
             }
         }
     }
@@ -194,7 +220,8 @@ mod tests {
     use starkrisk_domain::usecases::{FactReport, VerificationReport};
     use starkrisk_domain::*;
 
-    use super::fact_badge;
+    use super::{chain_checks, fact_badge};
+    use crate::http::dto::ChainChecksView;
     use crate::http::job_view::RegistrationView;
 
     fn report(verified: bool) -> VerificationReport {
@@ -254,5 +281,19 @@ mod tests {
         let attested = fact_badge(Some("0xabc"), Some(&registration(true, 1)), Some(Ok(report(true)))).into_string();
         assert!(attested.contains("attested by the operator, not verified on chain"), "{attested}");
         assert!(!attested.contains("Integrity fact"), "{attested}");
+    }
+
+    #[test]
+    fn the_page_lists_what_the_vault_checked_and_says_when_the_chain_checked_nothing() {
+        let check = |rule: ChainRule| ChainCheck { rule, outcome: format!("{rule} held") };
+        let vault = ChainChecksView::new(&ChainChecked::ByTheVault(ChainRule::ALL.map(check).to_vec()));
+        let page = chain_checks(&vault).into_string();
+        for rule in ChainRule::ALL {
+            assert!(page.contains(&format!("id=\"check-{rule}\"")) && page.contains(&format!("{rule} held")), "{page}");
+        }
+        let counter = chain_checks(&ChainChecksView::new(&ChainChecked::Unchecked)).into_string();
+        assert!(counter.contains("Not checked") && !counter.contains("check-fact"), "{counter}");
+        let pending = chain_checks(&ChainChecksView::new(&ChainChecked::NotYet)).into_string();
+        assert!(pending.contains("Nothing yet"), "{pending}");
     }
 }

@@ -226,6 +226,9 @@ pub struct DecisionView {
     /// risks and both shares as the chain recorded them.
     #[schema(value_type = Option<Object>)]
     pub execution_event: Option<starkrisk_domain::AllocationExecuted>,
+    /// What the chain itself checked of it: nothing before it is executed, none of the vault's rules when
+    /// a contract other than the vault executed it, otherwise each rule of the vault's gate.
+    pub chain_checks: ChainChecksView,
     /// The operator who asked for it to be executed (`execute-allocation`); under manual execution a
     /// verified decision without one waits.
     pub execution_requested_by: Option<String>,
@@ -276,6 +279,7 @@ impl DecisionView {
             block_number: d.block_number(),
             executed_by: d.execution().map(|e| e.contract.to_string()),
             execution_event: d.execution().and_then(|e| e.event.clone()),
+            chain_checks: ChainChecksView::new(&ChainChecked::of(d, job.and_then(|j| j.registration()))),
             execution_requested_by: d.execution_request().map(|r| r.by.clone()),
             execution_requested_at: d.execution_request().map(|r| r.at),
             timestamp: d.created_at().timestamp(),
@@ -283,6 +287,39 @@ impl DecisionView {
             updated_at: d.updated_at(),
             message: d.message().map(str::to_string),
         }
+    }
+}
+
+/// What the chain checked of a decision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChainChecksView {
+    /// `not_yet` (not executed on chain), `none` (executed by a contract that is not starkrisk's vault)
+    /// or `vault` (executed by the AllocationVault, which reverts unless every rule in `checks` holds).
+    pub by: String,
+    /// The vault's rules and what each established for this decision; empty unless `by` is `vault`.
+    pub checks: Vec<ChainCheckView>,
+}
+
+/// One rule of the vault's gate.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChainCheckView {
+    /// `fact`, `model`, `limits`, `snapshot`, `once` or `operator`.
+    pub rule: String,
+    /// What the chain established under it.
+    pub outcome: String,
+}
+
+impl ChainChecksView {
+    /// The view of `checked`.
+    pub fn new(checked: &ChainChecked) -> Self {
+        let (by, checks) = match checked {
+            ChainChecked::NotYet => ("not_yet", Vec::new()),
+            ChainChecked::Unchecked => ("none", Vec::new()),
+            ChainChecked::ByTheVault(checks) => ("vault", checks.clone()),
+        };
+        let checks =
+            checks.into_iter().map(|c| ChainCheckView { rule: c.rule.as_str().into(), outcome: c.outcome }).collect();
+        Self { by: by.into(), checks }
     }
 }
 

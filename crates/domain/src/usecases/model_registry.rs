@@ -105,11 +105,12 @@ impl ModelRegistry {
                 Ok(ModelApproval::Approved) => "approved on the allocation contract".to_string(),
                 Ok(ModelApproval::NotGated) => "the allocation contract does not gate on models".to_string(),
                 Ok(ModelApproval::Missing { owner_call }) => {
-                    format!("not approved on the allocation contract: {owner_call}")
+                    format!("registered; awaiting the owner's approval on chain: {owner_call}")
                 }
                 // The model is registered either way; its decisions wait for the approval.
                 Err(e) => format!(
-                    "not approved on the allocation contract ({e}); its owner must call approve_model({})",
+                    "registered; awaiting the owner's approval on chain (the contract could not be asked: {e}); its \
+                     owner must call approve_model({})",
                     model.model_hash()
                 ),
             }),

@@ -77,6 +77,14 @@ impl Devnet {
         (devnet, turn)
     }
 
+    /// Takes the shared devnet for one test as earlier tests left it: for tests that reuse the classes
+    /// an earlier one declared (Integrity's verifier takes long to declare) and keep their state apart by
+    /// deploying under salts of their own.
+    pub async fn turn() -> (&'static Devnet, MutexGuard<'static, ()>) {
+        let devnet = Self::shared().await;
+        (devnet, TURN.lock().await)
+    }
+
     async fn start() -> Devnet {
         let port = free_port();
         let binary = binary();

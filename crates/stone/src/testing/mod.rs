@@ -108,11 +108,20 @@ pub fn prove_with(binary: &std::path::Path, statement: &starkrisk_domain::Decisi
     proof
 }
 
-/// A Stone proof of the risk program on the README's first decision, made once per test process and
-/// shared by the tests that alter it.
+/// The README's first decision: the example snapshot under model v1 registered for the risk program, so
+/// its model hash is the one a vault expecting this program recomputes.
+#[allow(clippy::expect_used)] // test support: a panic is the report
+pub fn first_decision() -> starkrisk_domain::DecisionStatement {
+    let program = crate::program::program_hash().expect("the committed risk program loads");
+    let model = starkrisk_domain::examples::model(program);
+    starkrisk_domain::DecisionStatement::under(&model, starkrisk_domain::examples::SNAPSHOT).0
+}
+
+/// A Stone proof of the risk program on [`first_decision`], made once per test process and shared by the
+/// tests that alter it.
 pub fn risk_proof() -> &'static str {
     static PROOF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PROOF.get_or_init(|| prove(&starkrisk_domain::examples::statement()))
+    PROOF.get_or_init(|| prove(&first_decision()))
 }
 
 /// One annotation pattern of each kind of element a proof carries: commitments, out-of-domain values,

@@ -8,8 +8,8 @@ use crate::felt::{Felt, ProgramHash};
 use crate::metrics::Protocol;
 use crate::params::{ModelParams, ModelVersion};
 use crate::ports::{
-    Clock, DecisionStore, MetricsError, MockMetricsSource, ModelStore, PageRequest, ProofJobStore, ProtocolReading,
-    StoreError,
+    Clock, DecisionStore, MetricsError, MockAllocationExecutor, MockMetricsSource, ModelApproval, ModelStore,
+    PageRequest, ProofJobStore, ProtocolReading, StoreError,
 };
 use crate::proof::ProverKind;
 use crate::usecases::*;
@@ -152,6 +152,28 @@ async fn registering_a_model_supersedes_the_current_one_for_later_decisions() {
     assert!(matches!(elsewhere, Err(RegisterModelError::Invalid(ref e)) if e.field == "program_hash"), "{elsewhere:?}");
     let existing = register.ensure_default().await.unwrap();
     assert_eq!(existing.version(), v2.version(), "ensure_default keeps an existing model");
+}
+
+#[tokio::test]
+async fn a_new_model_the_mocked_gate_cannot_approve_is_registered_and_awaits_the_owner() {
+    let store = store_with_model().await;
+    let mut gate = MockAllocationExecutor::new();
+    gate.expect_approve_model().times(1).returning(|hash| {
+        Ok(ModelApproval::Missing { owner_call: format!("its owner must call approve_model({hash})") })
+    });
+    let register =
+        ModelRegistry::new(store.clone(), Arc::new(ManualClock::default()), ProgramHash::new(Felt::from(42u8)))
+            .approving_on(Some(Arc::new(gate)));
+    let mut raw = *ModelParams::v1().values();
+    raw.w_audit = 4;
+    let registered = register.register(ModelParams::new(raw).unwrap(), None, None, "admin").await.unwrap();
+    let said = registered.on_chain.unwrap();
+    let expected = format!(
+        "registered; awaiting the owner's approval on chain: its owner must call approve_model({})",
+        registered.model.model_hash()
+    );
+    assert_eq!(said, expected);
+    assert_eq!(register.current().await.unwrap().version(), registered.model.version(), "registered all the same");
 }
 
 mod approvals {

@@ -1,0 +1,78 @@
+//! `starkrisk chain approve-model`: the vault owner's approval of a registered model, signed with the owner's
+//! key or printed for an owner that signs elsewhere. Off a devnet the service never approves models itself,
+//! so a new model's decisions wait, verified, until this runs.
+
+use anyhow::{Context, bail};
+use starkrisk_domain::ports::ChainError;
+use starkrisk_domain::{Felt, ModelVersion};
+use starkrisk_starknet::{KeystoreSettings, StarknetProvider, contracts};
+
+use crate::Settings;
+
+/// The variable the owner's keystore password is read from (never a flag: it would land in shell history).
+pub const OWNER_PASSWORD_ENV: &str = "STARKRISK_OWNER_KEYSTORE_PASSWORD";
+
+/// Approves model `version` (the active one when `None`) on the configured vault: signed by `signer` (the
+/// owner's address and keystore), or printed as a call when there is none.
+pub async fn approve_model(
+    settings: &Settings,
+    version: Option<u32>,
+    signer: Option<(String, std::path::PathBuf)>,
+) -> anyhow::Result<()> {
+    let starknet = &settings.starknet;
+    if !starknet.enabled || starknet.executor.contract_address.is_empty() || !starknet.executor.vault {
+        bail!(
+            "no vault is configured: enable [starknet] and set starknet.executor (contract_address, vault = true) to \
+             what `starkrisk chain deploy` printed"
+        );
+    }
+    let text = &starknet.executor.contract_address;
+    let vault = Felt::from_hex(text)
+        .map_err(|_| anyhow::anyhow!("starknet.executor.contract_address: `{text}` is not a hex address"))?;
+    let registry = crate::chain_cli::model_registry(settings).await?;
+    let model = match version {
+        Some(number) => registry.version(ModelVersion::new(number).context("--version")?).await?,
+        None => registry.current().await?,
+    };
+    let pool = starknet.pool().await?;
+    let provider = StarknetProvider::new(pool.clone());
+    let hash = model.model_hash();
+    // The vault recomputes the hash from every statement it executes: approving a hash it would compute
+    // otherwise (a vault for another program) would approve nothing.
+    let vaults = contracts::vault_model_hash(&provider, vault, &model).await?;
+    if vaults != hash.felt() {
+        bail!(
+            "the vault {vault:#x} hashes model {} to {vaults:#x}, not {hash}: it expects another program than {}; \
+             deploy a vault for this one",
+            model.version(),
+            model.program_hash()
+        );
+    }
+    let named = format!("model {} ({hash}) on the vault {vault:#x}", model.version());
+    if contracts::is_model_approved(&provider, vault, hash.felt()).await? {
+        println!("{named} is already approved");
+        return Ok(());
+    }
+    let Some((owner, keystore)) = signer else {
+        let call = serde_json::json!({
+            "contract_address": format!("{vault:#x}"),
+            "entrypoint": "approve_model",
+            "calldata": [hash.to_string()],
+        });
+        println!("{}", serde_json::to_string_pretty(&call)?);
+        return Ok(());
+    };
+    let keystore =
+        KeystoreSettings { path: Some(keystore), password_env: Some(OWNER_PASSWORD_ENV.into()), password_file: None };
+    let owner = starknet.account(pool, "--owner", &owner, &keystore)?;
+    match contracts::approve_model(&owner, vault, hash.felt()).await {
+        Ok(tx_hash) => {
+            println!("approved {named} in {tx_hash}");
+            Ok(())
+        }
+        Err(ChainError::Rejected { reason, .. }) if reason.contains("caller is not the owner") => {
+            bail!("{:#x} is not the owner of the vault {vault:#x}: the vault refused its approval", owner.address())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
