@@ -160,6 +160,8 @@ async fn deploy(
         operator.address(),
         gate.registry,
         gate.program.felt(),
+        // Models are bound to the Cairo risk program, whichever program the gate's proofs are of.
+        programs.cairo.felt(),
         gate.config.hash().context("pipeline.fact_verifier")?,
         Felt::from(gate.min_security_bits),
         // The governance limits the service checks, checked by the vault too; the owner can change them.

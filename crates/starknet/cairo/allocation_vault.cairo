@@ -5,7 +5,8 @@
 // 11 parameters, both protocols' 5 metrics, both APYs, both risks, both shares, then the market
 // snapshot's block and hash (docs/risk-model.md). The fact covers all 31, so the snapshot is bound.
 // The fact is computed here exactly as Integrity computes it: H(program_hash, H(outputs)), H = Poseidon.
-// The model hash is recomputed here from the outputs' version and parameters under this vault's program,
+// The model hash is recomputed here from the outputs' version and parameters under the program models are
+// bound to (the Cairo risk program; the proofs' program is another for S-two's AIR on the stand-in),
 // exactly as the service computes it (docs/risk-model.md): an approved hash runs with its own parameters
 // only, never as a label on others.
 // The governance limits the service checks are checked here too (the largest single share, how many
@@ -56,7 +57,7 @@ trait IAllocationVault<TContractState> {
     fn execute_allocation(ref self: TContractState, decision_id: felt252, outputs: Array<felt252>) -> felt252;
     fn current_allocation(self: @TContractState) -> Allocation;
     fn is_model_approved(self: @TContractState, model_hash: felt252) -> bool;
-    // The hash of a model (its version, then its 11 parameters) under this vault's program.
+    // The hash of a model (its version, then its 11 parameters) under the program models are bound to.
     fn model_hash(self: @TContractState, model: Array<felt252>) -> felt252;
     fn executed(self: @TContractState, decision_id: felt252) -> bool;
     fn gate(self: @TContractState) -> (felt252, felt252, u32);
@@ -108,6 +109,7 @@ mod AllocationVault {
         operator: ContractAddress,
         fact_registry: ContractAddress,
         program_hash: felt252,
+        model_program_hash: felt252,
         verifier_config_hash: felt252,
         min_security_bits: u32,
         max_single_bps: u32,
@@ -168,6 +170,7 @@ mod AllocationVault {
         operator: ContractAddress,
         fact_registry: ContractAddress,
         program_hash: felt252,
+        model_program_hash: felt252,
         verifier_config_hash: felt252,
         min_security_bits: u32,
         max_single_bps: u32,
@@ -179,6 +182,7 @@ mod AllocationVault {
         self.operator.write(operator);
         self.fact_registry.write(fact_registry);
         self.program_hash.write(program_hash);
+        self.model_program_hash.write(model_program_hash);
         self.verifier_config_hash.write(verifier_config_hash);
         self.min_security_bits.write(min_security_bits);
         store_limits(ref self, max_single_bps, min_diversification);
@@ -311,7 +315,7 @@ mod AllocationVault {
             assert(!self.done.read(decision_id), 'decision already executed');
             let model_hash = *outputs.at(MODEL_HASH);
             let model = outputs.span().slice(MODEL_AT, MODEL_LEN);
-            assert(model_hash == model_hash_of(self.program_hash.read(), model), 'model hash not of its params');
+            assert(model_hash == model_hash_of(self.model_program_hash.read(), model), 'model hash not of its params');
             assert(self.approved.read(model_hash), 'model not approved');
             check_limits(@self, *outputs.at(JEDISWAP_BPS), *outputs.at(EKUBO_BPS));
             let output_hash = poseidon_hash_span(outputs.span());
@@ -361,7 +365,7 @@ mod AllocationVault {
         }
 
         fn model_hash(self: @ContractState, model: Array<felt252>) -> felt252 {
-            model_hash_of(self.program_hash.read(), model.span())
+            model_hash_of(self.model_program_hash.read(), model.span())
         }
 
         fn executed(self: @ContractState, decision_id: felt252) -> bool {

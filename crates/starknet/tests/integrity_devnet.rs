@@ -124,6 +124,7 @@ async fn deploy_vault(owner: &Operator, operator: &Operator, registry: Felt, pro
         operator.address(),
         registry,
         program,
+        program,
         VerifierConfig::starkrisk().hash().unwrap(),
         Felt::from(96u8),
         Felt::from(8_000u16),

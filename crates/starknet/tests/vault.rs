@@ -26,11 +26,12 @@ const MIN_DIVERSIFICATION: u8 = 2;
 const MAX_SNAPSHOT_AGE: u8 = 200;
 
 /// The vault's constructor arguments for the tests' program and limits, taking no supplied metrics.
-fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_snapshot_age: u8) -> [Felt; 10] {
+fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_snapshot_age: u8) -> [Felt; 11] {
     [
         owner.address(),
         operator.address(),
         registry,
+        Felt::from(PROGRAM),
         Felt::from(PROGRAM),
         VerifierConfig::starkrisk().hash().unwrap(),
         Felt::from(96u8),
