@@ -10,9 +10,9 @@ use std::time::Duration;
 use starkrisk_postgres::testing::TestDatabase;
 use starkrisk_starknet::testing::{Devnet, free_port};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-fn starkrisk(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+pub(crate) fn starkrisk(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
     command.args(args).env_remove("STARKRISK_PROFILE").env_remove("STARKRISK_KEYSTORE_PASSWORD");
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK__")) {
@@ -29,11 +29,11 @@ fn starkrisk(env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn import(path: &Path, secret: &str) -> Output {
+pub(crate) fn import(path: &Path, secret: &str) -> Output {
     starkrisk(&[("STARKRISK_KEYSTORE_PASSWORD", PASSWORD)], &["keystore", "import", path.to_str().unwrap()], secret)
 }
 
@@ -72,7 +72,7 @@ fn keystores_are_created_imported_and_inspected_without_showing_the_key() {
 
 const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config");
 
-fn chain_env<'a>(devnet_url: &'a str, chain: &'a str, keystore: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn chain_env<'a>(devnet_url: &'a str, chain: &'a str, keystore: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("STARKRISK_CONFIG_DIR", CONFIG_DIR),
         ("STARKRISK__AUTH__HS256_SECRET", "0123456789abcdef0123456789abcdef-chain"),
@@ -149,7 +149,7 @@ async fn a_full_run_never_writes_the_operator_key_to_its_logs() {
 }
 
 /// The `STARKRISK__…=…` lines `chain deploy --format env` printed.
-fn printed_settings(out: &Output) -> Vec<(String, String)> {
+pub(crate) fn printed_settings(out: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once('=').filter(|(k, _)| k.starts_with("STARKRISK__")))
@@ -160,7 +160,7 @@ fn printed_settings(out: &Output) -> Vec<(String, String)> {
 /// A loopback JSON-RPC endpoint in front of `devnet` that answers every Starknet method through it but
 /// none of devnet's own (`devnet_*`): a node on this machine that is not a devnet, as a tunnel to a
 /// public network would be.
-async fn not_a_devnet(devnet: String) -> String {
+pub(crate) async fn not_a_devnet(devnet: String) -> String {
     use actix_web::{App, HttpResponse, HttpServer, web};
     async fn forward(body: web::Bytes, target: web::Data<String>) -> HttpResponse {
         let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -247,22 +247,46 @@ async fn the_stand_in_is_deployed_on_a_devnet_only_and_a_public_chain_needs_an_o
     let _ = server.wait();
     assert_eq!(decision["status"], "executed", "{decision}");
     assert_eq!(decision["registration"]["checked_by"], "attested by the operator, not verified on chain", "{decision}");
+    let fact = decision["chain_checks"]["checks"][0]["outcome"].as_str().unwrap_or_default();
+    assert!(fact.contains("attested, not verified on chain"), "{decision}");
 }
 
 /// Asks for the README's first decision and waits until it is executed, refused or failed.
-async fn decide(client: &reqwest::Client, base: &str, token: &str) -> serde_json::Value {
+pub(crate) async fn decide(client: &reqwest::Client, base: &str, token: &str) -> serde_json::Value {
+    let id = orchestrate(client, base, token).await;
+    decision_until(client, base, token, &id, finished).await
+}
+
+/// Whether a decision read from the API reached a status it does not leave.
+pub(crate) fn finished(decision: &serde_json::Value) -> bool {
+    ["executed", "refused", "failed"].contains(&decision["status"].as_str().unwrap_or_default())
+}
+
+/// Asks for the README's first decision and returns its id.
+pub(crate) async fn orchestrate(client: &reqwest::Client, base: &str, token: &str) -> String {
     let body = serde_json::json!({
         "jediswap_metrics": {"utilization": 6500, "volatility": 3500, "liquidity": 1, "audit_score": 98, "age_days": 800},
         "ekubo_metrics": {"utilization": 8200, "volatility": 6100, "liquidity": 2, "audit_score": 72, "age_days": 120},
         "jediswap_apy": 850, "ekubo_apy": 1210});
     let answer = client.post(format!("{base}/risk-engine/orchestrate-allocation")).bearer_auth(token).json(&body);
-    let mut decision: serde_json::Value = answer.send().await.unwrap().json().await.unwrap();
-    let id = decision["decision_id"].as_str().unwrap_or_else(|| panic!("{decision}")).to_string();
-    // Stone proves (about 12 s), Integrity's verifier checks the proof on devnet, then the vault executes.
+    let decision: serde_json::Value = answer.send().await.unwrap().json().await.unwrap();
+    decision["decision_id"].as_str().unwrap_or_else(|| panic!("{decision}")).to_string()
+}
+
+/// Reads decision `id` until `done` holds of it, for at most five minutes (Stone proves in about 12 s,
+/// Integrity's verifier checks the proof on devnet, then the vault executes), and returns what it read last.
+pub(crate) async fn decision_until(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut decision = serde_json::Value::Null;
     for _ in 0..3000 {
         let read = client.get(format!("{base}/risk-engine/decision/{id}")).bearer_auth(token).send().await.unwrap();
         decision = read.json().await.unwrap();
-        if ["executed", "refused", "failed"].contains(&decision["status"].as_str().unwrap_or_default()) {
+        if done(&decision) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -271,7 +295,7 @@ async fn decide(client: &reqwest::Client, base: &str, token: &str) -> serde_json
 }
 
 /// Runs the binary in the background with `env` and `args`, and waits until `/ready` answers on `port`.
-async fn background(env: &[(&str, &str)], args: &[&str], port: &str) -> std::process::Child {
+pub(crate) async fn background(env: &[(&str, &str)], args: &[&str], port: &str) -> std::process::Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
     command.env_remove("STARKRISK_PROFILE");
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK__")) {
@@ -347,6 +371,15 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     assert_eq!(registration["fact_hash"], decision["fact_hash"], "{decision}");
     assert!(registration["security_bits"].as_u64().unwrap() >= 96, "{decision}");
     assert!(!registration["transactions"].as_array().unwrap().is_empty(), "{decision}");
+    // The chain checked every rule of the vault's gate, and says what it found.
+    let checks = &decision["chain_checks"];
+    assert_eq!(checks["by"], "vault", "{decision}");
+    let rules: Vec<&str> = checks["checks"].as_array().unwrap().iter().map(|c| c["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["fact", "model", "limits", "snapshot", "once", "operator"], "{decision}");
+    assert!(
+        checks["checks"][0]["outcome"].as_str().unwrap().contains("verified by Integrity's verifier"),
+        "{decision}"
+    );
 
     // The vault holds what the proof states, felt for felt.
     let vault = settings.iter().find(|(k, _)| k.ends_with("CONTRACT_ADDRESS")).unwrap().1.clone();

@@ -117,6 +117,9 @@ async fn an_operator_follows_and_executes_a_decision_in_the_dashboard() {
     let (_, api) = service.get(&format!("/api/v1/risk-engine/decision/{id}")).await;
     assert_eq!(api["status"], "executed");
     assert_eq!(api["execution_requested_by"], "e2e", "the signed-in operator asked for it");
+    // A counter executed it, not the vault: the page does not claim the chain checked anything.
+    browser.wait_for_text("#chain-checks-by", "Not checked", 5).await;
+    assert_eq!(api["chain_checks"]["by"], "none", "{api}");
     browser.screenshot("4-decision-executed").await;
 
     // Health: Postgres, the chain, the model, the queue and the provers.

@@ -13,6 +13,7 @@ mod access_api;
 mod api_contract;
 mod auth;
 mod caching;
+mod chain_approve;
 mod chain_cli;
 mod chain_metrics;
 mod cli;
