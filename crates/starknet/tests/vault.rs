@@ -42,6 +42,16 @@ fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_sn
     ]
 }
 
+/// A stand-in registry owned by `owner` and a vault over it (deployed under `salt`, accepting snapshots
+/// `max_snapshot_age` blocks old): (registry, vault).
+async fn deploy_gate(owner: &Operator, operator: &Operator, salt: u8, max_snapshot_age: u8) -> (Felt, Felt) {
+    let registry_class = contracts::declare(owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
+    let registry = contracts::deploy(owner, registry_class, &[owner.address()], Felt::from(salt)).await.unwrap();
+    let vault_class = contracts::declare(owner, &ALLOCATION_VAULT).await.unwrap();
+    let vault_args = vault_arguments(owner, operator, registry, max_snapshot_age);
+    (registry, contracts::deploy(owner, vault_class, &vault_args, Felt::from(salt)).await.unwrap())
+}
+
 fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
     Call { to, selector: get_selector_from_name(entrypoint).unwrap(), calldata }
 }
@@ -191,12 +201,8 @@ async fn the_vault_refuses_a_verified_split_that_breaks_the_governance_limits_na
     let accounts = devnet.accounts().await;
     let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
-    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
-    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::TWO).await.unwrap();
-    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let (registry, vault) = deploy_gate(&owner, &operator, 2, MAX_SNAPSHOT_AGE).await;
     let config = VerifierConfig::starkrisk();
-    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
-    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::TWO).await.unwrap();
     assert_eq!(
         view(&owner, vault, "limits", vec![]).await,
         [Felt::from(MAX_SINGLE_BPS), Felt::from(MIN_DIVERSIFICATION)]
@@ -234,13 +240,9 @@ async fn the_vault_executes_only_fresh_snapshots_in_order_and_supplied_metrics_o
     let accounts = devnet.accounts().await;
     let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
-    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
-    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::THREE).await.unwrap();
-    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
-    let config = VerifierConfig::starkrisk();
     // A vault for chain metrics only, accepting snapshots at most 5 blocks old.
-    let vault_args = vault_arguments(&owner, &operator, registry, 5);
-    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::THREE).await.unwrap();
+    let (registry, vault) = deploy_gate(&owner, &operator, 3, 5).await;
+    let config = VerifierConfig::starkrisk();
     let model = outputs()[0];
     assert_eq!(reverted(&owner, vec![call(vault, "approve_model", vec![model])]).await, None);
     // Every statement below is verified: only its snapshot can be what the vault refuses.
@@ -289,12 +291,8 @@ async fn the_vault_recomputes_the_model_hash_and_refuses_an_approved_label_over_
     let accounts = devnet.accounts().await;
     let owner = support::operator(vec![devnet.url.clone()], accounts[0], estimated_fees());
     let operator = support::operator(vec![devnet.url.clone()], accounts[1], estimated_fees());
-    let registry_class = contracts::declare(&owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
-    let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::from(4u8)).await.unwrap();
-    let vault_class = contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap();
+    let (registry, vault) = deploy_gate(&owner, &operator, 4, MAX_SNAPSHOT_AGE).await;
     let config = VerifierConfig::starkrisk();
-    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
-    let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::from(4u8)).await.unwrap();
 
     // One definition: the service's hash, the hash its proof verifiers expect and the vault's agree, for the
     // default model, a later version and the largest parameters a model may have.
