@@ -46,7 +46,23 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
             p.min_provable_security_bits
         );
     }
+    // The S-two verifier is pinned to `[luminair]` here, so those parameters must clear the bar themselves.
+    let stwo = settings.luminair.security()?.level().provable_bits;
+    if stwo < p.min_provable_security_bits {
+        bail!(
+            "[luminair] gives {stwo} provable bits (⌊n_queries × log_blowup / 2⌋ + pow_bits) but \
+             pipeline.min_provable_security_bits is {}: on SN_MAIN the S-two verifier accepts only these parameters, \
+             so raise luminair.n_queries",
+            p.min_provable_security_bits
+        );
+    }
     Ok(())
+}
+
+/// Whether the S-two verifier accepts only the `[luminair]` parameters rather than any a proof states: on
+/// mainnet, where a proof's own choice of grinding and queries is not the operator's.
+pub fn pins_stwo_parameters(settings: &Settings) -> bool {
+    settings.starknet.enabled && settings.starknet.rpc.chain_id == "SN_MAIN"
 }
 
 /// The rules that need the chain itself: a public chain id served by nodes that are not all devnets is a
@@ -68,4 +84,46 @@ pub async fn check_connected(settings: &Settings, pool: &starkrisk_starknet::Rpc
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use starkrisk_domain::ports::{Prover, TimeoutGrowth, VerifyError};
+    use starkrisk_domain::{ProofRequest, ProofSystem, examples};
+    use starkrisk_stwo::{SecurityParams, StwoProver};
+
+    use crate::settings::Settings;
+    use crate::wiring::Adapters;
+
+    fn settings(chain_id: &str) -> Settings {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(crate::settings::CONFIG_DIR);
+        let mut settings = Settings::load("local", &dir).unwrap();
+        settings.starknet.enabled = true;
+        settings.starknet.rpc.chain_id = chain_id.into();
+        settings
+    }
+
+    async fn verify_with(settings: &Settings, proof: &[u8]) -> Result<(), VerifyError> {
+        let adapters = Adapters::from_settings(settings).unwrap();
+        let stwo = adapters.verifiers.iter().find(|v| v.system() == ProofSystem::Stwo).unwrap();
+        stwo.verify(proof).await.map(drop)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wired_stwo_verifier_takes_only_the_configured_parameters_on_mainnet() {
+        let stronger = SecurityParams { pow_bits: 12, log_blowup: 2, n_queries: 50 };
+        let proof = StwoProver::new(stronger, Duration::from_secs(30))
+            .unwrap()
+            .prove(&ProofRequest { statement: examples::statement() }, TimeoutGrowth::NONE)
+            .await
+            .unwrap();
+        verify_with(&settings("SN_SEPOLIA"), &proof.bytes).await.unwrap();
+        match verify_with(&settings("SN_MAIN"), &proof.bytes).await {
+            Err(VerifyError::Rejected { reason }) => assert!(reason.contains("[luminair] parameters"), "{reason}"),
+            other => panic!("expected mainnet's verifier to refuse other parameters, got {other:?}"),
+        }
+    }
 }

@@ -66,11 +66,12 @@ impl Adapters {
             let queries = Arc::new(PgStore::new(Database::connect(&settings.database)?));
             provers.push(Arc::new(atlantic.remembering(queries)));
         }
-        Ok(Self {
-            provers,
-            verifiers: vec![Arc::new(StwoVerifier::new(min_bits)), Arc::new(StoneVerifier::new(min_bits))],
-            ..Self::default()
-        })
+        let stwo = if crate::chain_rules::pins_stwo_parameters(settings) {
+            StwoVerifier::pinned_to(settings.luminair.security()?, min_bits)
+        } else {
+            StwoVerifier::new(min_bits)
+        };
+        Ok(Self { provers, verifiers: vec![Arc::new(stwo), Arc::new(StoneVerifier::new(min_bits))], ..Self::default() })
     }
 }
 

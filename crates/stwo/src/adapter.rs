@@ -69,17 +69,30 @@ fn prover_error(e: StwoError) -> ProverError {
 #[derive(Debug, Clone)]
 pub struct StwoVerifier {
     min_security_bits: u32,
+    pinned: Option<SecurityParams>,
 }
 
 impl StwoVerifier {
-    /// A verifier refusing proofs below `min_security_bits`.
+    /// A verifier refusing proofs below `min_security_bits`, at whatever parameters reach them.
     pub fn new(min_security_bits: u32) -> Self {
-        Self { min_security_bits }
+        Self { min_security_bits, pinned: None }
+    }
+
+    /// A verifier that accepts only proofs made with exactly `params`. A proof states its own parameters,
+    /// and bits counted from them say nothing of a trade-off the operator did not choose (many grinding
+    /// bits, few queries); where funds move, the operator's parameters are the only ones.
+    pub fn pinned_to(params: SecurityParams, min_security_bits: u32) -> Self {
+        Self { min_security_bits, pinned: Some(params) }
     }
 
     /// Verifies an encoded envelope and returns the statement it proves.
     pub fn verify_bytes(&self, bytes: &[u8]) -> Result<ProofEnvelope, StwoError> {
         let envelope = ProofEnvelope::from_bytes(bytes)?;
+        if let Some(pinned) = self.pinned
+            && envelope.security != pinned
+        {
+            return Err(StwoError::Unpinned { proof: envelope.security, pinned });
+        }
         crate::stark::verify(&envelope, self.min_security_bits)?;
         Ok(envelope)
     }

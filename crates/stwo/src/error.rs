@@ -28,6 +28,18 @@ pub enum StwoError {
         /// What is required.
         required: u32,
     },
+    /// The proof was made with other parameters than the ones this verifier is pinned to.
+    #[error(
+        "the proof was made with pow_bits {}, log_blowup {}, n_queries {}; this verifier accepts only the \
+         configured [luminair] parameters (pow_bits {}, log_blowup {}, n_queries {}): prove again with them",
+        proof.pow_bits, proof.log_blowup, proof.n_queries, pinned.pow_bits, pinned.log_blowup, pinned.n_queries
+    )]
+    Unpinned {
+        /// What the proof states.
+        proof: crate::SecurityParams,
+        /// What the verifier accepts.
+        pinned: crate::SecurityParams,
+    },
     /// The proof does not verify against its statement.
     #[error("the S-two proof does not verify: {0}")]
     Rejected(String),

@@ -65,3 +65,29 @@ async fn the_verifier_port_reports_weak_and_foreign_proofs() {
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_verifier_accepts_its_own_parameters_only_even_against_a_stronger_proof() {
+    let prove = |security: SecurityParams| async move {
+        StwoProver::new(security, Duration::from_secs(30))
+            .unwrap()
+            .prove(&ProofRequest { statement: examples::statement() }, TimeoutGrowth::NONE)
+            .await
+            .unwrap()
+    };
+    let pinned = StwoVerifier::pinned_to(SecurityParams::DEFAULT, 96);
+    let own = prove(SecurityParams::DEFAULT).await;
+    assert_eq!(pinned.verify(&own.bytes).await.unwrap().security.conjectured_bits, 96);
+    // More grinding and more queries: more bits by the proof's own count, and still not the operator's choice.
+    let other = prove(SecurityParams { pow_bits: 12, log_blowup: 2, n_queries: 50 }).await;
+    StwoVerifier::new(96).verify(&other.bytes).await.unwrap();
+    match pinned.verify(&other.bytes).await {
+        Err(VerifyError::Rejected { reason }) => {
+            assert!(
+                reason.contains("pow_bits 12, log_blowup 2, n_queries 50") && reason.contains("n_queries 43"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected the unpinned parameters refused, got {other:?}"),
+    }
+}

@@ -150,6 +150,7 @@ fn a_public_chain_refuses_settings_that_would_accept_more_than_its_vault() {
     for (profile, extra, expected) in [
         ("mainnet", vec![("STARKRISK__STARKNET__RPC__RPC_URLS", "https://rpc-a.example")], "name at least two"),
         ("mainnet", vec![("STARKRISK__PIPELINE__MIN_PROVABLE_SECURITY_BITS", "79")], "at least 80"),
+        ("mainnet", vec![("STARKRISK__LUMINAIR__N_QUERIES", "69")], "[luminair] gives 79 provable bits"),
         (
             "mainnet",
             vec![
