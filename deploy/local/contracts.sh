@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles the Starknet contracts of crates/starknet/cairo with the project's Cairo 2 compiler (cairo2.sh:
-# Cairo 2.8.4, the release Integrity is written in), one crate per file.
+# Cairo 2.8.4, the release Integrity is written in): each file a crate of one contract, each folder a crate
+# (lib.cairo) whose contracts are written under their files' names.
 #   contracts.sh --write   recompile crates/starknet/cairo/compiled/*.json
 #   contracts.sh           fail when a committed artefact differs from what its source compiles to
 #   contracts.sh --install only make sure the compiler is installed
@@ -13,14 +14,33 @@ sources=crates/starknet/cairo
 out="$sources/compiled"
 fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
+# The contract module in a file: the one right after its attribute.
+contract_in() { sed -n '/#\[starknet::contract\]/{n;s/^mod \([A-Za-z0-9_]*\).*/\1/p;q}' "$1"; }
+compile() {
+  local name=$1
+  shift
+  deploy/local/cairo2.sh "$@" --casm 2>"$fresh/$name.log" || { cat "$fresh/$name.log" >&2; exit 1; }
+  rm "$fresh/$name.log"
+}
+# A file is a crate of one contract.
 for source in "$sources"/*.cairo; do
   name=$(basename "$source" .cairo)
-  # Each file holds one contract module, right after its attribute.
-  contract=$(sed -n '/#\[starknet::contract\]/{n;s/^mod \([A-Za-z0-9_]*\).*/\1/p;q}' "$source")
+  contract=$(contract_in "$source")
   [ -n "$contract" ] || { echo "contracts.sh: $source has no #[starknet::contract] module" >&2; exit 1; }
-  deploy/local/cairo2.sh --crate "$source" --contract "$name::$name::$contract=$fresh/$name" --casm 2>"$fresh/$name.log" ||
-    { cat "$fresh/$name.log" >&2; exit 1; }
-  rm "$fresh/$name.log"
+  compile "$name" --crate "$source" --contract "$name::$name::$contract=$fresh/$name"
+done
+# A folder is a crate (lib.cairo) whose files may each hold a contract, written under the file's name.
+for folder in "$sources"/*/; do
+  [ -f "$folder/lib.cairo" ] || continue
+  crate=$(basename "$folder")
+  requests=()
+  for source in "$folder"*.cairo; do
+    contract=$(contract_in "$source")
+    [ -n "$contract" ] || continue
+    name=$(basename "$source" .cairo)
+    requests+=(--contract "$crate::$name::$contract=$fresh/$name")
+  done
+  compile "$crate" --crate "$crate=$folder" "${requests[@]}"
 done
 if [ "${1:-}" = "--write" ]; then
   mkdir -p "$out"

@@ -5,7 +5,7 @@
 use anyhow::{Context, bail};
 use starkrisk_domain::ports::ChainError;
 use starkrisk_domain::{Felt, ModelVersion};
-use starkrisk_starknet::{KeystoreSettings, StarknetProvider, contracts};
+use starkrisk_starknet::{KeystoreSettings, Operator, StarknetProvider, contracts};
 
 use crate::Settings;
 
@@ -20,15 +20,7 @@ pub async fn approve_model(
     signer: Option<(String, std::path::PathBuf)>,
 ) -> anyhow::Result<()> {
     let starknet = &settings.starknet;
-    if !starknet.enabled || starknet.executor.contract_address.is_empty() || !starknet.executor.vault {
-        bail!(
-            "no vault is configured: enable [starknet] and set starknet.executor (contract_address, vault = true) to \
-             what `starkrisk chain deploy` printed"
-        );
-    }
-    let text = &starknet.executor.contract_address;
-    let vault = Felt::from_hex(text)
-        .map_err(|_| anyhow::anyhow!("starknet.executor.contract_address: `{text}` is not a hex address"))?;
+    let vault = configured_vault(settings)?;
     let registry = crate::chain_cli::model_registry(settings).await?;
     let model = match version {
         Some(number) => registry.version(ModelVersion::new(number).context("--version")?).await?,
@@ -62,17 +54,51 @@ pub async fn approve_model(
         println!("{}", serde_json::to_string_pretty(&call)?);
         return Ok(());
     };
-    let keystore =
-        KeystoreSettings { path: Some(keystore), password_env: Some(OWNER_PASSWORD_ENV.into()), password_file: None };
-    let owner = starknet.account(pool, "--owner", &owner, &keystore)?;
+    let owner = owner_account(settings, pool, &owner, keystore)?;
     match contracts::approve_model(&owner, vault, hash.felt()).await {
         Ok(tx_hash) => {
             println!("approved {named} in {tx_hash}");
             Ok(())
         }
-        Err(ChainError::Rejected { reason, .. }) if reason.contains("caller is not the owner") => {
-            bail!("{:#x} is not the owner of the vault {vault:#x}: the vault refused its approval", owner.address())
+        Err(error) => Err(refused_as_owner(error, &owner, vault, "approval")),
+    }
+}
+
+/// The vault `starknet.executor` names.
+pub(crate) fn configured_vault(settings: &Settings) -> anyhow::Result<Felt> {
+    let starknet = &settings.starknet;
+    if !starknet.enabled || starknet.executor.contract_address.is_empty() || !starknet.executor.vault {
+        bail!(
+            "no vault is configured: enable [starknet] and set starknet.executor (contract_address, vault = true) to \
+             what `starkrisk chain deploy` printed"
+        );
+    }
+    let text = &starknet.executor.contract_address;
+    Felt::from_hex(text)
+        .map_err(|_| anyhow::anyhow!("starknet.executor.contract_address: `{text}` is not a hex address"))
+}
+
+/// The owner's account at `address`, unlocked from `keystore` with the password in [`OWNER_PASSWORD_ENV`].
+pub(crate) fn owner_account(
+    settings: &Settings,
+    pool: std::sync::Arc<starkrisk_starknet::RpcPool>,
+    address: &str,
+    keystore: std::path::PathBuf,
+) -> anyhow::Result<Operator> {
+    let keystore =
+        KeystoreSettings { path: Some(keystore), password_env: Some(OWNER_PASSWORD_ENV.into()), password_file: None };
+    settings.starknet.account(pool, "--owner", address, &keystore)
+}
+
+/// A chain error, said plainly when the vault refused `owner` for not owning it.
+pub(crate) fn refused_as_owner(error: ChainError, owner: &Operator, vault: Felt, what: &str) -> anyhow::Error {
+    match error {
+        ChainError::Rejected { reason, .. } if reason.contains("caller is not the owner") => {
+            anyhow::anyhow!(
+                "{:#x} is not the owner of the vault {vault:#x}: the vault refused its {what}",
+                owner.address()
+            )
         }
-        Err(other) => Err(other.into()),
+        other => other.into(),
     }
 }

@@ -11,8 +11,9 @@ use clap::{Subcommand, ValueEnum};
 use starkrisk_domain::usecases::ModelRegistry;
 use starkrisk_domain::{Felt, ProgramHash, VerifierConfig};
 use starkrisk_starknet::Operator;
-use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
+use starkrisk_starknet::contracts::{self, FACT_REGISTRY_STAND_IN};
 use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses};
+use starkrisk_starknet::vault::{self, VaultArguments};
 
 use crate::Settings;
 use crate::clock::SystemClock;
@@ -35,6 +36,14 @@ pub enum ChainCommand {
         /// change it with set_max_snapshot_age).
         #[arg(long, default_value_t = 600)]
         max_snapshot_age_blocks: u64,
+        /// The treasury's ERC-20 token (default: STRK, at the same address on devnet, Sepolia and mainnet).
+        #[arg(long)]
+        token: Option<String>,
+        /// Base units of the token the operator deposits as the vault's owner, when the treasury is empty
+        /// (default: 100 STRK on a devnet whose vault the operator owns; otherwise none, and the owner
+        /// deposits with the vault's `deposit` after approving the token).
+        #[arg(long)]
+        deposit: Option<u128>,
         /// Deployment salt: the same salt, class and arguments give the same addresses, so a re-run reuses them.
         #[arg(long, default_value = "0x737461726b7269736b")]
         salt: String,
@@ -58,6 +67,22 @@ pub enum ChainCommand {
         #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
         print_call: bool,
     },
+    /// Deposit into the vault's treasury (`starknet.executor.contract_address`) with its owner's key, or print
+    /// the two calls (the token's approval, the deposit) for an owner that signs elsewhere.
+    Deposit {
+        /// Base units of the vault's token (18 decimals for STRK: 1 STRK is 1000000000000000000).
+        #[arg(long, value_parser = crate::chain_treasury::amount)]
+        amount: u128,
+        /// The vault owner's account address.
+        #[arg(long, required_unless_present = "print_call")]
+        owner: Option<String>,
+        /// The owner's encrypted keystore, unlocked with the password in STARKRISK_OWNER_KEYSTORE_PASSWORD.
+        #[arg(long, required_unless_present = "print_call")]
+        owner_keystore: Option<std::path::PathBuf>,
+        /// Print the calls as JSON and send nothing.
+        #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
+        print_call: bool,
+    },
 }
 
 /// How the resulting settings are printed.
@@ -68,6 +93,16 @@ pub enum Format {
     /// `STARKRISK__…=…` lines for the environment.
     Env,
 }
+
+/// The treasury `chain deploy` sets up: its token and what the operator deposits into it.
+struct Treasury {
+    token: Option<String>,
+    deposit: Option<u128>,
+}
+
+/// What `chain deploy` deposits on a devnet whose vault the operator owns: 100 STRK (18 decimals), a
+/// tenth of what devnet gives each predeployed account.
+const DEVNET_DEPOSIT: u128 = 100_000_000_000_000_000_000;
 
 /// What the vault checks, and against which registry.
 struct Gate {
@@ -80,8 +115,9 @@ struct Gate {
 /// Runs one chain subcommand.
 pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<()> {
     match command {
-        ChainCommand::Deploy { local_registry, owner, max_snapshot_age_blocks, salt, format } => {
-            deploy(settings, local_registry, owner, max_snapshot_age_blocks, salt, format).await
+        ChainCommand::Deploy { local_registry, owner, max_snapshot_age_blocks, token, deposit, salt, format } => {
+            let treasury = Treasury { token, deposit };
+            deploy(settings, local_registry, owner, max_snapshot_age_blocks, treasury, salt, format).await
         }
         ChainCommand::ApproveModel { version, owner, owner_keystore, print_call } => {
             let signer = match (owner, owner_keystore) {
@@ -89,6 +125,10 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
                 _ => None,
             };
             crate::chain_approve::approve_model(settings, version, signer).await
+        }
+        ChainCommand::Deposit { amount, owner, owner_keystore, print_call } => {
+            let signer = owner.zip(owner_keystore).filter(|_| !print_call);
+            crate::chain_treasury::deposit(settings, amount, signer).await
         }
     }
 }
@@ -98,9 +138,14 @@ async fn deploy(
     local_registry: bool,
     owner: Option<String>,
     max_snapshot_age_blocks: u64,
+    treasury: Treasury,
     salt: String,
     format: Format,
 ) -> anyhow::Result<()> {
+    let token = match treasury.token.as_deref() {
+        Some(text) => Felt::from_hex(text).map_err(|_| anyhow::anyhow!("--token: `{text}` is not a hex address"))?,
+        None => vault::STRK,
+    };
     let salt = Felt::from_hex(&salt).map_err(|_| anyhow::anyhow!("--salt: `{salt}` is not a hex felt"))?;
     if !settings.starknet.enabled {
         bail!("starknet.enabled is false in this profile: enable [starknet] (rpc_urls, account_address, keystore)");
@@ -154,28 +199,32 @@ async fn deploy(
         let config = settings.pipeline.fact_verifier.clone();
         Gate { registry, program: programs.cairo, config, min_security_bits }
     };
-    let vault_class = contracts::declare(&operator, &ALLOCATION_VAULT).await?;
-    let arguments = [
+    let arguments = VaultArguments {
         owner,
-        operator.address(),
-        gate.registry,
-        gate.program.felt(),
+        operator: operator.address(),
+        fact_registry: gate.registry,
+        program_hash: gate.program.felt(),
         // Models are bound to the Cairo risk program, whichever program the gate's proofs are of.
-        programs.cairo.felt(),
-        gate.config.hash().context("pipeline.fact_verifier")?,
-        Felt::from(gate.min_security_bits),
+        model_program_hash: programs.cairo.felt(),
+        verifier_config_hash: gate.config.hash().context("pipeline.fact_verifier")?,
+        min_security_bits: gate.min_security_bits,
         // The governance limits the service checks, checked by the vault too; the owner can change them.
-        Felt::from(settings.pipeline.max_single_bps),
-        Felt::from(settings.pipeline.min_diversification),
-        Felt::from(max_snapshot_age_blocks),
+        max_single_bps: settings.pipeline.max_single_bps,
+        min_diversification: settings.pipeline.min_diversification.into(),
+        max_snapshot_age_blocks,
         // Metrics supplied in a request (a zero snapshot) move funds on a devnet only.
-        Felt::from(devnet && settings.pipeline.allow_supplied_metrics),
-    ];
-    let vault = contracts::deploy(&operator, vault_class, &arguments, salt).await?;
+        accepts_supplied_metrics: devnet && settings.pipeline.allow_supplied_metrics,
+        token,
+    };
+    let vault = vault::deploy(&operator, &arguments, salt).await?;
     let model = active_model(settings).await?;
     let approval = approve(&operator, vault, owner, model.model_hash().felt()).await?;
 
-    println!("AllocationVault {vault:#x} (class {vault_class:#x})");
+    let deposit = treasury.deposit.or((devnet && owner == operator.address()).then_some(DEVNET_DEPOSIT));
+    let funded = fund(&operator, vault, owner, token, deposit).await?;
+
+    println!("AllocationVault {vault:#x} holding token {token:#x}");
+    println!("  treasury: {funded}");
     println!(
         "  reads FactRegistry {:#x}; expects program {} and verifier {:?}",
         gate.registry, gate.program, gate.config
@@ -250,6 +299,36 @@ pub(crate) async fn model_registry(settings: &Settings) -> anyhow::Result<ModelR
 /// The active model, registering model v1 when the database holds none (as the service does on start).
 async fn active_model(settings: &Settings) -> anyhow::Result<starkrisk_domain::RiskModel> {
     Ok(model_registry(settings).await?.ensure_default().await?)
+}
+
+/// Deposits `amount` into an empty treasury as its owner (a re-run finds it funded and deposits nothing);
+/// says what the treasury holds.
+async fn fund(
+    operator: &Operator,
+    vault: Felt,
+    owner: Felt,
+    token: Felt,
+    amount: Option<u128>,
+) -> anyhow::Result<String> {
+    let held = vault::treasury(operator.provider(), vault).await?;
+    let total = held.total().context("the treasury's balances pass u128")?;
+    match amount {
+        Some(amount) if total == 0 && amount > 0 => {
+            if owner != operator.address() {
+                bail!(
+                    "--deposit: the owner {owner:#x} deposits into its vault, not the operator; approve {vault:#x} \
+                     for the amount on {token:#x}, then call deposit on the vault from the owner's account"
+                );
+            }
+            let tx_hash = vault::deposit(operator, vault, token, amount).await?;
+            Ok(format!("{amount} deposited in {tx_hash}"))
+        }
+        _ if total == 0 => Ok(format!(
+            "empty: executions revert until the owner {owner:#x} deposits (approve {vault:#x} on {token:#x}, then \
+             call deposit on the vault)"
+        )),
+        _ => Ok(format!("{total} ({} idle, {} JediSwap, {} Ekubo)", held.idle, held.jediswap, held.ekubo)),
+    }
 }
 
 /// Approves `model` on `vault` when the operator is its owner; otherwise says which call the owner must make.

@@ -6,6 +6,7 @@ mod caching;
 mod chain_approve;
 mod chain_cli;
 mod chain_rules;
+mod chain_treasury;
 mod clock;
 mod dashboard;
 pub mod http;

@@ -113,7 +113,7 @@ mod tests {
             jediswap_bps: 5972,
             ekubo_bps: 4028,
         });
-        let record = ExecutionRecord { contract: ContractAddress::new(Felt::from(0x7au8)), event };
+        let record = ExecutionRecord { contract: ContractAddress::new(Felt::from(0x7au8)), event, treasury: None };
         decision.executed(9, Some(record), now).unwrap();
         decision
     }

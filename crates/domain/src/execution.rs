@@ -1,4 +1,5 @@
-//! What an executed allocation left on chain: the contract that executed it and the event it emitted.
+//! What an executed allocation left on chain: the contract that executed it, the event it emitted and
+//! the funds it moved.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,49 @@ pub struct AllocationExecuted {
     pub ekubo_bps: u32,
 }
 
+/// The treasury in the vault's token (base units): idle in the vault and in each protocol's strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TreasuryBalances {
+    /// Held by the vault itself, in no strategy.
+    #[serde(with = "decimal")]
+    pub idle: u128,
+    /// In JediSwap's strategy.
+    #[serde(with = "decimal")]
+    pub jediswap: u128,
+    /// In Ekubo's strategy.
+    #[serde(with = "decimal")]
+    pub ekubo: u128,
+}
+
+impl TreasuryBalances {
+    /// The whole treasury; `None` past `u128`, which no token's supply reaches.
+    pub fn total(&self) -> Option<u128> {
+        self.idle.checked_add(self.jediswap)?.checked_add(self.ekubo)
+    }
+}
+
+/// The vault's `TreasuryRebalanced` event, decoded: what one execution moved between the strategies and
+/// the balances before and after, as the vault read them from the token and the strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreasuryRebalanced {
+    /// Taken out of JediSwap's strategy back to the vault.
+    #[serde(with = "decimal")]
+    pub jediswap_withdrawn: u128,
+    /// Put into JediSwap's strategy.
+    #[serde(with = "decimal")]
+    pub jediswap_deposited: u128,
+    /// Taken out of Ekubo's strategy back to the vault.
+    #[serde(with = "decimal")]
+    pub ekubo_withdrawn: u128,
+    /// Put into Ekubo's strategy.
+    #[serde(with = "decimal")]
+    pub ekubo_deposited: u128,
+    /// Before the execution.
+    pub before: TreasuryBalances,
+    /// After it.
+    pub after: TreasuryBalances,
+}
+
 /// Where and how a decision was executed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
@@ -32,6 +76,10 @@ pub struct ExecutionRecord {
     pub contract: ContractAddress,
     /// Its `AllocationExecuted` event in the receipt; `None` for a contract that emits none.
     pub event: Option<AllocationExecuted>,
+    /// Its `TreasuryRebalanced` event; `None` for a contract that moves no funds (and for decisions
+    /// executed before the vault held a treasury).
+    #[serde(default)]
+    pub treasury: Option<TreasuryRebalanced>,
 }
 
 /// An operator's request to execute a verified decision: under manual execution nothing is sent without one.
@@ -52,3 +100,18 @@ crate::names::named_enum!(
         Manual = "manual",
     }
 );
+
+/// Token amounts as decimal strings: an 18-decimal token's amounts pass 2^64 (and 2^53, past which
+/// JSON numbers lose digits in most clients).
+mod decimal {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(amount: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(amount)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(|_| D::Error::custom(format!("`{text}` is not a decimal token amount")))
+    }
+}

@@ -40,7 +40,9 @@ pub use bps::{Apy, Bps};
 pub use chain_checks::{ChainCheck, ChainChecked, ChainRule};
 pub use decision::{AllocationDecision, DecisionId, DecisionRecord, DecisionStatus, IllegalDecisionTransition};
 pub use error::ValidationError;
-pub use execution::{AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest};
+pub use execution::{
+    AllocationExecuted, ExecutionMode, ExecutionRecord, ExecutionRequest, TreasuryBalances, TreasuryRebalanced,
+};
 pub use felt::{
     ContractAddress, FELT_HEX_PATTERN, FactHash, Felt, ModelHash, OutputHash, ProgramHash, ReadingsHash, SnapshotHash,
     TxHash, VerificationHash, decode_short_string, parse_felt, short_string,

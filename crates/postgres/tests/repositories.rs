@@ -161,6 +161,19 @@ async fn decisions_round_trip_and_save_with_their_job() {
             jediswap_bps: 5972,
             ekubo_bps: 4028,
         }),
+        // Amounts of an 18-decimal token pass 2^64: they must read back exact.
+        treasury: Some(TreasuryRebalanced {
+            jediswap_withdrawn: 0,
+            jediswap_deposited: 59_720_000_000_000_000_000,
+            ekubo_withdrawn: 0,
+            ekubo_deposited: 40_280_000_000_000_000_000,
+            before: TreasuryBalances { idle: 100_000_000_000_000_000_000, jediswap: 0, ekubo: 0 },
+            after: TreasuryBalances {
+                idle: 0,
+                jediswap: 59_720_000_000_000_000_000,
+                ekubo: 40_280_000_000_000_000_000,
+            },
+        }),
     };
     decision.executed(99, Some(record.clone()), chrono::Utc::now()).unwrap();
     DecisionStore::save(&store, &decision, DecisionStatus::Submitted).await.unwrap();

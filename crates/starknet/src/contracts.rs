@@ -28,10 +28,17 @@ pub struct Contract {
     sierra: Cow<'static, str>,
 }
 
-/// The on-chain gate: executes an allocation only when Integrity verified its proof.
+/// The on-chain gate and the treasury: executes an allocation only when Integrity verified its proof, by
+/// moving funds between its strategies.
 pub const ALLOCATION_VAULT: Contract = Contract {
     name: "AllocationVault",
     sierra: Cow::Borrowed(include_str!("../cairo/compiled/allocation_vault.sierra.json")),
+};
+
+/// A strategy that keeps its protocol's share as tokens; the vault deploys two of them for itself.
+pub const HOLDING_STRATEGY: Contract = Contract {
+    name: "HoldingStrategy",
+    sierra: Cow::Borrowed(include_str!("../cairo/compiled/holding_strategy.sierra.json")),
 };
 
 /// Integrity's read interface with an owner-only `register_fact`; for devnet and the local profile only.
@@ -139,7 +146,7 @@ pub async fn deploy(operator: &Operator, class_hash: Felt, calldata: &[Felt], sa
 
 /// The vault's `is_model_approved(model_hash)`.
 pub async fn is_model_approved(provider: &StarknetProvider, vault: Felt, model_hash: Felt) -> Result<bool, ChainError> {
-    let answer = vault_view(provider, vault, "is_model_approved", vec![model_hash]).await?;
+    let answer = view(provider, vault, "is_model_approved", vec![model_hash]).await?;
     Ok(answer.first() == Some(&Felt::ONE))
 }
 
@@ -148,18 +155,19 @@ pub async fn is_model_approved(provider: &StarknetProvider, vault: Felt, model_h
 pub async fn vault_model_hash(provider: &StarknetProvider, vault: Felt, model: &RiskModel) -> Result<Felt, ChainError> {
     let mut calldata = vec![Felt::from(1 + model.params().to_array().len()), Felt::from(model.version().get())];
     calldata.extend(model.params().to_array().map(Felt::from));
-    let answer = vault_view(provider, vault, "model_hash", calldata).await?;
+    let answer = view(provider, vault, "model_hash", calldata).await?;
     answer.first().copied().ok_or_else(|| ChainError::Unknown(anyhow::anyhow!("model_hash answered nothing")))
 }
 
-async fn vault_view(
+/// A view call on `contract` at the latest block.
+pub(crate) async fn view(
     provider: &StarknetProvider,
-    vault: Felt,
+    contract: Felt,
     entrypoint: &str,
     calldata: Vec<Felt>,
 ) -> Result<Vec<Felt>, ChainError> {
     let view = starknet::core::types::FunctionCall {
-        contract_address: vault,
+        contract_address: contract,
         entry_point_selector: selector(entrypoint)?,
         calldata,
     };
@@ -182,6 +190,6 @@ pub(crate) fn sent(outcome: TxOutcome) -> Result<TxHash, ChainError> {
     }
 }
 
-fn selector(name: &str) -> Result<Felt, ChainError> {
+pub(crate) fn selector(name: &str) -> Result<Felt, ChainError> {
     get_selector_from_name(name).map_err(|e| ChainError::Unknown(anyhow::anyhow!("selector {name}: {e}")))
 }

@@ -138,8 +138,13 @@ impl StarknetExecutor {
 impl AllocationExecutor for StarknetExecutor {
     async fn execution_record(&self, tx_hash: TxHash) -> Result<ExecutionRecord, ChainError> {
         let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
-        let event = self.allocation_executed(receipt.receipt.events());
-        Ok(ExecutionRecord { contract: ContractAddress::new(self.contract), event })
+        let events = receipt.receipt.events();
+        let event = self.allocation_executed(events);
+        let treasury = events
+            .iter()
+            .filter(|e| e.from_address == self.contract)
+            .find_map(|e| crate::vault::rebalanced(&e.keys, &e.data));
+        Ok(ExecutionRecord { contract: ContractAddress::new(self.contract), event, treasury })
     }
 
     async fn model_approval(&self, model_hash: ModelHash) -> Result<ModelApproval, ChainError> {

@@ -1,6 +1,6 @@
 //! starkrisk's Starknet adapters on starknet-rs: an RPC pool with failover and a chain-id guard, the
 //! operator account (encrypted keystore, nonces, fees, v3 invokes, receipts), the allocation executor and
-//! Integrity's FactRegistry, the JediSwap and Ekubo pool readers, and starkrisk's own contracts (the allocation vault and a local registry).
+//! Integrity's FactRegistry, the JediSwap and Ekubo pool readers, and starkrisk's own contracts (the allocation vault with its treasury, and a local registry).
 
 mod account;
 pub mod contracts;
@@ -14,6 +14,7 @@ mod rpc;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod vault;
 
 pub use account::{Operator, ReceiptSettings, StarknetProvider, TxOutcome};
 pub use executor::{CalldataField, ExecutorSettings, StarknetExecutor};

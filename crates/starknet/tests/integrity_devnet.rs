@@ -15,9 +15,10 @@ use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
 use starkrisk_domain::ports::FactRegistry;
 use starkrisk_domain::*;
-use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT};
+use starkrisk_starknet::contracts;
 use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses, IntegrityDeployment};
 use starkrisk_starknet::testing::Devnet;
+use starkrisk_starknet::vault::{self, VaultArguments};
 use starkrisk_starknet::{IntegrityRegistry, IntegritySettings, Operator, TxOutcome};
 use starkrisk_stone::split::SplitProof;
 use starkrisk_stone::{StoneProof, StoneVerifier};
@@ -116,24 +117,26 @@ async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
 }
 
 /// A vault gated on `registry` for proofs of `program`, owned by `owner`, executing for `operator`, with the
-/// model of `outputs` approved; supplied metrics accepted (the README's statement carries them).
+/// model of `outputs` approved and a treasury to move; supplied metrics accepted (the README's statement
+/// carries them).
 async fn deploy_vault(owner: &Operator, operator: &Operator, registry: Felt, program: Felt, outputs: &[Felt]) -> Felt {
-    let vault_class = contracts::declare(owner, &ALLOCATION_VAULT).await.unwrap();
-    let arguments = [
-        owner.address(),
-        operator.address(),
-        registry,
-        program,
-        program,
-        VerifierConfig::starkrisk().hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(8_000u16),
-        Felt::from(2u8),
-        Felt::from(600u16),
-        Felt::ONE,
-    ];
-    let vault = contracts::deploy(owner, vault_class, &arguments, Felt::ONE).await.unwrap();
+    let arguments = VaultArguments {
+        owner: owner.address(),
+        operator: operator.address(),
+        fact_registry: registry,
+        program_hash: program,
+        model_program_hash: program,
+        verifier_config_hash: VerifierConfig::starkrisk().hash().unwrap(),
+        min_security_bits: 96,
+        max_single_bps: 8_000,
+        min_diversification: 2,
+        max_snapshot_age_blocks: 600,
+        accepts_supplied_metrics: true,
+        token: vault::STRK,
+    };
+    let vault = vault::deploy(owner, &arguments, Felt::ONE).await.unwrap();
     contracts::approve_model(owner, vault, outputs[0]).await.unwrap();
+    vault::deposit(owner, vault, vault::STRK, 1_000_000).await.unwrap();
     vault
 }
 

@@ -106,9 +106,35 @@ pub fn bars(id: &str, title: &str, unit: &str, groups: &[(String, Vec<(&str, u64
     }
 }
 
+/// The power of ten token amounts up to `largest` are divided by to plot them (at most a million on the
+/// axis), and the unit that says so.
+pub fn amount_scale(largest: u128) -> (u128, String) {
+    let mut scale = 1u128;
+    let mut exponent = 0;
+    while largest / scale > 1_000_000 {
+        scale *= 10;
+        exponent += 1;
+    }
+    (scale, if exponent == 0 { String::new() } else { format!(" ×10^{exponent}") })
+}
+
+/// `amount` divided by `scale`, as the charts take it (a scale from [`amount_scale`] keeps it below 10^6).
+pub fn scaled(amount: u128, scale: u128) -> u32 {
+    u32::try_from(amount / scale.max(1)).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_amounts_are_scaled_by_a_power_of_ten_into_the_axis() {
+        assert_eq!(amount_scale(999_999), (1, String::new()));
+        let (scale, unit) = amount_scale(100_000_000_000_000_000_000);
+        assert_eq!((scale, unit.as_str()), (100_000_000_000_000, " ×10^14"));
+        assert_eq!(scaled(59_720_000_000_000_000_000, scale), 597_200);
+        assert_eq!(scaled(u128::MAX, 1), u32::MAX);
+    }
 
     #[test]
     fn points_span_the_plot_from_bottom_to_top() {

@@ -31,6 +31,7 @@ pub async fn details(state: &AppState, session: &Session, id: DecisionId) -> Res
         @if let Some(message) = &view.message { p.note { (message) } }
         (badges(&view, job.as_ref(), on_chain))
         (chain_checks(&view.chain_checks))
+        @if let Some(moved) = &view.execution_treasury { (treasury(moved)) }
         (actions(session, &view, job.as_ref()))
         (numbers(&view))
         @if let Some(job) = &job { (timeline(job)) }
@@ -94,6 +95,36 @@ fn chain_checks(checked: &ChainChecksView) -> Markup {
                 _ => { p id="chain-checks-by" { (badge("wait", "Nothing yet")) " the chain checks the proof's fact, the model, the \
                     limits, the snapshot and replay when the vault executes it" } }
             }
+        }
+    }
+}
+
+/// What the execution moved and where the treasury stood before and after, from the vault's event.
+fn treasury(moved: &starkrisk_domain::TreasuryRebalanced) -> Markup {
+    let rows = [
+        (
+            "JediSwap strategy",
+            moved.before.jediswap,
+            moved.jediswap_withdrawn,
+            moved.jediswap_deposited,
+            moved.after.jediswap,
+        ),
+        ("Ekubo strategy", moved.before.ekubo, moved.ekubo_withdrawn, moved.ekubo_deposited, moved.after.ekubo),
+    ];
+    html! {
+        section aria-labelledby="treasury" {
+            h2 id="treasury" { "Treasury moved" }
+            div.scroll { table id="treasury-moved" {
+                caption { "In the token's base units, as the AllocationVault's TreasuryRebalanced event recorded them" }
+                thead { tr { th scope="col" { "Holder" } th scope="col" { "Before" } th scope="col" { "Withdrawn" }
+                    th scope="col" { "Deposited" } th scope="col" { "After" } } }
+                tbody {
+                    @for (holder, before, out, into, after) in rows {
+                        tr { th scope="row" { (holder) } td { (before) } td { (out) } td { (into) } td { (after) } }
+                    }
+                    tr { th scope="row" { "Idle in the vault" } td { (moved.before.idle) } td { "" } td { "" } td { (moved.after.idle) } }
+                }
+            } }
         }
     }
 }
@@ -295,5 +326,37 @@ mod tests {
         assert!(counter.contains("Not checked") && !counter.contains("check-fact"), "{counter}");
         let pending = chain_checks(&ChainChecksView::new(&ChainChecked::NotYet)).into_string();
         assert!(pending.contains("Nothing yet"), "{pending}");
+    }
+
+    #[test]
+    fn the_treasury_section_shows_every_amount_moved_and_both_balances_exactly() {
+        let moved = TreasuryRebalanced {
+            jediswap_withdrawn: 30_000_000_000_000_000_000,
+            jediswap_deposited: 0,
+            ekubo_withdrawn: 0,
+            ekubo_deposited: 30_000_000_000_000_000_000,
+            before: TreasuryBalances {
+                idle: 1,
+                jediswap: 60_000_000_000_000_000_000,
+                ekubo: 40_000_000_000_000_000_000,
+            },
+            after: TreasuryBalances {
+                idle: 1,
+                jediswap: 30_000_000_000_000_000_000,
+                ekubo: 70_000_000_000_000_000_000,
+            },
+        };
+        let html = super::treasury(&moved).into_string();
+        let row = |holder: &str, cells: [&str; 4]| {
+            format!(
+                "<th scope=\"row\">{holder}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                cells[0], cells[1], cells[2], cells[3]
+            )
+        };
+        let (e19x3, e19x4, e19x6, e19x7) =
+            ("30000000000000000000", "40000000000000000000", "60000000000000000000", "70000000000000000000");
+        assert!(html.contains(&row("JediSwap strategy", [e19x6, e19x3, "0", e19x3])), "{html}");
+        assert!(html.contains(&row("Ekubo strategy", [e19x4, "0", e19x3, e19x7])), "{html}");
+        assert!(html.contains(&row("Idle in the vault", ["1", "", "", "1"])), "{html}");
     }
 }

@@ -134,8 +134,28 @@ fn charts(views: &[DecisionView]) -> Markup {
         div.charts {
             (charts::lines("risk-chart", "Risk of each protocol, this page", 100, "", &risk))
             (charts::lines("split-chart", "JediSwap's share, this page", 100, " %", &split))
+            (treasury_chart(&ordered))
         }
     }
+}
+
+/// The treasury in each strategy and idle as each execution on this page left it (the vault's event).
+fn treasury_chart(ordered: &[&DecisionView]) -> Markup {
+    let after: Vec<_> = ordered.iter().filter_map(|d| d.execution_treasury.map(|t| t.after)).collect();
+    let largest = after.iter().flat_map(|b| [b.idle, b.jediswap, b.ekubo]).max().unwrap_or(0);
+    let (scale, unit) = charts::amount_scale(largest);
+    let series = |label, class, pick: fn(&starkrisk_domain::TreasuryBalances) -> u128| Series {
+        label,
+        class,
+        values: after.iter().map(|b| charts::scaled(pick(b), scale)).collect(),
+    };
+    let lines = [
+        series("JediSwap strategy", "s1", |b| b.jediswap),
+        series("Ekubo strategy", "s2", |b| b.ekubo),
+        series("Idle", "s3", |b| b.idle),
+    ];
+    let max = charts::scaled(largest, scale).max(1);
+    charts::lines("treasury-chart", "Treasury after each execution, this page", max, &unit, &lines)
 }
 
 /// The charts and the table of one page of decisions; the first page is refreshed as a whole.

@@ -226,6 +226,11 @@ pub struct DecisionView {
     /// risks and both shares as the chain recorded them.
     #[schema(value_type = Option<Object>)]
     pub execution_event: Option<starkrisk_domain::AllocationExecuted>,
+    /// The vault's `TreasuryRebalanced` event from the receipt: what the execution moved out of and into each
+    /// strategy, and the treasury (idle, JediSwap, Ekubo) before and after as the vault read it from the
+    /// token and the strategies; amounts are decimal strings of the token's base units.
+    #[schema(value_type = Option<Object>)]
+    pub execution_treasury: Option<starkrisk_domain::TreasuryRebalanced>,
     /// What the chain itself checked of it: nothing before it is executed, none of the vault's rules when
     /// a contract other than the vault executed it, otherwise each rule of the vault's gate.
     pub chain_checks: ChainChecksView,
@@ -279,6 +284,7 @@ impl DecisionView {
             block_number: d.block_number(),
             executed_by: d.execution().map(|e| e.contract.to_string()),
             execution_event: d.execution().and_then(|e| e.event.clone()),
+            execution_treasury: d.execution().and_then(|e| e.treasury),
             chain_checks: ChainChecksView::new(&ChainChecked::of(d, job.and_then(|j| j.registration()))),
             execution_requested_by: d.execution_request().map(|r| r.by.clone()),
             execution_requested_at: d.execution_request().map(|r| r.at),

@@ -8,7 +8,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The service's metrics.
 #[derive(Clone)]
@@ -21,6 +23,7 @@ pub struct Metrics {
     retries: IntCounterVec,
     /// Jobs waiting for or held by a worker.
     pub queue_depth: IntGauge,
+    treasury: GaugeVec,
 }
 
 impl Metrics {
@@ -59,13 +62,22 @@ impl Metrics {
         registry.register(Box::new(proofs.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        let treasury = GaugeVec::new(
+            Opts::new(
+                "treasury_balance",
+                "The vault's treasury in the token's base units by holder (idle, jediswap, ekubo), as the latest \
+                 execution left it by the vault's own event (a float: exact to about 15 digits)",
+            ),
+            &["holder"],
+        )?;
         registry.register(Box::new(retries.clone()))?;
+        registry.register(Box::new(treasury.clone()))?;
         for status in starkrisk_domain::ProofJobStatus::ALL {
             // Every series exists from the start, so rate() and absence alerts see zeros, not gaps.
             jobs.with_label_values(&[status.as_str()]);
             retries.with_label_values(&[status.as_str()]);
         }
-        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth })
+        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth, treasury })
     }
 
     /// Records one proving attempt.
@@ -93,6 +105,14 @@ impl Metrics {
         }
         if next.retries() > retries {
             self.retries.with_label_values(&[status.as_str()]).inc();
+        }
+    }
+
+    /// Sets the treasury gauges to `balances`.
+    pub fn set_treasury(&self, balances: &starkrisk_domain::TreasuryBalances) {
+        for (holder, amount) in [("idle", balances.idle), ("jediswap", balances.jediswap), ("ekubo", balances.ekubo)] {
+            // A gauge is a float; Prometheus has no wider number, and a chart needs no more digits.
+            self.treasury.with_label_values(&[holder]).set(amount as f64);
         }
     }
 

@@ -37,6 +37,12 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
         starkrisk(&borrowed(&env_on(&devnet.url)), &[&deploy[..], &["--owner", owner.as_str()]].concat(), "");
     assert!(deployed.status.success(), "{}", text(&deployed));
     assert!(text(&deployed).contains(&format!("not approved: the owner {owner} must call")), "{}", text(&deployed));
+    // Nor does the operator fund the owner's treasury: until the owner deposits, executions revert.
+    assert!(
+        text(&deployed).contains(&format!("empty: executions revert until the owner {owner}")),
+        "{}",
+        text(&deployed)
+    );
     let port = free_port().to_string();
     let mut env = env_on(&devnet.url);
     env.extend(printed_settings(&deployed));
@@ -86,6 +92,24 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
     let refused = with_key(&env, &operator, &operator_keystore);
     assert!(!refused.status.success(), "{}", text(&refused));
     assert!(text(&refused).contains("is not the owner of the vault"), "{}", text(&refused));
+    // The owner funds the treasury first (as a multisig would from the printed calls), or the decision's
+    // execution would revert for want of funds; the operator's key cannot.
+    let deposit = ["--profile", "devnet", "chain", "deposit", "--amount", "5000000"];
+    let printed = starkrisk(&borrowed(&env), &[&deposit[..], &["--print-call"]].concat(), "");
+    let calls: serde_json::Value =
+        serde_json::from_slice(&printed.stdout).unwrap_or_else(|_| panic!("{}", text(&printed)));
+    assert_eq!((calls[0]["entrypoint"].as_str(), calls[1]["entrypoint"].as_str()), (Some("approve"), Some("deposit")));
+    assert_eq!(calls[1]["calldata"], serde_json::json!(["0x4c4b40", "0x0"]), "{calls}");
+    let owner_does = |args: &[&str], address: &str, keystore: &std::path::Path| {
+        let args = [args, &["--owner", address, "--owner-keystore", keystore.to_str().unwrap()]].concat();
+        let mut env = borrowed(&env);
+        env.push(("STARKRISK_OWNER_KEYSTORE_PASSWORD", PASSWORD));
+        starkrisk(&env, &args, "")
+    };
+    let refused = owner_does(&deposit, &operator, &operator_keystore);
+    assert!(text(&refused).contains("is not the owner of the vault"), "{}", text(&refused));
+    let funded = owner_does(&deposit, &owner, &owner_keystore);
+    assert!(text(&funded).contains("it holds 5000000 idle, 0 JediSwap, 0 Ekubo"), "{}", text(&funded));
     // The owner's key approves it, once; the waiting decision is executed.
     let approved = with_key(&env, &owner, &owner_keystore);
     assert!(approved.status.success() && text(&approved).contains("approved model v2"), "{}", text(&approved));
@@ -96,6 +120,13 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
     let _ = server.wait();
     assert_eq!(decision["status"], "executed", "{decision}");
     assert_eq!(decision["registration"]["checked_by"], "verified on chain by Integrity", "{decision}");
+    // ...by moving the owner's deposit to the proven split, as the vault's event says.
+    let moved = &decision["execution_treasury"];
+    assert_eq!(moved["before"], serde_json::json!({"idle": "5000000", "jediswap": "0", "ekubo": "0"}), "{decision}");
+    let share = |bps: &serde_json::Value| (5_000_000 * bps.as_u64().unwrap() / 10_000).to_string();
+    assert_eq!(moved["after"]["jediswap"], share(&decision["jediswap_pct"]), "{decision}");
+    assert_eq!(moved["after"]["ekubo"], share(&decision["ekubo_pct"]), "{decision}");
+    assert_eq!(moved["jediswap_deposited"], moved["after"]["jediswap"], "{decision}");
 
     // A vault the operator owns, reached through a node that is not a devnet (as Sepolia is): metrics a
     // caller supplies are refused at startup, and a new model is not approved by the service even though

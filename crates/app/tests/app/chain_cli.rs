@@ -99,6 +99,7 @@ async fn a_wrong_chain_id_stops_startup_with_a_clear_error() {
         ("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()),
         // What SN_MAIN demands of the settings, so that the chain itself is what is refused.
         ("STARKRISK__PIPELINE__MIN_PROVABLE_SECURITY_BITS", "80"),
+        ("STARKRISK__LUMINAIR__N_QUERIES", "70"),
     ]);
     let out = starkrisk(&env, &["serve"], "");
     assert!(!out.status.success());
@@ -338,9 +339,14 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
     // On a devnet, Integrity's own FactRegistry and verifier were deployed and the vault reads that registry.
     assert!(text(&first).contains("Integrity 4ce9504 FactRegistry"), "{}", text(&first));
     assert!(text(&first).contains("approved in"), "{}", text(&first));
-    // Deploying again reuses the classes, the contracts and the approval.
+    // The operator owns this devnet vault, so it funded the treasury with 100 STRK.
+    let hundred = "100000000000000000000";
+    assert!(text(&first).contains(&format!("treasury: {hundred} deposited in")), "{}", text(&first));
+    // Deploying again reuses the classes, the contracts, the approval and the treasury (no second deposit).
     let again = starkrisk(&env, &deploy, "");
     assert!(again.status.success() && text(&again).contains("already approved"), "{}", text(&again));
+    let held = format!("treasury: {hundred} ({hundred} idle, 0 JediSwap, 0 Ekubo)");
+    assert!(text(&again).contains(&held), "{}", text(&again));
     assert!(settings.iter().all(|(k, v)| text(&again).contains(&format!("{k}={v}"))), "{}", text(&again));
 
     let port = free_port().to_string();
@@ -380,6 +386,12 @@ async fn chain_deploy_then_serve_executes_a_decision_through_the_vault() {
         checks["checks"][0]["outcome"].as_str().unwrap().contains("verified by Integrity's verifier"),
         "{decision}"
     );
+    // The treasury moved to the proven split, as the vault's event recorded it.
+    let moved = &decision["execution_treasury"];
+    assert_eq!(moved["before"], serde_json::json!({"idle": hundred, "jediswap": "0", "ekubo": "0"}), "{decision}");
+    let share = |bps: &serde_json::Value| 100_000_000_000_000_000_000u128 * u128::from(bps.as_u64().unwrap()) / 10_000;
+    assert_eq!(moved["after"]["jediswap"], share(&decision["jediswap_pct"]).to_string(), "{decision}");
+    assert_eq!(moved["after"]["ekubo"], share(&decision["ekubo_pct"]).to_string(), "{decision}");
 
     // The vault holds what the proof states, felt for felt.
     let vault = settings.iter().find(|(k, _)| k.ends_with("CONTRACT_ADDRESS")).unwrap().1.clone();

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use starkrisk_app::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_ready_metrics_and_docs_answer() {
+async fn health_ready_metrics_and_docs_answer_with_mocked_provers_and_executor() {
     let app = TestApp::start(full_adapters()).await;
     let get = |path: &str| app.client.get(format!("{}{path}", app.base)).send();
     assert_eq!(get("/health").await.unwrap().status(), StatusCode::OK);
@@ -25,12 +25,22 @@ async fn health_ready_metrics_and_docs_answer() {
     assert!(metrics.contains("starkrisk_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("starkrisk_proof_queue_depth"));
     assert!(metrics.contains("starkrisk_proof_jobs_total{status=\"executed\"} 0"), "{metrics}");
+    assert!(!metrics.contains("starkrisk_treasury_balance{"), "no execution, no treasury figure: {metrics}");
     // A decision carried to the end counts its job once per status reached, which the alert rules read.
     let (_, decision) =
         app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
     let id = decision["decision_id"].as_str().unwrap();
-    assert_eq!(app.decision_when(id, "executed").await["status"], "executed");
+    let executed = app.decision_when(id, "executed").await;
+    assert_eq!(executed["status"], "executed");
+    // What the executor's receipt said was moved, in the decision and in the treasury gauges.
+    let moved = &executed["execution_treasury"];
+    assert_eq!(moved["after"], serde_json::json!({"idle": "0", "jediswap": "6000", "ekubo": "4000"}), "{executed}");
+    assert_eq!(moved["jediswap_deposited"], "6000", "{executed}");
     let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    for (holder, amount) in [("idle", 0), ("jediswap", 6000), ("ekubo", 4000)] {
+        let line = format!("starkrisk_treasury_balance{{holder=\"{holder}\"}} {amount}\n");
+        assert!(metrics.contains(&line), "{line}: {metrics}");
+    }
     for status in ["proved", "verified", "executed"] {
         assert!(
             metrics.contains(&format!("starkrisk_proof_jobs_total{{status=\"{status}\"}} 1")),

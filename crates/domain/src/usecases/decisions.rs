@@ -60,6 +60,13 @@ impl DecisionQueries {
         self.decisions.list_filtered(filter, page).await
     }
 
+    /// The treasury as the latest executed decision left it, by the vault's own record of that execution;
+    /// `None` before any execution, or when the latest was by a contract that moves no funds.
+    pub async fn latest_treasury(&self) -> Result<Option<crate::TreasuryBalances>, StoreError> {
+        let latest = self.decisions.latest_executed().await?;
+        Ok(latest.and_then(|d| d.execution().and_then(|e| e.treasury)).map(|moved| moved.after))
+    }
+
     /// Looks at the decision until it settles or the wait limit passes; `true` with it when it settled.
     pub async fn await_settled(&self, id: DecisionId) -> Result<(DecisionWithJob, bool), StoreError> {
         let deadline = self.clock.now() + chrono::Duration::from_std(self.wait_limit).unwrap_or(chrono::Duration::MAX);

@@ -47,6 +47,9 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     if let Ok(depth) = state.generate.queue_depth().await {
         state.metrics.queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
+    if let Ok(Some(treasury)) = state.decisions.latest_treasury().await {
+        state.metrics.set_treasury(&treasury);
+    }
     let text = state.metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
 }

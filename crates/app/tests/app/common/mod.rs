@@ -220,13 +220,26 @@ pub fn verifier() -> Arc<dyn ProofVerifier> {
     Arc::new(mock)
 }
 
+/// What the stand-in executor's receipts say each execution moved: 10,000 idle units split 6000/4000, the
+/// same whatever the decision (a mock: the vault's own arithmetic is tested on devnet).
+pub const MOCK_TREASURY_MOVE: TreasuryRebalanced = TreasuryRebalanced {
+    jediswap_withdrawn: 0,
+    jediswap_deposited: 6_000,
+    ekubo_withdrawn: 0,
+    ekubo_deposited: 4_000,
+    before: TreasuryBalances { idle: 10_000, jediswap: 0, ekubo: 0 },
+    after: TreasuryBalances { idle: 0, jediswap: 6_000, ekubo: 4_000 },
+};
+
 /// An executor stand-in whose transactions land at once in block 7.
 pub fn executor() -> Arc<dyn AllocationExecutor> {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
     mock.expect_approve_model().returning(|_| Ok(ModelApproval::NotGated));
-    mock.expect_execution_record()
-        .returning(|_| Ok(ExecutionRecord { contract: ContractAddress::new(Felt::from(0xa11ca7u32)), event: None }));
+    mock.expect_execution_record().returning(|_| {
+        let contract = ContractAddress::new(Felt::from(0xa11ca7u32));
+        Ok(ExecutionRecord { contract, event: None, treasury: Some(MOCK_TREASURY_MOVE) })
+    });
     mock.expect_prepare().returning(|d| {
         Ok(PreparedExecution { tx_hash: TxHash::new(Felt::from_bytes_be_slice(d.id().0.as_bytes())), signed: vec![1] })
     });

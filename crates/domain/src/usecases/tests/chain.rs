@@ -53,7 +53,11 @@ pub(super) fn executor(
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::Approved));
     mock.expect_execution_record().returning(|_| {
-        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+        Ok(crate::ExecutionRecord {
+            contract: crate::ContractAddress::new(Felt::from(0x7au8)),
+            event: None,
+            treasury: None,
+        })
     });
     let log = calls.clone();
     mock.expect_prepare().returning(move |_| {
@@ -204,7 +208,11 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
     let mut mock = MockAllocationExecutor::new();
     mock.expect_model_approval().returning(|_| Ok(ModelApproval::NotGated));
     mock.expect_execution_record().returning(|_| {
-        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+        Ok(crate::ExecutionRecord {
+            contract: crate::ContractAddress::new(Felt::from(0x7au8)),
+            event: None,
+            treasury: None,
+        })
     });
     let (log, prepared) = (calls.clone(), Arc::new(Mutex::new(0u64)));
     mock.expect_prepare().returning(move |_| {
@@ -365,7 +373,11 @@ async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_o
     mock.expect_broadcast().returning(|_| Ok(()));
     mock.expect_outcome().returning(|_| Ok(ExecutionOutcome::Succeeded { block_number: 3 }));
     mock.expect_execution_record().returning(|_| {
-        Ok(crate::ExecutionRecord { contract: crate::ContractAddress::new(Felt::from(0x7au8)), event: None })
+        Ok(crate::ExecutionRecord {
+            contract: crate::ContractAddress::new(Felt::from(0x7au8)),
+            event: None,
+            treasury: None,
+        })
     });
     rig.executor = Some(Arc::new(mock));
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;

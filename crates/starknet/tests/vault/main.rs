@@ -2,7 +2,9 @@
 //! declared and deployed, and every refusal the vault owes, each with its revert reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+#[path = "../support/mod.rs"]
 mod support;
+mod treasury;
 
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
@@ -11,8 +13,9 @@ use starkrisk_domain::{
     DecisionStatement, FactHash, ModelParams, ModelVersion, OutputHash, ProgramHash, Provenance, RiskModel,
     SnapshotHash, VerifierConfig, examples,
 };
-use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN};
+use starkrisk_starknet::contracts::{self, ALLOCATION_VAULT, FACT_REGISTRY_STAND_IN, HOLDING_STRATEGY};
 use starkrisk_starknet::testing::Devnet;
+use starkrisk_starknet::vault::{self, VaultArguments};
 use starkrisk_starknet::{Operator, TxOutcome};
 use support::estimated_fees;
 
@@ -25,31 +28,37 @@ const MIN_DIVERSIFICATION: u8 = 2;
 /// How old a snapshot the vaults here accept, in blocks (devnet makes a block per transaction).
 const MAX_SNAPSHOT_AGE: u8 = 200;
 
+/// What the gate tests deposit: executions need a treasury to move (the treasury's own tests are in
+/// treasury.rs).
+const TREASURY: u128 = 1_000_000;
+
 /// The vault's constructor arguments for the tests' program and limits, taking no supplied metrics.
-fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_snapshot_age: u8) -> [Felt; 11] {
-    [
-        owner.address(),
-        operator.address(),
-        registry,
-        Felt::from(PROGRAM),
-        Felt::from(PROGRAM),
-        VerifierConfig::starkrisk().hash().unwrap(),
-        Felt::from(96u8),
-        Felt::from(MAX_SINGLE_BPS),
-        Felt::from(MIN_DIVERSIFICATION),
-        Felt::from(max_snapshot_age),
-        Felt::ZERO,
-    ]
+fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_snapshot_age: u8) -> VaultArguments {
+    VaultArguments {
+        owner: owner.address(),
+        operator: operator.address(),
+        fact_registry: registry,
+        program_hash: Felt::from(PROGRAM),
+        model_program_hash: Felt::from(PROGRAM),
+        verifier_config_hash: VerifierConfig::starkrisk().hash().unwrap(),
+        min_security_bits: 96,
+        max_single_bps: MAX_SINGLE_BPS.into(),
+        min_diversification: MIN_DIVERSIFICATION.into(),
+        max_snapshot_age_blocks: max_snapshot_age.into(),
+        accepts_supplied_metrics: false,
+        token: vault::STRK,
+    }
 }
 
-/// A stand-in registry owned by `owner` and a vault over it (deployed under `salt`, accepting snapshots
-/// `max_snapshot_age` blocks old): (registry, vault).
+/// A stand-in registry owned by `owner` and a vault over it holding a treasury (deployed under `salt`,
+/// accepting snapshots `max_snapshot_age` blocks old): (registry, vault).
 async fn deploy_gate(owner: &Operator, operator: &Operator, salt: u8, max_snapshot_age: u8) -> (Felt, Felt) {
     let registry_class = contracts::declare(owner, &FACT_REGISTRY_STAND_IN).await.unwrap();
     let registry = contracts::deploy(owner, registry_class, &[owner.address()], Felt::from(salt)).await.unwrap();
-    let vault_class = contracts::declare(owner, &ALLOCATION_VAULT).await.unwrap();
-    let vault_args = vault_arguments(owner, operator, registry, max_snapshot_age);
-    (registry, contracts::deploy(owner, vault_class, &vault_args, Felt::from(salt)).await.unwrap())
+    let arguments = vault_arguments(owner, operator, registry, max_snapshot_age);
+    let vault = vault::deploy(owner, &arguments, Felt::from(salt)).await.unwrap();
+    vault::deposit(owner, vault, vault::STRK, TREASURY).await.unwrap();
+    (registry, vault)
 }
 
 fn call(to: Felt, entrypoint: &str, calldata: Vec<Felt>) -> Call {
@@ -132,7 +141,8 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     assert_eq!(contracts::declare(&owner, &ALLOCATION_VAULT).await.unwrap(), vault_class);
     let registry = contracts::deploy(&owner, registry_class, &[owner.address()], Felt::ONE).await.unwrap();
     let config = VerifierConfig::starkrisk();
-    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE);
+    let strategy_class = contracts::declare(&owner, &HOLDING_STRATEGY).await.unwrap();
+    let vault_args = vault_arguments(&owner, &operator, registry, MAX_SNAPSHOT_AGE).calldata(strategy_class);
     let vault = contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap();
     assert_eq!(contracts::deploy(&owner, vault_class, &vault_args, Felt::ONE).await.unwrap(), vault, "reused");
 
@@ -180,7 +190,9 @@ async fn the_vault_executes_only_what_a_registered_verification_covers() {
     // Anyone but the operator.
     assert_refused(reverted(&owner, vec![execute(vault, DECISION, &proven)]).await, "caller is not the operator");
 
-    // The proper call: executed, and the vault holds the proven allocation.
+    // The proper call, once there is a treasury to move: executed, and the vault holds the proven allocation.
+    assert_refused(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, "insufficient funds");
+    vault::deposit(&owner, vault, vault::STRK, TREASURY).await.unwrap();
     assert_eq!(reverted(&operator, vec![execute(vault, DECISION, &proven)]).await, None);
     assert_eq!(view(&owner, vault, "executed", vec![Felt::from(DECISION)]).await, [Felt::ONE]);
     let current = view(&owner, vault, "current_allocation", vec![]).await;
