@@ -58,7 +58,7 @@ async fn check_legible(browser: &Browser, page: &str) {
 async fn an_operator_follows_and_executes_a_decision_in_the_dashboard() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::new(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone()).await;
     let service = world.serve_with(&[("STARKRISK__PIPELINE__EXECUTION", "manual")]).await;
     let browser = Browser::start(&shots()).await;
     let dashboard = format!("{}/dashboard", service.base);
@@ -117,10 +117,23 @@ async fn an_operator_follows_and_executes_a_decision_in_the_dashboard() {
     let (_, api) = service.get(&format!("/api/v1/risk-engine/decision/{id}")).await;
     assert_eq!(api["status"], "executed");
     assert_eq!(api["execution_requested_by"], "e2e", "the signed-in operator asked for it");
-    // A counter executed it, not the vault: the page does not claim the chain checked anything.
-    browser.wait_for_text("#chain-checks-by", "Not checked", 5).await;
-    assert_eq!(api["chain_checks"]["by"], "none", "{api}");
+    // The vault executed it and says which of its rules held; its fact is the operator's word (S-two, the
+    // stand-in registry), and the page says that too.
+    browser.wait_for_text("#chain-checks-by", "The AllocationVault executed it", 5).await;
+    assert_eq!(api["chain_checks"]["by"], "vault", "{api}");
+    browser.wait_for_text("#badge-fact", "Operator-attested fact", 5).await;
+    // What the execution moved: 100 STRK out of idle into both strategies at the proven split.
+    let after = &api["execution_treasury"]["after"];
+    let moved = browser.wait_for_text("#treasury-moved", "JediSwap strategy", 5).await;
+    assert!(moved.contains(after["jediswap"].as_str().unwrap()) && moved.contains("100000000000000000000"), "{moved}");
     browser.screenshot("4-decision-executed").await;
+    check_legible(&browser, "decision executed").await;
+    // The list charts the treasury per strategy after each execution.
+    browser.goto(&format!("{dashboard}/decisions")).await;
+    browser.wait_for("#treasury-chart", 5).await;
+    assert_eq!(browser.script("return document.querySelectorAll('#treasury-chart circle').length").await, 3);
+    let title = browser.script("return document.querySelector('#treasury-chart title').textContent").await;
+    assert!(title.as_str().unwrap().contains("JediSwap strategy latest"), "{title}");
 
     // Health: Postgres, the chain, the model, the queue and the provers.
     browser.goto(&format!("{dashboard}/health")).await;

@@ -1,6 +1,8 @@
 //! One decision after another through `starkrisk serve` processes on real Postgres and starknet-devnet:
 //! the happy path, kill -9 mid-flight, and two processes sharing one database. The allocation contract is
-//! a counter that adds each executed decision's JediSwap share, so an execution that happened twice shows.
+//! a counter that adds each executed decision's JediSwap share, so an execution that happened twice shows,
+//! or the AllocationVault with its treasury (`World::on_vault`), where each execution's moves must start
+//! where the previous one left the funds.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use crate::e2e;
@@ -125,4 +127,59 @@ async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() 
     assert_eq!(world.counter().await, shares(&decisions));
     // Nonce collisions between the processes may supersede a signed transaction, but none lands twice.
     assert_eq!(world.sent().await, 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_treasury_once() {
+    let (devnet, _turn) = Devnet::exclusive().await;
+    let db = TestDatabase::new().await;
+    let world = World::on_vault(devnet, db.url.clone()).await;
+    let start = world.treasury().await;
+    let sent_before = world.sent().await;
+    let mut ids = vec![];
+
+    // Receipts looked for only every 2 s, so a transaction is out and unread for that long: kill then.
+    let first = world.serve_with(&[("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "2000")]).await;
+    for n in 0..3 {
+        ids.push(first.orchestrate(n).await);
+    }
+    let mut caught = None;
+    'watch: for _ in 0..1_000 {
+        for id in &ids {
+            let d = first.decision(id).await;
+            if d["status"] == "submitted" {
+                caught = Some(d);
+                break 'watch;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill();
+    let caught = caught.expect("a decision with its execution sent and its receipt unread");
+    assert!(caught["tx_hash"].is_string() && caught["execution_treasury"].is_null(), "{caught}");
+
+    let second = world.serve().await;
+    let mut decisions = second.all_executed(&ids).await;
+    assert_eq!(distinct_txs(&decisions), 3);
+    // One registration and one execution per decision reached the chain, nothing resent.
+    assert_eq!(world.sent().await - sent_before, 6);
+    // Each decision is recorded once with what its execution moved, and the moves chain: each starts where
+    // the one before it left the treasury, so none was applied twice or skipped.
+    decisions.sort_by_key(|d| d["block_number"].as_u64().unwrap());
+    let balances = |v: &serde_json::Value| -> [u128; 3] {
+        ["idle", "jediswap", "ekubo"].map(|h| v[h].as_str().unwrap().parse().unwrap())
+    };
+    let total = start.total().unwrap();
+    let mut held = [start.idle, start.jediswap, start.ekubo];
+    assert_eq!(held, [total, 0, 0], "chain deploy funded the treasury");
+    for d in &decisions {
+        let moved = &d["execution_treasury"];
+        assert_eq!(balances(&moved["before"]), held, "{d}");
+        held = balances(&moved["after"]);
+        let share = |bps: &str| total * u128::from(d[bps].as_u64().unwrap()) / 10_000;
+        assert_eq!((held[1], held[2]), (share("jediswap_pct"), share("ekubo_pct")), "{d}");
+        assert_eq!(held.iter().sum::<u128>(), total, "conserved: {d}");
+    }
+    let now = world.treasury().await;
+    assert_eq!([now.idle, now.jediswap, now.ekubo], held, "the chain holds what the last execution left");
 }

@@ -22,6 +22,8 @@ pub struct World {
     pub account: DevnetAccount,
     pub counter: Felt,
     pub keystore: PathBuf,
+    /// The settings `chain deploy` printed, when the allocation contract is the vault instead of the counter.
+    vault: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -45,7 +47,60 @@ impl World {
             })
             .unwrap();
         assert!(out.success());
-        World { db_url, devnet_url: devnet.url.clone(), account: accounts[0], counter, keystore, _dir: dir }
+        World {
+            db_url,
+            devnet_url: devnet.url.clone(),
+            account: accounts[0],
+            counter,
+            keystore,
+            vault: vec![],
+            _dir: dir,
+        }
+    }
+
+    /// A world whose allocation contract is the AllocationVault holding 100 STRK, deployed by `chain deploy
+    /// --local-registry` as a user would: decisions are proven with S-two, their facts attested in the
+    /// stand-in registry, and every execution moves the treasury.
+    pub async fn on_vault(devnet: &Devnet, db_url: String) -> World {
+        let mut world = World::new(devnet, db_url).await;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
+            command.env_remove(key);
+        }
+        let deploy = ["chain", "deploy", "--local-registry", "--format", "env"];
+        let out = command.envs(world.env(free_port())).args(deploy).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        world.vault = stdout
+            .lines()
+            .filter_map(|l| l.split_once('=').filter(|(k, _)| k.starts_with("STARKRISK__")))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        world
+    }
+
+    /// The vault's address; panics on a counter world.
+    pub fn vault(&self) -> Felt {
+        let address = self.vault.iter().find(|(k, _)| k == "STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS");
+        Felt::from_hex(&address.expect("a world on the vault").1).unwrap()
+    }
+
+    /// The vault's treasury now, as it reports it.
+    pub async fn treasury(&self) -> starkrisk_domain::TreasuryBalances {
+        let pool = std::sync::Arc::new(
+            starkrisk_starknet::RpcPool::new(starkrisk_starknet::RpcSettings {
+                rpc_urls: vec![self.devnet_url.clone()],
+                chain_id: "SN_SEPOLIA".into(),
+                request_timeout_ms: 3_000,
+                max_attempts: 3,
+                backoff_base_ms: 20,
+                backoff_max_ms: 200,
+                unhealthy_cooldown_ms: 60_000,
+            })
+            .unwrap(),
+        );
+        let provider = starkrisk_starknet::StarknetProvider::new(pool);
+        starkrisk_starknet::vault::treasury(&provider, self.vault()).await.unwrap()
     }
 
     /// The environment of a service process on `port`.
@@ -77,6 +132,11 @@ impl World {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        // On the vault, the counter's executor gives way to the defaults' (the vault's entrypoint and
+        // calldata) and to what `chain deploy` printed.
+        .filter(|(k, _)| self.vault.is_empty() || !k.starts_with("STARKRISK__STARKNET__EXECUTOR__"))
+        .filter(|(k, _)| !self.vault.iter().any(|(key, _)| key == k))
+        .chain(self.vault.iter().cloned())
         .collect()
     }
 
