@@ -166,6 +166,30 @@ impl World {
         panic!("the service on port {port} did not become ready");
     }
 
+    /// Checks that `decisions`, all executed by the vault, moved the treasury once each: sorted by block, each
+    /// move starts where the one before left the funds (the first from `start`, all idle), gives each
+    /// strategy its proven share and conserves the total, and the vault holds what the last one left.
+    pub async fn assert_moved_once(&self, start: starkrisk_domain::TreasuryBalances, decisions: &[Value]) {
+        let mut decisions: Vec<&Value> = decisions.iter().collect();
+        decisions.sort_by_key(|d| d["block_number"].as_u64().unwrap());
+        let balances = |v: &Value| -> [u128; 3] {
+            ["idle", "jediswap", "ekubo"].map(|h| v[h].as_str().unwrap_or_else(|| panic!("{v}")).parse().unwrap())
+        };
+        let total = start.total().unwrap();
+        let mut held = [start.idle, start.jediswap, start.ekubo];
+        assert_eq!(held, [total, 0, 0], "chain deploy funded the treasury");
+        for d in decisions {
+            let moved = &d["execution_treasury"];
+            assert_eq!(balances(&moved["before"]), held, "{d}");
+            held = balances(&moved["after"]);
+            let share = |bps: &str| total * u128::from(d[bps].as_u64().unwrap()) / 10_000;
+            assert_eq!((held[1], held[2]), (share("jediswap_pct"), share("ekubo_pct")), "{d}");
+            assert_eq!(held.iter().sum::<u128>(), total, "conserved: {d}");
+        }
+        let now = self.treasury().await;
+        assert_eq!([now.idle, now.jediswap, now.ekubo], held, "the chain holds what the last execution left");
+    }
+
     /// The counter's value: the sum of the JediSwap shares of every execution that landed.
     pub async fn counter(&self) -> u64 {
         starkrisk_starknet::testing::counter_value(&self.devnet_url, self.counter).await.try_into().unwrap()

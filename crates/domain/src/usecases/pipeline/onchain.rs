@@ -232,5 +232,11 @@ pub const NOT_EXECUTED_WITHOUT_CHAIN: &str =
 
 /// Transient chain trouble is retried; a refusal by the chain is final.
 fn chain_verdict(error: &ChainError) -> Verdict {
-    if error.is_transient() || matches!(error, ChainError::Unknown(_)) { Verdict::Retry } else { Verdict::Refuse }
+    // A transaction whose nonce another took never lands (two processes share the operator account): sending
+    // anew is safe, since registration first asks the chain what it already holds.
+    if error.is_transient() || matches!(error, ChainError::Unknown(_) | ChainError::Superseded { .. }) {
+        Verdict::Retry
+    } else {
+        Verdict::Refuse
+    }
 }

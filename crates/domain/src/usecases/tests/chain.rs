@@ -133,13 +133,16 @@ async fn an_onchain_fact_policy_refuses_stwo_proofs() {
 }
 
 #[tokio::test]
-async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_is_retried() {
-    for (error, final_status) in
-        [(|| ChainError::Rejected { reason: "invalid proof".into(), tx_hash: None }) as fn() -> ChainError, || {
-            ChainError::Unavailable("all RPC endpoints down".into())
-        }]
-        .into_iter()
-        .zip([ProofJobStatus::Failed, ProofJobStatus::Verified])
+async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_or_a_lost_nonce_is_retried() {
+    let lost = || ChainError::Superseded { tx_hash: TxHash::new(Felt::from(0x7u8)) };
+    for (error, final_status) in [
+        (|| ChainError::Rejected { reason: "invalid proof".into(), tx_hash: None }) as fn() -> ChainError,
+        || ChainError::Unavailable("all RPC endpoints down".into()),
+        // Another process's transaction took the nonce: the registration never landed, and a new one is safe.
+        lost,
+    ]
+    .into_iter()
+    .zip([ProofJobStatus::Failed, ProofJobStatus::Verified, ProofJobStatus::Verified])
     {
         let mut rig = stone_rig(vec![]);
         let mut registry = MockFactRegistry::new();
@@ -150,7 +153,7 @@ async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_
         let job = rig.pipeline().run(job).await.unwrap();
         assert_eq!(job.status(), final_status);
         let reason = job.failure().map(|f| f.reason.as_str()).or(job.last_error()).unwrap();
-        assert!(reason.contains("invalid proof") || reason.contains("RPC"), "{reason}");
+        assert!(["invalid proof", "RPC", "nonce"].iter().any(|w| reason.contains(w)), "{reason}");
     }
 }
 
