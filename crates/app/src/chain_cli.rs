@@ -57,15 +57,9 @@ pub enum ChainCommand {
         /// The model version to approve (default: the active model).
         #[arg(long)]
         version: Option<u32>,
-        /// The vault owner's account address.
-        #[arg(long, required_unless_present = "print_call")]
-        owner: Option<String>,
-        /// The owner's encrypted keystore, unlocked with the password in STARKRISK_OWNER_KEYSTORE_PASSWORD.
-        #[arg(long, required_unless_present = "print_call")]
-        owner_keystore: Option<std::path::PathBuf>,
-        /// Print the call as JSON and send nothing.
-        #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
-        print_call: bool,
+        /// The owner's key, or `--print-call`.
+        #[command(flatten)]
+        signer: OwnerSigner,
     },
     /// Deposit into the vault's treasury (`starknet.executor.contract_address`) with its owner's key, or print
     /// the two calls (the token's approval, the deposit) for an owner that signs elsewhere.
@@ -73,16 +67,31 @@ pub enum ChainCommand {
         /// Base units of the vault's token (18 decimals for STRK: 1 STRK is 1000000000000000000).
         #[arg(long, value_parser = crate::chain_treasury::amount)]
         amount: u128,
-        /// The vault owner's account address.
-        #[arg(long, required_unless_present = "print_call")]
-        owner: Option<String>,
-        /// The owner's encrypted keystore, unlocked with the password in STARKRISK_OWNER_KEYSTORE_PASSWORD.
-        #[arg(long, required_unless_present = "print_call")]
-        owner_keystore: Option<std::path::PathBuf>,
-        /// Print the calls as JSON and send nothing.
-        #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
-        print_call: bool,
+        /// The owner's key, or `--print-call`.
+        #[command(flatten)]
+        signer: OwnerSigner,
     },
+}
+
+/// Who signs an owner's call: the owner's key, or nobody when the call is only printed (for a multisig).
+#[derive(Debug, clap::Args)]
+pub struct OwnerSigner {
+    /// The vault owner's account address.
+    #[arg(long, required_unless_present = "print_call")]
+    owner: Option<String>,
+    /// The owner's encrypted keystore, unlocked with the password in STARKRISK_OWNER_KEYSTORE_PASSWORD.
+    #[arg(long, required_unless_present = "print_call")]
+    owner_keystore: Option<std::path::PathBuf>,
+    /// Print the call(s) as JSON and send nothing.
+    #[arg(long, conflicts_with_all = ["owner", "owner_keystore"])]
+    print_call: bool,
+}
+
+impl OwnerSigner {
+    /// The owner's address and keystore; `None` when the call is to be printed.
+    fn key(self) -> Option<(String, std::path::PathBuf)> {
+        self.owner.zip(self.owner_keystore).filter(|_| !self.print_call)
+    }
 }
 
 /// How the resulting settings are printed.
@@ -119,16 +128,11 @@ pub async fn run(command: ChainCommand, settings: &Settings) -> anyhow::Result<(
             let treasury = Treasury { token, deposit };
             deploy(settings, local_registry, owner, max_snapshot_age_blocks, treasury, salt, format).await
         }
-        ChainCommand::ApproveModel { version, owner, owner_keystore, print_call } => {
-            let signer = match (owner, owner_keystore) {
-                (Some(owner), Some(keystore)) if !print_call => Some((owner, keystore)),
-                _ => None,
-            };
-            crate::chain_approve::approve_model(settings, version, signer).await
+        ChainCommand::ApproveModel { version, signer } => {
+            crate::chain_approve::approve_model(settings, version, signer.key()).await
         }
-        ChainCommand::Deposit { amount, owner, owner_keystore, print_call } => {
-            let signer = owner.zip(owner_keystore).filter(|_| !print_call);
-            crate::chain_treasury::deposit(settings, amount, signer).await
+        ChainCommand::Deposit { amount, signer } => {
+            crate::chain_treasury::deposit(settings, amount, signer.key()).await
         }
     }
 }

@@ -87,20 +87,8 @@ impl World {
 
     /// The vault's treasury now, as it reports it.
     pub async fn treasury(&self) -> starkrisk_domain::TreasuryBalances {
-        let pool = std::sync::Arc::new(
-            starkrisk_starknet::RpcPool::new(starkrisk_starknet::RpcSettings {
-                rpc_urls: vec![self.devnet_url.clone()],
-                chain_id: "SN_SEPOLIA".into(),
-                request_timeout_ms: 3_000,
-                max_attempts: 3,
-                backoff_base_ms: 20,
-                backoff_max_ms: 200,
-                unhealthy_cooldown_ms: 60_000,
-            })
-            .unwrap(),
-        );
-        let provider = starkrisk_starknet::StarknetProvider::new(pool);
-        starkrisk_starknet::vault::treasury(&provider, self.vault()).await.unwrap()
+        let reader = starkrisk_starknet::testing::markets::devnet_operator(&self.devnet_url, self.account);
+        starkrisk_starknet::vault::treasury(reader.provider(), self.vault()).await.unwrap()
     }
 
     /// The environment of a service process on `port`.
