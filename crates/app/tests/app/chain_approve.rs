@@ -30,11 +30,13 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
         env.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
     };
 
-    // The operator deploys on the devnet (the project's Integrity), naming an owner of its own.
-    // Salts of its own: the devnet is shared as earlier tests left it (Integrity's classes stay declared).
+    // The operator deploys on the devnet, naming an owner of its own. The gate is the stand-in registry with
+    // S-two proofs: what is tested here is who approves and funds, and Integrity's own registration of a
+    // Stone proof is chain_cli's (a Stone decision would add two minutes). Salts of its own: the devnet is
+    // shared as earlier tests left it.
     let deploy = ["--profile", "devnet", "chain", "deploy", "--format", "env", "--salt", "0xa1"];
-    let deployed =
-        starkrisk(&borrowed(&env_on(&devnet.url)), &[&deploy[..], &["--owner", owner.as_str()]].concat(), "");
+    let first = [&deploy[..], &["--owner", owner.as_str(), "--local-registry"]].concat();
+    let deployed = starkrisk(&borrowed(&env_on(&devnet.url)), &first, "");
     assert!(deployed.status.success(), "{}", text(&deployed));
     assert!(text(&deployed).contains(&format!("not approved: the owner {owner} must call")), "{}", text(&deployed));
     // Nor does the operator fund the owner's treasury: until the owner deposits, executions revert.
@@ -119,7 +121,7 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(decision["status"], "executed", "{decision}");
-    assert_eq!(decision["registration"]["checked_by"], "verified on chain by Integrity", "{decision}");
+    assert_eq!(decision["chain_checks"]["by"], "vault", "{decision}");
     // ...by moving the owner's deposit to the proven split, as the vault's event says.
     let moved = &decision["execution_treasury"];
     assert_eq!(moved["before"], serde_json::json!({"idle": "5000000", "jediswap": "0", "ekubo": "0"}), "{decision}");
