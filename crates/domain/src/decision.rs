@@ -338,6 +338,12 @@ impl AllocationDecision {
         Ok(())
     }
 
+    /// Whether an operator's request can send it on chain: verified and nothing sent yet (a submitted
+    /// decision's transaction is out, and a request only hurries its receipt).
+    pub fn awaits_execution(&self) -> bool {
+        self.state.status == DecisionStatus::Verified && self.state.tx_hash.is_none()
+    }
+
     /// An operator asks for it to be executed. Only a verified decision can be asked for, and only the first
     /// request is kept (it is the one that released it); returns whether this request was recorded.
     pub fn request_execution(

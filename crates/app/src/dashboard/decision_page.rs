@@ -165,8 +165,9 @@ fn fact_badge(
 }
 
 fn actions(session: &Session, view: &DecisionView, job: Option<&ProofJobView>) -> Markup {
-    let executable = view.status == "verified" && view.tx_hash.is_none() && session.can(Role::Operator);
-    let retryable = job.filter(|j| j.status == "failed" && j.retryable == Some(true) && session.can(Role::Admin));
+    // The domain's rules, as the API states them (`awaits_execution`, `retryable`), and the visitor's role.
+    let executable = view.awaits_execution && session.can(Role::Operator);
+    let retryable = job.filter(|j| j.retryable == Some(true) && session.can(Role::Admin));
     html! {
         @if executable || retryable.is_some() {
             section.actions aria-label="Actions" {

@@ -234,6 +234,8 @@ pub struct DecisionView {
     /// What the chain itself checked of it: nothing before it is executed, none of the vault's rules when
     /// a contract other than the vault executed it, otherwise each rule of the vault's gate.
     pub chain_checks: ChainChecksView,
+    /// Whether an operator's `execute-allocation` would send it on chain now (verified, nothing sent yet).
+    pub awaits_execution: bool,
     /// The operator who asked for it to be executed (`execute-allocation`); under manual execution a
     /// verified decision without one waits.
     pub execution_requested_by: Option<String>,
@@ -286,6 +288,7 @@ impl DecisionView {
             execution_event: d.execution().and_then(|e| e.event.clone()),
             execution_treasury: d.execution().and_then(|e| e.treasury),
             chain_checks: ChainChecksView::new(&ChainChecked::of(d, job.and_then(|j| j.registration()))),
+            awaits_execution: d.awaits_execution(),
             execution_requested_by: d.execution_request().map(|r| r.by.clone()),
             execution_requested_at: d.execution_request().map(|r| r.at),
             timestamp: d.created_at().timestamp(),

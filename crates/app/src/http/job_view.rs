@@ -205,7 +205,7 @@ impl ProofJobView {
             registration: job.registration().map(RegistrationView::new),
             error: job.failure().map(|f| f.reason.clone()).or_else(|| job.last_error().map(str::to_string)),
             failed_stage: job.failure().map(|f| name(&f.stage)),
-            retryable: job.failure().map(|f| f.retryable),
+            retryable: job.failure().map(|_| job.may_be_resumed()),
             retries: job.retries(),
             resumptions: job
                 .resumptions()

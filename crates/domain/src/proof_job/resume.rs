@@ -21,12 +21,18 @@ pub struct Resumption {
 }
 
 impl ProofJob {
+    /// Whether an operator may resume it: it failed, and trying again could help. The one rule `resume`
+    /// enforces and the API and dashboard show.
+    pub fn may_be_resumed(&self) -> bool {
+        self.state.failure.as_ref().is_some_and(|f| f.retryable)
+    }
+
     /// Resumes a failed job at `by`'s request from the status its failure recorded, due at once, with its
     /// automatic retries counted afresh. Only a failure that trying again could help is resumed: a refusal
     /// (a proof that does not verify, a statement that differs, a policy the fact does not meet) stays.
     pub fn resume(&mut self, by: impl Into<String>, now: DateTime<Utc>) -> Result<&Resumption, IllegalTransition> {
         let refused = IllegalTransition { job: self.state.id, from: self.state.status, to: ProofJobStatus::Queued };
-        let Some(failure) = self.state.failure.clone().filter(|f| f.retryable) else { return Err(refused) };
+        let Some(failure) = self.state.failure.clone().filter(|_| self.may_be_resumed()) else { return Err(refused) };
         self.move_to(failure.resume_from, now)?;
         self.state.failure = None;
         self.state.last_error = Some(failure.reason.clone());

@@ -410,6 +410,7 @@ async fn under_manual_execution_a_verified_decision_waits_for_an_operator() {
     let job = rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!(stored.status(), DecisionStatus::Verified);
+    assert!(stored.awaits_execution(), "verified with nothing sent: an operator's request would send it");
     assert!(stored.message().unwrap().contains("waiting for an operator"), "{:?}", stored.message());
     assert!(calls.lock().unwrap().is_empty(), "nothing is signed without the operator");
     rig.clock.advance(rig.policy.backoff.max);
@@ -427,5 +428,6 @@ async fn under_manual_execution_a_verified_decision_waits_for_an_operator() {
     rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!((stored.status(), stored.block_number()), (DecisionStatus::Executed, Some(6)));
+    assert!(!stored.awaits_execution(), "executed");
     assert_eq!(stored.execution_request().map(|r| r.by.as_str()), Some("alice"), "who released it is kept");
 }

@@ -56,6 +56,7 @@ async fn a_job_failed_at_registration_resumes_there_and_completes() {
     let failure = job.failure().unwrap();
     assert_eq!(failure.stage, Stage::Registration);
     assert!(failure.retryable, "retries ran out on a transient failure: an operator may resume it");
+    assert!(job.may_be_resumed());
     let attempts = job.attempts().len();
 
     up.store(true, Ordering::SeqCst);
@@ -68,6 +69,7 @@ async fn a_job_failed_at_registration_resumes_there_and_completes() {
 
     let done = rig.pipeline().run(resumed).await.unwrap();
     assert_eq!(done.status(), ProofJobStatus::Executed);
+    assert!(!done.may_be_resumed(), "an executed job is not resumed");
     assert_eq!(done.attempts().len(), attempts, "nothing was proven again");
     let (executed, _) = rig.stored(&decision).await;
     assert_eq!((executed.status(), executed.block_number()), (DecisionStatus::Executed, Some(9)));
@@ -82,6 +84,7 @@ async fn a_refused_job_is_not_resumed() {
     let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
+    assert!(!job.may_be_resumed(), "a refusal is not resumed");
     let error = retry(&rig).retry(job.id(), "admin-ann").await.unwrap_err();
     assert!(matches!(error, RetryError::Refused { .. }), "{error}");
     assert!(error.to_string().contains("Integrity cannot verify"), "the refusal's reason is given: {error}");
