@@ -263,7 +263,7 @@ impl Service {
             auth: Authenticator::from_settings(&settings.auth)?,
             metrics: Metrics::new()?,
             pages,
-            webhooks: stores.webhooks.clone(),
+            webhooks: starkrisk_domain::usecases::WebhookDeliveries::new(stores.webhooks.clone()),
             rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
             migrated: AtomicBool::new(false),
         };

@@ -47,8 +47,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Rendered decision pages; emptied whenever a decision is created.
     pub pages: Arc<PageCache>,
-    /// The webhook outbox, when the stores keep one.
-    pub webhooks: Option<Arc<dyn starkrisk_domain::ports::WebhookOutbox>>,
+    /// Webhook deliveries (none when the stores keep no outbox).
+    pub webhooks: starkrisk_domain::usecases::WebhookDeliveries,
     /// Per-caller limits on mutating requests.
     pub rate_limits: crate::http::rate_limit::RateLimiter,
     /// Set once migrations ran; `/ready` stays 503 until then.

@@ -17,6 +17,7 @@ mod retry_job;
 mod sample_markets;
 mod verification_status;
 mod verify_proof;
+mod webhook_deliveries;
 
 #[cfg(test)]
 mod tests;
@@ -39,3 +40,4 @@ pub use retry_job::{RetryError, RetryJob};
 pub use sample_markets::{SAMPLER_TASK, SampleMarkets, SampleOutcome};
 pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
 pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};
+pub use webhook_deliveries::WebhookDeliveries;

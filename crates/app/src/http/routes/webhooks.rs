@@ -82,9 +82,6 @@ pub async fn deliveries(
         .map_err(|e| ApiError::invalid("query", format!("{e}")))?
         .into_inner();
     let limit = super::page_limit(query.limit)?;
-    let items = match &state.webhooks {
-        Some(outbox) => outbox.recent(limit, query.pending.unwrap_or(false)).await?,
-        None => Vec::new(),
-    };
+    let items = state.webhooks.recent(limit, query.pending.unwrap_or(false)).await?;
     Ok(web::Json(DeliveryList { items: items.into_iter().map(Into::into).collect() }))
 }
