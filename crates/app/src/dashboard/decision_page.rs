@@ -249,7 +249,7 @@ fn timeline(job: &ProofJobView) -> Markup {
 
 #[cfg(test)]
 mod tests {
-    use starkrisk_domain::usecases::{FactReport, VerificationReport};
+    use starkrisk_domain::usecases::{FactReport, JudgedVerification, VerificationReport};
     use starkrisk_domain::*;
 
     use super::{chain_checks, fact_badge};
@@ -269,7 +269,7 @@ mod tests {
             local: None,
             on_chain: Some(FactReport {
                 fact_hash: FactHash::new(Felt::from(0xabcu16)),
-                verifications: vec![verification.clone()],
+                verifications: vec![JudgedVerification { verification: verification.clone(), meets_policy: verified }],
                 accepted: verified.then_some(verification),
                 meets_policy: verified,
                 policy: FactPolicy { expected_config: config, min_security_bits: 96 },

@@ -38,6 +38,6 @@ pub use policy::PipelinePolicy;
 pub use rebalance::{REBALANCER_TASK, RebalanceOutcome, ScheduledRebalance};
 pub use retry_job::{RetryError, RetryJob};
 pub use sample_markets::{SAMPLER_TASK, SampleMarkets, SampleOutcome};
-pub use verification_status::{FactReport, StatusError, VerificationReport, VerificationStatus};
+pub use verification_status::{FactReport, JudgedVerification, StatusError, VerificationReport, VerificationStatus};
 pub use verify_proof::{CheckProof, CheckProofError, ProofReport, VerifyProof};
 pub use webhook_deliveries::WebhookDeliveries;

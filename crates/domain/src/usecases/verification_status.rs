@@ -15,14 +15,23 @@ use crate::proof_job::{ProofJobId, ProofJobStatus};
 pub struct FactReport {
     /// The fact.
     pub fact_hash: FactHash,
-    /// Every verification on chain.
-    pub verifications: Vec<FactVerification>,
+    /// Every verification on chain, each judged against the policy.
+    pub verifications: Vec<JudgedVerification>,
     /// The first verification that meets the policy.
     pub accepted: Option<FactVerification>,
     /// Whether any verification meets the policy.
     pub meets_policy: bool,
     /// The policy applied.
     pub policy: FactPolicy,
+}
+
+/// One verification on chain and whether it meets the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JudgedVerification {
+    /// What the registry recorded.
+    pub verification: FactVerification,
+    /// Whether it alone meets the policy for the fact.
+    pub meets_policy: bool,
 }
 
 /// A proof job's verification, locally and on chain.
@@ -84,8 +93,48 @@ impl VerificationStatus {
             fact_hash: fact,
             meets_policy: accepted.is_some(),
             accepted,
-            verifications,
+            verifications: verifications
+                .into_iter()
+                .map(|verification| JudgedVerification {
+                    meets_policy: self.policy.accepts(fact, &verification),
+                    verification,
+                })
+                .collect(),
             policy: self.policy.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::ports::MockFactRegistry;
+    use crate::{Felt, VerificationHash, VerifierConfig};
+
+    #[tokio::test]
+    async fn each_verification_of_a_fact_is_judged_by_the_use_case_against_the_policy_with_a_mocked_registry() {
+        let fact = FactHash::new(Felt::from(0xfac7u16));
+        let expected = VerifierConfig::starkrisk();
+        let other = VerifierConfig::new("recursive", "keccak_160_lsb", "stone5", "strict");
+        let recorded = |config: &VerifierConfig, bits: u32| FactVerification {
+            verification_hash: VerificationHash::compute(fact, config, bits).unwrap(),
+            security_bits: bits,
+            verifier_config: config.clone(),
+        };
+        let list = vec![recorded(&other, 128), recorded(&expected, 80), recorded(&expected, 96)];
+        let mut registry = MockFactRegistry::new();
+        let answer = list.clone();
+        registry.expect_verifications().returning(move |_| Ok(answer.clone()));
+        let policy = FactPolicy { expected_config: expected, min_security_bits: 96 };
+        let store = Arc::new(crate::testing::MemoryStore::new(Arc::new(crate::testing::ManualClock::default())));
+        let status = VerificationStatus::new(store, Some(Arc::new(registry)), policy);
+        let report = status.of_fact(fact).await.unwrap();
+        let judged: Vec<bool> = report.verifications.iter().map(|j| j.meets_policy).collect();
+        assert_eq!(judged, [false, false, true], "another verifier, too few bits, the one");
+        assert_eq!(report.accepted.as_ref(), Some(&list[2]));
+        assert!(report.meets_policy);
     }
 }

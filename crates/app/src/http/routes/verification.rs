@@ -70,11 +70,11 @@ impl From<&FactReport> for FactView {
             verifications: r
                 .verifications
                 .iter()
-                .map(|v| VerificationView {
-                    verification_hash: v.verification_hash.to_string(),
-                    security_bits: v.security_bits,
-                    verifier_config: VerifierView::from(&v.verifier_config),
-                    meets_policy: r.policy.accepts(r.fact_hash, v),
+                .map(|judged| VerificationView {
+                    verification_hash: judged.verification.verification_hash.to_string(),
+                    security_bits: judged.verification.security_bits,
+                    verifier_config: VerifierView::from(&judged.verification.verifier_config),
+                    meets_policy: judged.meets_policy,
                 })
                 .collect(),
             meets_policy: r.meets_policy,
