@@ -331,7 +331,7 @@ async fn fund(
             "empty: executions revert until the owner {owner:#x} deposits (approve {vault:#x} on {token:#x}, then \
              call deposit on the vault)"
         )),
-        _ => Ok(format!("{total} ({} idle, {} JediSwap, {} Ekubo)", held.idle, held.jediswap, held.ekubo)),
+        _ => Ok(format!("{total} ({held})")),
     }
 }
 

@@ -32,10 +32,7 @@ pub async fn deposit(
         .await
         .map_err(|e| refused_as_owner(e, &owner, vault, "deposit"))?;
     let held = vault::treasury(&provider, vault).await?;
-    println!(
-        "deposited {amount} of {token:#x} into the vault {vault:#x} in {tx_hash}; it holds {} idle, {} JediSwap, {} Ekubo",
-        held.idle, held.jediswap, held.ekubo
-    );
+    println!("deposited {amount} of {token:#x} into the vault {vault:#x} in {tx_hash}; it holds {held}");
     Ok(())
 }
 

@@ -40,6 +40,13 @@ pub struct TreasuryBalances {
     pub ekubo: u128,
 }
 
+/// As operators read it: "60 idle, 30 JediSwap, 10 Ekubo" (base units).
+impl std::fmt::Display for TreasuryBalances {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} idle, {} JediSwap, {} Ekubo", self.idle, self.jediswap, self.ekubo)
+    }
+}
+
 impl TreasuryBalances {
     /// The whole treasury; `None` past `u128`, which no token's supply reaches.
     pub fn total(&self) -> Option<u128> {

@@ -105,10 +105,10 @@ impl StarknetExecutor {
 impl StarknetExecutor {
     /// Decodes the vault's `AllocationExecuted` (keys: selector, decision id; data: model hash, fact hash,
     /// both risks, both shares) from the events of a receipt.
-    fn allocation_executed(&self, events: &[starknet::core::types::Event]) -> Option<AllocationExecuted> {
+    fn allocation_executed(&self, events: &[&starknet::core::types::Event]) -> Option<AllocationExecuted> {
         let selector = get_selector_from_name("AllocationExecuted").ok()?;
         let small = starkrisk_domain::felt_to_u32;
-        events.iter().filter(|e| e.from_address == self.contract).find_map(|event| {
+        events.iter().find_map(|event| {
             let (keys, data) = (&event.keys, &event.data);
             if keys.len() != 2 || keys[0] != selector || data.len() != 6 {
                 return None;
@@ -138,12 +138,10 @@ impl StarknetExecutor {
 impl AllocationExecutor for StarknetExecutor {
     async fn execution_record(&self, tx_hash: TxHash) -> Result<ExecutionRecord, ChainError> {
         let receipt = self.operator.provider().get_transaction_receipt(tx_hash.felt()).await.map_err(provider_error)?;
-        let events = receipt.receipt.events();
-        let event = self.allocation_executed(events);
-        let treasury = events
-            .iter()
-            .filter(|e| e.from_address == self.contract)
-            .find_map(|e| crate::vault::rebalanced(&e.keys, &e.data));
+        // Only the allocation contract's own events: another contract could emit the same shapes.
+        let events: Vec<_> = receipt.receipt.events().iter().filter(|e| e.from_address == self.contract).collect();
+        let event = self.allocation_executed(&events);
+        let treasury = events.iter().find_map(|e| crate::vault::rebalanced(&e.keys, &e.data));
         Ok(ExecutionRecord { contract: ContractAddress::new(self.contract), event, treasury })
     }
 
