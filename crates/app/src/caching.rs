@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{
-    ChainError, DecisionFilter, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page, PageRequest,
-    ProtocolReading, StoreError,
+    ChainError, Clock, DecisionFilter, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page,
+    PageRequest, ProtocolReading, StoreError,
 };
 use starkrisk_domain::{
     AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
@@ -24,13 +25,14 @@ use crate::http::page_cache::PageCache;
 pub struct CachedMetrics {
     inner: Arc<dyn MetricsSource>,
     ttl: Duration,
-    readings: Mutex<HashMap<Protocol, (Instant, ProtocolReading)>>,
+    clock: Arc<dyn Clock>,
+    readings: Mutex<HashMap<Protocol, (DateTime<Utc>, ProtocolReading)>>,
 }
 
 impl CachedMetrics {
-    /// Caches `inner` for `ttl`.
-    pub fn new(inner: Arc<dyn MetricsSource>, ttl: Duration) -> Self {
-        Self { inner, ttl, readings: Mutex::new(HashMap::new()) }
+    /// Caches `inner` for `ttl` as `clock` tells it.
+    pub fn new(inner: Arc<dyn MetricsSource>, ttl: Duration, clock: Arc<dyn Clock>) -> Self {
+        Self { inner, ttl, clock, readings: Mutex::new(HashMap::new()) }
     }
 }
 
@@ -39,13 +41,14 @@ impl MetricsSource for CachedMetrics {
     async fn reading(&self, protocol: Protocol) -> Result<ProtocolReading, MetricsError> {
         // Held across the read on purpose: one refresh at a time instead of a stampede on the source.
         let mut readings = self.readings.lock().await;
+        // A clock that went back reads as a reading just made.
         if let Some((at, reading)) = readings.get(&protocol)
-            && at.elapsed() < self.ttl
+            && (self.clock.now() - *at).to_std().unwrap_or_default() < self.ttl
         {
             return Ok(*reading);
         }
         let reading = self.inner.reading(protocol).await?;
-        readings.insert(protocol, (Instant::now(), reading));
+        readings.insert(protocol, (self.clock.now(), reading));
         Ok(reading)
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::usecases::{RebalanceOutcome, ScheduledRebalance};
 
+use crate::http::metrics::Metrics;
 use crate::periodic::Periodic;
 
 /// The `[schedule]` section.
@@ -42,13 +43,16 @@ impl ScheduleSettings {
     }
 }
 
-/// Runs a rebalancing round every `every`, logging what each did.
-pub fn spawn_rebalancer(rebalancer: ScheduledRebalance, every: Duration) -> Periodic {
+/// Runs a rebalancing round every `every`, logging what each did and counting it in `metrics`.
+pub fn spawn_rebalancer(rebalancer: ScheduledRebalance, every: Duration, metrics: Metrics) -> Periodic {
     let rebalancer = std::sync::Arc::new(rebalancer);
     Periodic::spawn("rebalancer", every, move || {
         let rebalancer = rebalancer.clone();
+        let metrics = metrics.clone();
         async move {
-            match rebalancer.tick().await {
+            let outcome = rebalancer.tick().await;
+            metrics.observe_rebalance(&outcome);
+            match outcome {
                 RebalanceOutcome::Planned { decision, shift_bps } => {
                     tracing::info!(%decision, shift_bps, "scheduled rebalance planned")
                 }

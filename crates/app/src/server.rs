@@ -74,7 +74,7 @@ fn workers(service: &Service, settings: &Settings, prefix: &str) -> Workers {
 /// Starts webhook delivery when endpoints are configured; a failure is logged, never fatal, because
 /// the outbox keeps every event until delivery works.
 async fn deliver_webhooks(service: &Service, settings: &Settings) -> Option<crate::webhooks::Delivering> {
-    match crate::webhooks::start(service.stores.webhooks.clone(), settings).await {
+    match crate::webhooks::start(service.stores.webhooks.clone(), settings, service.clock.clone()).await {
         Ok(delivering) => delivering,
         Err(error) => {
             tracing::error!(%error, "webhook delivery did not start; events wait in the outbox");
@@ -96,7 +96,8 @@ fn periodic_tasks(service: &Service, settings: &Settings) -> Vec<Periodic> {
     }
     if let Some(rebalancer) = service.rebalancer.clone() {
         let every = Duration::from_secs(settings.schedule.every_secs);
-        tasks.push(crate::schedule::spawn_rebalancer(rebalancer.led_by(leadership, worker_prefix(), every * 3), every));
+        let rebalancer = rebalancer.led_by(leadership, worker_prefix(), every * 3);
+        tasks.push(crate::schedule::spawn_rebalancer(rebalancer, every, service.state.metrics.clone()));
     }
     tasks
 }

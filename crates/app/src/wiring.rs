@@ -43,6 +43,9 @@ pub struct Adapters {
     pub metrics_source: Option<Arc<dyn MetricsSource>>,
     /// Reads the configured pools for the market sampler.
     pub pool_reader: Option<Arc<dyn PoolReader>>,
+    /// What every use case, cache and limiter reads time from; the system clock when `None`, so tests
+    /// move time instead of sleeping through it.
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 impl Adapters {
@@ -171,13 +174,15 @@ pub struct Service {
     pub sampler: Option<SampleMarkets>,
     /// Plans decisions on a timer, when `[schedule]` is on.
     pub rebalancer: Option<ScheduledRebalance>,
+    /// The clock everything above reads.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Service {
     /// Wires `adapters` and `stores` under `settings`.
     pub fn build(settings: &Settings, stores: Stores, mut adapters: Adapters) -> anyhow::Result<Self> {
         let policy = settings.policy()?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let clock: Arc<dyn Clock> = adapters.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let terms = settings.markets.terms()?;
         if adapters.metrics_source.is_none() && settings.markets.any() {
             let chain =
@@ -190,12 +195,13 @@ impl Service {
             .map(|reader| SampleMarkets::new(reader, stores.samples.clone(), terms.protocols()));
         adapters.metrics_source = adapters.metrics_source.map(|source| {
             let ttl = Duration::from_secs(settings.pipeline.metrics_cache_secs);
-            Arc::new(CachedMetrics::new(source, ttl)) as Arc<dyn MetricsSource>
+            Arc::new(CachedMetrics::new(source, ttl, clock.clone())) as Arc<dyn MetricsSource>
         });
         adapters.registry = adapters
             .registry
             .map(|registry| Arc::new(CachedFacts::new(registry, policy.fact_policy.clone())) as Arc<dyn FactRegistry>);
-        let pages = Arc::new(PageCache::new(Duration::from_millis(settings.server.decision_page_cache_ms)));
+        let page_ttl = Duration::from_millis(settings.server.decision_page_cache_ms);
+        let pages = Arc::new(PageCache::new(page_ttl, clock.clone()));
         let jobs = stores.jobs.clone();
         let decisions: Arc<dyn DecisionStore> = Arc::new(FreshPages::new(stores.decisions.clone(), pages.clone()));
         let programs = settings.risk_programs()?;
@@ -249,7 +255,7 @@ impl Service {
             planner,
             check: CheckProof::new(verify, jobs.clone(), stores.models.clone()),
             status: VerificationStatus::new(jobs.clone(), adapters.registry.clone(), policy.fact_policy.clone()),
-            models: ModelRegistry::new(stores.models.clone(), clock, default_program_hash)
+            models: ModelRegistry::new(stores.models.clone(), clock.clone(), default_program_hash)
                 .approving_on(adapters.executor.clone()),
             overview: OperationsOverview::new(
                 jobs.clone(),
@@ -264,9 +270,14 @@ impl Service {
             metrics: Metrics::new()?,
             pages,
             webhooks: starkrisk_domain::usecases::WebhookDeliveries::new(stores.webhooks.clone()),
-            rate_limits: RateLimiter::new(settings.server.rate_limit_per_minute, settings.server.rate_limit_burst),
+            rate_limits: RateLimiter::new(
+                settings.server.rate_limit_per_minute,
+                settings.server.rate_limit_burst,
+                clock.clone(),
+            ),
             migrated: AtomicBool::new(false),
         };
-        Ok(Self { state: web::Data::new(state), pipeline: Arc::new(pipeline), stores, wakeup, sampler, rebalancer })
+        let pipeline = Arc::new(pipeline);
+        Ok(Self { state: web::Data::new(state), pipeline, stores, wakeup, sampler, rebalancer, clock })
     }
 }

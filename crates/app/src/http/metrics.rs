@@ -24,6 +24,7 @@ pub struct Metrics {
     /// Jobs waiting for or held by a worker.
     pub queue_depth: IntGauge,
     treasury: GaugeVec,
+    rebalances: IntCounterVec,
 }
 
 impl Metrics {
@@ -70,14 +71,22 @@ impl Metrics {
             ),
             &["holder"],
         )?;
+        let rebalances = IntCounterVec::new(
+            Opts::new("rebalance_rounds_total", "Scheduled rebalancing rounds this process ran, by outcome"),
+            &["outcome"],
+        )?;
         registry.register(Box::new(retries.clone()))?;
         registry.register(Box::new(treasury.clone()))?;
+        registry.register(Box::new(rebalances.clone()))?;
+        for outcome in starkrisk_domain::usecases::RebalanceOutcome::NAMES {
+            rebalances.with_label_values(&[outcome]);
+        }
         for status in starkrisk_domain::ProofJobStatus::ALL {
             // Every series exists from the start, so rate() and absence alerts see zeros, not gaps.
             jobs.with_label_values(&[status.as_str()]);
             retries.with_label_values(&[status.as_str()]);
         }
-        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth, treasury })
+        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth, treasury, rebalances })
     }
 
     /// Records one proving attempt.
@@ -114,6 +123,11 @@ impl Metrics {
             // A gauge is a float; Prometheus has no wider number, and a chart needs no more digits.
             self.treasury.with_label_values(&[holder]).set(amount as f64);
         }
+    }
+
+    /// Counts one scheduled rebalancing round.
+    pub fn observe_rebalance(&self, outcome: &starkrisk_domain::usecases::RebalanceOutcome) {
+        self.rebalances.with_label_values(&[outcome.as_str()]).inc();
     }
 
     /// The Prometheus text exposition.

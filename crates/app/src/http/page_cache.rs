@@ -3,13 +3,15 @@
 //! while the others keep getting the previous copy, so expiry never sends every client to Postgres at once.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
+use starkrisk_domain::ports::Clock;
 
 struct Page {
-    at: Instant,
+    at: DateTime<Utc>,
     body: Bytes,
     refreshing: bool,
 }
@@ -17,6 +19,7 @@ struct Page {
 /// Rendered pages by (limit, cursor).
 pub struct PageCache {
     ttl: Duration,
+    clock: Arc<dyn Clock>,
     pages: Mutex<HashMap<(u32, Option<i64>), Page>>,
 }
 
@@ -27,9 +30,9 @@ const MAX_PAGES: usize = 4096;
 const STALE_FACTOR: u32 = 10;
 
 impl PageCache {
-    /// A cache keeping pages for `ttl`; a zero `ttl` disables it.
-    pub fn new(ttl: Duration) -> Self {
-        Self { ttl, pages: Mutex::new(HashMap::new()) }
+    /// A cache keeping pages for `ttl` as `clock` tells it; a zero `ttl` disables it.
+    pub fn new(ttl: Duration, clock: Arc<dyn Clock>) -> Self {
+        Self { ttl, clock, pages: Mutex::new(HashMap::new()) }
     }
 
     /// A page to serve, or `None` when this caller should render it (and `put` it).
@@ -39,7 +42,8 @@ impl PageCache {
         }
         let mut pages = self.pages.lock().ok()?;
         let page = pages.get_mut(&(limit, cursor))?;
-        let age = page.at.elapsed();
+        // A clock that went back reads as a page just made.
+        let age = (self.clock.now() - page.at).to_std().unwrap_or_default();
         if age < self.ttl || (page.refreshing && age < self.ttl * STALE_FACTOR) {
             return Some(page.body.clone());
         }
@@ -57,7 +61,7 @@ impl PageCache {
             if pages.len() >= MAX_PAGES {
                 pages.clear();
             }
-            pages.insert((limit, cursor), Page { at: Instant::now(), body, refreshing: false });
+            pages.insert((limit, cursor), Page { at: self.clock.now(), body, refreshing: false });
         }
     }
 
@@ -71,18 +75,25 @@ impl PageCache {
 
 #[cfg(test)]
 mod tests {
+    use starkrisk_domain::testing::ManualClock;
+
     use super::*;
 
     #[test]
     fn pages_expire_and_one_caller_refreshes_while_others_get_the_old_copy() {
-        let cache = PageCache::new(Duration::from_millis(30));
+        let clock = Arc::new(ManualClock::default());
+        let cache = PageCache::new(Duration::from_millis(30), clock.clone());
         assert_eq!(cache.get(20, None), None, "empty");
         cache.put(20, None, Bytes::from_static(b"v1"));
         assert_eq!(cache.get(20, None).as_deref(), Some(&b"v1"[..]));
         assert_eq!(cache.get(20, Some(5)), None, "pages are keyed by cursor");
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(Duration::from_millis(29));
+        assert_eq!(cache.get(20, None).as_deref(), Some(&b"v1"[..]), "fresh until the ttl has passed");
+        clock.advance(Duration::from_millis(1));
         assert_eq!(cache.get(20, None), None, "the first caller after expiry refreshes");
         assert_eq!(cache.get(20, None).as_deref(), Some(&b"v1"[..]), "the others get the old copy meanwhile");
+        clock.advance(Duration::from_millis(300));
+        assert_eq!(cache.get(20, None), None, "ten ttls on, a stuck refresh is taken over");
         cache.put(20, None, Bytes::from_static(b"v2"));
         assert_eq!(cache.get(20, None).as_deref(), Some(&b"v2"[..]));
         cache.clear();
@@ -91,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_zero_ttl_disables_the_cache() {
-        let cache = PageCache::new(Duration::ZERO);
+        let cache = PageCache::new(Duration::ZERO, Arc::new(ManualClock::default()));
         cache.put(1, None, Bytes::from_static(b"x"));
         assert_eq!(cache.get(1, None), None);
     }

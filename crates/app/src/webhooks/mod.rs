@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use starkrisk_domain::Secret;
-use starkrisk_domain::ports::{WebhookDelivery, WebhookOutbox};
+use starkrisk_domain::ports::{Clock, WebhookDelivery, WebhookOutbox};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -26,17 +26,20 @@ pub struct Deliverer {
     secrets: HashMap<String, Secret>,
     http: reqwest::Client,
     settings: WebhookDeliverySettings,
+    clock: Arc<dyn Clock>,
 }
 
 impl Deliverer {
-    /// A deliverer signing each endpoint's deliveries with its secret.
+    /// A deliverer signing each endpoint's deliveries with its secret, stamping and scheduling them by
+    /// `clock`.
     pub fn new(
         outbox: Arc<dyn WebhookOutbox>,
         secrets: HashMap<String, Secret>,
         settings: WebhookDeliverySettings,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder().timeout(Duration::from_millis(settings.timeout_ms)).build()?;
-        Ok(Self { outbox, secrets, http, settings })
+        Ok(Self { outbox, secrets, http, settings, clock })
     }
 
     /// Delivers until `stopped` turns true.
@@ -76,7 +79,7 @@ impl Deliverer {
     async fn attempt(&self, delivery: WebhookDelivery) {
         let Some(secret) = self.secrets.get(&delivery.endpoint) else { return };
         let body = signature::body(&delivery);
-        let timestamp = chrono::Utc::now().timestamp();
+        let timestamp = self.clock.now().timestamp();
         let request = self
             .http
             .post(&delivery.endpoint)
@@ -94,7 +97,7 @@ impl Deliverer {
             (Some(status), None) => self.outbox.delivered(delivery.event_id, &delivery.endpoint, status).await,
             (status, error) => {
                 let pause = self.settings.backoff().delay(delivery.attempts.saturating_sub(1));
-                let retry_at = chrono::Utc::now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
+                let retry_at = self.clock.now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
                 let error = error.unwrap_or_default();
                 self.outbox.failed(delivery.event_id, &delivery.endpoint, status, &error, retry_at).await
             }
@@ -126,6 +129,7 @@ impl Delivering {
 pub async fn start(
     outbox: Option<Arc<dyn WebhookOutbox>>,
     settings: &crate::Settings,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Option<Delivering>> {
     let Some(outbox) = outbox else {
         if !settings.webhooks.is_empty() {
@@ -139,7 +143,7 @@ pub async fn start(
         return Ok(None);
     }
     let (stop, stopped) = watch::channel(false);
-    let handle = Deliverer::new(outbox, secrets, settings.webhook_delivery.clone())?.spawn(stopped);
+    let handle = Deliverer::new(outbox, secrets, settings.webhook_delivery.clone(), clock)?.spawn(stopped);
     tracing::info!(endpoints = endpoints.len(), "delivering webhooks");
     Ok(Some(Delivering { stop, handle }))
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use starkrisk_app::{CachedFacts, CachedMetrics};
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{FactRegistry, MetricsSource, MockFactRegistry, MockMetricsSource, ProtocolReading};
+use starkrisk_domain::testing::ManualClock;
 use starkrisk_domain::*;
 
 fn counted_source(calls: Arc<AtomicUsize>) -> Arc<dyn MetricsSource> {
@@ -23,13 +24,16 @@ fn counted_source(calls: Arc<AtomicUsize>) -> Arc<dyn MetricsSource> {
 #[tokio::test]
 async fn readings_are_reused_until_they_expire_and_each_protocol_has_its_own() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let cached = CachedMetrics::new(counted_source(calls.clone()), Duration::from_millis(300));
+    let clock = Arc::new(ManualClock::default());
+    let cached = CachedMetrics::new(counted_source(calls.clone()), Duration::from_secs(60), clock.clone());
     let first = cached.reading(Protocol::JediSwap).await.unwrap();
     assert_eq!(cached.reading(Protocol::JediSwap).await.unwrap(), first);
     assert_eq!(calls.load(Ordering::SeqCst), 1, "the second read came from the cache");
     cached.reading(Protocol::Ekubo).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(cached.reading(Protocol::JediSwap).await.unwrap(), first, "still fresh a second before expiry");
+    clock.advance(Duration::from_secs(1));
     let fresh = cached.reading(Protocol::JediSwap).await.unwrap();
     assert_ne!(fresh.apy, first.apy, "an expired reading is read again");
 }
@@ -37,7 +41,8 @@ async fn readings_are_reused_until_they_expire_and_each_protocol_has_its_own() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_readers_share_one_read() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let cached = Arc::new(CachedMetrics::new(counted_source(calls.clone()), Duration::from_secs(60)));
+    let clock = Arc::new(ManualClock::default());
+    let cached = Arc::new(CachedMetrics::new(counted_source(calls.clone()), Duration::from_secs(60), clock));
     let readers: Vec<_> = (0..16)
         .map(|_| {
             let cached = cached.clone();

@@ -218,8 +218,24 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
     // Nothing more is planned. (Here later rounds are refused: the vault's block, sampled a moment after
     // the snapshot, starts a day window that holds no swaps, so both APYs are 0. With samples every minute
     // a window always spans a day; the unchanged-split rounds are shown by the domain's tests.)
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rebalance_rounds(&service).await;
+    for _ in 0..300 {
+        if rebalance_rounds(&service).await >= after + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(rebalance_rounds(&service).await >= after + 2, "two more rounds ran");
     assert_eq!(decisions(&service).await.len(), 2);
+}
+
+/// Scheduled rounds the service has run, whatever their outcome, from `/metrics`.
+async fn rebalance_rounds(service: &e2e::Service) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", service.base)).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("starkrisk_rebalance_rounds_total{"))
+        .map(|line| line.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
 }
 
 /// Every decision, newest first.

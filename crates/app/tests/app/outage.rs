@@ -1,6 +1,7 @@
 //! Postgres as deploy/local/pg.sh runs it: started from a clone only its owner may enter, refused in one clear
-//! line when it cannot be made, and stopped for 10 s under a running service (/ready and requests answer
-//! 503 with a clear message, and the work resumes by itself when the database is back).
+//! line when it cannot be made, and stopped under a running service (/ready and requests answer 503 with a
+//! clear message, and the work resumes by itself when the database is back). The outage lasts until the
+//! service has shown it noticed, not a fixed time: nothing in the service counts how long Postgres is away.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use crate::e2e;
@@ -111,7 +112,7 @@ fn pg_sh_says_in_one_line_why_a_cluster_cannot_be_made_and_what_to_do() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_seconds_without_postgres_answer_503_and_the_work_resumes() {
+async fn postgres_stopped_under_a_running_service_answers_503_and_the_work_resumes() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let postgres = OwnPostgres::new();
     let url = postgres.pg("start");
@@ -136,7 +137,6 @@ async fn ten_seconds_without_postgres_answer_503_and_the_work_resumes() {
     assert_eq!(status, 503, "{error}");
     let message = error["error"]["message"].as_str().unwrap().to_lowercase();
     assert!(message.contains("database"), "{error}");
-    tokio::time::sleep(Duration::from_secs(10).saturating_sub(stopped.elapsed())).await;
 
     postgres.pg("start");
     let back = Instant::now();

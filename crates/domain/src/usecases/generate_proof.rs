@@ -2,7 +2,7 @@
 //! right statement.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -59,7 +59,6 @@ pub async fn prove_with_fallback(
     let mut retryable = false;
     for kind in job.provers().to_vec() {
         let started_at = clock.now();
-        let timer = Instant::now();
         let timed_out = job.attempts().iter().filter(|a| a.prover == kind && a.outcome.is_timeout()).count();
         let growth = TimeoutGrowth { doublings: u32::try_from(timed_out).unwrap_or(u32::MAX), cap: max_timeout };
         let (outcome, artifact, query) = match provers.get(kind) {
@@ -81,7 +80,7 @@ pub async fn prove_with_fallback(
                     if let ProverError::InvalidInput { field, reason } = error.cause() {
                         let message = format!("{field}: {reason}");
                         let failed = AttemptOutcome::Failed(message.clone());
-                        job.record_attempt(attempt(kind, started_at, timer, failed, query), clock.now());
+                        job.record_attempt(attempt(kind, started_at, clock.now(), failed, query), clock.now());
                         return ProvingResult::Invalid(message);
                     }
                     (error.outcome(), None, query)
@@ -92,7 +91,7 @@ pub async fn prove_with_fallback(
         if let AttemptOutcome::Unavailable(m) | AttemptOutcome::Timeout(m) | AttemptOutcome::Failed(m) = &outcome {
             reasons.push(format!("{kind}: {m}"));
         }
-        job.record_attempt(attempt(kind, started_at, timer, outcome, query), clock.now());
+        job.record_attempt(attempt(kind, started_at, clock.now(), outcome, query), clock.now());
         if let Some(artifact) = artifact {
             return ProvingResult::Proved(Box::new(artifact));
         }
@@ -106,11 +105,12 @@ pub async fn prove_with_fallback(
 fn attempt(
     prover: ProverKind,
     started_at: DateTime<Utc>,
-    timer: Instant,
+    ended_at: DateTime<Utc>,
     outcome: AttemptOutcome,
     remote_query: Option<String>,
 ) -> ProverAttempt {
-    let duration_ms = u64::try_from(timer.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // A clock that went back mid-attempt reads as an instant attempt.
+    let duration_ms = u64::try_from((ended_at - started_at).num_milliseconds()).unwrap_or(0);
     ProverAttempt { prover, started_at, duration_ms, outcome, remote_query }
 }
 

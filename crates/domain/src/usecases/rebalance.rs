@@ -35,6 +35,22 @@ pub enum RebalanceOutcome {
     Failed(String),
 }
 
+impl RebalanceOutcome {
+    /// Every outcome's name, as [`Self::as_str`] gives them.
+    pub const NAMES: [&'static str; 5] = ["planned", "unchanged", "in_flight", "led_elsewhere", "failed"];
+
+    /// The outcome's name, for logs and metrics labels.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Planned { .. } => "planned",
+            Self::Unchanged { .. } => "unchanged",
+            Self::InFlight(_) => "in_flight",
+            Self::LedElsewhere => "led_elsewhere",
+            Self::Failed(_) => "failed",
+        }
+    }
+}
+
 /// Plans decisions on a schedule from chain metrics.
 #[derive(Clone)]
 pub struct ScheduledRebalance {

@@ -45,6 +45,25 @@ async fn an_unavailable_prover_falls_back_to_the_next_and_both_attempts_are_reco
 }
 
 #[tokio::test]
+async fn an_attempt_lasts_what_the_pipelines_clock_says_it_did() {
+    let mut rig = Rig::new();
+    let clock = rig.clock.clone();
+    rig.provers = vec![
+        prover(ProverKind::Stone, move || {
+            clock.advance(Duration::from_millis(1500));
+            stone_unavailable()
+        }),
+        prover(ProverKind::Stwo, stwo_ok),
+    ];
+    stwo_verifier_ok(&mut rig);
+    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let job = rig.pipeline().advance(job).await.unwrap();
+    assert_eq!(job.attempts()[0].duration_ms, 1500, "Stone's attempt took the clock's 1.5 s");
+    assert_eq!(job.attempts()[1].duration_ms, 0, "the clock did not move during S-two's");
+    assert_eq!(job.attempts()[1].started_at, job.attempts()[0].started_at + chrono::Duration::milliseconds(1500));
+}
+
+#[tokio::test]
 async fn a_timeout_or_a_failure_also_falls_back() {
     for first in [(|| Err(ProverError::Timeout(Duration::from_secs(30)))) as fn() -> _, || {
         Err(ProverError::Failed("segfault".into()))

@@ -106,3 +106,17 @@ async fn one_replica_rebalances_and_failures_name_their_cause() {
     assert!(matches!(a.tick().await, RebalanceOutcome::Planned { .. }));
     assert!(store.list(crate::ports::PageRequest { limit: 10, before: None }).await.unwrap().items.len() == 1);
 }
+
+#[test]
+fn every_outcome_is_named_once_in_the_list_metrics_start_from() {
+    use crate::usecases::RebalanceOutcome;
+    let outcomes = [
+        RebalanceOutcome::Planned { decision: crate::DecisionId::random(), shift_bps: 1 },
+        RebalanceOutcome::Unchanged { shift_bps: 0 },
+        RebalanceOutcome::InFlight(crate::DecisionId::random()),
+        RebalanceOutcome::LedElsewhere,
+        RebalanceOutcome::Failed("x".into()),
+    ];
+    let names: Vec<_> = outcomes.iter().map(RebalanceOutcome::as_str).collect();
+    assert_eq!(names, RebalanceOutcome::NAMES);
+}
