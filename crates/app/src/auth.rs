@@ -151,7 +151,7 @@ fn read_or_create_secret(file: &Path, create: bool) -> anyhow::Result<Secret> {
         use rand::RngCore;
         let mut bytes = [0u8; 48];
         rand::rng().fill_bytes(&mut bytes);
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(bytes);
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }

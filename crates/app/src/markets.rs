@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::market::{Amount, ProtocolTerms, QuoteToken, SamplingPolicy};
@@ -140,7 +139,7 @@ impl MarketsSettings {
                 let key = EkuboPoolKey {
                     token0: parse_felt("markets.ekubo.token0", &m.token0)?,
                     token1: parse_felt("markets.ekubo.token1", &m.token1)?,
-                    fee: u128_of("markets.ekubo.fee", &m.fee)?,
+                    fee: starkrisk_domain::parse_u128("markets.ekubo.fee", &m.fee)?,
                     tick_spacing: m.tick_spacing.into(),
                     extension: parse_felt("markets.ekubo.extension", &m.extension)?,
                 };
@@ -158,14 +157,6 @@ impl MarketsSettings {
         let (jediswap, ekubo) = self.pools()?;
         Ok(Some(Arc::new(ChainPools::over_rpc(rpc.clone(), jediswap, ekubo, self.events_per_page)?)))
     }
-}
-
-fn u128_of(field: &str, text: &str) -> anyhow::Result<u128> {
-    let parsed = match text.strip_prefix("0x") {
-        Some(hex) => u128::from_str_radix(hex, 16),
-        None => text.parse(),
-    };
-    parsed.with_context(|| format!("{field} must be a u128, decimal or 0x-hex, not `{text}`"))
 }
 
 /// Samples every `every`, logging each protocol's outcome; the first round is immediate.

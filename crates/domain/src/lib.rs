@@ -32,6 +32,7 @@ pub mod strategies;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod usecases;
+mod whole_number;
 
 pub use allocation::{Allocation, AllocationTerms, Assessment, GovernanceViolation, allocation_terms, assess};
 pub use approval::{APPROVAL_TAG, ApprovalDomain, ApprovalError, ApprovalNonce, Approver, GovernanceApproval};
@@ -64,3 +65,4 @@ pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
 pub use security::SecurityLevel;
 pub use statement::{DecisionStatement, Provenance, STATEMENT_FIELDS, STATEMENT_INPUTS, STATEMENT_LEN, felt_to_u32};
+pub use whole_number::parse_u128;

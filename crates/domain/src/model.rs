@@ -144,8 +144,7 @@ impl ProofHash {
 
 impl std::fmt::Display for ProofHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("0x")?;
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        write!(f, "0x{}", hex::encode(self.0))
     }
 }
 

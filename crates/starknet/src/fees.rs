@@ -44,11 +44,7 @@ fn price<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u128, D::E
             Ok(v)
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u128, E> {
-            let parsed = match v.strip_prefix("0x") {
-                Some(hex) => u128::from_str_radix(hex, 16),
-                None => v.parse(),
-            };
-            parsed.map_err(|e| E::custom(format!("gas price `{v}`: {e}")))
+            starkrisk_domain::parse_u128("gas price", v).map_err(E::custom)
         }
     }
     deserializer.deserialize_any(Price)

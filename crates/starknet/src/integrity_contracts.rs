@@ -142,7 +142,7 @@ fn preset(config: &VerifierConfig) -> Result<[Felt; 2], ChainError> {
 
 /// Whether a revert's text names `reason`, which nodes show either as text or as the hex of its bytes.
 pub(crate) fn names_revert(revert: &str, reason: &str) -> bool {
-    let hex: String = reason.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(reason);
     revert.contains(reason) || revert.contains(&hex)
 }
 

@@ -53,7 +53,7 @@ impl Session {
 /// The CSRF token of a session: a digest of its bearer token, so it needs no storage and changes with it.
 fn csrf_of(token: &str) -> String {
     let digest = Sha256::new_with_prefix(b"starkrisk/dashboard/csrf\0").chain_update(token.as_bytes()).finalize();
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 fn session_token(req: &HttpRequest) -> Option<String> {

@@ -28,6 +28,6 @@ pub fn sign(secret: &Secret, timestamp: i64, body: &str) -> String {
         Err(_) => return String::new(),
     };
     mac.update(format!("{timestamp}.{body}").as_bytes());
-    let digest: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let digest = hex::encode(mac.finalize().into_bytes());
     format!("t={timestamp},v1={digest}")
 }

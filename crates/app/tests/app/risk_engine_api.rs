@@ -167,6 +167,24 @@ async fn decisions_page_and_unknown_ones_are_404() {
             "{query}"
         );
     }
+    // Every listing reads its query the one way: a malformed one is named `query`, after the caller is known.
+    for path in [
+        "/api/v1/risk-engine/decisions",
+        "/api/v1/proofs",
+        "/api/v1/model-registry/history",
+        "/api/v1/webhooks/deliveries",
+    ] {
+        let malformed = format!("{path}?limit=many");
+        let (status, error) = app.get(&malformed, Role::Admin).await;
+        assert_eq!(
+            (status, error["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("query")),
+            "{path}"
+        );
+        assert!(error["error"]["message"].as_str().unwrap().contains("invalid digit"), "{path}: {error}");
+        let (status, _) = app.call(Method::GET, &malformed, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: a stranger learns nothing about the query");
+    }
     let (status, _) = app.get("/api/v1/risk-engine/decision/6d2f1c7e-0000-4000-8000-000000000000", Role::Viewer).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, error) = app.get("/api/v1/risk-engine/decision/not-a-uuid", Role::Viewer).await;

@@ -30,19 +30,14 @@ impl Amount {
         self.0 == BigUint::ZERO
     }
 
-    /// Parses a decimal or `0x`-hex amount, naming `field` when `text` is neither. (Hex lets configuration
-    /// from the environment carry amounts past 2^63, which would otherwise be read as lossy floats.)
+    /// Parses a decimal or `0x`-hex amount of any size, naming `field` when `text` is neither.
     pub fn parse(field: &str, text: &str) -> Result<Self, ValidationError> {
-        let (digits, radix) = match text.strip_prefix("0x") {
-            Some(hex) => (hex, 16),
-            None => (text, 10),
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
+        let Some((digits, radix)) = crate::whole_number::digits(text) else {
             return Err(ValidationError::new(
                 field,
                 format!("`{text}` is not a non-negative decimal or 0x-hex integer"),
             ));
-        }
+        };
         BigUint::parse_bytes(digits.as_bytes(), radix)
             .map(Self)
             .ok_or_else(|| ValidationError::new(field, format!("`{text}` is not an integer")))

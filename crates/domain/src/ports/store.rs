@@ -208,7 +208,7 @@ impl IdempotencyKey {
     pub fn scoped_to(self, caller: &str) -> Self {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(caller.as_bytes());
-        let prefix: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let prefix = hex::encode(&digest[..8]);
         Self(format!("{prefix}:{}", self.0))
     }
 
@@ -242,7 +242,7 @@ impl RequestFingerprint {
 
 impl std::fmt::Display for RequestFingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.write_str(&hex::encode(self.0))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Job administration: `GET /api/v1/proofs` (filtered, paged by keyset) and resuming failed jobs.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::ports::{JobCursor, JobFilter, JobPageRequest};
@@ -51,11 +51,9 @@ pub struct JobPageView {
 pub async fn list(
     _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<JobQuery>,
 ) -> Result<web::Json<JobPageView>, ApiError> {
-    let query = web::Query::<JobQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
-        .into_inner();
+    let query = query.into_inner();
     let named = |field: &str, text: &str, what: &str| ApiError::invalid(field, format!("`{text}` is not {what}"));
     let status = match query.status.as_deref() {
         Some(text) => Some(ProofJobStatus::parse(text).ok_or_else(|| named("status", text, "a job status"))?),

@@ -1,6 +1,6 @@
 //! `/api/v1/model-registry`: the active model, its history, and registration (admin only).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::ports::PageRequest;
 use starkrisk_domain::{ModelParams, ModelVersion, ProgramHash, RawModelParams, RiskModel};
@@ -133,11 +133,9 @@ pub struct ModelPage {
 pub async fn history(
     _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<PageQuery>,
 ) -> Result<web::Json<ModelPage>, ApiError> {
-    let query = web::Query::<PageQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
-        .into_inner();
+    let query = query.into_inner();
     let before = super::page_cursor(query.cursor.as_deref())?;
     let page = state.models.history(PageRequest { limit: super::page_limit(query.limit)?, before }).await?;
     Ok(web::Json(ModelPage {

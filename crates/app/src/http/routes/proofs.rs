@@ -129,20 +129,10 @@ fn proof_bytes(proof: serde_json::Value) -> Result<Vec<u8>, ApiError> {
             let digits = hex
                 .strip_prefix("0x")
                 .ok_or_else(|| ApiError::invalid("proof", "a string proof must be 0x-prefixed hex"))?;
-            if digits.len() % 2 != 0 {
-                return Err(ApiError::invalid("proof", "hex has an odd number of digits"));
-            }
-            // Checked first so the byte slicing below never cuts a multi-byte character.
-            if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ApiError::invalid("proof", "is not valid hex"));
-            }
-            (0..digits.len())
-                .step_by(2)
-                .map(|i| {
-                    u8::from_str_radix(&digits[i..i + 2], 16)
-                        .map_err(|_| ApiError::invalid("proof", "is not valid hex"))
-                })
-                .collect()
+            hex::decode(digits).map_err(|e| match e {
+                hex::FromHexError::OddLength => ApiError::invalid("proof", "hex has an odd number of digits"),
+                _ => ApiError::invalid("proof", "is not valid hex"),
+            })
         }
         object @ serde_json::Value::Object(_) => serde_json::to_vec(&object).map_err(ApiError::internal),
         _ => Err(ApiError::invalid("proof", "must be a JSON object or a 0x-prefixed hex string")),

@@ -105,11 +105,9 @@ pub struct PageQuery {
 pub async fn decisions(
     _caller: Viewer,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = web::Query::<PageQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
-        .into_inner();
+    let query = query.into_inner();
     let limit = super::page_limit(query.limit)?;
     let before = super::page_cursor(query.cursor.as_deref())?;
     if let Some(body) = state.pages.get(limit, before) {

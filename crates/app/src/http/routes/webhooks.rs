@@ -1,6 +1,6 @@
 //! `GET /api/v1/webhooks/deliveries`: what was sent where, and what failed.
 
-use actix_web::{HttpRequest, get, web};
+use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use starkrisk_domain::ports::WebhookDelivery;
@@ -76,11 +76,9 @@ pub struct DeliveryList {
 pub async fn deliveries(
     _caller: Operator,
     state: web::Data<AppState>,
-    req: HttpRequest,
+    query: web::Query<DeliveryQuery>,
 ) -> Result<web::Json<DeliveryList>, ApiError> {
-    let query = web::Query::<DeliveryQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::invalid("query", format!("{e}")))?
-        .into_inner();
+    let query = query.into_inner();
     let limit = super::page_limit(query.limit)?;
     let items = state.webhooks.recent(limit, query.pending.unwrap_or(false)).await?;
     Ok(web::Json(DeliveryList { items: items.into_iter().map(Into::into).collect() }))
