@@ -11,8 +11,8 @@ run:
 test: domain-purity
     deploy/local/suite.sh
 
-# The whole suite once, instrumented (cargo-tarpaulin), printing line coverage per crate; fails below 80 %
-# for the domain and adapter crates. CI runs this instead of `test`, so the suite is built and run once.
+# The whole suite once, instrumented (cargo-tarpaulin), printing line coverage per crate; fails when any
+# domain or adapter crate is below 80 %. CI runs this instead of `test`, so the suite is built and run once.
 coverage: domain-purity
     deploy/local/suite.sh --coverage
 

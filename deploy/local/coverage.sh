@@ -15,5 +15,6 @@ mkdir -p "$out"
 # --timeout: a test binary may run minutes instrumented (the registry's Stone verifications); tarpaulin's
 # default of 60 s without output would stop it.
 cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --timeout 900 --target-dir "$target/instrumented" \
-  --exclude-files 'crates/*/tests/*' 'crates/*/tests/*/*' 'crates/*/tests/*/*/*' 'crates/*/benches/*' --out Json --output-dir "$out" -- --color never
+  --exclude-files 'crates/*/tests/*' 'crates/*/tests/*/*' 'crates/*/tests/*/*/*' 'crates/*/benches/*' \
+  'crates/*/src/testing.rs' 'crates/*/src/testing/*' --out Json --output-dir "$out" -- --color never
 python3 deploy/local/coverage_summary.py "$out/tarpaulin-report.json"

@@ -1,7 +1,12 @@
 //! Test support: every test gets a database of its own, created fresh and migrated.
 
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use rand::Rng;
+use starkrisk_domain::testing::store_contract::StoreTime;
 
 use crate::{Database, PgStore, PoolSettings};
 
@@ -56,6 +61,26 @@ impl TestDatabase {
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.db.conn().await.unwrap_or_else(|e| panic!("connection to {}: {e}", self.name));
         conn.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// Postgres compares due times, leases and key ages with its own `now()`, which a test cannot move: time
+/// passes for this database by moving every such time in its rows back instead.
+#[async_trait]
+impl StoreTime for TestDatabase {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    async fn pass(&self, by: Duration) {
+        let back = format!("interval '{} milliseconds'", by.as_millis());
+        self.execute(&format!(
+            "UPDATE proof_jobs SET next_attempt_at = next_attempt_at - {back}, \
+                 lease_expires_at = lease_expires_at - {back}; \
+             UPDATE idempotency_keys SET created_at = created_at - {back}; \
+             UPDATE task_leases SET expires_at = expires_at - {back};"
+        ))
+        .await;
     }
 }
 

@@ -1,101 +1,14 @@
-//! Round trips of every repository method against the real Postgres.
+//! Round trips of what the store contract does not cover (every column of a decision, proof bytes, statements
+//! from older rows, approval nonces, prover queries) and the constraints Postgres enforces itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod common;
 
 use chrono::{Timelike, Utc};
 use common::*;
+use diesel_async::SimpleAsyncConnection;
 use starkrisk_domain::ports::*;
 use starkrisk_domain::*;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn models_register_supersede_and_read_back() {
-    let (_db, store) = store().await;
-    assert_eq!(ModelStore::current(&store).await.unwrap().unwrap().model_hash(), model().model_hash());
-
-    let mut raw = *ModelParams::v1().values();
-    raw.w_age = 20;
-    let v2 = RiskModel::new(
-        ModelVersion::new(2).unwrap(),
-        ModelParams::new(raw).unwrap(),
-        ProgramHash::new(Felt::ONE),
-        "admin",
-        chrono::Utc::now(),
-    );
-    ModelStore::register(&store, &v2).await.unwrap();
-
-    let current = ModelStore::current(&store).await.unwrap().unwrap();
-    assert_eq!(
-        (current.version(), current.params(), current.model_hash()),
-        (v2.version(), v2.params(), v2.model_hash())
-    );
-    assert_eq!(current.registered_by(), "admin");
-    let v1 = ModelStore::get(&store, ModelVersion::V1).await.unwrap().unwrap();
-    assert_eq!(v1.status(), ModelStatus::Superseded);
-    assert_eq!(v1.params(), ModelParams::v1());
-    let history = ModelStore::history(&store, PageRequest { limit: 10, before: None }).await.unwrap();
-    assert_eq!(history.items.iter().map(|m| m.version().get()).collect::<Vec<_>>(), vec![2, 1]);
-    assert_eq!(history.next_cursor, None);
-    // One at a time: the newest, then the one before it by the cursor.
-    let first = ModelStore::history(&store, PageRequest { limit: 1, before: None }).await.unwrap();
-    assert_eq!((first.items[0].version().get(), first.next_cursor), (2, Some(2)));
-    let second = ModelStore::history(&store, PageRequest { limit: 1, before: first.next_cursor }).await.unwrap();
-    assert_eq!((second.items[0].version().get(), second.next_cursor), (1, None));
-    assert!(ModelStore::get(&store, ModelVersion::new(9).unwrap()).await.unwrap().is_none());
-
-    let again = ModelStore::register(&store, &v2).await.unwrap_err();
-    assert!(matches!(&again, StoreError::Conflict(m) if m.contains("already registered")), "{again}");
-    assert_eq!(
-        ModelStore::current(&store).await.unwrap().unwrap().version(),
-        v2.version(),
-        "a refused register changes nothing"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jobs_round_trip_with_every_field() {
-    let (_db, store) = store().await;
-    let mut job = job();
-    ProofJobStore::insert(&store, &job).await.unwrap();
-    let read = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
-    assert_eq!(read.request(), job.request());
-    assert_eq!(read.provers(), job.provers());
-    assert_eq!(read.status(), ProofJobStatus::Queued);
-
-    job.start_proving(chrono::Utc::now()).unwrap();
-    job.record_attempt(
-        ProverAttempt {
-            prover: ProverKind::Stone,
-            started_at: Utc::now(),
-            duration_ms: 3,
-            outcome: AttemptOutcome::Unavailable("cpu_air_prover not installed".into()),
-            // Stored with the attempt, so a reload shows operators the remote query it polled.
-            remote_query: Some("atlantic-query-7".into()),
-        },
-        chrono::Utc::now(),
-    );
-    ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap();
-    job.proved(artifact(), chrono::Utc::now()).unwrap();
-    ProofJobStore::save(&store, &job, ProofJobStatus::Proving).await.unwrap();
-    let claim = VerifiedClaim {
-        system: ProofSystem::Stwo,
-        program_hash: ProgramHash::new(Felt::from(3u8)),
-        statement: statement(),
-        security_bits: 100,
-        provable_security_bits: None,
-        fact_hash: Some(FactHash::new(Felt::from(9u8))),
-    };
-    job.verified(claim, chrono::Utc::now()).unwrap();
-    ProofJobStore::save(&store, &job, ProofJobStatus::Proved).await.unwrap();
-
-    let read = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
-    assert_eq!(read.status(), ProofJobStatus::Verified);
-    assert_eq!(read.attempts(), job.attempts());
-    assert_eq!(read.artifact(), job.artifact());
-    assert_eq!(read.claim(), job.claim());
-    assert_eq!(read.fact_hash(), Some(FactHash::new(Felt::from(9u8))));
-    assert!(ProofJobStore::get(&store, ProofJobId::random()).await.unwrap().is_none());
-}
 
 /// The proof bytes stored for job `id`.
 async fn stored_proof(store: &impl ProofJobStore, id: ProofJobId) -> Option<Vec<u8>> {
@@ -189,102 +102,6 @@ async fn decisions_round_trip_and_save_with_their_job() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn save_both_changes_both_or_neither() {
-    let (_db, store) = store().await;
-    let (mut decision, mut job) = decision(&store).await;
-    decision.verified(None, chrono::Utc::now()).unwrap();
-    job.fail(Stage::Proving, "x", false, chrono::Utc::now()).unwrap();
-    // The job's expected status is wrong, so the decision's change must roll back too.
-    let loaded = Loaded { decision: DecisionStatus::Pending, job: ProofJobStatus::Proved };
-    let error = DecisionStore::save_both(&store, &decision, &job, loaded).await.unwrap_err();
-    assert!(matches!(error, StoreError::Conflict(_)), "{error}");
-    assert_eq!(DecisionStore::get(&store, decision.id()).await.unwrap().unwrap().status(), DecisionStatus::Pending);
-    assert_eq!(ProofJobStore::get(&store, job.id()).await.unwrap().unwrap().status(), ProofJobStatus::Queued);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn decisions_page_newest_first_by_keyset() {
-    let (_db, store) = store().await;
-    let mut ids = Vec::new();
-    for _ in 0..7 {
-        ids.push(decision(&store).await.0.id());
-    }
-    ids.reverse();
-    let mut seen = Vec::new();
-    let mut before = None;
-    loop {
-        let page = DecisionStore::list(&store, PageRequest { limit: 3, before }).await.unwrap();
-        assert!(page.items.len() <= 3);
-        seen.extend(page.items.iter().map(|d| d.id()));
-        match page.next_cursor {
-            Some(cursor) => before = Some(cursor),
-            None => break,
-        }
-    }
-    assert_eq!(seen, ids, "every decision once, newest first");
-    let capped = DecisionStore::list(&store, PageRequest { limit: 1000, before: None }).await.unwrap();
-    assert_eq!(capped.items.len(), 7);
-    assert_eq!(capped.next_cursor, None);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idempotency_keys_claim_replay_and_refuse_reuse() {
-    let (_db, store) = store().await;
-    let (k1, k2) = (IdempotencyKey::parse("k1").unwrap(), IdempotencyKey::parse("k2").unwrap());
-    let (h1, h2) = (RequestFingerprint::of(b"one"), RequestFingerprint::of(b"two"));
-    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Claimed);
-    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::InProgress);
-    let decision = DecisionId::random();
-    store.complete_key(&k1, decision).await.unwrap();
-    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Completed(decision));
-    assert_eq!(store.claim_key(&k1, h2, DAY).await.unwrap(), KeyClaim::Mismatch);
-    store.release_key(&k1).await.unwrap();
-    assert_eq!(store.claim_key(&k1, h1, DAY).await.unwrap(), KeyClaim::Completed(decision), "a completed key stays");
-
-    assert_eq!(store.claim_key(&k2, h1, DAY).await.unwrap(), KeyClaim::Claimed);
-    store.release_key(&k2).await.unwrap();
-    assert_eq!(store.claim_key(&k2, h1, DAY).await.unwrap(), KeyClaim::Claimed, "a released key is free again");
-}
-
-/// Keys held a day, requests allowed a minute: nothing in these tests comes near either.
-const DAY: KeyLifetimes =
-    KeyLifetimes { in_flight: std::time::Duration::from_secs(60), retained: std::time::Duration::from_secs(86_400) };
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_claim_past_its_in_flight_time_is_taken_over_by_exactly_one_request() {
-    let (db, store) = store().await;
-    let key = IdempotencyKey::parse("stuck").unwrap();
-    let h = RequestFingerprint::of(b"one");
-    assert_eq!(store.claim_key(&key, h, DAY).await.unwrap(), KeyClaim::Claimed);
-    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '61 seconds'").await;
-    let (a, b) = tokio::join!(store.claim_key(&key, h, DAY), store.claim_key(&key, h, DAY));
-    let mut claims = [a.unwrap(), b.unwrap()];
-    claims.sort_by_key(|c| matches!(c, KeyClaim::Claimed));
-    assert_eq!(claims, [KeyClaim::InProgress, KeyClaim::Claimed], "one racer takes it over, the other waits");
-
-    // A completed key is never taken over, however long its request took.
-    let decision = DecisionId::random();
-    store.complete_key(&key, decision).await.unwrap();
-    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '61 seconds'").await;
-    assert_eq!(store.claim_key(&key, h, DAY).await.unwrap(), KeyClaim::Completed(decision));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keys_past_retention_are_forgotten() {
-    let (db, store) = store().await;
-    let (old, fresh) = (IdempotencyKey::parse("old").unwrap(), IdempotencyKey::parse("fresh").unwrap());
-    let h = RequestFingerprint::of(b"one");
-    for key in [&old, &fresh] {
-        store.claim_key(key, h, DAY).await.unwrap();
-        store.complete_key(key, DecisionId::random()).await.unwrap();
-    }
-    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'").await;
-    let other = RequestFingerprint::of(b"another request");
-    assert_eq!(store.claim_key(&old, other, DAY).await.unwrap(), KeyClaim::Claimed, "an expired key is new");
-    assert_eq!(store.claim_key(&fresh, other, DAY).await.unwrap(), KeyClaim::Mismatch, "a live key still guards");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_probe_answers() {
     let (db, _store) = store().await;
     db.db.ready(std::time::Duration::from_secs(2)).await.unwrap();
@@ -368,4 +185,23 @@ async fn prover_queries_are_filed_once_and_forgotten_on_request() {
     assert_eq!(store.find(ProverKind::Stone, &statement).await.unwrap(), None, "filed per prover");
     store.forget(ProverKind::Atlantic, &statement).await.unwrap();
     assert_eq!(store.find(ProverKind::Atlantic, &statement).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_constraints_refuse_what_the_domain_would_refuse() {
+    let (db, store) = store().await;
+    let (decision, _) = decision(&store).await;
+    let mut conn = db.db.conn().await.unwrap();
+    for (sql, what) in [
+        (format!("UPDATE allocation_decisions SET jediswap_bps = 6000 WHERE id = '{}'", decision.id()), "shares sum"),
+        (format!("UPDATE allocation_decisions SET jediswap_risk = 101 WHERE id = '{}'", decision.id()), "risk range"),
+        (
+            format!("UPDATE allocation_decisions SET status = 'submitted' WHERE id = '{}'", decision.id()),
+            "tx on record",
+        ),
+        (format!("UPDATE allocation_decisions SET status = 'bogus' WHERE id = '{}'", decision.id()), "status"),
+        ("UPDATE proof_jobs SET status = 'bogus'".to_string(), "job status"),
+    ] {
+        assert!(conn.batch_execute(&sql).await.is_err(), "{what} is not enforced");
+    }
 }

@@ -278,7 +278,7 @@ impl ModelStore for MemoryStore {
     async fn register(&self, model: &RiskModel) -> Result<(), StoreError> {
         let mut tables = self.tables();
         if tables.models.iter().any(|m| m.version() == model.version()) {
-            return Err(StoreError::Conflict(format!("model version {} exists", model.version())));
+            return Err(StoreError::Conflict(format!("model version {} is already registered", model.version())));
         }
         tables.models.iter_mut().for_each(RiskModel::supersede);
         tables.models.push(model.clone());
@@ -421,4 +421,21 @@ impl Leadership for MemoryStore {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod contract {
+    use std::sync::Arc;
+
+    use super::MemoryStore;
+    use crate::testing::ManualClock;
+    use crate::testing::store_contract::Rig;
+
+    /// A memory store on a clock the rules move by hand.
+    async fn rig() -> Rig<MemoryStore> {
+        let clock = Arc::new(ManualClock::default());
+        Rig { store: Arc::new(MemoryStore::new(clock.clone())), time: clock }
+    }
+
+    crate::store_contract_tests!(rig());
 }

@@ -3,6 +3,7 @@
 
 mod clock;
 mod memory;
+pub mod store_contract;
 
 pub use clock::ManualClock;
 pub use memory::MemoryStore;
