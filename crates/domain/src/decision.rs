@@ -114,8 +114,9 @@ pub struct DecisionRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One allocation decision and its provenance; it changes only through the guarded transitions below.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One allocation decision and its provenance; it changes only through the guarded transitions below. It
+/// serialises as its record but does not deserialise: it comes back only through `restore`, which checks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct AllocationDecision {
     state: DecisionRecord,
@@ -178,9 +179,10 @@ impl AllocationDecision {
         self.state.approval
     }
 
-    /// A decision as storage recorded it.
-    pub fn restore(record: DecisionRecord) -> Self {
-        Self { state: record }
+    /// A decision as storage recorded it, refused when its fields are not what its status needs.
+    pub fn restore(record: DecisionRecord) -> Result<Self, crate::CorruptRecord> {
+        crate::restore::check_decision(&record)?;
+        Ok(Self { state: record })
     }
 
     /// Every field at once, read-only, for storage.

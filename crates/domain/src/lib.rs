@@ -23,6 +23,7 @@ pub mod ports;
 mod programs;
 mod proof;
 mod proof_job;
+mod restore;
 mod risk;
 mod secret;
 mod security;
@@ -61,6 +62,7 @@ pub use proof_job::{
     FactRegistration, IllegalTransition, JobFailure, ProofJob, ProofJobId, ProofJobRecord, ProofJobStatus, Resumption,
     Stage,
 };
+pub use restore::CorruptRecord;
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
 pub use security::SecurityLevel;

@@ -168,8 +168,9 @@ pub struct ProofJobRecord {
 }
 
 /// A request to prove one statement (usually a decision's), and everything that happened to it. Its
-/// state changes only through the transitions below, which the state machine guards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// state changes only through the transitions below, which the state machine guards. It serialises as its
+/// record but does not deserialise: a job comes back only through `restore`, which checks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct ProofJob {
     state: ProofJobRecord,
@@ -205,9 +206,10 @@ impl ProofJob {
         }
     }
 
-    /// A job as storage recorded it.
-    pub fn restore(record: ProofJobRecord) -> Self {
-        Self { state: record }
+    /// A job as storage recorded it, refused when its fields are not what its status needs.
+    pub fn restore(record: ProofJobRecord) -> Result<Self, crate::CorruptRecord> {
+        crate::restore::check_job(&record)?;
+        Ok(Self { state: record })
     }
 
     /// Every field at once, read-only, for storage.

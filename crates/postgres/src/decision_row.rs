@@ -127,7 +127,7 @@ fn corrupt(column: &str, error: impl std::fmt::Display) -> StoreError {
 impl DecisionRow {
     /// The domain decision this row stores.
     pub fn into_decision(self) -> Result<AllocationDecision, StoreError> {
-        Ok(AllocationDecision::restore(DecisionRecord {
+        AllocationDecision::restore(DecisionRecord {
             id: DecisionId(self.id),
             sequence: Some(self.sequence),
             statement: from_json_value("statement", self.statement)?,
@@ -157,6 +157,7 @@ impl DecisionRow {
             message: self.message,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        }))
+        })
+        .map_err(|e| StoreError::Unknown(e.into()))
     }
 }

@@ -170,7 +170,7 @@ impl JobRow {
             }),
             _ => None,
         };
-        Ok(ProofJob::restore(ProofJobRecord {
+        ProofJob::restore(ProofJobRecord {
             id: ProofJobId(self.id),
             status,
             decision_id: self.decision_id.map(DecisionId),
@@ -187,6 +187,7 @@ impl JobRow {
             next_attempt_at: self.next_attempt_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        }))
+        })
+        .map_err(|e| StoreError::Unknown(e.into()))
     }
 }

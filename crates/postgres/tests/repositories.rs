@@ -8,6 +8,7 @@ use chrono::{Timelike, Utc};
 use common::*;
 use diesel_async::SimpleAsyncConnection;
 use starkrisk_domain::ports::*;
+use starkrisk_domain::testing::altered_job;
 use starkrisk_domain::*;
 
 /// The proof bytes stored for job `id`.
@@ -27,22 +28,25 @@ async fn a_save_keeps_writes_replaces_and_clears_the_proof_as_the_job_says() {
     assert_eq!(stored_proof(&store, job.id()).await, Some(vec![7; 1024]), "the first proof is written");
 
     // The same proof saved again under a new status stays as it was.
-    let mut record = job.record().clone();
-    record.retries += 1;
-    let same = ProofJob::restore(record);
+    let same = altered_job(&job, |r| r.retries += 1);
     ProofJobStore::save(&store, &same, ProofJobStatus::Proved).await.unwrap();
     assert_eq!(stored_proof(&store, same.id()).await, Some(vec![7; 1024]));
 
     // Another proof (say from the next prover) replaces it, and none clears it.
-    let mut record = same.record().clone();
-    let replacement = ProofArtifact { bytes: vec![8; 2048], ..artifact() };
-    record.artifact = Some(replacement);
-    let replaced = ProofJob::restore(record);
+    let replaced = altered_job(&same, |r| r.artifact = Some(ProofArtifact { bytes: vec![8; 2048], ..artifact() }));
     ProofJobStore::save(&store, &replaced, ProofJobStatus::Proved).await.unwrap();
     assert_eq!(stored_proof(&store, replaced.id()).await, Some(vec![8; 2048]));
-    let mut record = replaced.record().clone();
-    record.artifact = None;
-    let cleared = ProofJob::restore(record);
+    // A job whose proof failed to be made holds none.
+    let cleared = altered_job(&replaced, |r| {
+        r.status = ProofJobStatus::Failed;
+        r.failure = Some(JobFailure {
+            stage: Stage::Proving,
+            reason: "the prover crashed".into(),
+            retryable: true,
+            resume_from: ProofJobStatus::Queued,
+        });
+        r.artifact = None;
+    });
     ProofJobStore::save(&store, &cleared, ProofJobStatus::Proved).await.unwrap();
     assert_eq!(stored_proof(&store, cleared.id()).await, None);
 }

@@ -58,10 +58,3 @@ pub fn artifact() -> ProofArtifact {
 }
 
 pub const LEASE: Duration = Duration::from_secs(30);
-
-/// `job` due only at `at`, as a requeued job is.
-pub fn due_at(job: &ProofJob, at: chrono::DateTime<chrono::Utc>) -> ProofJob {
-    let mut record = job.record().clone();
-    record.next_attempt_at = at;
-    ProofJob::restore(record)
-}

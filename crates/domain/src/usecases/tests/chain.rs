@@ -286,9 +286,7 @@ async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed()
         assert_eq!(job.status(), ProofJobStatus::Verified);
 
         let verified = rig.stored(&decision).await.0;
-        let mut record = verified.record().clone();
-        alter(&mut record);
-        let altered = crate::AllocationDecision::restore(record);
+        let altered = crate::testing::altered_decision(&verified, alter);
         DecisionStore::save(rig.store.as_ref(), &altered, DecisionStatus::Verified).await.unwrap();
 
         let job = pipeline.advance(job).await.unwrap();

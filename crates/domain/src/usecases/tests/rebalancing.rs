@@ -34,9 +34,8 @@ fn moving_source(volatility: Arc<Mutex<Option<u64>>>) -> Arc<dyn MetricsSource> 
 }
 
 async fn executed(store: &MemoryStore, decision: &AllocationDecision) {
-    let mut record = decision.record().clone();
-    record.status = DecisionStatus::Executed;
-    store.save(&AllocationDecision::restore(record), DecisionStatus::Pending).await.unwrap();
+    let executed = crate::testing::executed_decision(decision.clone(), 7, decision.created_at());
+    store.save(&executed, DecisionStatus::Pending).await.unwrap();
 }
 
 #[tokio::test]
