@@ -45,7 +45,12 @@ impl JobSteps for Finish {
 }
 
 fn job() -> ProofJob {
-    ProofJob::new(ProofRequest { statement: examples::statement() }, vec![ProverKind::Stwo], None, chrono::Utc::now())
+    ProofJob::new(
+        ProofRequest { statement: examples::statement() },
+        vec![ProverKind::Luminair],
+        None,
+        chrono::Utc::now(),
+    )
 }
 
 fn claim_and_finish(c: &mut Criterion) {

@@ -14,8 +14,10 @@ crate::names::named_enum!(
     pub enum ProverKind {
         /// Stone (`cpu_air_prover`) run locally on the Cairo risk program.
         Stone = "stone",
-        /// The in-process S-two prover of the risk graph; `luminair` is its name in the API and configuration.
-        Stwo = "luminair",
+        /// The in-process prover of the risk graph, LuminAIR-style, whose proofs are S-two proofs
+        /// (`ProofSystem::Stwo`). One name in the API, the configuration (`[luminair]`) and here: clients
+        /// already send `"preferred_prover": "luminair"`; the proof system keeps S-two's own name.
+        Luminair = "luminair",
         /// Herodotus' Atlantic proving service (remote Stone).
         Atlantic = "atlantic",
     }

@@ -73,7 +73,7 @@ mod tests {
 
     fn planned() -> (AllocationDecision, ProofJob) {
         let now = crate::ports::Clock::now(&testing::ManualClock::default());
-        AllocationDecision::plan(examples::statement(), ModelVersion::V1, vec![ProverKind::Stwo], now)
+        AllocationDecision::plan(examples::statement(), ModelVersion::V1, vec![ProverKind::Luminair], now)
     }
 
     fn refused_decision(alter: fn(&mut DecisionRecord)) -> String {

@@ -16,7 +16,7 @@ fn t0() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn job() -> ProofJob {
-    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stwo], None, t0())
+    ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Luminair], None, t0())
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn decision_transitions_follow_execution() {
         }
         assert_eq!(DecisionStatus::parse(from.as_str()), Some(from));
     }
-    let (mut decision, _) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], t0());
+    let (mut decision, _) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Luminair], t0());
     assert!(decision.submitted(TxHash::new(Felt::ONE), vec![], t0()).is_err(), "an unverified decision is never sent");
     assert!(decision.tx_hash().is_none());
     decision.verified(None, t0()).unwrap();

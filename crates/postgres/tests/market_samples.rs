@@ -93,7 +93,7 @@ async fn a_decision_names_a_snapshot_whose_readings_come_back_whole() {
     let statement = common::statement().with_provenance(origins.provenance());
     assert_eq!(statement.provenance.block_number, 812);
     let (decision, job) =
-        AllocationDecision::plan(statement, ModelVersion::V1, vec![ProverKind::Stwo], chrono::Utc::now());
+        AllocationDecision::plan(statement, ModelVersion::V1, vec![ProverKind::Luminair], chrono::Utc::now());
     let decision = decision.with_metrics_origins(origins);
     DecisionStore::create(&store, &decision, &job).await.unwrap();
     let stored = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();

@@ -37,7 +37,7 @@ async fn decisions_are_filtered_by_status_prover_and_time() {
     assert_eq!(find(DecisionFilter { since: Some(between), ..DecisionFilter::default() }).await, [second.id()]);
     assert_eq!(find(DecisionFilter { until: Some(between), ..DecisionFilter::default() }).await, [first.id()]);
     // No proof was made yet, so no prover made one.
-    assert_eq!(find(DecisionFilter { prover: Some(ProverKind::Stwo), ..DecisionFilter::default() }).await, []);
+    assert_eq!(find(DecisionFilter { prover: Some(ProverKind::Luminair), ..DecisionFilter::default() }).await, []);
     let one = store.list_filtered(DecisionFilter::default(), PageRequest { limit: 1, before: None }).await.unwrap();
     let next = PageRequest { limit: 1, before: one.next_cursor };
     assert_eq!(ids(DecisionStore::list(&store, next).await.unwrap()), [first.id()]);
@@ -49,7 +49,7 @@ async fn decisions_are_filtered_by_status_prover_and_time() {
     job.proved(common::artifact(), Utc::now()).unwrap();
     ProofJobStore::save(&store, &job, ProofJobStatus::Queued).await.unwrap();
     assert_eq!(
-        find(DecisionFilter { prover: Some(ProverKind::Stwo), ..DecisionFilter::default() }).await,
+        find(DecisionFilter { prover: Some(ProverKind::Luminair), ..DecisionFilter::default() }).await,
         [first.id()]
     );
     assert_eq!(find(DecisionFilter { prover: Some(ProverKind::Stone), ..DecisionFilter::default() }).await, []);

@@ -20,7 +20,7 @@ use starkrisk_postgres::testing::{TestDatabase, claim_sql, queue_depth_sql};
 fn job_created(seconds_ago: i64) -> ProofJob {
     ProofJob::new(
         ProofRequest { statement: statement() },
-        vec![ProverKind::Stwo],
+        vec![ProverKind::Luminair],
         None,
         Utc::now() - chrono::Duration::seconds(seconds_ago),
     )

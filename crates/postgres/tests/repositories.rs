@@ -153,7 +153,7 @@ async fn a_created_decision_and_its_job_are_returned_exactly_as_a_later_read_giv
     let (_db, store) = store().await;
     // Nanoseconds the database cannot keep: what create returns must still be what was stored.
     let at = Utc::now().with_nanosecond(123_456_789).unwrap();
-    let (decision, job) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], at);
+    let (decision, job) = AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Luminair], at);
     let (created, created_job) = DecisionStore::create(&store, &decision, &job).await.unwrap();
     let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
     let read_job = ProofJobStore::get(&store, job.id()).await.unwrap().unwrap();
@@ -165,7 +165,7 @@ async fn a_created_decision_and_its_job_are_returned_exactly_as_a_later_read_giv
 async fn an_approval_nonce_is_spent_once_by_the_decision_it_authorises() {
     let (_db, store) = store().await;
     let spent = ApprovalNonce { signer: ContractAddress::new(Felt::from(0xabcu16)), nonce: Felt::from(7u8) };
-    let plan = || AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stwo], Utc::now());
+    let plan = || AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Luminair], Utc::now());
     let (first, first_job) = plan();
     let (created, _) = DecisionStore::create(&store, &first.approved_by(spent), &first_job).await.unwrap();
     assert_eq!(DecisionStore::get(&store, created.id()).await.unwrap().unwrap().approval(), Some(spent));

@@ -65,7 +65,7 @@ fn counter_executor(operator: Arc<Operator>, counter: Felt, field: CalldataField
 fn verified_decision() -> AllocationDecision {
     let now = chrono::Utc::now();
     let (mut decision, _) =
-        AllocationDecision::plan(examples::statement(), ModelVersion::V1, vec![ProverKind::Stwo], now);
+        AllocationDecision::plan(examples::statement(), ModelVersion::V1, vec![ProverKind::Luminair], now);
     decision.verified(None, now).unwrap();
     decision
 }

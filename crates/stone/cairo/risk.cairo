@@ -1,24 +1,18 @@
-// starkrisk's risk program (model of risk-model.md) for Stone, layout `recursive`.
-//
-// Input (through the hint below): the 27 input words of a starkrisk statement, in canonical order:
-// model_hash, model_version, 11 model parameters, JediSwap's 5 metrics, Ekubo's 5 metrics, JediSwap's APY,
-// Ekubo's APY, then the market snapshot's block number and hash. Output: the first 25 words, both risks and
-// both shares, then the snapshot's block and hash (31 words, model hash first), so a proof binds every
-// number of the decision to the model that produced it and to the chain state its metrics were read from.
-// The snapshot hash is carried, not computed: anyone can recompute it from the raw readings, and hashing
-// them here would cost far more than the model. Nor does the program hash the model: every verifier
-// recomputes the model hash from the output's version, parameters and this program's hash, and refuses an
-// output whose model hash differs.
-//
-// Bounds are proven with the bitwise builtin (x AND (2^64 - 1) = x), never the range-check builtin: a
-// range-checked value splits into 16-bit limbs, and small values' zero limbs beside the instruction
-// offsets (near 2^15) leave tens of thousands of holes the trace must be padded to fill (131072 steps).
-// With the bitwise builtin the trace is the layout's own floor, 16384 steps, which its diluted pool sets
-// for every program. Two hints (a quotient and remainder, a comparison's side) give values the checks
-// then bind; cairo-vm runs Rust of the same meaning for each (crates/stone/src/program.rs). The program
-// still declares every builtin of the layout, in the layout's order, and passes the two it does not use
-// through unchanged: Integrity's strict memory verification accepts only a program whose entry sets up all
-// of them (its second word is their count), and an unused builtin adds no step to the trace.
+// starkrisk's risk program (the model of docs/risk-model.md) for Stone on the `recursive` layout. It reads
+// the 27 words a hint gives it, a statement without its results in canonical order (model hash, model
+// version, the 11 parameters, JediSwap's then Ekubo's 5 metrics, both APYs, the market snapshot's block and
+// hash), and outputs the first 25, both risks and both shares, then the snapshot's block and hash: the 31
+// words of the statement, so a proof binds every number of a decision to its model and to the chain state
+// its metrics came from. It neither hashes the snapshot (anyone recomputes that from the raw readings, at
+// far more cost than the model) nor the model (every verifier recomputes the model hash from the output's
+// version, parameters and this program's hash, and refuses an output whose model hash differs). Bounds
+// are proven with the bitwise builtin (x AND (2^64 - 1) = x) rather than range checks, whose 16-bit limbs
+// of small values would leave tens of thousands of holes to pad (131072 steps instead of the layout's floor
+// of 16384, which its diluted pool sets for every program). Two hints, a quotient with its remainder and a
+// comparison's side, give values the checks then bind, and cairo-vm runs Rust of the same meaning for each
+// (crates/stone/src/program.rs). Every builtin of the layout is declared, in the layout's order, and the
+// two unused ones are passed through unchanged, because Integrity's strict memory verification accepts
+// only a program whose entry sets up all of them, and an unused builtin adds no step.
 
 %builtins output pedersen range_check bitwise
 
@@ -26,7 +20,8 @@ from starkware.cairo.common.alloc import alloc
 from starkware.cairo.common.cairo_builtins import BitwiseBuiltin, HashBuiltin
 from starkware.cairo.common.serialize import serialize_word
 
-const N_INPUTS = 25;
+// The model's inputs, the statement's first words up to both APYs (the domain's STATEMENT_INPUTS).
+const MODEL_INPUTS = 25;
 const N_PARAMS = 11;
 const N_METRICS = 5;
 const BPS = 10000;
@@ -193,15 +188,15 @@ func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwis
     let share_j = jediswap_share(apy_j, risk_j, apy_e, risk_e);
 
     // A block number is a u64, as the statement decodes it.
-    let snapshot_block = inputs[N_INPUTS];
+    let snapshot_block = inputs[MODEL_INPUTS];
     assert_u64(snapshot_block);
 
-    output_words(inputs, N_INPUTS);
+    output_words(inputs, MODEL_INPUTS);
     serialize_word(risk_j);
     serialize_word(risk_e);
     serialize_word(share_j);
     serialize_word(BPS - share_j);
     serialize_word(snapshot_block);
-    serialize_word(inputs[N_INPUTS + 1]);
+    serialize_word(inputs[MODEL_INPUTS + 1]);
     return ();
 }

@@ -22,7 +22,8 @@ pub const COMPILED: &str = include_str!("../cairo/risk_compiled.json");
 /// The program's source.
 pub const SOURCE: &str = include_str!("../cairo/risk.cairo");
 
-/// Words the program reads: the statement without its four results.
+/// Words the program reads: the statement without its four results (the model's `STATEMENT_INPUTS`, then
+/// the snapshot's block and hash). The program itself names only the first part, `MODEL_INPUTS`.
 pub const N_INPUTS: usize = STATEMENT_LEN - 4;
 
 /// Where the four results sit in the statement (and so in the program's output).

@@ -28,7 +28,7 @@ impl StwoProver {
 #[async_trait]
 impl Prover for StwoProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Stwo
+        ProverKind::Luminair
     }
 
     async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
@@ -45,7 +45,7 @@ impl Prover for StwoProver {
             Ok(Ok(result)) => result.map_err(prover_error)?,
         };
         Ok(ProofArtifact {
-            prover: ProverKind::Stwo,
+            prover: ProverKind::Luminair,
             system: ProofSystem::Stwo,
             bytes: envelope.to_bytes(),
             statement,

@@ -15,7 +15,7 @@ fn prover(timeout: Duration) -> StwoProver {
 async fn a_proof_from_the_port_verifies_through_the_port() {
     let request = ProofRequest { statement: examples::statement() };
     let artifact = prover(Duration::from_secs(30)).prove(&request, TimeoutGrowth::NONE).await.unwrap();
-    assert_eq!((artifact.prover, artifact.system), (ProverKind::Stwo, ProofSystem::Stwo));
+    assert_eq!((artifact.prover, artifact.system), (ProverKind::Luminair, ProofSystem::Stwo));
     assert_eq!(artifact.statement, request.statement);
     let claim = StwoVerifier::new(96).verify(&artifact.bytes).await.unwrap();
     assert_eq!(claim.public_output, request.statement.to_felts());

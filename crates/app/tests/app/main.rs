@@ -20,6 +20,7 @@ mod cli;
 mod dashboard_browser;
 mod deploy_containers;
 mod deploy_files;
+mod docs_tables;
 mod end_to_end;
 mod idempotency_api;
 mod job_retry_api;

@@ -18,7 +18,7 @@ use starkrisk_postgres::testing::TestDatabase;
 /// What the test provers hand back for `request`: one byte of proof, `took` long.
 fn artifact(request: &ProofRequest, took: Duration) -> ProofArtifact {
     ProofArtifact {
-        prover: ProverKind::Stwo,
+        prover: ProverKind::Luminair,
         system: ProofSystem::Stwo,
         bytes: vec![1],
         statement: request.statement,
@@ -33,7 +33,7 @@ struct TimedProver(Duration);
 #[async_trait]
 impl Prover for TimedProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Stwo
+        ProverKind::Luminair
     }
 
     async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
@@ -87,7 +87,7 @@ struct SleepyProver;
 #[async_trait]
 impl Prover for SleepyProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Stwo
+        ProverKind::Luminair
     }
 
     async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
@@ -130,7 +130,7 @@ async fn a_prover_slower_than_its_timeout_succeeds_with_the_doubled_timeout() {
     }
     workers.shutdown().await;
     // The local profile tries Stone after LuminAIR; only LuminAIR's attempts are this test's.
-    let luminair = job.attempts().iter().filter(|a| a.prover == ProverKind::Stwo);
+    let luminair = job.attempts().iter().filter(|a| a.prover == ProverKind::Luminair);
     let outcomes: Vec<bool> = luminair.map(|a| a.outcome.is_timeout()).collect();
     assert_eq!(outcomes, [true, false], "timed out at 300 ms, then proved within 600 ms: {:?}", job.attempts());
     assert!(job.artifact().is_some(), "{job:?}");
@@ -142,7 +142,7 @@ struct AtlanticLikeProver;
 #[async_trait]
 impl Prover for AtlanticLikeProver {
     fn kind(&self) -> ProverKind {
-        ProverKind::Stwo
+        ProverKind::Luminair
     }
 
     async fn prove(&self, _: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {

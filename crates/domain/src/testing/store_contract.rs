@@ -77,7 +77,7 @@ impl<S: Stores> Rig<S> {
     fn job(&self) -> ProofJob {
         ProofJob::new(
             ProofRequest { statement: statement() },
-            vec![ProverKind::Stone, ProverKind::Stwo],
+            vec![ProverKind::Stone, ProverKind::Luminair],
             None,
             self.time.now(),
         )
@@ -87,7 +87,7 @@ impl<S: Stores> Rig<S> {
         let (decision, job) = AllocationDecision::plan(
             statement(),
             ModelVersion::V1,
-            vec![ProverKind::Stone, ProverKind::Stwo],
+            vec![ProverKind::Stone, ProverKind::Luminair],
             self.time.now(),
         );
         DecisionStore::create(self.store.as_ref(), &decision, &job).await.unwrap_or_else(|e| panic!("create: {e}"))
@@ -100,7 +100,7 @@ impl<S: Stores> Rig<S> {
 
 fn artifact() -> ProofArtifact {
     ProofArtifact {
-        prover: ProverKind::Stwo,
+        prover: ProverKind::Luminair,
         system: ProofSystem::Stwo,
         bytes: vec![7; 1024],
         statement: statement(),
@@ -371,7 +371,7 @@ pub async fn a_job_waits_for_its_time_and_jobs_at_rest_are_never_claimed<S: Stor
 pub async fn jobs_page_newest_first_without_gaps_or_repeats_while_new_ones_arrive<S: Stores>(rig: &Rig<S>) {
     let store = rig.with_model().await;
     let start = rig.time.now() - chrono::Duration::hours(1);
-    let new_job = |at| ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Stwo], None, at);
+    let new_job = |at| ProofJob::new(ProofRequest { statement: statement() }, vec![ProverKind::Luminair], None, at);
     let mut inserted = Vec::new();
     for i in 0..120i64 {
         // Pairs share a creation time, so the id has to break ties.

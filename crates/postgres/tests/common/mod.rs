@@ -28,7 +28,7 @@ pub fn statement() -> DecisionStatement {
 pub fn job() -> ProofJob {
     ProofJob::new(
         ProofRequest { statement: statement() },
-        vec![ProverKind::Stone, ProverKind::Stwo],
+        vec![ProverKind::Stone, ProverKind::Luminair],
         None,
         chrono::Utc::now(),
     )
@@ -39,7 +39,7 @@ pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
     let (decision, job) = AllocationDecision::plan(
         statement(),
         ModelVersion::V1,
-        vec![ProverKind::Stone, ProverKind::Stwo],
+        vec![ProverKind::Stone, ProverKind::Luminair],
         chrono::Utc::now(),
     );
     DecisionStore::create(store, &decision, &job).await.unwrap()
@@ -48,7 +48,7 @@ pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
 /// A proof artifact of the test statement.
 pub fn artifact() -> ProofArtifact {
     ProofArtifact {
-        prover: ProverKind::Stwo,
+        prover: ProverKind::Luminair,
         system: ProofSystem::Stwo,
         bytes: vec![7; 1024],
         statement: statement(),

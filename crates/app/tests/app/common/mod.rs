@@ -188,10 +188,10 @@ pub fn orchestrate_body() -> Value {
 /// A LuminAIR stand-in that proves whatever it is asked, for tests of everything around proving.
 pub fn prover() -> Arc<dyn Prover> {
     let mut mock = MockProver::new();
-    mock.expect_kind().return_const(ProverKind::Stwo);
+    mock.expect_kind().return_const(ProverKind::Luminair);
     mock.expect_prove().returning(|request, _| {
         Ok(ProofArtifact {
-            prover: ProverKind::Stwo,
+            prover: ProverKind::Luminair,
             system: ProofSystem::Stwo,
             bytes: serde_json::to_vec(&request.statement).unwrap(),
             statement: request.statement,

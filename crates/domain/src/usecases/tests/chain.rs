@@ -124,9 +124,10 @@ async fn a_fact_without_an_acceptable_verification_is_refused() {
 async fn an_onchain_fact_policy_refuses_stwo_proofs() {
     let mut rig = Rig::new();
     rig.policy.require_onchain_fact = true;
-    rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+    rig.provers =
+        vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
     rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(verified(ProofSystem::Stwo, statement(), 100))));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert!(job.failure().unwrap().reason.contains("S-two"));
     assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
@@ -197,7 +198,7 @@ async fn stwo_proofs_execute_without_registration_when_policy_allows() {
     let mut rig = Rig::with_stwo();
     let calls = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 1 }], calls));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Executed);
     assert!(job.registration().is_none());
@@ -240,7 +241,7 @@ async fn a_transaction_that_lost_its_nonce_is_signed_anew_exactly_once() {
         Ok(if known { ExecutionOutcome::Succeeded { block_number: 8 } } else { ExecutionOutcome::Unknown })
     });
     rig.executor = Some(Arc::new(mock));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert!(job.last_error().unwrap().contains("lost its nonce"), "{:?}", job.last_error());
     let stored = rig.stored(&decision).await.0;
@@ -280,7 +281,7 @@ async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed()
         let mut executor = MockAllocationExecutor::new();
         executor.expect_prepare().never();
         rig.executor = Some(Arc::new(executor));
-        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+        let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
         let pipeline = rig.pipeline();
         let job = pipeline.advance(pipeline.advance(job).await.unwrap()).await.unwrap();
         assert_eq!(job.status(), ProofJobStatus::Verified);
@@ -302,7 +303,7 @@ async fn a_decision_changed_after_proving_is_refused_before_anything_is_signed()
 #[tokio::test]
 async fn without_a_chain_a_decision_rests_verified_with_the_reason_and_executes_once_one_is_there() {
     let mut rig = Rig::with_stwo();
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!((stored.status(), job.status()), (DecisionStatus::Verified, ProofJobStatus::Verified), "not refused");
@@ -330,7 +331,7 @@ async fn the_step_that_verifies_a_decision_with_nothing_to_do_on_chain_also_rest
             rig.policy.execution = crate::ExecutionMode::Manual;
             rig.executor = Some(executor(vec![], Arc::new(Mutex::new(Vec::new()))));
         }
-        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+        let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
         let pipeline = rig.pipeline();
         let proved = pipeline.advance(job).await.unwrap();
         assert_eq!(proved.status(), ProofJobStatus::Proved);
@@ -381,7 +382,7 @@ async fn a_decision_under_a_model_the_contract_has_not_approved_waits_with_the_o
         })
     });
     rig.executor = Some(Arc::new(mock));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!(stored.status(), DecisionStatus::Verified, "waiting, not refused");
@@ -404,7 +405,7 @@ async fn under_manual_execution_a_verified_decision_waits_for_an_operator() {
     rig.policy.execution = crate::ExecutionMode::Manual;
     let calls = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 6 }], calls.clone()));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let (stored, _) = rig.stored(&decision).await;
     assert_eq!(stored.status(), DecisionStatus::Verified);

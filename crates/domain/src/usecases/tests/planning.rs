@@ -75,7 +75,7 @@ async fn plan_stores_a_pending_decision_with_its_queued_job() {
     let job = ProofJobStore::get(store.as_ref(), decision.proof_job_id()).await.unwrap().unwrap();
     assert_eq!(*decision.statement(), statement());
     assert_eq!(decision.statement().allocation.jediswap().get(), 5972);
-    assert_eq!(job.provers(), [ProverKind::Stone, ProverKind::Stwo]);
+    assert_eq!(job.provers(), [ProverKind::Stone, ProverKind::Luminair]);
     assert_eq!(job.decision_id(), Some(decision.id()));
     assert_eq!(decision.sequence(), Some(1));
     let page = DecisionStore::list(store.as_ref(), PageRequest { limit: 10, before: None }).await.unwrap();

@@ -15,7 +15,7 @@ fn stone_unavailable() -> Result<crate::ProofArtifact, ProverError> {
 }
 
 fn stwo_ok() -> Result<crate::ProofArtifact, ProverError> {
-    Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement()))
+    Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement()))
 }
 
 fn stwo_verifier_ok(rig: &mut Rig) {
@@ -25,9 +25,9 @@ fn stwo_verifier_ok(rig: &mut Rig) {
 #[tokio::test]
 async fn an_unavailable_prover_falls_back_to_the_next_and_both_attempts_are_recorded() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Stwo, stwo_ok)];
+    rig.provers = vec![prover(ProverKind::Stone, stone_unavailable), prover(ProverKind::Luminair, stwo_ok)];
     stwo_verifier_ok(&mut rig);
-    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
 
     let job = rig.pipeline().advance(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Proved);
@@ -35,7 +35,7 @@ async fn an_unavailable_prover_falls_back_to_the_next_and_both_attempts_are_reco
     assert_eq!(job.attempts()[0].prover, ProverKind::Stone);
     assert!(matches!(&job.attempts()[0].outcome, AttemptOutcome::Unavailable(m) if m.contains("cpu_air_prover")));
     assert_eq!(job.attempts()[1].outcome, AttemptOutcome::Succeeded);
-    assert_eq!(job.artifact().unwrap().prover, ProverKind::Stwo);
+    assert_eq!(job.artifact().unwrap().prover, ProverKind::Luminair);
 
     let job = rig.pipeline().advance(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Verified);
@@ -53,10 +53,10 @@ async fn an_attempt_lasts_what_the_pipelines_clock_says_it_did() {
             clock.advance(Duration::from_millis(1500));
             stone_unavailable()
         }),
-        prover(ProverKind::Stwo, stwo_ok),
+        prover(ProverKind::Luminair, stwo_ok),
     ];
     stwo_verifier_ok(&mut rig);
-    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     assert_eq!(job.attempts()[0].duration_ms, 1500, "Stone's attempt took the clock's 1.5 s");
     assert_eq!(job.attempts()[1].duration_ms, 0, "the clock did not move during S-two's");
@@ -69,8 +69,8 @@ async fn a_timeout_or_a_failure_also_falls_back() {
         Err(ProverError::Failed("segfault".into()))
     }] {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Stwo, stwo_ok)];
-        let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+        rig.provers = vec![prover(ProverKind::Stone, first), prover(ProverKind::Luminair, stwo_ok)];
+        let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
         let job = rig.pipeline().advance(job).await.unwrap();
         assert_eq!(job.status(), ProofJobStatus::Proved);
         assert_ne!(job.attempts()[0].outcome, AttemptOutcome::Succeeded);
@@ -84,23 +84,23 @@ async fn a_proof_of_another_statement_is_a_failed_attempt_not_a_proof() {
     forged.allocation = crate::Allocation::from_jediswap_share(crate::Bps::new(9000).unwrap());
     rig.provers = vec![
         prover(ProverKind::Stone, move || Ok(artifact(ProverKind::Stone, ProofSystem::Stone, forged))),
-        prover(ProverKind::Stwo, stwo_ok),
+        prover(ProverKind::Luminair, stwo_ok),
     ];
-    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let (_, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     assert!(
         matches!(&job.attempts()[0].outcome, AttemptOutcome::Failed(m) if m.contains("jediswap_pct")),
         "{:?}",
         job.attempts()
     );
-    assert_eq!(job.artifact().unwrap().prover, ProverKind::Stwo);
+    assert_eq!(job.artifact().unwrap().prover, ProverKind::Luminair);
 }
 
 #[tokio::test]
 async fn transient_failures_are_retried_with_backoff_then_fail_the_decision() {
     let mut rig = Rig::new();
     rig.provers = vec![prover(ProverKind::Stone, stone_unavailable)];
-    let (decision, mut job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let (decision, mut job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
     let pipeline = rig.pipeline();
     for retry in 1..=2 {
         job = pipeline.advance(job).await.unwrap();
@@ -127,9 +127,9 @@ async fn invalid_input_stops_at_once_without_trying_other_provers() {
         prover(ProverKind::Stone, || {
             Err(ProverError::InvalidInput { field: "age_days".into(), reason: "too big".into() })
         }),
-        prover(ProverKind::Stwo, stwo_ok),
+        prover(ProverKind::Luminair, stwo_ok),
     ];
-    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Stone, ProverKind::Luminair]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Failed);
     assert_eq!(job.attempts().len(), 1);
@@ -140,12 +140,12 @@ async fn invalid_input_stops_at_once_without_trying_other_provers() {
 #[tokio::test]
 async fn verification_refuses_a_proof_that_states_another_decision() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
+    rig.provers = vec![prover(ProverKind::Luminair, stwo_ok)];
     // The verifier decodes a different model hash out of the proof than the decision claims.
     let mut other: DecisionStatement = statement();
     other.model_hash = other_model_hash();
     rig.verifiers.push(verifier(ProofSystem::Stwo, move || Ok(verified(ProofSystem::Stwo, other, 100))));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Failed);
     let failure = job.failure().unwrap();
@@ -163,9 +163,9 @@ async fn verification_refuses_weak_and_invalid_proofs() {
         [(Box::new(weak) as Box<dyn Fn() -> _ + Send + Sync>, "13 bits"), (Box::new(invalid), "OODS mismatch")]
     {
         let mut rig = Rig::new();
-        rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
+        rig.provers = vec![prover(ProverKind::Luminair, stwo_ok)];
         rig.verifiers.push(verifier(ProofSystem::Stwo, result));
-        let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+        let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
         let job = rig.pipeline().run(job).await.unwrap();
         assert!(job.failure().unwrap().reason.contains(expect));
         assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
@@ -175,8 +175,8 @@ async fn verification_refuses_weak_and_invalid_proofs() {
 #[tokio::test]
 async fn a_proof_without_a_matching_verifier_is_refused() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
-    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    rig.provers = vec![prover(ProverKind::Luminair, stwo_ok)];
+    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     let failure = job.failure().unwrap();
     assert_eq!(failure.stage, Stage::Verification);
@@ -186,8 +186,8 @@ async fn a_proof_without_a_matching_verifier_is_refused() {
 #[tokio::test]
 async fn a_concurrent_writer_makes_the_step_fail_without_overwriting() {
     let mut rig = Rig::new();
-    rig.provers = vec![prover(ProverKind::Stwo, stwo_ok)];
-    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    rig.provers = vec![prover(ProverKind::Luminair, stwo_ok)];
+    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
     // Another worker moved the job on already.
     let pipeline = rig.pipeline();
     let moved = pipeline.advance(job.clone()).await.unwrap();
@@ -217,7 +217,7 @@ async fn a_prover_that_timed_out_is_given_its_doubled_timeout_on_the_next_attemp
     use crate::ports::{MockProver, TimeoutGrowth};
     // Needs more than its 10 s: only its second attempt, given 20 s, is long enough.
     let mut mock = MockProver::new();
-    mock.expect_kind().return_const(ProverKind::Stwo);
+    mock.expect_kind().return_const(ProverKind::Luminair);
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     mock.expect_prove().returning(move |_, growth: TimeoutGrowth| {
@@ -228,7 +228,7 @@ async fn a_prover_that_timed_out_is_given_its_doubled_timeout_on_the_next_attemp
     let mut rig = Rig::new();
     rig.provers = vec![std::sync::Arc::new(mock)];
     stwo_verifier_ok(&mut rig);
-    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Queued, "requeued after the timeout");
     rig.clock.advance(rig.policy.backoff.max);
@@ -242,7 +242,7 @@ async fn a_prover_that_timed_out_is_given_its_doubled_timeout_on_the_next_attemp
 async fn a_remote_query_is_recorded_on_the_attempt_that_waited_on_it_and_on_the_one_that_got_its_proof() {
     use crate::ports::MockProver;
     let mut mock = MockProver::new();
-    mock.expect_kind().return_const(ProverKind::Stwo);
+    mock.expect_kind().return_const(ProverKind::Luminair);
     let calls = std::sync::atomic::AtomicUsize::new(0);
     mock.expect_prove().returning(move |_, _| {
         if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
@@ -254,7 +254,7 @@ async fn a_remote_query_is_recorded_on_the_attempt_that_waited_on_it_and_on_the_
     let mut rig = Rig::new();
     rig.provers = vec![std::sync::Arc::new(mock)];
     stwo_verifier_ok(&mut rig);
-    let (_, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (_, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().advance(job).await.unwrap();
     let first = &job.attempts()[0];
     assert!(first.outcome.is_timeout(), "a timeout at a query is still a timeout: {:?}", first.outcome);

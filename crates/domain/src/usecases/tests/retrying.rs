@@ -46,7 +46,7 @@ async fn a_job_failed_at_registration_resumes_there_and_completes() {
     rig.registry = Some(flaky_registry(up.clone()));
     let calls = Arc::new(Mutex::new(Vec::new()));
     rig.executor = Some(executor(vec![ExecutionOutcome::Succeeded { block_number: 9 }], calls));
-    let (decision, mut job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, mut job) = rig.decision(vec![ProverKind::Luminair]).await;
     for _ in 0..=rig.policy.max_retries {
         job = rig.pipeline().run(job).await.unwrap();
         rig.clock.advance(rig.policy.backoff.max);
@@ -81,7 +81,7 @@ async fn a_job_failed_at_registration_resumes_there_and_completes() {
 async fn a_refused_job_is_not_resumed() {
     let mut rig = Rig::with_stwo();
     rig.policy.require_onchain_fact = true; // an S-two proof cannot meet it: refused at registration
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(rig.stored(&decision).await.0.status(), DecisionStatus::Refused);
     assert!(!job.may_be_resumed(), "a refusal is not resumed");

@@ -204,7 +204,7 @@ async fn a_chain_decision_names_a_snapshot_anyone_can_fetch_and_recompute() {
     assert!(matches!(unnamed, StoreError::NotFound(_)), "no decision names it yet: {unnamed:?}");
 
     let (decision, job) =
-        AllocationDecision::plan(computed.statement, model().version(), vec![ProverKind::Stwo], chrono::Utc::now());
+        AllocationDecision::plan(computed.statement, model().version(), vec![ProverKind::Luminair], chrono::Utc::now());
     store.create(&decision.with_metrics_origins(computed.origins), &job).await.unwrap();
     let readings = snapshots.get(provenance.snapshot_hash).await.unwrap();
     assert_eq!(readings.snapshot_hash(), provenance.snapshot_hash);

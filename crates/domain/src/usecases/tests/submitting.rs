@@ -149,7 +149,7 @@ async fn a_wait_gives_up_at_its_limit_by_the_clock_not_by_sleeping() {
 #[tokio::test]
 async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     let mut rig = Rig::with_stwo();
-    let (pending, _) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (pending, _) = rig.decision(vec![ProverKind::Luminair]).await;
     let execute =
         ExecuteAllocation::new(queries(&rig), (rig.store.clone(), rig.store.clone()), rig.clock.clone(), true);
     let refused = execute.execute(pending.id(), "operator").await.unwrap_err();
@@ -163,7 +163,7 @@ async fn execute_refuses_an_unverified_decision_and_hurries_a_waiting_one() {
     executor.expect_broadcast().returning(|_| Ok(()));
     executor.expect_outcome().returning(|_| Ok(ExecutionOutcome::Pending));
     rig.executor = Some(Arc::new(executor));
-    let (decision, job) = rig.decision(vec![ProverKind::Stwo]).await;
+    let (decision, job) = rig.decision(vec![ProverKind::Luminair]).await;
     let job = rig.pipeline().run(job).await.unwrap();
     assert_eq!(job.status(), ProofJobStatus::Verified);
     assert!(job.next_attempt_at() > rig.clock.now(), "waiting for its backoff");

@@ -110,7 +110,8 @@ impl Rig {
     /// A rig whose S-two prover proves the test statement and whose verifier accepts it at 100 bits.
     pub fn with_stwo() -> Self {
         let mut rig = Self::new();
-        rig.provers = vec![prover(ProverKind::Stwo, || Ok(artifact(ProverKind::Stwo, ProofSystem::Stwo, statement())))];
+        rig.provers =
+            vec![prover(ProverKind::Luminair, || Ok(artifact(ProverKind::Luminair, ProofSystem::Stwo, statement())))];
         rig.verifiers.push(verifier(ProofSystem::Stwo, || Ok(verified(ProofSystem::Stwo, statement(), 100))));
         rig
     }
@@ -149,7 +150,7 @@ pub fn other_model_hash() -> ModelHash {
 /// The `local` profile's policy with two retries: S-two then Stone, 96 bits, no on-chain fact.
 pub fn policy() -> PipelinePolicy {
     PipelinePolicy {
-        provers: vec![ProverKind::Stwo, ProverKind::Stone],
+        provers: vec![ProverKind::Luminair, ProverKind::Stone],
         min_security_bits: 96,
         min_provable_security_bits: 0,
         require_onchain_fact: false,
