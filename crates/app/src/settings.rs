@@ -295,7 +295,11 @@ impl Settings {
             Some(text) => starkrisk_domain::ProgramHash::parse(text).map_err(anyhow::Error::new)?,
             None => starkrisk_stone::program::program_hash()?,
         };
-        Ok(starkrisk_domain::RiskPrograms { cairo, stwo_air: starkrisk_stwo::air_hash() })
+        Ok(starkrisk_domain::RiskPrograms {
+            cairo,
+            stwo_air: starkrisk_stwo::air_hash(),
+            bootloader: self.atlantic.bootloader()?,
+        })
     }
 
     /// Which signed approvals this deployment accepts.

@@ -57,6 +57,12 @@ pub enum AtlanticError {
     /// Atlantic is configured without a key.
     #[error("atlantic.base_url is set but STARKRISK__ATLANTIC__API_KEY is not")]
     MissingKey,
+    /// Atlantic is configured without the bootloader its proofs are of.
+    #[error(
+        "atlantic.base_url is set but atlantic.bootloader_program_hash is not: Atlantic's proofs of a PIE are \
+         of that bootloader, and none could be accepted"
+    )]
+    MissingBootloader,
     /// The API key was refused.
     #[error("Atlantic refused the API key (HTTP {0}); check atlantic.api_key")]
     Unauthorized(u16),

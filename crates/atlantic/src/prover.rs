@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use starkrisk_domain::ports::{Prover, ProverError, ProverQueries, StoreError, TimeoutGrowth};
-use starkrisk_domain::{DecisionStatement, ProofArtifact, ProofRequest, ProofSystem, ProverKind};
+use starkrisk_domain::{
+    DecisionStatement, FactHash, ProgramHash, ProofArtifact, ProofRequest, ProofSystem, ProverKind,
+};
 
 use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
 
@@ -14,13 +16,15 @@ use crate::client::{AtlanticClient, AtlanticError, AtlanticJob, QueryStatus};
 pub struct AtlanticProver {
     client: AtlanticClient,
     job: AtlanticJob,
+    bootloader: ProgramHash,
     queries: Option<Arc<dyn ProverQueries>>,
 }
 
 impl AtlanticProver {
-    /// A prover submitting `job`s through `client`, remembering nothing between attempts.
-    pub fn new(client: AtlanticClient, job: AtlanticJob) -> Self {
-        Self { client, job, queries: None }
+    /// A prover submitting `job`s through `client`, whose proofs are of `bootloader` running the risk
+    /// program, remembering nothing between attempts.
+    pub fn new(client: AtlanticClient, job: AtlanticJob, bootloader: ProgramHash) -> Self {
+        Self { client, job, bootloader, queries: None }
     }
 
     /// The same prover filing each submitted query in `queries`, so a retry, a restart or another worker
@@ -59,6 +63,25 @@ impl AtlanticProver {
     }
 }
 
+impl AtlanticProver {
+    /// Refuses a query whose registered fact is not the bootloaded fact of `statement`: Atlantic proved
+    /// another PIE, or under another bootloader, and nothing it made is this decision's proof.
+    async fn check_fact(&self, statement: &DecisionStatement, reported: Option<FactHash>) -> Result<(), ProverError> {
+        let Some(reported) = reported else { return Ok(()) };
+        let program = starkrisk_stone::program::program_hash().map_err(|e| ProverError::Failed(e.to_string()))?;
+        let expected = FactHash::bootloaded(self.bootloader, program, &statement.to_felts());
+        if reported == expected {
+            return Ok(());
+        }
+        self.forget(statement).await;
+        Err(ProverError::Failed(format!(
+            "Atlantic registered fact {reported}, not {expected}, the fact of this decision's statement run by the \
+             risk program under bootloader {}; its proof is not this decision's",
+            self.bootloader
+        )))
+    }
+}
+
 fn store_error(e: StoreError) -> ProverError {
     ProverError::Unavailable(format!("the record of submitted Atlantic queries cannot be read: {e}"))
 }
@@ -93,6 +116,7 @@ impl Prover for AtlanticProver {
             }
             Err(other) => return Err(prover_error(other).at_query(&id)),
         };
+        self.check_fact(&statement, query.integrity_fact_hash).await.map_err(|e| e.at_query(&id))?;
         let url = query.metadata_urls.iter().find(|u| u.ends_with("proof.json")).ok_or_else(|| {
             ProverError::Failed("the Atlantic query is done but lists no proof.json among its artifacts".into())
                 .at_query(&id)

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use starkrisk_domain::Secret;
+use starkrisk_domain::{ProgramHash, Secret, ValidationError};
 
 use crate::client::{AtlanticClient, AtlanticError, AtlanticJob};
 use crate::prover::AtlanticProver;
@@ -28,6 +28,9 @@ pub struct AtlanticSettings {
     pub poll_max_ms: u64,
     /// Longest wait for one proof, seconds; the query may still finish later.
     pub timeout_secs: u64,
+    /// The bootloader Atlantic proves a PIE under; empty when only direct proofs are accepted.
+    #[serde(default)]
+    pub bootloader_program_hash: String,
 }
 
 impl AtlanticSettings {
@@ -36,7 +39,11 @@ impl AtlanticSettings {
         if self.base_url.is_empty() {
             return Ok(None);
         }
-        Ok(Some(AtlanticProver::new(AtlanticClient::new(self.clone())?, self.job())))
+        let bootloader = self
+            .bootloader()
+            .map_err(|e| AtlanticError::Malformed(e.to_string()))?
+            .ok_or(AtlanticError::MissingBootloader)?;
+        Ok(Some(AtlanticProver::new(AtlanticClient::new(self.clone())?, self.job(), bootloader)))
     }
 
     /// What each query asks for: a Stone proof of the risk program's PIE in the recursive layout.
@@ -47,6 +54,16 @@ impl AtlanticSettings {
             sharp_prover: "stone".into(),
             declared_job_size: self.declared_job_size.clone(),
         }
+    }
+
+    /// The bootloader's program hash, or `None` when none is configured; a malformed one names the field.
+    pub fn bootloader(&self) -> Result<Option<ProgramHash>, ValidationError> {
+        if self.bootloader_program_hash.is_empty() {
+            return Ok(None);
+        }
+        ProgramHash::parse(&self.bootloader_program_hash)
+            .map(Some)
+            .map_err(|e| ValidationError::new("atlantic.bootloader_program_hash", e.to_string()))
     }
 
     pub(crate) fn request_timeout(&self) -> Duration {

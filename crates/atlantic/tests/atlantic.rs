@@ -8,12 +8,20 @@ use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use starkrisk_atlantic::*;
-use starkrisk_domain::FactHash;
-use starkrisk_domain::Secret;
 use starkrisk_domain::ports::TimeoutGrowth;
+use starkrisk_domain::{DecisionStatement, FactHash, ProgramHash, Secret, examples};
 
 const KEY: &str = "test-key";
-const FACT: &str = "0x1e69a6f91b41e77c283fde3bdda3d31e624b4535e541fd122bb0408e1ab6dec";
+
+/// The bootloader Atlantic runs PIEs under, as the service is configured by default.
+fn bootloader() -> ProgramHash {
+    ProgramHash::parse("0x40519557c48b25e7e7d27cb27297300b94909028c327b385990f0b649920cc3").unwrap()
+}
+
+/// What Atlantic registers for the PIE of `statement`: the bootloader's fact, its one task the risk program.
+fn registered_fact(statement: &DecisionStatement) -> FactHash {
+    FactHash::bootloaded(bootloader(), starkrisk_stone::program::program_hash().unwrap(), &statement.to_felts())
+}
 
 /// How the stand-in answers polls.
 #[derive(Clone, Copy)]
@@ -31,12 +39,19 @@ struct Server {
     handle: actix_web::dev::ServerHandle,
 }
 
+/// A stand-in reporting, once done, the fact Atlantic registers for the example decision's PIE.
 async fn start(script: Script) -> Server {
+    start_reporting(script, registered_fact(&examples::statement())).await
+}
+
+/// A stand-in reporting `fact` once done.
+async fn start_reporting(script: Script, fact: FactHash) -> Server {
+    let fact = fact.to_string();
     let polls = Arc::new(AtomicUsize::new(0));
     let submits = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (p, s) = (polls.clone(), submits.clone());
     let server = HttpServer::new(move || {
-        let (p, s) = (p.clone(), s.clone());
+        let (p, s, fact) = (p.clone(), s.clone(), fact.clone());
         App::new()
             .route(
                 "/atlantic-query",
@@ -54,7 +69,7 @@ async fn start(script: Script) -> Server {
             .route(
                 "/atlantic-query/{id}",
                 web::get().to(move |req: HttpRequest| {
-                    let p = p.clone();
+                    let (p, fact) = (p.clone(), fact.clone());
                     async move {
                         if req.headers().get("api-key").and_then(|v| v.to_str().ok()) != Some(KEY) {
                             return HttpResponse::Unauthorized().finish();
@@ -67,7 +82,7 @@ async fn start(script: Script) -> Server {
                                 "metadataUrls": ["https://example.invalid/pie", proof]}})
                         };
                         match script {
-                            Script::DoneAfter(k) if n >= k => HttpResponse::Ok().json(query("DONE", Some(FACT))),
+                            Script::DoneAfter(k) if n >= k => HttpResponse::Ok().json(query("DONE", Some(&fact))),
                             Script::DoneAfter(_) | Script::Forever => {
                                 HttpResponse::Ok().json(query("IN_PROGRESS", None))
                             }
@@ -105,6 +120,7 @@ fn settings(base: &str, key: &str, overall: Duration) -> AtlanticSettings {
         poll_initial_ms: 10,
         poll_max_ms: 40,
         timeout_secs: overall.as_secs(),
+        bootloader_program_hash: bootloader().to_string(),
     }
 }
 
@@ -135,7 +151,7 @@ async fn a_query_is_submitted_polled_and_its_fact_hash_read() {
     }
     let done = atlantic.wait(&id, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!(done.status, QueryStatus::Done);
-    assert_eq!(done.integrity_fact_hash, Some(FactHash::parse(FACT).unwrap()));
+    assert_eq!(done.integrity_fact_hash, Some(registered_fact(&examples::statement())));
     assert_eq!(server.polls.load(Ordering::SeqCst), 3, "polled until done, not beyond");
     server.handle.stop(false).await;
 }
@@ -177,7 +193,7 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     use starkrisk_domain::ports::{Prover, ProverError};
     use starkrisk_domain::{ProofRequest, ProofSystem, ProverKind, examples};
     let server = start(Script::DoneAfter(2)).await;
-    let prover = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(5)), job());
+    let prover = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(5)), job(), bootloader());
     let request = ProofRequest { statement: examples::statement() };
     let artifact = prover.prove(&request, TimeoutGrowth::NONE).await.unwrap();
     assert_eq!((artifact.prover, artifact.system), (ProverKind::Atlantic, ProofSystem::Stone));
@@ -188,11 +204,11 @@ async fn as_a_prover_atlantic_gets_the_risk_programs_pie_and_returns_the_stone_p
     server.handle.stop(false).await;
 
     let failing = start(Script::Failed).await;
-    let prover = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job());
+    let prover = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job(), bootloader());
     let failed = prover.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(failed.cause(), ProverError::Failed(_)), "{failed}");
     assert_eq!(failed.remote_query(), Some("q-1"), "{failed}");
-    let refused = AtlanticProver::new(client(&failing.base, "wrong", Duration::from_secs(5)), job());
+    let refused = AtlanticProver::new(client(&failing.base, "wrong", Duration::from_secs(5)), job(), bootloader());
     assert!(
         matches!(refused.prove(&request, TimeoutGrowth::NONE).await, Err(ProverError::Unavailable(_))),
         "the next prover is tried"
@@ -209,8 +225,8 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
     let server = start(Script::DoneAfter(60)).await;
     let queries = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
     let request = ProofRequest { statement: examples::statement() };
-    let first =
-        AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
+    let first = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job(), bootloader())
+        .remembering(queries.clone());
     let error = first.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(error.cause(), ProverError::Timeout(_)), "{error}");
     assert_eq!(error.remote_query(), Some("q-1"), "the timed-out attempt names the query the next one polls");
@@ -218,8 +234,8 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
     assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap().as_deref(), Some("q-1"));
 
     // Another worker (a new prover over the same record) after the first one gave up or died.
-    let second =
-        AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job()).remembering(queries.clone());
+    let second = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(1)), job(), bootloader())
+        .remembering(queries.clone());
     let longer = TimeoutGrowth { doublings: 3, cap: Duration::from_secs(10) };
     let artifact = second.prove(&request, longer).await.unwrap();
     assert_eq!((artifact.prover, artifact.remote_query.as_deref()), (ProverKind::Atlantic, Some("q-1")));
@@ -228,11 +244,59 @@ async fn a_second_attempt_polls_the_query_already_submitted_instead_of_paying_ag
 
     // The query on file fails when polled again: it is forgotten, and the next attempt submits anew.
     let failing = start(Script::Failed).await;
-    let third =
-        AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job()).remembering(queries.clone());
+    let third = AtlanticProver::new(client(&failing.base, KEY, Duration::from_secs(5)), job(), bootloader())
+        .remembering(queries.clone());
     let failed = third.prove(&request, TimeoutGrowth::NONE).await.unwrap_err();
     assert!(matches!(failed.cause(), ProverError::Failed(_)), "{failed}");
     assert!(failing.submits.lock().unwrap().is_empty(), "the filed query was polled, not a new one submitted");
     assert_eq!(queries.find(ProverKind::Atlantic, &request.statement).await.unwrap(), None);
     failing.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn a_query_that_registered_another_fact_than_the_decisions_bootloaded_one_is_refused_and_forgotten() {
+    use starkrisk_domain::ports::{Prover, ProverError, ProverQueries};
+    use starkrisk_domain::testing::{ManualClock, MemoryStore};
+    use starkrisk_domain::{OutputHash, ProofRequest, ProverKind};
+    let statement = examples::statement();
+    let program = starkrisk_stone::program::program_hash().unwrap();
+    let mut other = statement;
+    other.snapshot.jediswap_apy = starkrisk_domain::Apy::new(851).unwrap();
+    let wrong = [
+        // The risk program's own fact: what a direct (not bootloaded) proof registers.
+        FactHash::compute(program, OutputHash::of_output(&statement.to_felts())),
+        // Another decision's PIE.
+        registered_fact(&other),
+        // This decision under another bootloader.
+        FactHash::bootloaded(ProgramHash::new(starkrisk_domain::Felt::from(7u8)), program, &statement.to_felts()),
+    ];
+    for fact in wrong {
+        let server = start_reporting(Script::DoneAfter(1), fact).await;
+        let queries = Arc::new(MemoryStore::new(Arc::new(ManualClock::default())));
+        let prover = AtlanticProver::new(client(&server.base, KEY, Duration::from_secs(5)), job(), bootloader())
+            .remembering(queries.clone());
+        let refused = prover.prove(&ProofRequest { statement }, TimeoutGrowth::NONE).await.unwrap_err();
+        assert!(matches!(refused.cause(), ProverError::Failed(m) if m.contains(&fact.to_string())), "{refused}");
+        assert_eq!(refused.remote_query(), Some("q-1"), "{refused}");
+        assert_eq!(
+            queries.find(ProverKind::Atlantic, &statement).await.unwrap(),
+            None,
+            "the next attempt submits anew"
+        );
+        server.handle.stop(false).await;
+    }
+}
+
+#[test]
+fn the_bootloaded_fact_wraps_the_risk_programs_output_as_integrity_computes_it() {
+    use starkrisk_domain::{Felt, OutputHash, bootloader_output};
+    let program = starkrisk_stone::program::program_hash().unwrap();
+    let words = examples::statement().to_felts();
+    let wrapped = bootloader_output(program, &words);
+    assert_eq!(&wrapped[..3], &[Felt::ONE, Felt::from(words.len() as u64 + 2), program.felt()]);
+    assert_eq!(&wrapped[3..], &words[..]);
+    assert_eq!(
+        registered_fact(&examples::statement()),
+        FactHash::compute(bootloader(), OutputHash::of_output(&wrapped))
+    );
 }

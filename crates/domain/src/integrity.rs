@@ -30,6 +30,39 @@ impl FactHash {
     pub fn compute(program: ProgramHash, output: OutputHash) -> Self {
         Self::new(poseidon_many(&[program.felt(), output.felt()]))
     }
+
+    /// The fact of `child` run by the bootloader `bootloader` with output `output`, as Atlantic's proofs of
+    /// a submitted PIE register it: the bootloader is the proven program and its output wraps the child's
+    /// (Integrity's `calculate_bootloaded_fact_hash`).
+    pub fn bootloaded(bootloader: ProgramHash, child: ProgramHash, output: &[Felt]) -> Self {
+        Self::compute(bootloader, OutputHash::of_output(&bootloader_output(child, output)))
+    }
+}
+
+/// What the simple bootloader outputs after running one task: the task count (1), the task's output size
+/// with its two-word header, the task's program hash, then the task's output.
+pub fn bootloader_output(child: ProgramHash, output: &[Felt]) -> Vec<Felt> {
+    let mut words = Vec::with_capacity(output.len() + 3);
+    words.extend([Felt::ONE, Felt::from(output.len() as u64 + 2), child.felt()]);
+    words.extend_from_slice(output);
+    words
+}
+
+/// The one task's program and output in a bootloader's `output`, or why `output` is not one task's.
+pub fn bootloaded_task(output: &[Felt]) -> Result<(ProgramHash, &[Felt]), String> {
+    let [tasks, size, program, task_output @ ..] = output else {
+        return Err("the bootloader's output is shorter than its header".into());
+    };
+    if *tasks != Felt::ONE {
+        return Err(format!("the bootloader ran {tasks} tasks, not one"));
+    }
+    if *size != Felt::from(task_output.len() as u64 + 2) {
+        return Err(format!(
+            "the bootloader's task size {size} is not its output's ({} words and the header)",
+            task_output.len()
+        ));
+    }
+    Ok((ProgramHash::new(*program), task_output))
 }
 
 /// The verifier a proof was checked with: four Cairo short strings.

@@ -50,7 +50,7 @@ pub use felt::{
     TxHash, VerificationHash, decode_short_string, parse_felt, short_string,
 };
 pub use fri::{FriError, FriParameters};
-pub use integrity::{FactPolicy, FactVerification, VerifierConfig, poseidon_many};
+pub use integrity::{FactPolicy, FactVerification, VerifierConfig, bootloaded_task, bootloader_output, poseidon_many};
 pub use metrics::{LiquidityTier, MarketSnapshot, Protocol, ProtocolMetrics, RawMetrics};
 pub use model::{ModelStatus, ProofHash, RiskModel, RiskModelRecord};
 pub use params::{GovernancePolicy, ModelParams, ModelVersion, RawModelParams};

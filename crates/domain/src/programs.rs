@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::felt::ProgramHash;
+use crate::felt::{Felt, ProgramHash};
 use crate::proof::ProofSystem;
 
 /// The programs this deployment accepts proofs of: the Cairo risk program (proven by Stone, locally or
@@ -15,6 +15,9 @@ pub struct RiskPrograms {
     pub cairo: ProgramHash,
     /// The S-two risk AIR's identity (its version and layout).
     pub stwo_air: ProgramHash,
+    /// The bootloader Atlantic runs a submitted PIE under, when Atlantic proves: its Stone proofs are of
+    /// this program, with the risk program as its one task.
+    pub bootloader: Option<ProgramHash>,
 }
 
 impl RiskPrograms {
@@ -29,6 +32,30 @@ impl RiskPrograms {
     /// Whether a `system` proof of `program` proves the risk model.
     pub fn is_risk_program(&self, system: ProofSystem, program: ProgramHash) -> bool {
         self.expected(system) == program
+    }
+
+    /// The statement's words in a verified `system` proof of `program` with `output`: the whole output of a
+    /// proof of the risk program, or the one task's output of the bootloader running it; `None` when the
+    /// proof is of neither, and why when the bootloader ran something else.
+    pub fn risk_output<'a>(
+        &self,
+        system: ProofSystem,
+        program: ProgramHash,
+        output: &'a [Felt],
+    ) -> Option<Result<&'a [Felt], String>> {
+        if self.is_risk_program(system, program) {
+            return Some(Ok(output));
+        }
+        if system != ProofSystem::Stone || self.bootloader != Some(program) {
+            return None;
+        }
+        Some(crate::bootloaded_task(output).and_then(|(task, words)| {
+            if task == self.cairo {
+                Ok(words)
+            } else {
+                Err(format!("the bootloader ran program {task}, not the Cairo risk program ({})", self.cairo))
+            }
+        }))
     }
 
     /// What a proof of the risk program is, in words, for reports.

@@ -91,7 +91,11 @@ fn a_proof_of_another_program_stating_a_true_decision_is_refused_for_its_program
     assert!(DecisionStatement::from_felts(&verified.output).unwrap().is_consistent());
     cpu_air_verifier(&proof).unwrap();
     // ...and still refused, by its program hash alone.
-    let programs = RiskPrograms { cairo: program::program_hash().unwrap(), stwo_air: ProgramHash::new(Felt::ONE) };
+    let programs = RiskPrograms {
+        cairo: program::program_hash().unwrap(),
+        stwo_air: ProgramHash::new(Felt::ONE),
+        bootloader: None,
+    };
     let use_case = VerifyProof::new(
         vec![Arc::new(StoneVerifier::new(96))],
         SecurityLevel { conjectured_bits: 96, provable_bits: 0 },

@@ -60,7 +60,10 @@ impl VerifyProof {
         let verified = self.check(system, proof).await?;
         let bound = self.bind(&verified);
         Ok(ProofReport {
-            risk_program: self.programs.is_risk_program(verified.system, verified.program_hash),
+            risk_program: self
+                .programs
+                .risk_output(verified.system, verified.program_hash, &verified.public_output)
+                .is_some(),
             statement: bound.as_ref().ok().map(|claim| claim.statement),
             model_registered: false,
             refusal: bound.err().map(|e| e.to_string()),
@@ -92,15 +95,19 @@ impl VerifyProof {
     fn bind(&self, verified: &VerifiedProof) -> Result<VerifiedClaim, VerifyError> {
         let rejected = |reason: String| VerifyError::Rejected { reason };
         let expected = self.programs.expected(verified.system);
-        if verified.program_hash != expected {
-            return Err(rejected(format!(
-                "the proof verifies, but it is a proof of program {}, not of {} ({expected}); a proof of another \
-                 program is refused whatever it outputs",
-                verified.program_hash,
-                RiskPrograms::describe(verified.system),
-            )));
-        }
-        let statement = DecisionStatement::from_felts(&verified.public_output)
+        let words = match self.programs.risk_output(verified.system, verified.program_hash, &verified.public_output) {
+            Some(Ok(words)) => words,
+            Some(Err(why)) => return Err(rejected(format!("the proof verifies, but {why}; refusing it"))),
+            None => {
+                return Err(rejected(format!(
+                    "the proof verifies, but it is a proof of program {}, not of {} ({expected}); a proof of \
+                     another program is refused whatever it outputs",
+                    verified.program_hash,
+                    RiskPrograms::describe(verified.system),
+                )));
+            }
+        };
+        let statement = DecisionStatement::from_felts(words)
             .map_err(|e| rejected(format!("the proof verifies, but its output is not a starkrisk decision: {e}")))?;
         let model_hash = statement.expected_model_hash(self.programs.cairo);
         if statement.model_hash != model_hash {

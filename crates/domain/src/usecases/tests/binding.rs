@@ -106,3 +106,42 @@ async fn the_provable_floor_is_checked_beside_the_conjectured_one() {
     let claim = verify.verify(ProofSystem::Stwo, b"p").await.unwrap();
     assert_eq!((claim.security_bits, claim.provable_security_bits), (96, Some(53)));
 }
+
+/// A Stone proof of the bootloader (as Atlantic proves a PIE) whose output is `output`.
+fn bootloaded(output: Vec<Felt>) -> crate::proof::VerifiedProof {
+    let mut answer = verified(ProofSystem::Stone, statement(), 100);
+    answer.program_hash = programs().bootloader.unwrap();
+    answer.public_output = output;
+    answer
+}
+
+#[tokio::test]
+async fn the_bootloader_running_the_risk_program_once_proves_the_decision_its_task_states() {
+    let output = crate::bootloader_output(programs().cairo, &statement().to_felts());
+    let claim = verify_with(bootloaded(output)).verify(ProofSystem::Stone, b"p").await.unwrap();
+    assert_eq!(claim.statement, statement());
+    assert_eq!(claim.program_hash, programs().bootloader.unwrap(), "the proven program is the bootloader");
+}
+
+#[tokio::test]
+async fn the_bootloader_running_anything_else_proves_nothing() {
+    let words = statement().to_felts();
+    let mut two_tasks = crate::bootloader_output(programs().cairo, &words);
+    two_tasks[0] = Felt::from(2u8);
+    let mut short = crate::bootloader_output(programs().cairo, &words);
+    short.pop();
+    let cases = [
+        (crate::bootloader_output(ProgramHash::new(Felt::from(666u16)), &words), "ran program 0x29a"),
+        (two_tasks, "ran 2 tasks"),
+        (short, "task size"),
+        (vec![Felt::ONE], "shorter than its header"),
+    ];
+    for (output, why) in cases {
+        let reason = refusal(verify_with(bootloaded(output)).verify(ProofSystem::Stone, b"p").await);
+        assert!(reason.contains(why), "{why}: {reason}");
+    }
+    // The bootloader's hash is a Stone program: an S-two proof claiming it is of another program.
+    let mut stwo = bootloaded(crate::bootloader_output(programs().cairo, &words));
+    stwo.system = ProofSystem::Stwo;
+    assert!(refusal(verify_with(stwo).verify(ProofSystem::Stwo, b"p").await).contains("not of the S-two risk AIR"));
+}

@@ -48,7 +48,11 @@ pub fn artifact(prover: ProverKind, system: ProofSystem, statement: DecisionStat
 
 /// The programs the test model is proven by: its Cairo program (42) and an S-two AIR (43).
 pub fn programs() -> RiskPrograms {
-    RiskPrograms { cairo: model().program_hash(), stwo_air: ProgramHash::new(Felt::from(43u8)) }
+    RiskPrograms {
+        cairo: model().program_hash(),
+        stwo_air: ProgramHash::new(Felt::from(43u8)),
+        bootloader: Some(ProgramHash::new(Felt::from(44u8))),
+    }
 }
 
 /// What a verifier says of a proof of the risk program stating `statement`.
