@@ -219,6 +219,11 @@ async fn deploy(
         // Metrics supplied in a request (a zero snapshot) move funds on a devnet only.
         accepts_supplied_metrics: devnet && settings.pipeline.allow_supplied_metrics,
         token,
+        // Atlantic's proofs are of the bootloader running the Cairo program: the vault accepts their facts too.
+        bootloader_program_hash: match programs.bootloader {
+            Some(bootloader) if gate.program == programs.cairo => bootloader.felt(),
+            _ => Felt::ZERO,
+        },
     };
     let vault = vault::deploy(&operator, &arguments, salt).await?;
     let model = active_model(settings).await?;
@@ -230,8 +235,8 @@ async fn deploy(
     println!("AllocationVault {vault:#x} holding token {token:#x}");
     println!("  treasury: {funded}");
     println!(
-        "  reads FactRegistry {:#x}; expects program {} and verifier {:?}",
-        gate.registry, gate.program, gate.config
+        "  reads FactRegistry {:#x}; expects program {} (or bootloader {:#x} running it) and verifier {:?}",
+        gate.registry, gate.program, arguments.bootloader_program_hash, gate.config
     );
     println!("  model {} ({}): {approval}", model.version(), model.model_hash());
     let mut lines = vec![

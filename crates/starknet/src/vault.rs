@@ -40,6 +40,8 @@ pub struct VaultArguments {
     pub accepts_supplied_metrics: bool,
     /// The treasury's ERC-20 token.
     pub token: Felt,
+    /// The bootloader whose proofs of `program_hash` also unlock execution (Atlantic's); zero for none.
+    pub bootloader_program_hash: Felt,
 }
 
 impl VaultArguments {
@@ -59,6 +61,7 @@ impl VaultArguments {
             Felt::from(self.accepts_supplied_metrics),
             self.token,
             strategy_class,
+            self.bootloader_program_hash,
         ]
     }
 }

@@ -133,6 +133,7 @@ async fn deploy_vault(owner: &Operator, operator: &Operator, registry: Felt, pro
         max_snapshot_age_blocks: 600,
         accepts_supplied_metrics: true,
         token: vault::STRK,
+        bootloader_program_hash: Felt::ZERO,
     };
     let vault = vault::deploy(owner, &arguments, Felt::ONE).await.unwrap();
     contracts::approve_model(owner, vault, outputs[0]).await.unwrap();

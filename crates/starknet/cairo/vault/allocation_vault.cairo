@@ -25,7 +25,9 @@ mod AllocationVault {
         Allocation, Treasury, IAllocationVault, IFactRegistryDispatcher, IFactRegistryDispatcherTrait, IERC20Dispatcher, IERC20DispatcherTrait,
         IStrategyDispatcher, IStrategyDispatcherTrait
     };
-    use super::super::gate::{model_hash_of, check_verifications, check_limits_range, check_split};
+    use super::super::gate::{
+        model_hash_of, check_verifications, check_limits_range, check_split, fact_of, bootloaded_fact_of
+    };
     use super::super::treasury::{targets, moves, moved, withdrawal_sources};
     use super::super::events::{
         AllocationExecuted, ModelApproved, ModelRevoked, LimitsChanged, TreasuryRebalanced, TreasuryDeposited,
@@ -33,7 +35,6 @@ mod AllocationVault {
     };
     use array::ArrayTrait;
     use array::SpanTrait;
-    use poseidon::poseidon_hash_span;
     use starknet::{ContractAddress, ClassHash, get_caller_address, get_contract_address, SyscallResultTrait};
     use starknet::syscalls::deploy_syscall;
     use starknet::storage::{
@@ -63,6 +64,7 @@ mod AllocationVault {
         operator: ContractAddress,
         fact_registry: ContractAddress,
         program_hash: felt252,
+        bootloader_program_hash: felt252,
         model_program_hash: felt252,
         verifier_config_hash: felt252,
         min_security_bits: u32,
@@ -114,12 +116,14 @@ mod AllocationVault {
         max_snapshot_age_blocks: u64,
         accepts_supplied_metrics: bool,
         token: ContractAddress,
-        strategy_class: ClassHash
+        strategy_class: ClassHash,
+        bootloader_program_hash: felt252
     ) {
         self.owner.write(owner);
         self.operator.write(operator);
         self.fact_registry.write(fact_registry);
         self.program_hash.write(program_hash);
+        self.bootloader_program_hash.write(bootloader_program_hash);
         self.model_program_hash.write(model_program_hash);
         self.verifier_config_hash.write(verifier_config_hash);
         self.min_security_bits.write(min_security_bits);
@@ -283,14 +287,24 @@ mod AllocationVault {
                 self.max_single_bps.read(),
                 self.min_diversification.read()
             );
-            let output_hash = poseidon_hash_span(outputs.span());
-            let mut pair = ArrayTrait::new();
-            pair.append(self.program_hash.read());
-            pair.append(output_hash);
-            let fact_hash = poseidon_hash_span(pair.span());
-            assert(!self.fact_done.read(fact_hash), 'proof already executed');
+            // A proof of the program itself, or (when a bootloader is set) of the bootloader running it
+            // once, as Atlantic proves a PIE: either fact unlocks these outputs, once.
+            let program_hash = self.program_hash.read();
+            let direct = fact_of(program_hash, outputs.span());
+            let bootloader = self.bootloader_program_hash.read();
+            let mut bootloaded = 0;
+            if bootloader != 0 {
+                bootloaded = bootloaded_fact_of(bootloader, program_hash, outputs.span());
+            }
+            assert(!self.fact_done.read(direct), 'proof already executed');
+            assert(bootloader == 0 || !self.fact_done.read(bootloaded), 'proof already executed');
             let registry = IFactRegistryDispatcher { contract_address: self.fact_registry.read() };
-            let list = registry.get_all_verifications_for_fact_hash(fact_hash);
+            let mut fact_hash = direct;
+            let mut list = registry.get_all_verifications_for_fact_hash(direct);
+            if list.len() == 0 && bootloader != 0 {
+                fact_hash = bootloaded;
+                list = registry.get_all_verifications_for_fact_hash(bootloaded);
+            }
             check_verifications(list.span(), self.verifier_config_hash.read(), self.min_security_bits.read());
             check_snapshot(ref self, *outputs.at(SNAPSHOT_BLOCK), *outputs.at(SNAPSHOT_HASH));
             let allocation = Allocation {
@@ -304,7 +318,10 @@ mod AllocationVault {
                 block_number: get_block_number(),
             };
             self.done.write(decision_id, true);
-            self.fact_done.write(fact_hash, true);
+            self.fact_done.write(direct, true);
+            if bootloader != 0 {
+                self.fact_done.write(bootloaded, true);
+            }
             self.current.write(allocation);
             rebalance(ref self, decision_id, jediswap_bps, ekubo_bps);
             self
@@ -336,6 +353,10 @@ mod AllocationVault {
 
         fn executed(self: @ContractState, decision_id: felt252) -> bool {
             self.done.read(decision_id)
+        }
+
+        fn bootloader_program_hash(self: @ContractState) -> felt252 {
+            self.bootloader_program_hash.read()
         }
 
         // What the gate checks: (program hash, verifier configuration hash, minimum security bits).

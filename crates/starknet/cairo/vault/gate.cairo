@@ -44,6 +44,32 @@ fn words_u128(a: u32, b: u32, c: u32, d: u32) -> u128 {
     ((a.into() * shift + b.into()) * shift + c.into()) * shift + d.into()
 }
 
+// Integrity's fact of a proof of `program_hash` with `outputs`: H(program_hash, H(outputs)).
+fn fact_of(program_hash: felt252, outputs: Span<felt252>) -> felt252 {
+    let mut pair = ArrayTrait::new();
+    pair.append(program_hash);
+    pair.append(poseidon_hash_span(outputs));
+    poseidon_hash_span(pair.span())
+}
+
+// The fact of `bootloader` running `program_hash` as its one task with `outputs`, as a proof of a PIE
+// (Atlantic's) registers it: the bootloader's output is the task count, the task's size with its
+// two-word header, the task's program hash, then the task's output.
+fn bootloaded_fact_of(bootloader: felt252, program_hash: felt252, outputs: Span<felt252>) -> felt252 {
+    let mut words = ArrayTrait::new();
+    words.append(1);
+    words.append(outputs.len().into() + 2);
+    words.append(program_hash);
+    let mut rest = outputs;
+    loop {
+        match rest.pop_front() {
+            Option::Some(word) => words.append(*word),
+            Option::None => { break; },
+        };
+    };
+    fact_of(bootloader, words.span())
+}
+
 fn config_hash(config: VerifierConfiguration) -> felt252 {
     let mut words = ArrayTrait::new();
     words.append(config.layout);

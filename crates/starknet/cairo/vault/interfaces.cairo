@@ -80,6 +80,8 @@ trait IAllocationVault<TContractState> {
     fn model_hash(self: @TContractState, model: Array<felt252>) -> felt252;
     fn executed(self: @TContractState, decision_id: felt252) -> bool;
     fn gate(self: @TContractState) -> (felt252, felt252, u32);
+    // The bootloader whose proofs of the program also unlock execution (Atlantic's); 0 when none.
+    fn bootloader_program_hash(self: @TContractState) -> felt252;
     fn set_limits(ref self: TContractState, max_single_bps: u32, min_diversification: u32);
     fn limits(self: @TContractState) -> (u32, u32);
     fn set_max_snapshot_age(ref self: TContractState, max_snapshot_age_blocks: u64);

@@ -2,6 +2,7 @@
 //! declared and deployed, and every refusal the vault owes, each with its revert reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+mod bootloaded;
 #[path = "../support/mod.rs"]
 mod support;
 mod treasury;
@@ -21,6 +22,8 @@ use support::estimated_fees;
 
 /// The program the vault is deployed to expect (any hash will do for the gate's own checks).
 const PROGRAM: u64 = 0x5eed;
+/// The bootloader whose proofs of PROGRAM the vaults here also accept (as Atlantic's are).
+const BOOTLOADER: u64 = 0xb007;
 const DECISION: u64 = 0xd1;
 /// The governance limits the vaults here are deployed with (the service's defaults).
 const MAX_SINGLE_BPS: u16 = 8_000;
@@ -47,6 +50,7 @@ fn vault_arguments(owner: &Operator, operator: &Operator, registry: Felt, max_sn
         max_snapshot_age_blocks: max_snapshot_age.into(),
         accepts_supplied_metrics: false,
         token: vault::STRK,
+        bootloader_program_hash: Felt::from(BOOTLOADER),
     }
 }
 
