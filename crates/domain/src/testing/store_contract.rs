@@ -60,11 +60,13 @@ pub struct Rig<S> {
 const DAY: KeyLifetimes = KeyLifetimes { in_flight: Duration::from_secs(60), retained: Duration::from_secs(86_400) };
 const LEASE: Duration = Duration::from_secs(30);
 
-fn model() -> RiskModel {
+/// Model v1 under the contract's program (0x2a): what every store here starts with.
+pub fn model() -> RiskModel {
     examples::model(ProgramHash::new(Felt::from(42u8)))
 }
 
-fn statement() -> DecisionStatement {
+/// The example decision under [`model`].
+pub fn statement() -> DecisionStatement {
     DecisionStatement::under(&model(), examples::SNAPSHOT).0
 }
 
@@ -98,7 +100,8 @@ impl<S: Stores> Rig<S> {
     }
 }
 
-fn artifact() -> ProofArtifact {
+/// An S-two proof of [`statement`]: 1 KiB of sevens.
+pub fn artifact() -> ProofArtifact {
     ProofArtifact {
         prover: ProverKind::Luminair,
         system: ProofSystem::Stwo,

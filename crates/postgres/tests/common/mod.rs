@@ -16,13 +16,8 @@ pub async fn store() -> (TestDatabase, PgStore) {
     (test, store)
 }
 
-pub fn model() -> RiskModel {
-    examples::model(ProgramHash::new(Felt::from(42u8)))
-}
-
-pub fn statement() -> DecisionStatement {
-    DecisionStatement::under(&model(), examples::SNAPSHOT).0
-}
+#[allow(unused_imports)] // as above: each test file uses some of these
+pub use starkrisk_domain::testing::store_contract::{artifact, model, statement};
 
 /// A queued job with no decision.
 pub fn job() -> ProofJob {
@@ -43,18 +38,6 @@ pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
         chrono::Utc::now(),
     );
     DecisionStore::create(store, &decision, &job).await.unwrap()
-}
-
-/// A proof artifact of the test statement.
-pub fn artifact() -> ProofArtifact {
-    ProofArtifact {
-        prover: ProverKind::Luminair,
-        system: ProofSystem::Stwo,
-        bytes: vec![7; 1024],
-        statement: statement(),
-        prove_time: Duration::from_millis(42),
-        remote_query: None,
-    }
 }
 
 pub const LEASE: Duration = Duration::from_secs(30);
