@@ -191,6 +191,12 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
         ekubo.swap(&scripter, &key, 3_000_000_000 * i, u256(11 << 124, 0), 10u128.pow(10)).await;
     }
     let second_day = set_time(devnet, start + 2 * DAY).await;
+    // Both pools sampled at the new block first: a round that ran between the sampler's two protocols
+    // would plan from JediSwap's new sample and Ekubo's old one (a decision the service may make, but not
+    // the one this test computes by hand).
+    let sampling = world.serve_with(&extra).await;
+    sampled_through(&db, second_day).await;
+    sampling.kill();
     let mut scheduled = extra.clone();
     // Metrics cached for a second rather than a minute, so a round sees the new sample promptly.
     scheduled.extend([
