@@ -130,7 +130,12 @@ async fn spent(http: &reqwest::Client, devnet: &str, hash: &str) -> (u64, u128) 
         "params": {"transaction_hash": hash}});
     let receipt: Value = http.post(devnet).json(&request).send().await.unwrap().json().await.unwrap();
     let receipt = &receipt["result"];
-    let number = |v: &Value| v.as_str().map_or(0, |t| u128::from_str_radix(t.trim_start_matches("0x"), 16).unwrap());
+    // Fees are 0x-hex strings; devnet writes resource amounts as plain numbers.
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64().map_or(0, u128::from),
+        Value::String(t) => u128::from_str_radix(t.trim_start_matches("0x"), 16).unwrap(),
+        _ => 0,
+    };
     let gas = u64::try_from(number(&receipt["execution_resources"]["l2_gas"])).unwrap_or(u64::MAX);
     (gas, number(&receipt["actual_fee"]["amount"]))
 }
