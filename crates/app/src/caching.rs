@@ -41,9 +41,8 @@ impl MetricsSource for CachedMetrics {
     async fn reading(&self, protocol: Protocol) -> Result<ProtocolReading, MetricsError> {
         // Held across the read on purpose: one refresh at a time instead of a stampede on the source.
         let mut readings = self.readings.lock().await;
-        // A clock that went back reads as a reading just made.
         if let Some((at, reading)) = readings.get(&protocol)
-            && (self.clock.now() - *at).to_std().unwrap_or_default() < self.ttl
+            && self.clock.since(*at) < self.ttl
         {
             return Ok(*reading);
         }

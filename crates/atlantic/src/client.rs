@@ -63,6 +63,9 @@ pub enum AtlanticError {
          of that bootloader, and none could be accepted"
     )]
     MissingBootloader,
+    /// A setting of `[atlantic]` is not what it must be.
+    #[error(transparent)]
+    InvalidSetting(#[from] starkrisk_domain::ValidationError),
     /// The API key was refused.
     #[error("Atlantic refused the API key (HTTP {0}); check atlantic.api_key")]
     Unauthorized(u16),

@@ -39,10 +39,7 @@ impl AtlanticSettings {
         if self.base_url.is_empty() {
             return Ok(None);
         }
-        let bootloader = self
-            .bootloader()
-            .map_err(|e| AtlanticError::Malformed(e.to_string()))?
-            .ok_or(AtlanticError::MissingBootloader)?;
+        let bootloader = self.bootloader()?.ok_or(AtlanticError::MissingBootloader)?;
         Ok(Some(AtlanticProver::new(AtlanticClient::new(self.clone())?, self.job(), bootloader)))
     }
 

@@ -42,8 +42,7 @@ impl PageCache {
         }
         let mut pages = self.pages.lock().ok()?;
         let page = pages.get_mut(&(limit, cursor))?;
-        // A clock that went back reads as a page just made.
-        let age = (self.clock.now() - page.at).to_std().unwrap_or_default();
+        let age = self.clock.since(page.at);
         if age < self.ttl || (page.refreshing && age < self.ttl * STALE_FACTOR) {
             return Some(page.body.clone());
         }

@@ -16,6 +16,12 @@ pub trait Clock: Send + Sync {
     /// Returns after `duration` has passed on this clock.
     async fn sleep(&self, duration: Duration);
 
+    /// How long ago `then` was; zero when the clock went back past it, so a cached value reads as fresh
+    /// rather than as expired forever.
+    fn since(&self, then: DateTime<Utc>) -> Duration {
+        (self.now() - then).to_std().unwrap_or_default()
+    }
+
     /// Now in whole seconds since the Unix epoch (0 for a clock set before 1970).
     fn unix_seconds(&self) -> u64 {
         u64::try_from(self.now().timestamp()).unwrap_or(0)
