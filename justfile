@@ -86,7 +86,8 @@ db-stop:
 schema:
     deploy/local/schema-check.sh --write
 
-# The domain crate must stay embeddable: no runtime, web, SQL or RPC crates in its normal dependencies.
+# The domain crate must stay embeddable: no runtime, web, SQL or RPC crates in its normal dependencies by
+# default (the opt-in `system-clock` feature adds tokio's timer for the services that run the clock port).
 domain-purity:
     #!/usr/bin/env bash
     set -euo pipefail

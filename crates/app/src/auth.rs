@@ -1,6 +1,7 @@
 //! Bearer JWT authentication with three roles: viewers read, operators prove and execute, admins register models.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -8,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::settings::AuthSettings;
 use starkrisk_domain::Secret;
+use starkrisk_domain::ports::Clock;
+use starkrisk_domain::ports::SystemClock;
+
+/// How far past its expiry a token is still honoured: the clocks of the issuer and this service drift.
+const EXPIRY_LEEWAY_SECS: u64 = 60;
 
 /// What a token allows; each role includes the ones below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
@@ -63,13 +69,14 @@ pub enum AuthError {
     },
 }
 
-/// Verifies (and, with a shared secret, mints) tokens.
+/// Verifies (and, with a shared secret, mints) tokens; expiry is read on the service's clock.
 #[derive(Clone)]
 pub struct Authenticator {
     decoding: DecodingKey,
     encoding: Option<EncodingKey>,
     algorithm: Algorithm,
     audience: String,
+    clock: Arc<dyn Clock>,
 }
 
 impl Authenticator {
@@ -96,6 +103,7 @@ impl Authenticator {
                 encoding: None,
                 algorithm: Algorithm::EdDSA,
                 audience: settings.audience.clone(),
+                clock: Arc::new(SystemClock),
             });
         }
         bail!(
@@ -111,7 +119,18 @@ impl Authenticator {
             encoding: Some(EncodingKey::from_secret(bytes)),
             algorithm: Algorithm::HS256,
             audience: audience.to_string(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same keys, with tokens issued and expired on `clock` (the service's, or a test's).
+    pub fn timed_by(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Seconds until `claims` expire on this authenticator's clock (0 once they have).
+    pub fn seconds_left(&self, claims: &Claims) -> u64 {
+        claims.exp.saturating_sub(self.clock.unix_seconds())
     }
 
     /// Mints a token for `sub` with `role`, valid for `ttl`. Only with a shared secret.
@@ -120,8 +139,9 @@ impl Authenticator {
             .encoding
             .as_ref()
             .context("tokens can only be minted with an HS256 secret; EdDSA tokens come from your issuer")?;
-        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
-        let claims = Claims { sub: sub.into(), role, aud: self.audience.clone(), iat: now, exp: now + ttl.as_secs() };
+        let now = self.clock.unix_seconds();
+        let exp = now.saturating_add(ttl.as_secs());
+        let claims = Claims { sub: sub.into(), role, aud: self.audience.clone(), iat: now, exp };
         Ok(jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)?)
     }
 
@@ -135,9 +155,18 @@ impl Authenticator {
         let mut validation = Validation::new(self.algorithm);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "aud", "sub"]);
+        // jsonwebtoken would read the system clock; expiry is checked below on the service's.
+        validation.validate_exp = false;
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|e| AuthError::Unauthenticated(format!("invalid token: {e}")))?
             .claims;
+        let now = self.clock.unix_seconds();
+        if claims.exp.saturating_add(EXPIRY_LEEWAY_SECS) < now {
+            return Err(AuthError::Unauthenticated(format!(
+                "the token expired {} s ago; ask for a new one",
+                now - claims.exp
+            )));
+        }
         if claims.role < needed {
             return Err(AuthError::Forbidden { needed: needed.as_str(), has: claims.role.as_str() });
         }

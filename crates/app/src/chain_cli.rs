@@ -16,7 +16,7 @@ use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses};
 use starkrisk_starknet::vault::{self, VaultArguments};
 
 use crate::Settings;
-use crate::clock::SystemClock;
+use starkrisk_domain::ports::SystemClock;
 
 /// The chain subcommands.
 #[derive(Debug, Subcommand)]

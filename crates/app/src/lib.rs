@@ -7,7 +7,6 @@ mod chain_approve;
 mod chain_cli;
 mod chain_rules;
 mod chain_treasury;
-mod clock;
 mod dashboard;
 pub mod http;
 mod keystore_cli;
@@ -24,13 +23,13 @@ mod worker;
 pub use auth::{AuthError, Authenticator, Claims, Role};
 pub use caching::{CachedFacts, CachedMetrics, FreshPages};
 pub use chain_cli::{ChainCommand, Format as ChainOutputFormat, run as run_chain};
-pub use clock::SystemClock;
 pub use keystore_cli::{KeystoreCommand, run as run_keystore};
 pub use server::{prepare_database, serve, serve_with, service, shutdown_signal, work};
 pub use settings::{
     AuthSettings, CONFIG_DIR, DefaultSettings, LogSettings, PipelineSettings, ServerSettings, Settings, WorkerSettings,
     redact_url,
 };
+pub use starkrisk_domain::ports::SystemClock;
 pub use telemetry::init as init_telemetry;
 pub use wiring::{Adapters, Service, Stores};
-pub use worker::{JobSteps, Wakeup, WorkerConfig, Workers};
+pub use worker::{ClaimRound, JobSteps, Wakeup, WorkerConfig, Workers};

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use starkrisk_domain::Backoff;
+use starkrisk_domain::ports::Clock;
+use starkrisk_domain::{Attempt, Backoff, Retry, RetryLimit};
 use starkrisk_postgres::Database;
 
 use crate::periodic::{Periodic, shutdown_all};
@@ -16,7 +17,7 @@ use crate::worker::{WorkerConfig, Workers};
 /// configured and none exists; `/ready` answers 200 from then on.
 pub async fn prepare_database(service: &Service, settings: &Settings) {
     if let Some(database) = &service.stores.database {
-        migrate(database).await;
+        migrate(database, service.clock.as_ref()).await;
     }
     if settings.defaults.register_default_model {
         match service.state.models.ensure_default().await {
@@ -27,23 +28,21 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
     service.state.mark_migrated();
 }
 
-/// Applies pending migrations, retrying with backoff while Postgres is unreachable.
-async fn migrate(database: &Database) {
+/// Applies pending migrations, retrying on the service's clock while Postgres is unreachable.
+async fn migrate(database: &Database, clock: &dyn Clock) {
     let schedule = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
-    let mut attempt = 0u32;
-    loop {
-        match database.migrate().await {
-            Ok(applied) => {
-                tracing::info!(?applied, "database migrated");
-                return;
+    let migrated = Retry::new("database migrations", schedule, clock, RetryLimit::Never)
+        .run(|_| async {
+            match database.migrate().await {
+                Ok(applied) => Attempt::<_, _>::Done(applied),
+                Err(error) => Attempt::Again(error),
             }
-            Err(error) => {
-                let delay = schedule.delay(attempt);
-                attempt = attempt.saturating_add(1);
-                tracing::warn!(%error, retry_in = ?delay, "migrations could not run yet");
-                tokio::time::sleep(delay).await;
-            }
-        }
+        })
+        .await;
+    match migrated {
+        Ok(applied) => tracing::info!(?applied, "database migrated"),
+        // Only a limit ends the loop early, and this one has none.
+        Err(gave_up) => tracing::error!(error = %gave_up, "migrations stopped retrying"),
     }
 }
 

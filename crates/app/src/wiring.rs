@@ -20,12 +20,12 @@ use starkrisk_stwo::StwoVerifier;
 
 use crate::auth::Authenticator;
 use crate::caching::{CachedFacts, CachedMetrics, FreshPages};
-use crate::clock::SystemClock;
 use crate::http::metrics::Metrics;
 use crate::http::page_cache::PageCache;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::state::AppState;
 use crate::settings::Settings;
+use starkrisk_domain::ports::SystemClock;
 
 /// The adapters behind the domain's outward ports. Tests and embedders swap any of them.
 #[derive(Clone, Default)]
@@ -266,7 +266,7 @@ impl Service {
             ),
             snapshots: MarketSnapshots::new(stores.samples.clone()),
             readiness: stores.readiness.clone(),
-            auth: Authenticator::from_settings(&settings.auth)?,
+            auth: Authenticator::from_settings(&settings.auth)?.timed_by(clock.clone()),
             metrics: Metrics::new()?,
             pages,
             webhooks: starkrisk_domain::usecases::WebhookDeliveries::new(stores.webhooks.clone()),

@@ -36,6 +36,31 @@ impl JobsDue for Wakeup {
     }
 }
 
+/// What one claim round came to: the queue's pulse, and how a test knows the workers have gone idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimRound {
+    /// At least one job was claimed.
+    Claimed,
+    /// Nothing was due; the dispatcher sleeps until the next poll or wake-up.
+    Empty,
+    /// The store could not be asked.
+    Failed,
+}
+
+impl ClaimRound {
+    /// Every outcome, so each metric series exists from the start.
+    pub const ALL: [ClaimRound; 3] = [ClaimRound::Claimed, ClaimRound::Empty, ClaimRound::Failed];
+
+    /// The metric label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClaimRound::Claimed => "claimed",
+            ClaimRound::Empty => "empty",
+            ClaimRound::Failed => "failed",
+        }
+    }
+}
+
 /// What a worker does with a job it holds: the decision pipeline in the service; something cheaper where a
 /// benchmark or a test measures the queue alone.
 #[async_trait]
@@ -127,6 +152,7 @@ impl Dispatcher {
             let claimed = self.worker.jobs.claim_due_batch(&self.worker.id, self.worker.config.lease, free.len()).await;
             match claimed {
                 Ok(jobs) if !jobs.is_empty() => {
+                    self.worker.metrics.observe_claim(ClaimRound::Claimed);
                     // Slots left over by a short batch go back to the semaphore as their permits drop.
                     for (job, slot) in jobs.into_iter().zip(free) {
                         let worker = self.worker.clone();
@@ -138,10 +164,12 @@ impl Dispatcher {
                 }
                 Ok(_) => {
                     drop(free);
+                    self.worker.metrics.observe_claim(ClaimRound::Empty);
                     self.worker.pause().await;
                 }
                 Err(error) => {
                     drop(free);
+                    self.worker.metrics.observe_claim(ClaimRound::Failed);
                     tracing::warn!(worker = %self.worker.id, %error, "cannot claim jobs; retrying");
                     self.worker.pause().await;
                 }

@@ -1,13 +1,31 @@
 //! Herodotus' Atlantic proving service: submit a Cairo PIE, poll until it is done or failed, read the
 //! Integrity fact hash. Every wait is bounded; the API key travels only in the `api-key` header.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
-use starkrisk_domain::ports::TimeoutGrowth;
-use starkrisk_domain::{FactHash, Secret};
+use starkrisk_domain::ports::{SystemClock, TimeoutGrowth};
+use starkrisk_domain::{Attempt, FactHash, GaveUp, Retry, RetryLimit, Secret};
 
 use crate::settings::AtlanticSettings;
+
+/// Why a poll did not end the wait: the query is not done yet, or Atlantic did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Atlantic answered; the query is in this state.
+    Status(QueryStatus),
+    /// Atlantic did not answer, or answered 5xx.
+    Unreachable(String),
+}
+
+impl std::fmt::Display for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pending::Status(status) => write!(f, "{status:?}"),
+            Pending::Unreachable(reason) => write!(f, "unreachable ({reason})"),
+        }
+    }
+}
 
 /// What Atlantic should do with the PIE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,12 +105,12 @@ pub enum AtlanticError {
     #[error("Atlantic query {0} failed")]
     QueryFailed(String),
     /// The query did not finish in time; it may still finish later.
-    #[error("Atlantic query {id} was still {status:?} after {waited:?}")]
+    #[error("Atlantic query {id} did not finish within {waited:?}: the last poll found it {last}")]
     Timeout {
         /// The query.
         id: String,
-        /// Its last state.
-        status: QueryStatus,
+        /// What the last poll found.
+        last: Pending,
         /// How long we waited.
         waited: Duration,
     },
@@ -213,28 +231,23 @@ impl AtlanticClient {
     /// Polls with exponential backoff until the query is done or failed, within the overall timeout grown
     /// by `growth`. A transient outage while polling is waited out like a slow query.
     pub async fn wait(&self, id: &str, growth: TimeoutGrowth) -> Result<AtlanticQuery, AtlanticError> {
-        let started = Instant::now();
-        let limit = growth.applied_to(self.settings.overall_timeout());
-        let schedule = self.settings.polls();
-        let mut last = QueryStatus::Received;
-        let mut round = 0u32;
-        loop {
-            let delay = schedule.delay(round);
-            round = round.saturating_add(1);
-            match self.query(id).await {
-                Ok(q) if q.status == QueryStatus::Done => return Ok(q),
-                Ok(q) if q.status == QueryStatus::Failed => return Err(AtlanticError::QueryFailed(id.to_string())),
-                Ok(q) => last = q.status,
-                Err(AtlanticError::Unavailable(reason)) => {
-                    tracing::warn!(%reason, query = id, "Atlantic poll failed; retrying")
+        let limit = RetryLimit::Time(growth.applied_to(self.settings.overall_timeout()));
+        Retry::new("Atlantic poll", self.settings.polls(), &SystemClock, limit)
+            .run(|_| async {
+                match self.query(id).await {
+                    Ok(q) if q.status == QueryStatus::Done => Attempt::Done(q),
+                    Ok(q) if q.status == QueryStatus::Failed => {
+                        Attempt::Stop(AtlanticError::QueryFailed(id.to_string()))
+                    }
+                    Ok(q) => Attempt::Again(Pending::Status(q.status)),
+                    Err(AtlanticError::Unavailable(reason)) => Attempt::Again(Pending::Unreachable(reason)),
+                    Err(other) => Attempt::Stop(other),
                 }
-                Err(other) => return Err(other),
-            }
-            let waited = started.elapsed();
-            if waited + delay > limit {
-                return Err(AtlanticError::Timeout { id: id.to_string(), status: last, waited });
-            }
-            tokio::time::sleep(delay).await;
-        }
+            })
+            .await
+            .map_err(|gave_up| match gave_up {
+                GaveUp::Stopped(error) => error,
+                GaveUp::Exhausted { waited, last, .. } => AtlanticError::Timeout { id: id.to_string(), last, waited },
+            })
     }
 }

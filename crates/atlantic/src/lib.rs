@@ -5,6 +5,6 @@ mod client;
 mod prover;
 mod settings;
 
-pub use client::{AtlanticClient, AtlanticError, AtlanticJob, AtlanticQuery, QueryStatus};
+pub use client::{AtlanticClient, AtlanticError, AtlanticJob, AtlanticQuery, Pending, QueryStatus};
 pub use prover::AtlanticProver;
 pub use settings::AtlanticSettings;

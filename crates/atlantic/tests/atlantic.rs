@@ -169,7 +169,7 @@ async fn a_slow_query_times_out_within_the_bound() {
     let server = start(Script::Forever).await;
     let started = std::time::Instant::now();
     let error = client(&server.base, KEY, Duration::from_secs(1)).wait("q-1", TimeoutGrowth::NONE).await.unwrap_err();
-    assert!(matches!(error, AtlanticError::Timeout { status: QueryStatus::InProgress, .. }), "{error}");
+    assert!(matches!(error, AtlanticError::Timeout { last: Pending::Status(QueryStatus::InProgress), .. }), "{error}");
     assert!(started.elapsed() < Duration::from_secs(2), "the wait is bounded");
     assert!(server.polls.load(Ordering::SeqCst) >= 3, "it kept polling with backoff until the bound");
     server.handle.stop(false).await;

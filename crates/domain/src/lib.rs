@@ -24,6 +24,7 @@ mod programs;
 mod proof;
 mod proof_job;
 mod restore;
+mod retry;
 mod risk;
 mod secret;
 mod security;
@@ -63,6 +64,7 @@ pub use proof_job::{
     Stage,
 };
 pub use restore::CorruptRecord;
+pub use retry::{Attempt, GaveUp, Jitter, Retry, RetryLimit};
 pub use risk::{RiskCategory, RiskScore, RiskTerms, risk_score, risk_terms};
 pub use secret::Secret;
 pub use security::SecurityLevel;

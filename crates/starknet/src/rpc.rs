@@ -13,7 +13,8 @@ use starknet::core::types::Felt;
 use starknet::core::utils::parse_cairo_short_string;
 use starknet::providers::ProviderRequestData;
 use starknet::providers::jsonrpc::{JsonRpcMethod, JsonRpcResponse, JsonRpcTransport};
-use starkrisk_domain::Backoff;
+use starkrisk_domain::ports::SystemClock;
+use starkrisk_domain::{Attempt, Backoff, GaveUp, Retry, RetryLimit};
 
 mod quorum;
 
@@ -260,29 +261,42 @@ impl RpcPool {
         }
     }
 
-    /// Sends `body` to the endpoints in order, round after round with backoff, until one answers.
-    async fn send<R: DeserializeOwned>(&self, body: &str) -> Result<R, RpcError> {
+    /// Sends `body` to the endpoints in order, round after round with jittered backoff, until one answers.
+    async fn send<R: DeserializeOwned + Send>(&self, body: &str) -> Result<R, RpcError> {
+        let rounds = self.settings.max_attempts.max(1);
+        let schedule = Backoff::new(
+            Duration::from_millis(self.settings.backoff_base_ms),
+            Duration::from_millis(self.settings.backoff_max_ms),
+        );
+        Retry::new("Starknet RPC request", schedule, &SystemClock, RetryLimit::Tries(rounds))
+            .jittered(&full_jitter)
+            .run(|_| self.round(body))
+            .await
+            .map_err(|gave_up| match gave_up {
+                GaveUp::Stopped(last) | GaveUp::Exhausted { last, .. } => {
+                    RpcError::Unavailable { attempts: rounds, last }
+                }
+            })
+    }
+
+    /// One round: each usable endpoint in order until one answers.
+    async fn round<R: DeserializeOwned>(&self, body: &str) -> Attempt<R, String> {
         let mut last = String::from("no endpoint is usable");
-        for attempt in 0..self.settings.max_attempts.max(1) {
-            if attempt > 0 {
-                tokio::time::sleep(self.backoff(attempt)).await;
+        for endpoint in self.order() {
+            if let Err(why) = self.checked(endpoint).await {
+                last = why;
+                continue;
             }
-            for endpoint in self.order() {
-                if let Err(why) = self.checked(endpoint).await {
+            match self.post(endpoint, body).await {
+                Ok(value) => return Attempt::Done(value),
+                Err(Failure::Retry(why)) => {
+                    tracing::warn!(error = %why, "RPC endpoint failed; trying the next");
                     last = why;
-                    continue;
                 }
-                match self.post(endpoint, body).await {
-                    Ok(value) => return Ok(value),
-                    Err(Failure::Retry(why)) => {
-                        tracing::warn!(error = %why, "RPC endpoint failed; trying the next");
-                        last = why;
-                    }
-                    Err(Failure::WrongChain(e)) => last = e.to_string(),
-                }
+                Err(Failure::WrongChain(e)) => last = e.to_string(),
             }
         }
-        Err(RpcError::Unavailable { attempts: self.settings.max_attempts.max(1), last })
+        Attempt::Again(last)
     }
 
     /// Checks `endpoint`'s chain once; the failure says why it may not be used now.
@@ -299,16 +313,12 @@ impl RpcPool {
             Err(Failure::Retry(why)) => Err(why),
         }
     }
+}
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        let schedule = Backoff::new(
-            Duration::from_millis(self.settings.backoff_base_ms),
-            Duration::from_millis(self.settings.backoff_max_ms),
-        );
-        let capped = u64::try_from(schedule.delay(attempt).as_millis()).unwrap_or(u64::MAX);
-        // Full jitter keeps many workers from retrying in lockstep.
-        Duration::from_millis(rand::rng().random_range(capped / 2..=capped.max(1)))
-    }
+/// Full jitter (a delay drawn from its upper half) keeps many workers from retrying in lockstep.
+fn full_jitter(delay: Duration) -> Duration {
+    let capped = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(rand::rng().random_range(capped / 2..=capped.max(1)))
 }
 
 fn lock(state: &Mutex<Health>) -> std::sync::MutexGuard<'_, Health> {

@@ -127,8 +127,7 @@ pub async fn sign_in(req: HttpRequest, state: web::Data<AppState>, form: web::Fo
             StatusCode::UNAUTHORIZED,
         );
     };
-    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
-    let Some(cookie) = cookie(&req, token, claims.exp.saturating_sub(now)) else {
+    let Some(cookie) = cookie(&req, token, state.auth.seconds_left(&claims)) else {
         return layout::sign_in(Some("That token cannot be kept in a cookie."), StatusCode::BAD_REQUEST);
     };
     HttpResponse::SeeOther()

@@ -1,6 +1,6 @@
 //! Prometheus metrics: requests by route, latency by route, proof durations by prover, queue depth, jobs by
-//! the status they reach and steps retried by the status they were retried at (the alert rules under
-//! deploy/observability read these names).
+//! the status they reach, steps retried by the status they were retried at, and the workers' claim rounds (the
+//! alert rules under deploy/observability read these names).
 
 use std::time::Instant;
 
@@ -25,6 +25,7 @@ pub struct Metrics {
     pub queue_depth: IntGauge,
     treasury: GaugeVec,
     rebalances: IntCounterVec,
+    claims: IntCounterVec,
 }
 
 impl Metrics {
@@ -78,6 +79,17 @@ impl Metrics {
         registry.register(Box::new(retries.clone()))?;
         registry.register(Box::new(treasury.clone()))?;
         registry.register(Box::new(rebalances.clone()))?;
+        let claims = IntCounterVec::new(
+            Opts::new(
+                "worker_claim_rounds_total",
+                "Rounds in which this process' workers asked for due jobs, by outcome",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(claims.clone()))?;
+        for round in crate::worker::ClaimRound::ALL {
+            claims.with_label_values(&[round.as_str()]);
+        }
         for outcome in starkrisk_domain::usecases::RebalanceOutcome::NAMES {
             rebalances.with_label_values(&[outcome]);
         }
@@ -86,7 +98,7 @@ impl Metrics {
             jobs.with_label_values(&[status.as_str()]);
             retries.with_label_values(&[status.as_str()]);
         }
-        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth, treasury, rebalances })
+        Ok(Self { registry, requests, latency, proofs, jobs, retries, queue_depth, treasury, rebalances, claims })
     }
 
     /// Records one proving attempt.
@@ -128,6 +140,11 @@ impl Metrics {
     /// Counts one scheduled rebalancing round.
     pub fn observe_rebalance(&self, outcome: &starkrisk_domain::usecases::RebalanceOutcome) {
         self.rebalances.with_label_values(&[outcome.as_str()]).inc();
+    }
+
+    /// Counts one claim round of the workers.
+    pub fn observe_claim(&self, round: crate::worker::ClaimRound) {
+        self.claims.with_label_values(&[round.as_str()]).inc();
     }
 
     /// The Prometheus text exposition.

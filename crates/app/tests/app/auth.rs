@@ -68,3 +68,28 @@ fn expired_foreign_audience_and_hs256_tokens_are_refused_by_an_eddsa_service() {
     assert!(auth.authorize(Some("Basic abc"), Role::Viewer).is_err());
     assert!(auth.authorize(None, Role::Viewer).is_err());
 }
+
+#[test]
+fn a_token_expires_on_the_services_clock_after_its_lifetime_and_the_skew_allowance() {
+    use starkrisk_domain::testing::ManualClock;
+    use std::sync::Arc;
+    use std::time::Duration;
+    // A clock years away from the system's: if expiry were read from the system clock, the first
+    // assertion (a token minted "now" on this clock) or the last would go the other way.
+    let clock = Arc::new(ManualClock::at(chrono::DateTime::from_timestamp(4_000_000_000, 0).unwrap()));
+    let auth =
+        Authenticator::hs256(&starkrisk_domain::Secret::new("s".repeat(40)), "starkrisk").timed_by(clock.clone());
+    let token = auth.mint("ops", Role::Operator, Duration::from_secs(600)).unwrap();
+    let header = format!("Bearer {token}");
+    let claims = auth.authorize(Some(&header), Role::Operator).unwrap();
+    assert_eq!(claims.exp, 4_000_000_600, "issued on the service's clock");
+    assert_eq!(auth.seconds_left(&claims), 600);
+
+    clock.advance(Duration::from_secs(650));
+    assert!(auth.authorize(Some(&header), Role::Operator).is_ok(), "a minute of skew is allowed");
+    assert_eq!(auth.seconds_left(&claims), 0);
+
+    clock.advance(Duration::from_secs(20));
+    let refused = auth.authorize(Some(&header), Role::Operator).unwrap_err().to_string();
+    assert!(refused.contains("expired 70 s ago"), "{refused}");
+}

@@ -27,3 +27,20 @@ pub trait Clock: Send + Sync {
         u64::try_from(self.now().timestamp()).unwrap_or(0)
     }
 }
+
+/// Wall-clock time, and sleeping on the tokio runtime: what the service runs on outside tests.
+#[cfg(feature = "system-clock")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+#[cfg(feature = "system-clock")]
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
