@@ -237,11 +237,7 @@ async fn a_decision_asked_for_from_the_chain_is_computed_from_sampled_pools() {
 
 /// Scheduled rounds the service has run, whatever their outcome, from `/metrics`.
 async fn rebalance_rounds(service: &e2e::Service) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", service.base)).await.unwrap().text().await.unwrap();
-    text.lines()
-        .filter(|line| line.starts_with("starkrisk_rebalance_rounds_total{"))
-        .map(|line| line.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
-        .sum()
+    service.metric("starkrisk_rebalance_rounds_total{").await
 }
 
 /// Every decision, newest first.

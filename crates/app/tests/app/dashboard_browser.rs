@@ -58,7 +58,7 @@ async fn check_legible(browser: &Browser, page: &str) {
 async fn an_operator_follows_and_executes_a_decision_in_the_dashboard() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::on_vault(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), e2e::Registry::StandIn).await;
     let service = world.serve_with(&[("STARKRISK__PIPELINE__EXECUTION", "manual")]).await;
     let browser = Browser::start(&shots()).await;
     let dashboard = format!("{}/dashboard", service.base);

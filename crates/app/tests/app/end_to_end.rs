@@ -1,32 +1,61 @@
 //! One decision after another through `starkrisk serve` processes on real Postgres and starknet-devnet:
-//! the happy path, kill -9 mid-flight, and two processes sharing one database. The allocation contract is
-//! the AllocationVault with its treasury as `chain deploy --local-registry` sets it up (`World::on_vault`:
-//! S-two proofs, their facts in the stand-in registry), so an execution that happened twice or was skipped
-//! shows in the moves, each of which must start where the previous one left the funds. The manual-execution
-//! test keeps a counter contract: it is about what is sent, not what the vault does.
+//! the happy path, manual execution, kill -9 mid-flight and between a transaction and its receipt, and two
+//! processes sharing one database. Each runs against the AllocationVault over Integrity's own FactRegistry
+//! and verifier, deployed by `chain deploy` under the `devnet` profile as `just run` does: every decision is
+//! proven by Stone and registered through Integrity's verifier before the vault, which reads that registry,
+//! moves the treasury. An execution that happened twice or was skipped shows in the moves, each of which
+//! must start where the previous one left the funds; a registration sent twice shows in the nonce.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use crate::e2e;
 
 use std::time::Duration;
 
-use e2e::World;
-use serde_json::json;
+use e2e::{Registry, World};
+use serde_json::{Value, json};
 use starkrisk_postgres::testing::TestDatabase;
 use starkrisk_starknet::testing::Devnet;
 
-fn distinct_txs(decisions: &[serde_json::Value]) -> usize {
+fn distinct_txs(decisions: &[Value]) -> usize {
     let mut txs: Vec<&str> = decisions.iter().map(|d| d["tx_hash"].as_str().unwrap()).collect();
     txs.sort();
     txs.dedup();
     txs.len()
 }
 
+/// The transactions a decision's registration took (Integrity's split flow: several), after checking that
+/// Integrity's verifier, not the operator, put the fact in the registry.
+fn registration_txs(decision: &Value) -> u64 {
+    let registration = &decision["registration"];
+    assert_eq!(registration["checked_by"], "verified on chain by Integrity", "{decision}");
+    assert_eq!(registration["fact_hash"], decision["fact_hash"], "{decision}");
+    registration["transactions"].as_array().unwrap().len() as u64
+}
+
+/// What the operator's account sent for `decisions`: each registration's transactions and one execution.
+fn sent_for(decisions: &[Value]) -> u64 {
+    decisions.iter().map(|d| registration_txs(d) + 1).sum()
+}
+
+/// Checks the operator account's nonce after `decisions` were executed from `sent_before`, where some
+/// registration may have been cut short (kill -9, a receipt that timed out) and resumed. A resumed
+/// registration lists only the transactions of the attempt that finished it, so the chain holds at least
+/// what the decisions list; and at most a full registration and one execution each, the full length
+/// being the longest any decision lists (one that ran uninterrupted): a registration restarted instead of
+/// resumed would send its landed steps again and exceed it.
+async fn assert_resumed_not_restarted(world: &World, sent_before: u64, decisions: &[Value]) {
+    let sent = world.sent().await - sent_before;
+    let full = decisions.iter().map(registration_txs).max().unwrap();
+    assert!(full >= 2, "Integrity's split flow takes several transactions for our proofs ({full})");
+    assert!(sent >= sent_for(decisions), "{sent} sent, fewer than the decisions list");
+    assert!(sent <= decisions.len() as u64 * (full + 1), "{sent} sent: more than a full registration each");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decision_is_proven_verified_and_executed_on_chain() {
+async fn a_decision_is_proven_by_stone_verified_by_integrity_and_executed_by_the_vault() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::on_vault(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
     let service = world.serve().await;
     let id = service.orchestrate(5).await;
@@ -34,10 +63,11 @@ async fn a_decision_is_proven_verified_and_executed_on_chain() {
     // The decision, its job and the chain agree: the vault checked it and moved the treasury to its split.
     world.assert_moved_once(start, std::slice::from_ref(&decision)).await;
     assert_eq!(decision["chain_checks"]["by"], "vault", "{decision}");
-    assert_eq!(world.sent().await - sent_before, 2, "one registration, one execution");
+    assert!(decision["registration"]["security_bits"].as_u64().unwrap() >= 96, "{decision}");
+    assert_eq!(world.sent().await - sent_before, sent_for(std::slice::from_ref(&decision)), "registration, execution");
     let job = service.get(&format!("/api/v1/proofs/{}", decision["proof_job_id"].as_str().unwrap())).await.1;
     assert_eq!(job["status"], "executed", "{job}");
-    assert_eq!(job["proof_system"], "stwo");
+    assert_eq!(job["proof_system"], "stone");
     assert!(decision["block_number"].as_u64().unwrap() > 0);
     let (status, verified) =
         service.post("/api/v1/proofs/verify", json!({"proof_job_id": decision["proof_job_id"]})).await;
@@ -46,14 +76,16 @@ async fn a_decision_is_proven_verified_and_executed_on_chain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn under_manual_execution_a_decision_waits_for_execute_allocation() {
+async fn under_manual_execution_a_registered_decision_waits_for_execute_allocation() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::new(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
+    let (start, sent_before) = (world.treasury().await, world.sent().await);
     let service = world.serve_with(&[("STARKRISK__PIPELINE__EXECUTION", "manual")]).await;
     let id = service.orchestrate(3).await;
-    let mut waiting = serde_json::Value::Null;
-    for _ in 0..300 {
+    let mut waiting = Value::Null;
+    let watching = std::time::Instant::now();
+    while watching.elapsed() < Duration::from_secs(600) {
         waiting = service.decision(&id).await;
         if waiting["message"].as_str().is_some_and(|m| m.contains("waiting for an operator")) {
             break;
@@ -61,95 +93,105 @@ async fn under_manual_execution_a_decision_waits_for_execute_allocation() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(waiting["status"], "verified", "{waiting}");
-    // Longer than the longest backoff: the job is looked at again and still nothing is sent.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let registered = registration_txs(&waiting);
+    // The workers look for due work twice more and find none: a verified decision under manual execution
+    // rests, and nothing but its registration is sent.
+    let idle = service.metric(crate::common::IDLE_ROUNDS).await;
+    for _ in 0..300 {
+        if service.metric(crate::common::IDLE_ROUNDS).await >= idle + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(service.metric(crate::common::IDLE_ROUNDS).await >= idle + 2, "the workers kept polling");
     assert_eq!(service.decision(&id).await["status"], "verified");
-    assert_eq!(world.sent().await, 0, "nothing reaches the chain without the operator");
+    assert_eq!(world.sent().await - sent_before, registered, "no execution reaches the chain without the operator");
+    assert_eq!(world.treasury().await, start, "the treasury has not moved");
 
     let (status, executed) = service.post("/api/v1/risk-engine/execute-allocation", json!({"decision_id": id})).await;
     assert!(status == 200 || status == 202, "{status} {executed}");
     let decision = service.all_executed(std::slice::from_ref(&id)).await.remove(0);
     assert_eq!(decision["execution_requested_by"], "e2e");
-    assert_eq!(world.counter().await, decision["jediswap_pct"].as_u64().unwrap());
-    assert_eq!(world.sent().await, 1);
+    world.assert_moved_once(start, std::slice::from_ref(&decision)).await;
+    assert_eq!(world.sent().await - sent_before, registered + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::on_vault(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
     let mut ids = vec![];
 
     // While proving: kill right after the requests are in.
     let first = world.serve().await;
-    for n in 0..4 {
+    for n in 0..2 {
         ids.push(first.orchestrate(n).await);
     }
     first.kill();
 
-    // While executing: kill as soon as one decision has a transaction out.
+    // While registering: kill once two transactions are out, the middle of a split registration (Integrity
+    // takes several steps for one proof), so the next process must resume it where it stopped.
     let second = world.serve().await;
-    for n in 4..8 {
+    for n in 2..4 {
         ids.push(second.orchestrate(n).await);
     }
-    'watch: for _ in 0..400 {
-        for id in &ids {
-            if second.decision(id).await["status"] == "submitted" {
-                break 'watch;
-            }
-        }
+    let watching = std::time::Instant::now();
+    while world.sent().await < sent_before + 2 && watching.elapsed() < Duration::from_secs(600) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     second.kill();
+    let mid = world.sent().await - sent_before;
+    assert!(mid >= 2, "no registration had started");
 
     let third = world.serve().await;
     let decisions = third.all_executed(&ids).await;
-    assert_eq!(decisions.len(), 8, "no decision lost");
-    assert_eq!(distinct_txs(&decisions), 8);
+    assert_eq!(decisions.len(), 4, "no decision lost");
+    assert!(world.sent().await - sent_before > mid, "the process was killed before the work was done");
+    assert_eq!(distinct_txs(&decisions), 4);
     world.assert_moved_once(start, &decisions).await;
-    let sent = world.sent().await - sent_before;
-    assert_eq!(sent, 16, "no transaction beyond one registration and one execution per decision reached the chain");
+    assert_resumed_not_restarted(&world, sent_before, &decisions).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::on_vault(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
     let (a, b) = (world.serve().await, world.serve().await);
     let mut ids = vec![];
-    for n in 0..10 {
+    for n in 0..4 {
         ids.push(if n % 2 == 0 { a.orchestrate(n).await } else { b.orchestrate(n).await });
     }
     let decisions = a.all_executed(&ids).await;
-    assert_eq!(distinct_txs(&decisions), 10);
+    assert_eq!(distinct_txs(&decisions), 4);
     world.assert_moved_once(start, &decisions).await;
-    // Nonce collisions between the processes may supersede a signed transaction, but none lands twice.
-    assert_eq!(world.sent().await - sent_before, 20);
+    // Nonce collisions between the processes may supersede a signed transaction or fail a registration
+    // step, which is then resumed; none lands twice.
+    assert_resumed_not_restarted(&world, sent_before, &decisions).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_treasury_once() {
     let (devnet, _turn) = Devnet::exclusive().await;
     let db = TestDatabase::new().await;
-    let world = World::on_vault(devnet, db.url.clone()).await;
+    let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let start = world.treasury().await;
     let sent_before = world.sent().await;
     let mut ids = vec![];
 
     // Receipts looked for only every 2 s, so a transaction is out and unread for that long: kill then.
     let first = world.serve_with(&[("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "2000")]).await;
-    for n in 0..3 {
+    for n in 0..2 {
         ids.push(first.orchestrate(n).await);
     }
     let mut caught = None;
     let mut seen = vec![];
-    // Bounded by time, not by rounds: under coverage instrumentation three S-two decisions take far longer.
+    // Bounded by time, not by rounds: a Stone decision takes seconds, far longer under coverage.
     let watching = std::time::Instant::now();
-    'watch: while watching.elapsed() < Duration::from_secs(180) {
+    'watch: while watching.elapsed() < Duration::from_secs(600) {
         seen.clear();
         for id in &ids {
             let d = first.decision(id).await;
@@ -167,9 +209,9 @@ async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_tr
 
     let second = world.serve().await;
     let decisions = second.all_executed(&ids).await;
-    assert_eq!(distinct_txs(&decisions), 3);
-    // One registration and one execution per decision reached the chain, nothing resent.
-    assert_eq!(world.sent().await - sent_before, 6);
+    assert_eq!(distinct_txs(&decisions), 2);
+    // Each registration and one execution per decision reached the chain, nothing resent.
+    assert_resumed_not_restarted(&world, sent_before, &decisions).await;
     // Each decision is recorded once with what its execution moved, and the moves chain.
     world.assert_moved_once(start, &decisions).await;
 }

@@ -411,8 +411,8 @@ async fn a_queued_decision_is_started_at_once_not_at_the_workers_next_poll() {
     // Workers that poll once a minute: only the wake-up from orchestration gets the decision done in time.
     let app = TestApp::start_with(full_adapters(), |s| s.workers.poll_ms = 60_000).await;
     app.register_model().await;
-    // The first poll happens at start; let the workers fall asleep before the decision arrives.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The first poll happens at start; the decision arrives once the workers have found nothing and sleep.
+    app.workers_idle(1).await;
     let (_, decision) =
         app.post("/api/v1/risk-engine/orchestrate-allocation", Role::Operator, orchestrate_body()).await;
     let id = decision["decision_id"].as_str().unwrap();

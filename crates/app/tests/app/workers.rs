@@ -229,8 +229,14 @@ async fn a_job_queued_by_another_process_starts_at_once_through_postgres_notific
         config,
     )
     .woken_by(tokio::spawn(listening));
-    // Time for the first, empty claim and the wake-up that listening starts with; then the workers sleep.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The first, empty claim at start, then the one the listener's wake-up asks for once it listens (with
+    // a minute-long poll nothing else makes a second): from then on the workers sleep.
+    for _ in 0..500 {
+        if metric_sum(&service.state.metrics.render().unwrap(), IDLE_ROUNDS) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
     let planned = service.state.orchestrate.plan(&request).await.unwrap();

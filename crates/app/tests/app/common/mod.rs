@@ -18,6 +18,18 @@ use starkrisk_domain::*;
 use starkrisk_postgres::testing::TestDatabase;
 use tokio::task::JoinHandle;
 
+/// The series counting the workers' claim rounds that found nothing due.
+pub const IDLE_ROUNDS: &str = "starkrisk_worker_claim_rounds_total{outcome=\"empty\"}";
+
+/// The sum of the integer series in a Prometheus text `exposition` whose lines start with `series`.
+pub fn metric_sum(exposition: &str, series: &str) -> u64 {
+    exposition
+        .lines()
+        .filter(|line| line.starts_with(series))
+        .map(|line| line.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
 pub struct TestApp {
@@ -117,6 +129,23 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the service never became ready");
+    }
+
+    /// The sum of the series of this app's `/metrics` that start with `series` (a name, or a name and labels).
+    pub async fn metric(&self, series: &str) -> u64 {
+        let exposition = self.client.get(format!("{}/metrics", self.base)).send().await.unwrap().text().await.unwrap();
+        metric_sum(&exposition, series)
+    }
+
+    /// Returns once the workers have found nothing due `rounds` times: they are asleep until the next poll.
+    pub async fn workers_idle(&self, rounds: u64) {
+        for _ in 0..500 {
+            if self.metric(IDLE_ROUNDS).await >= rounds {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the workers never went idle");
     }
 
     pub fn token(&self, role: Role) -> String {

@@ -24,7 +24,20 @@ pub struct World {
     pub keystore: PathBuf,
     /// The settings `chain deploy` printed, when the allocation contract is the vault instead of the counter.
     vault: Vec<(String, String)>,
+    /// The configuration profile every command of this world runs under, if any.
+    profile: Option<&'static str>,
     _dir: tempfile::TempDir,
+}
+
+/// Which FactRegistry a world's vault reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    /// Integrity's own FactRegistry and verifier, deployed by `chain deploy` under the `devnet` profile as
+    /// `just run` does: decisions are proven by Stone and their proofs verified on chain by Integrity.
+    Integrity,
+    /// starkrisk's stand-in (`chain deploy --local-registry`): S-two decisions, whose facts the operator
+    /// attests; for what does not depend on who verified the proof.
+    StandIn,
 }
 
 impl World {
@@ -54,21 +67,24 @@ impl World {
             counter,
             keystore,
             vault: vec![],
+            profile: None,
             _dir: dir,
         }
     }
 
-    /// A world whose allocation contract is the AllocationVault holding 100 STRK, deployed by `chain deploy
-    /// --local-registry` as a user would: decisions are proven with S-two, their facts attested in the
-    /// stand-in registry, and every execution moves the treasury.
-    pub async fn on_vault(devnet: &Devnet, db_url: String) -> World {
+    /// A world whose allocation contract is the AllocationVault holding 100 STRK, deployed by `chain deploy`
+    /// as a user would, over `registry`; every execution moves the treasury.
+    pub async fn on_vault(devnet: &Devnet, db_url: String, registry: Registry) -> World {
         let mut world = World::new(devnet, db_url).await;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
-            command.env_remove(key);
+        if registry == Registry::Integrity {
+            world.profile = Some("devnet");
         }
-        let deploy = ["chain", "deploy", "--local-registry", "--format", "env"];
-        let out = command.envs(world.env(free_port())).args(deploy).output().unwrap();
+        let mut deploy = world.command(free_port());
+        deploy.args(["chain", "deploy", "--format", "env"]);
+        if registry == Registry::StandIn {
+            deploy.arg("--local-registry");
+        }
+        let out = deploy.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
         world.vault = stdout
@@ -77,6 +93,19 @@ impl World {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         world
+    }
+
+    /// `starkrisk` under this world's profile and environment (and no other STARKRISK setting), on `port`.
+    fn command(&self, port: u16) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
+            command.env_remove(key);
+        }
+        command.envs(self.env(port));
+        if let Some(profile) = self.profile {
+            command.args(["--profile", profile]);
+        }
+        command
     }
 
     /// The vault's address; panics on a counter world.
@@ -111,7 +140,10 @@ impl World {
             ("STARKRISK__STARKNET__KEYSTORE__PATH", self.keystore.display().to_string()),
             ("STARKRISK_KEYSTORE_PASSWORD", PASSWORD.into()),
             ("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "50".into()),
-            ("STARKRISK__STARKNET__RECEIPTS__TIMEOUT_MS", "5000".into()),
+            // Integrity's verifier takes seconds per step on devnet, far more on a loaded machine: a receipt
+            // that timed out would have the step resumed, and the tests that count transactions exactly
+            // read the one uninterrupted registration.
+            ("STARKRISK__STARKNET__RECEIPTS__TIMEOUT_MS", "120000".into()),
             ("STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS", format!("{:#x}", self.counter)),
             ("STARKRISK__STARKNET__EXECUTOR__ENTRYPOINT", "increase_counter".into()),
             ("STARKRISK__STARKNET__EXECUTOR__CALLDATA", "jediswap_bps".into()),
@@ -136,11 +168,8 @@ impl World {
     /// Starts a service process with `extra` settings on top of this world's and waits until it is ready.
     pub async fn serve_with(&self, extra: &[(&str, &str)]) -> Service {
         let port = free_port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
-            command.env_remove(key);
-        }
-        command.envs(self.env(port)).envs(extra.iter().copied());
+        let mut command = self.command(port);
+        command.envs(extra.iter().copied());
         // STARKRISK_E2E_LOGS=1 shows the service's logs beside the test's output (with --nocapture).
         let logs = if std::env::var_os("STARKRISK_E2E_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() };
         let child = command.arg("serve").stdout(logs).stderr(Stdio::inherit()).spawn().unwrap();
@@ -246,6 +275,12 @@ impl Service {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// The sum of the series of this service's `/metrics` that start with `series`.
+    pub async fn metric(&self, series: &str) -> u64 {
+        let exposition = self.http.get(format!("{}/metrics", self.base)).send().await.unwrap().text().await.unwrap();
+        crate::common::metric_sum(&exposition, series)
+    }
+
     /// GET with an operator token.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(self.token()).send().await.unwrap();
@@ -266,7 +301,9 @@ impl Service {
 
     /// Waits until every decision in `ids` is executed; returns them.
     pub async fn all_executed(&self, ids: &[String]) -> Vec<Value> {
-        for _ in 0..600 {
+        // Bounded by time, not rounds: a Stone decision takes seconds, and far longer under coverage.
+        let waiting = std::time::Instant::now();
+        while waiting.elapsed() < Duration::from_secs(600) {
             let mut done = vec![];
             for id in ids {
                 let d = self.decision(id).await;
@@ -280,6 +317,6 @@ impl Service {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("not every decision was executed within 60 s");
+        panic!("not every decision was executed within 10 minutes");
     }
 }
