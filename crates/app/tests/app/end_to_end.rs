@@ -73,13 +73,8 @@ async fn a_decision_proven_by_stone_and_verified_by_integrity_waits_for_execute_
     // The workers look for due work twice more and find none: a verified decision under manual execution
     // rests, and nothing but its registration is sent.
     let idle = service.metric(crate::common::IDLE_ROUNDS).await;
-    for _ in 0..300 {
-        if service.metric(crate::common::IDLE_ROUNDS).await >= idle + 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(service.metric(crate::common::IDLE_ROUNDS).await >= idle + 2, "the workers kept polling");
+    let rounds = || service.metric(crate::common::IDLE_ROUNDS);
+    crate::common::count_reaches("the workers' empty claim rounds", idle + 2, Duration::from_secs(15), rounds).await;
     assert_eq!(service.decision(&id).await["status"], "verified");
     assert_eq!(world.sent().await - sent_before, registered, "no execution reaches the chain without the operator");
     assert_eq!(world.treasury().await, start, "the treasury has not moved");

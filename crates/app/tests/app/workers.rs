@@ -231,12 +231,8 @@ async fn a_job_queued_by_another_process_starts_at_once_through_postgres_notific
     .woken_by(tokio::spawn(listening));
     // The first, empty claim at start, then the one the listener's wake-up asks for once it listens (with
     // a minute-long poll nothing else makes a second): from then on the workers sleep.
-    for _ in 0..500 {
-        if metric_sum(&service.state.metrics.render().unwrap(), IDLE_ROUNDS) >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let idle = || async { metric_sum(&service.state.metrics.render().unwrap(), IDLE_ROUNDS) };
+    count_reaches("empty claim rounds", 2, Duration::from_secs(5), idle).await;
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
     let planned = service.state.orchestrate.plan(&request).await.unwrap();

@@ -21,6 +21,19 @@ use tokio::task::JoinHandle;
 /// The series counting the workers' claim rounds that found nothing due.
 pub const IDLE_ROUNDS: &str = "starkrisk_worker_claim_rounds_total{outcome=\"empty\"}";
 
+/// Polls `count` until it reaches `at_least`; panics naming `what` when `limit` passes first.
+pub async fn count_reaches<F, Fut>(what: &str, at_least: u64, limit: Duration, mut count: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u64>,
+{
+    let started = std::time::Instant::now();
+    while count().await < at_least {
+        assert!(started.elapsed() < limit, "{what} did not reach {at_least} within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// The sum of the integer series in a Prometheus text `exposition` whose lines start with `series`.
 pub fn metric_sum(exposition: &str, series: &str) -> u64 {
     exposition
@@ -139,13 +152,7 @@ impl TestApp {
 
     /// Returns once the workers have found nothing due `rounds` times: they are asleep until the next poll.
     pub async fn workers_idle(&self, rounds: u64) {
-        for _ in 0..500 {
-            if self.metric(IDLE_ROUNDS).await >= rounds {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("the workers never went idle");
+        count_reaches("empty claim rounds", rounds, Duration::from_secs(5), || self.metric(IDLE_ROUNDS)).await;
     }
 
     pub fn token(&self, role: Role) -> String {
