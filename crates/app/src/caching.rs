@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use starkrisk_domain::Protocol;
 use starkrisk_domain::ports::{
     ChainError, Clock, DecisionFilter, DecisionStore, FactRegistry, Loaded, MetricsError, MetricsSource, Page,
-    PageRequest, ProtocolReading, StoreError,
+    PageRequest, ProtocolReading, RegistrationJournal, StoreError,
 };
 use starkrisk_domain::{
     AllocationDecision, DecisionId, DecisionStatus, FactHash, FactPolicy, FactRegistration, FactVerification,
@@ -73,8 +73,13 @@ impl FactRegistry for CachedFacts {
         self.inner.registers(system)
     }
 
-    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
-        self.inner.register(artifact, claim).await
+    async fn register(
+        &self,
+        artifact: &ProofArtifact,
+        claim: &VerifiedClaim,
+        journal: &(dyn RegistrationJournal + 'static),
+    ) -> Result<FactRegistration, ChainError> {
+        self.inner.register(artifact, claim, journal).await
     }
 
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {

@@ -4,10 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionId;
-use crate::felt::{FactHash, TxHash, VerificationHash};
+use crate::felt::{FactHash, TxHash};
 use crate::proof::{ProofArtifact, ProofRequest, ProverAttempt, ProverKind, VerifiedClaim};
 
+mod registering;
 mod resume;
+pub use registering::FactRegistration;
 pub use resume::Resumption;
 
 crate::names::uuid_id!(
@@ -107,28 +109,6 @@ pub struct IllegalTransition {
     pub to: ProofJobStatus,
 }
 
-/// Integrity's registration of a Stone proof.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FactRegistration {
-    /// The registered fact.
-    pub fact_hash: FactHash,
-    /// The verification recorded for it.
-    pub verification_hash: VerificationHash,
-    /// Its security bits.
-    pub security_bits: u32,
-    /// The registering transaction; `None` when the fact already had such a verification on chain and
-    /// nothing was sent.
-    pub tx_hash: Option<TxHash>,
-    /// Every transaction sent to register it, in order: Integrity's split flow sends an initial call, a
-    /// step per inner FRI layer and the final call (`tx_hash`); a single registration sends one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub transactions: Vec<TxHash>,
-    /// Whether the fact was recorded by the operator in starkrisk's stand-in registry (devnet only, for
-    /// S-two proofs, which no Starknet verifier accepts) rather than verified by Integrity on chain.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub attested_by_operator: bool,
-}
-
 /// A proof job as storage holds it: every field, for rebuilding the entity with [`ProofJob::restore`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofJobRecord {
@@ -150,6 +130,10 @@ pub struct ProofJobRecord {
     pub claim: Option<VerifiedClaim>,
     /// Integrity's registration.
     pub registration: Option<FactRegistration>,
+    /// Transactions sent towards a registration that has not finished yet, oldest first, as they were
+    /// noted before sending; the registration takes them over when it lands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registration_sent: Vec<TxHash>,
     /// Why it failed.
     pub failure: Option<JobFailure>,
     /// The reason of the last retryable failure.
@@ -195,6 +179,7 @@ impl ProofJob {
                 artifact: None,
                 claim: None,
                 registration: None,
+                registration_sent: Vec::new(),
                 failure: None,
                 last_error: None,
                 retries: 0,
@@ -360,13 +345,6 @@ impl ProofJob {
     pub fn verified(&mut self, claim: VerifiedClaim, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
         self.move_to(ProofJobStatus::Verified, now)?;
         self.state.claim = Some(claim);
-        Ok(())
-    }
-
-    /// Integrity registered the fact.
-    pub fn registered(&mut self, registration: FactRegistration, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
-        self.move_to(ProofJobStatus::Registered, now)?;
-        self.state.registration = Some(registration);
         Ok(())
     }
 

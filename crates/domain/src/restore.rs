@@ -41,6 +41,11 @@ pub(crate) fn check_job(record: &ProofJobRecord) -> Result<(), CorruptRecord> {
     let verified = matches!(at, Verified | Registered | Executed);
     rule(!verified || record.claim.is_some(), "a job past verification has its verified claim", &mut errors);
     rule(at != Registered || record.registration.is_some(), "a registered job has its registration", &mut errors);
+    rule(
+        record.registration_sent.is_empty() || at == Verified,
+        "only a job still registering keeps transactions sent towards a registration",
+        &mut errors,
+    );
     verdict("proof job", record.id.to_string(), errors)
 }
 
@@ -137,5 +142,7 @@ mod tests {
         record.failure = Some(failure(ProofJobStatus::Verified));
         let lost_claim = ProofJob::restore(record).unwrap_err().to_string();
         assert!(lost_claim.contains("has its proof") && lost_claim.contains("verified claim"), "{lost_claim}");
+        let queued_with_sent = refused_job(|r| r.registration_sent = vec![crate::TxHash::new(crate::Felt::ONE)]);
+        assert!(queued_with_sent.contains("only a job still registering"), "{queued_with_sent}");
     }
 }

@@ -35,6 +35,7 @@ pub struct JobRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     resumptions: serde_json::Value,
+    registration_sent: serde_json::Value,
 }
 
 /// The columns a save writes: everything but the id, the lease and created_at (the proof only when it changed).
@@ -64,6 +65,7 @@ pub struct JobValues {
     last_error: Option<String>,
     retries: i32,
     resumptions: serde_json::Value,
+    registration_sent: serde_json::Value,
     next_attempt_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -135,6 +137,7 @@ impl JobValues {
             last_error: job.last_error.clone(),
             retries: i32::try_from(job.retries).unwrap_or(i32::MAX),
             resumptions: to_json("resumptions", &job.resumptions)?,
+            registration_sent: to_json("registration_sent", &job.registration_sent)?,
             next_attempt_at: job.next_attempt_at,
             updated_at: job.updated_at,
         })
@@ -180,6 +183,7 @@ impl JobRow {
             artifact,
             claim: opt_from_json("claim", self.claim)?,
             registration: opt_from_json("registration", self.registration)?,
+            registration_sent: from_json_value("registration_sent", self.registration_sent)?,
             failure: opt_from_json("failure", self.failure)?,
             last_error: self.last_error,
             retries: u32::try_from(self.retries).unwrap_or(0),

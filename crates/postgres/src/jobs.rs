@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use starkrisk_domain::ports::{
     JobCursor, JobLease, JobPage, JobPageRequest, MAX_PAGE, ProofJobStore, QueueReport, StoreError,
 };
-use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus};
+use starkrisk_domain::{ProofJob, ProofJobId, ProofJobStatus, TxHash};
 
 use crate::PgStore;
 use crate::error::from_diesel;
@@ -50,6 +50,33 @@ impl ProofJobStore for PgStore {
     async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError> {
         let mut conn = self.db.conn().await?;
         save_job(&mut conn, job, expected).await
+    }
+
+    async fn note_registration_tx(&self, id: ProofJobId, tx: TxHash) -> Result<(), StoreError> {
+        let mut conn = self.db.conn().await?;
+        // The entity's own serialisation of the hash, so a saved job and a noted one read back alike.
+        let one = crate::job_row::to_json("registration_sent", &[tx])?;
+        let noted = diesel::sql_query(
+            "UPDATE proof_jobs SET registration_sent = CASE WHEN registration_sent @> $2 THEN registration_sent \
+             ELSE registration_sent || $2 END WHERE id = $1 AND status = $3",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id.0)
+        .bind::<diesel::sql_types::Jsonb, _>(&one)
+        .bind::<Text, _>(ProofJobStatus::Verified.as_str())
+        .execute(&mut conn)
+        .await
+        .map_err(from_diesel)?;
+        if noted == 1 {
+            return Ok(());
+        }
+        let status: Option<String> =
+            pj::proof_jobs.find(id.0).select(pj::status).first(&mut conn).await.optional().map_err(from_diesel)?;
+        Err(match status {
+            None => StoreError::NotFound(format!("proof job {id}")),
+            Some(status) => StoreError::Conflict(format!(
+                "proof job {id} is {status}, not registering: transaction {tx} was not noted"
+            )),
+        })
     }
 
     async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError> {

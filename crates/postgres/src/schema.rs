@@ -110,6 +110,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         resumptions -> Jsonb,
+        registration_sent -> Jsonb,
     }
 }
 

@@ -303,12 +303,23 @@ impl Operator {
 
     /// Prepares, sends and waits: the whole invoke, as a typed outcome.
     pub async fn invoke(&self, calls: Vec<Call>) -> Result<TxOutcome, ChainError> {
-        let prepared = match self.prepare(calls).await {
-            Ok(prepared) => prepared,
-            Err(ChainError::Rejected { reason, .. }) => return Ok(TxOutcome::Rejected { reason }),
-            Err(e) => return Err(e),
-        };
-        match self.broadcast(&prepared).await {
+        match self.prepare(calls).await {
+            Ok(prepared) => self.submit(&prepared).await,
+            Err(ChainError::Rejected { reason, .. }) => Ok(TxOutcome::Rejected { reason }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives up a prepared transaction without sending it: the next one may go at once, and takes its
+    /// nonce from the chain, since this one's nonce was never used.
+    pub async fn abandon(&self, prepared: &PreparedExecution) {
+        self.release(prepared.tx_hash.felt());
+        *self.nonce.lock().await = None;
+    }
+
+    /// Sends a prepared transaction and waits for it, as a typed outcome.
+    pub async fn submit(&self, prepared: &PreparedExecution) -> Result<TxOutcome, ChainError> {
+        match self.broadcast(prepared).await {
             Ok(()) => {}
             Err(ChainError::Rejected { reason, .. }) => return Ok(TxOutcome::Rejected { reason }),
             Err(e) => return Err(e),

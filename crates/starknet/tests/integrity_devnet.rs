@@ -6,14 +6,14 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 use starknet::core::types::{Call, Felt};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
-use starkrisk_domain::ports::FactRegistry;
+use starkrisk_domain::ports::{FactRegistry, NoJournal, RegistrationJournal, StoreError};
 use starkrisk_domain::*;
 use starkrisk_starknet::contracts;
 use starkrisk_starknet::integrity_contracts::{self, IntegrityClasses, IntegrityDeployment};
@@ -102,7 +102,7 @@ async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
 
     let registry = registry(owner.clone(), &deployed);
     assert!(registry.verifications(fact).await.unwrap().is_empty(), "nothing is registered before");
-    let registration = registry.register(&artifact, &claim).await.unwrap();
+    let registration = registry.register(&artifact, &claim, &NoJournal).await.unwrap();
     assert!(registration.tx_hash.is_some(), "the proof was sent");
     assert_eq!(registration.fact_hash, fact);
     assert_eq!(registration.security_bits, claim.security_bits);
@@ -112,7 +112,7 @@ async fn integritys_own_verifier_on_devnet_registers_its_example_proof() {
     assert_eq!(recorded[0].verification_hash, registration.verification_hash);
     assert!(recorded[0].recomputes_for(fact), "Integrity's verification hash is the one the domain computes");
     // Registering it again sends nothing: the chain already holds it.
-    let again = registry.register(&artifact, &claim).await.unwrap();
+    let again = registry.register(&artifact, &claim, &NoJournal).await.unwrap();
     assert_eq!((again.tx_hash, again.verification_hash), (None, registration.verification_hash));
 }
 
@@ -183,7 +183,7 @@ async fn a_stone_proof_of_the_risk_program_registers_through_integrity_and_the_v
     .unwrap();
     eprintln!("registration calldata: {} felts; plan: {} transactions", full.len(), plan.transactions());
     assert!(matches!(plan, starkrisk_starknet::RegistrationPlan::Split(_)), "{} felts", full.len());
-    let registration = registry.register(&artifact, &claim).await.unwrap();
+    let registration = registry.register(&artifact, &claim, &NoJournal).await.unwrap();
     assert_eq!(registration.fact_hash, claim.fact_hash.unwrap());
     assert!(registration.security_bits >= 96, "Integrity recorded {} bits", registration.security_bits);
     assert_eq!(registration.transactions.len(), plan.transactions(), "every transaction of the plan is recorded");
@@ -332,15 +332,44 @@ async fn a_split_registration_stopped_halfway_is_resumed_and_the_vault_waits_for
         calldata,
     };
     let initial = split.initial_calldata(job, &VerifierConfig::starkrisk()).unwrap();
+    let mut earlier = Vec::new();
     for call in [to("verify_proof_initial", initial), to("verify_proof_step", split.step_calldata(job, 0).unwrap())] {
-        assert!(matches!(operator.invoke(vec![call]).await.unwrap(), TxOutcome::Succeeded { .. }));
+        match operator.invoke(vec![call]).await.unwrap() {
+            TxOutcome::Succeeded { tx_hash, .. } => earlier.push(tx_hash),
+            other => panic!("the earlier attempt's call failed: {other:?}"),
+        }
     }
     let refused = vault_refusal(&operator, vault, 1, &outputs).await;
     assert!(refused.as_deref().is_some_and(|r| r.contains("fact has no verification")), "{refused:?}");
 
-    // The next attempt (a restarted pipeline calls the same) sends only what is left.
-    let registration = registry.register(&artifact, &claim).await.unwrap();
-    assert_eq!(registration.transactions.len(), split.steps() - 1 + 1, "the remaining steps and the final call");
+    // The next attempt (a restarted pipeline calls the same) sends only what is left, noting each call
+    // before it goes, and lists the earlier attempt's calls with its own; a hash noted just before the
+    // crash but never sent is not listed.
+    let never_sent = TxHash::new(Felt::from(0x5e17u32));
+    let journal = Journal { earlier: [earlier.clone(), vec![never_sent]].concat(), noted: Mutex::default() };
+    let registration = registry.register(&artifact, &claim, &journal).await.unwrap();
+    let noted = journal.noted.lock().unwrap().clone();
+    assert_eq!(noted.len(), split.steps() - 1 + 1, "the remaining steps and the final call");
+    assert_eq!(registration.transactions, [earlier, noted.clone()].concat());
+    assert_eq!(registration.tx_hash, noted.last().copied(), "the final call registered the fact");
     assert_eq!(registration.fact_hash, claim.fact_hash.unwrap());
     assert_eq!(vault_refusal(&operator, vault, 1, &outputs).await, None);
+}
+
+/// What a job's journal keeps, in memory.
+struct Journal {
+    earlier: Vec<TxHash>,
+    noted: Mutex<Vec<TxHash>>,
+}
+
+#[async_trait::async_trait]
+impl RegistrationJournal for Journal {
+    fn earlier(&self) -> Vec<TxHash> {
+        self.earlier.clone()
+    }
+
+    async fn note(&self, tx: TxHash) -> Result<(), StoreError> {
+        self.noted.lock().unwrap().push(tx);
+        Ok(())
+    }
 }

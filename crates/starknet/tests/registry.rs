@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use starknet::core::types::Felt;
-use starkrisk_domain::ports::{ChainError, FactRegistry};
+use starkrisk_domain::ports::{ChainError, FactRegistry, NoJournal};
 use starkrisk_domain::*;
 use starkrisk_starknet::testing::DevnetAccount;
 use starkrisk_starknet::{
@@ -174,7 +174,7 @@ async fn a_proof_that_fits_is_registered_in_one_transaction() {
     .unwrap();
     assert_eq!(registry.plan(&artifact).unwrap(), RegistrationPlan::Full(expected));
 
-    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
+    let registration = registry.register(&artifact, &fixture_claim(), &NoJournal).await.unwrap();
     assert_eq!(registration.fact_hash, fixture_fact());
     assert_eq!(registration.security_bits, 60);
     let sent: Vec<String> = node.registry.lock().unwrap().sent.iter().map(|(name, _)| name.clone()).collect();
@@ -193,7 +193,7 @@ async fn a_registration_of_another_fact_than_the_proofs_is_refused() {
     let node = node(100_000).await;
     let other = FactHash::new(Felt::from(0xfac7u32));
     node.registry.lock().unwrap().wrong_fact = Some(other);
-    match registry(&node.url, 100_000).register(&stone_artifact(), &fixture_claim()).await {
+    match registry(&node.url, 100_000).register(&stone_artifact(), &fixture_claim(), &NoJournal).await {
         Err(ChainError::Rejected { reason, tx_hash }) => {
             assert!(reason.contains(&other.to_string()) && reason.contains(&fixture_fact().to_string()), "{reason}");
             assert!(tx_hash.is_some());
@@ -210,9 +210,9 @@ async fn a_fact_already_verified_on_chain_is_not_registered_again() {
     // A verification with less security than the proof's does not count.
     let weaker = (VerificationHash::new(Felt::from(0xdu8)), 59);
     node.registry.lock().unwrap().verifications.insert(fixture_fact().felt(), vec![weaker]);
-    let first = registry.register(&artifact, &fixture_claim()).await.unwrap();
+    let first = registry.register(&artifact, &fixture_claim(), &NoJournal).await.unwrap();
     assert!(first.tx_hash.is_some());
-    let again = registry.register(&artifact, &fixture_claim()).await.unwrap();
+    let again = registry.register(&artifact, &fixture_claim(), &NoJournal).await.unwrap();
     assert_eq!(again.tx_hash, None, "nothing sent the second time");
     assert_eq!((again.fact_hash, again.verification_hash), (first.fact_hash, first.verification_hash));
     assert_eq!(node.registry.lock().unwrap().sent.len(), 1, "one transaction for both registrations");
@@ -234,14 +234,14 @@ async fn a_proof_over_the_limit_is_registered_through_the_split_flow() {
     let node = node(limit).await;
 
     // Sent whole, the sequencer refuses it: the limit is real.
-    let whole = registry(&node.url, 100_000).register(&artifact, &fixture_claim()).await.unwrap_err();
+    let whole = registry(&node.url, 100_000).register(&artifact, &fixture_claim(), &NoJournal).await.unwrap_err();
     assert!(whole.to_string().contains("above the limit"), "{whole}");
 
     let registry = registry(&node.url, limit);
     let plan = registry.plan(&artifact).unwrap();
     assert!(matches!(plan, RegistrationPlan::Split(_)), "{plan:?}");
     assert_eq!(plan.transactions(), 6);
-    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
+    let registration = registry.register(&artifact, &fixture_claim(), &NoJournal).await.unwrap();
     assert_eq!(registration.fact_hash, fixture_fact());
     assert_eq!(registration.security_bits, 60);
     let expected = VerificationHash::compute(fixture_fact(), &VerifierConfig::starkrisk(), 60).unwrap();
@@ -265,7 +265,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_is_resumed_where_it_st
     let registry = registry(&node.url, limit);
     node.registry.lock().unwrap().revert_next = Some(("verify_proof_step".into(), "Out of gas".into()));
 
-    match registry.register(&artifact, &fixture_claim()).await {
+    match registry.register(&artifact, &fixture_claim(), &NoJournal).await {
         Err(ChainError::Rejected { reason, tx_hash }) => {
             assert!(reason.contains("verify_proof_step 1 of 4") && reason.contains("Out of gas"), "{reason}");
             assert!(tx_hash.is_some(), "a reverted step names its transaction");
@@ -276,7 +276,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_is_resumed_where_it_st
 
     // The next attempt finds the job where the first left it: the initial call is not paid for again, the
     // reverted step is sent again, and the rest follow.
-    let registration = registry.register(&artifact, &fixture_claim()).await.unwrap();
+    let registration = registry.register(&artifact, &fixture_claim(), &NoJournal).await.unwrap();
     let sent = node.registry.lock().unwrap().sent.clone();
     let count = |entrypoint: &str| sent.iter().filter(|(name, _)| name == entrypoint).count();
     assert_eq!(count("verify_proof_initial"), 1, "{sent:?}");
@@ -292,7 +292,7 @@ async fn a_split_flow_cut_short_fails_naming_the_call_and_is_resumed_where_it_st
 async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_before_sending() {
     let node = node(100_000).await;
     let artifact = stone_artifact();
-    match registry(&node.url, 500).register(&artifact, &fixture_claim()).await {
+    match registry(&node.url, 500).register(&artifact, &fixture_claim(), &NoJournal).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "proof");
             assert!(reason.contains("max_calldata_felts (500)") && reason.contains("split flow"), "{reason}");
@@ -300,7 +300,7 @@ async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_bef
         other => panic!("expected a refusal, got {other:?}"),
     }
     let stwo = ProofArtifact { system: ProofSystem::Stwo, ..artifact };
-    match registry(&node.url, 100_000).register(&stwo, &fixture_claim()).await {
+    match registry(&node.url, 100_000).register(&stwo, &fixture_claim(), &NoJournal).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "proof");
             assert!(reason.contains("Stone proofs"), "{reason}");
@@ -310,7 +310,7 @@ async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_bef
     // A proof whose verified claim names another fact is not the proof that was verified.
     let mut other = fixture_claim();
     other.fact_hash = Some(FactHash::new(Felt::TWO));
-    match registry(&node.url, 100_000).register(&stone_artifact(), &other).await {
+    match registry(&node.url, 100_000).register(&stone_artifact(), &other, &NoJournal).await {
         Err(ChainError::InvalidInput { field, reason }) => {
             assert_eq!(field, "artifact");
             assert!(reason.contains("verified claim"), "{reason}");

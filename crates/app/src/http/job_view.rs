@@ -126,6 +126,9 @@ pub struct ProofJobView {
     pub fact_hash: Option<String>,
     /// The fact's registration on chain, once made.
     pub registration: Option<RegistrationView>,
+    /// Transactions already sent towards a registration still under way (Integrity's split flow takes
+    /// several, and one cut short is resumed where it stopped); `registration` lists them once it lands.
+    pub registration_sent: Vec<String>,
     /// Why it failed.
     pub error: Option<String>,
     /// The stage it failed at.
@@ -203,6 +206,7 @@ impl ProofJobView {
             provable_security_bits: job.claim().map(|c| c.security().provable_bits),
             fact_hash: job.fact_hash().map(|f| f.to_string()),
             registration: job.registration().map(RegistrationView::new),
+            registration_sent: job.registration_sent().iter().map(ToString::to_string).collect(),
             error: job.failure().map(|f| f.reason.clone()).or_else(|| job.last_error().map(str::to_string)),
             failed_stage: job.failure().map(|f| name(&f.stage)),
             retryable: job.failure().map(|_| job.may_be_resumed()),

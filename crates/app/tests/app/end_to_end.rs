@@ -38,17 +38,26 @@ fn sent_for(decisions: &[Value]) -> u64 {
 }
 
 /// Checks the operator account's nonce after `decisions` were executed from `sent_before`, where some
-/// registration may have been cut short (kill -9, a receipt that timed out) and resumed. A resumed
-/// registration lists only the transactions of the attempt that finished it, so the chain holds at least
-/// what the decisions list; and at most a full registration and one execution each, the full length
-/// being the longest any decision lists (one that ran uninterrupted): a registration restarted instead of
-/// resumed would send its landed steps again and exceed it.
+/// registrations may have been cut short (kill -9, a receipt that timed out) and finished by a later
+/// attempt. Every transaction the account sent is listed by exactly one decision, its registration's
+/// (each noted on the job before it was sent) or its execution; and every registration lists as many as an
+/// uninterrupted one (each proof of the program takes the same split flow): one resumed where it stopped
+/// lists no more, one restarted would list its landed steps twice, one that forgot an attempt fewer.
 async fn assert_resumed_not_restarted(world: &World, sent_before: u64, decisions: &[Value]) {
     let sent = world.sent().await - sent_before;
-    let full = decisions.iter().map(registration_txs).max().unwrap();
-    assert!(full >= 2, "Integrity's split flow takes several transactions for our proofs ({full})");
-    assert!(sent >= sent_for(decisions), "{sent} sent, fewer than the decisions list");
-    assert!(sent <= decisions.len() as u64 * (full + 1), "{sent} sent: more than a full registration each");
+    let lengths: Vec<u64> = decisions.iter().map(registration_txs).collect();
+    assert!(lengths[0] >= 2, "Integrity's split flow takes several transactions for our proofs ({lengths:?})");
+    assert!(lengths.iter().all(|n| *n == lengths[0]), "registrations of unequal length: {lengths:?}");
+    assert_eq!(sent, sent_for(decisions), "the account sent exactly what the decisions list");
+    let mut listed: Vec<&str> = decisions
+        .iter()
+        .flat_map(|d| d["registration"]["transactions"].as_array().unwrap().iter().chain([&d["tx_hash"]]))
+        .map(|tx| tx.as_str().unwrap())
+        .collect();
+    let all = listed.len();
+    listed.sort_unstable();
+    listed.dedup();
+    assert_eq!(listed.len(), all, "a transaction is listed twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,7 +26,7 @@ fn flaky_registry(up: Arc<AtomicBool>) -> Arc<dyn FactRegistry> {
     };
     let mut registry = MockFactRegistry::new();
     registry.expect_registers().returning(|system| system == ProofSystem::Stwo);
-    registry.expect_register().returning(move |_, _| {
+    registry.expect_register().returning(move |_, _, _| {
         if !up.load(Ordering::SeqCst) {
             return Err(ChainError::Unavailable("every RPC endpoint timed out".into()));
         }

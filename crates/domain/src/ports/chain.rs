@@ -6,6 +6,7 @@ use crate::decision::AllocationDecision;
 use crate::execution::ExecutionRecord;
 use crate::felt::{FactHash, ModelHash, TxHash};
 use crate::integrity::FactVerification;
+use crate::ports::StoreError;
 use crate::proof::{ProofArtifact, ProofSystem, VerifiedClaim};
 use crate::proof_job::FactRegistration;
 
@@ -57,6 +58,9 @@ impl ChainError {
 }
 
 /// Herodotus Integrity's FactRegistry.
+// The journal is `'static` so mockall's copy of `register` matches the trait's lifetimes; the parentheses
+// it needs (`&dyn A + 'static` does not parse) are then called unnecessary in that copy.
+#[allow(unused_parens)]
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 #[async_trait]
 pub trait FactRegistry: Send + Sync {
@@ -64,11 +68,45 @@ pub trait FactRegistry: Send + Sync {
     fn registers(&self, system: ProofSystem) -> bool;
 
     /// Registers the fact of `artifact`, which local verification established as `claim`; waits for the
-    /// receipt. Integrity verifies a Stone proof itself; a local stand-in records the claim's fact.
-    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError>;
+    /// receipt. Integrity verifies a Stone proof itself; a local stand-in records the claim's fact. Each
+    /// transaction is noted in `journal` before it is sent, and the registration lists every transaction of
+    /// it that reached the chain, the earlier attempts' included.
+    async fn register(
+        &self,
+        artifact: &ProofArtifact,
+        claim: &VerifiedClaim,
+        journal: &(dyn RegistrationJournal + 'static),
+    ) -> Result<FactRegistration, ChainError>;
 
     /// Every verification recorded for `fact`.
     async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError>;
+}
+
+/// Where a registration notes its transactions before sending them, so that one cut short (a crash, a
+/// timed-out receipt) and finished by a later attempt still lists every transaction it paid for.
+#[async_trait]
+pub trait RegistrationJournal: Send + Sync {
+    /// What earlier attempts noted, oldest first; a transaction noted just before a crash may never have
+    /// been sent, so the registry keeps only those the chain knows.
+    fn earlier(&self) -> Vec<TxHash>;
+
+    /// Notes `tx`, signed and about to be sent. When it cannot be noted, nothing may be sent.
+    async fn note(&self, tx: TxHash) -> Result<(), StoreError>;
+}
+
+/// A journal that keeps nothing, for a registration no job follows (a command-line tool, a test).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoJournal;
+
+#[async_trait]
+impl RegistrationJournal for NoJournal {
+    fn earlier(&self) -> Vec<TxHash> {
+        Vec::new()
+    }
+
+    async fn note(&self, _tx: TxHash) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Whether an allocation contract executes decisions under a model.

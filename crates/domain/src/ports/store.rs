@@ -92,6 +92,11 @@ pub trait ProofJobStore: Send + Sync {
     /// separate release.
     async fn save(&self, job: &ProofJob, expected: ProofJobStatus) -> Result<(), StoreError>;
 
+    /// Adds `tx` to the transactions job `id` has sent towards its registration, as its registration notes
+    /// it (see [`crate::ports::RegistrationJournal`]); noting one twice changes nothing. Only a job still
+    /// registering (verified) takes it: any other is [`StoreError::Conflict`], and nothing changes.
+    async fn note_registration_tx(&self, id: ProofJobId, tx: crate::TxHash) -> Result<(), StoreError>;
+
     /// Claims up to `limit` due, unleased (or lease-expired) jobs with work left for `worker` for `lease`,
     /// in due order, in one step: a process with several idle slots fills them with one round trip.
     async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError>;

@@ -96,6 +96,12 @@ impl ProofJobStore for MemoryStore {
         Ok(())
     }
 
+    async fn note_registration_tx(&self, id: ProofJobId, tx: crate::TxHash) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let stored = tables.jobs.get_mut(&id).ok_or_else(|| StoreError::NotFound(format!("proof job {id}")))?;
+        stored.note_registration_tx(tx).map(drop).map_err(|e| StoreError::Conflict(e.to_string()))
+    }
+
     async fn claim_due_batch(&self, worker: &str, lease: Duration, limit: usize) -> Result<Vec<ProofJob>, StoreError> {
         let now = self.clock.now();
         let mut tables = self.tables();

@@ -15,11 +15,14 @@ use crate::ports::{
     Loaded, ModelStore, PageRequest, ProofJobStore, RequestFingerprint, StoreError,
 };
 use crate::testing::ManualClock;
+
+mod registering;
 use crate::{
     AllocationDecision, AttemptOutcome, DecisionId, DecisionStatement, DecisionStatus, Felt, ModelParams, ModelStatus,
     ModelVersion, ProgramHash, ProofArtifact, ProofJob, ProofJobId, ProofJobStatus, ProofRequest, ProofSystem,
     ProverAttempt, ProverKind, RiskModel, Stage, VerifiedClaim, examples,
 };
+pub use registering::registration_transactions_are_noted_once_and_only_while_registering;
 
 /// Every store port at once.
 pub trait Stores: ProofJobStore + DecisionStore + ModelStore + IdempotencyStore + 'static {}
@@ -426,6 +429,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@each $rig;
             models_register_supersede_and_read_back,
             jobs_round_trip_with_every_field,
+            registration_transactions_are_noted_once_and_only_while_registering,
             a_stale_writer_is_refused_and_nothing_changes,
             decisions_round_trip_and_save_both_or_neither,
             decisions_page_newest_first_by_keyset,

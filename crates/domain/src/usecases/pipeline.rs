@@ -1,6 +1,7 @@
 //! The durable allocation pipeline: one persisted step at a time, so a crash resumes and never repeats
 //! an on-chain side effect.
 
+mod journal;
 mod onchain;
 
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use starknet::core::types::{Call, Felt, FunctionCall};
 use starknet::core::utils::get_selector_from_name;
 use starknet::providers::Provider;
-use starkrisk_domain::ports::{ChainError, FactRegistry};
+use starkrisk_domain::ports::{ChainError, ExecutionOutcome, FactRegistry, RegistrationJournal};
 use starkrisk_domain::{
     FactHash, FactRegistration, FactVerification, OutputHash, ProofArtifact, ProofSystem, TxHash, VerificationHash,
     VerifiedClaim, VerifierConfig,
@@ -103,10 +103,25 @@ impl IntegrityRegistry {
         Ok(Call { to: self.contract, selector: selector(entrypoint)?, calldata })
     }
 
-    /// Sends one call and waits for it; anything but success is an error naming `what` was sent.
-    async fn send(&self, call: Call, what: &str) -> Result<TxHash, ChainError> {
+    /// Sends one call, noted in `journal` first, and waits for it; anything but success is an error naming
+    /// `what` was sent.
+    async fn send(&self, call: Call, what: &str, journal: &dyn RegistrationJournal) -> Result<TxHash, ChainError> {
         let failed = |reason: String| format!("{what}: {reason}");
-        match self.operator.invoke(vec![call]).await? {
+        let prepared = match self.operator.prepare(vec![call]).await {
+            Ok(prepared) => prepared,
+            Err(ChainError::Rejected { reason, .. }) => {
+                return Err(ChainError::Rejected { reason: failed(reason), tx_hash: None });
+            }
+            Err(e) => return Err(e),
+        };
+        if let Err(e) = journal.note(prepared.tx_hash).await {
+            self.operator.abandon(&prepared).await;
+            return Err(ChainError::Unavailable(failed(format!(
+                "transaction {} could not be noted before sending ({e}); nothing was sent",
+                prepared.tx_hash
+            ))));
+        }
+        match self.operator.submit(&prepared).await? {
             TxOutcome::Succeeded { tx_hash, .. } => Ok(tx_hash),
             TxOutcome::Reverted { tx_hash, reason } => {
                 Err(ChainError::Rejected { reason: failed(reason), tx_hash: Some(tx_hash) })
@@ -136,6 +151,18 @@ impl IntegrityRegistry {
                 attested_by_operator: self.local_stand_in,
             }
         }))
+    }
+
+    /// The transactions earlier attempts noted that reached the chain (included, or still pending); one
+    /// noted just before a crash and never sent is unknown to the chain and left out.
+    async fn earlier_sent(&self, journal: &dyn RegistrationJournal) -> Result<Vec<TxHash>, ChainError> {
+        let mut sent = Vec::new();
+        for tx in journal.earlier() {
+            if self.operator.status(tx).await? != ExecutionOutcome::Unknown {
+                sent.push(tx);
+            }
+        }
+        Ok(sent)
     }
 
     /// Calls a one-argument view of the registry at the latest block; with several RPC endpoints
@@ -226,7 +253,11 @@ async fn blocking<T: Send + 'static>(
 impl IntegrityRegistry {
     /// Records a locally verified S-two claim's fact in the stand-in: H(AIR hash, H(statement felts)), under
     /// the local S-two configuration and the claim's conjectured bits.
-    async fn record_local(&self, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
+    async fn record_local(
+        &self,
+        claim: &VerifiedClaim,
+        journal: &dyn RegistrationJournal,
+    ) -> Result<FactRegistration, ChainError> {
         let fact = FactHash::compute(claim.program_hash, OutputHash::of_output(&claim.statement.to_felts()));
         let local = ProofFact { fact_hash: fact, security_bits: claim.security_bits };
         let config = VerifierConfig::local_stwo();
@@ -248,7 +279,7 @@ impl IntegrityRegistry {
         let config_felts = config.to_felts().map_err(|e| ChainError::Unknown(anyhow::anyhow!("{e}")))?;
         let mut calldata = vec![fact.felt(), Felt::from(claim.security_bits)];
         calldata.extend(config_felts);
-        let tx_hash = self.send(self.call("register_fact", calldata)?, "register_fact").await?;
+        let tx_hash = self.send(self.call("register_fact", calldata)?, "register_fact", journal).await?;
         let registration = self.fact_registered(tx_hash).await?;
         if registration.fact_hash != local.fact_hash || registration.security_bits != local.security_bits {
             return Err(ChainError::Rejected {
@@ -266,10 +297,42 @@ impl FactRegistry for IntegrityRegistry {
         system == ProofSystem::Stone || (self.local_stand_in && system == ProofSystem::Stwo)
     }
 
-    async fn register(&self, artifact: &ProofArtifact, claim: &VerifiedClaim) -> Result<FactRegistration, ChainError> {
-        if artifact.system == ProofSystem::Stwo && self.local_stand_in {
-            return self.record_local(claim).await;
+    async fn register(
+        &self,
+        artifact: &ProofArtifact,
+        claim: &VerifiedClaim,
+        journal: &(dyn RegistrationJournal + 'static),
+    ) -> Result<FactRegistration, ChainError> {
+        let earlier = self.earlier_sent(journal).await?;
+        let registration = if artifact.system == ProofSystem::Stwo && self.local_stand_in {
+            self.record_local(claim, journal).await?
+        } else {
+            self.register_stone(artifact, claim, journal).await?
+        };
+        let mut transactions = earlier;
+        for tx in &registration.transactions {
+            if !transactions.contains(tx) {
+                transactions.push(*tx);
+            }
         }
+        Ok(FactRegistration { transactions, ..registration })
+    }
+
+    async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {
+        let felts = self.view("get_all_verifications_for_fact_hash", fact.felt()).await?;
+        decode_verifications(&felts).map_err(|e| ChainError::Unknown(anyhow::anyhow!("FactRegistry answer: {e}")))
+    }
+}
+
+impl IntegrityRegistry {
+    /// Has Integrity verify a Stone proof and register its fact, unless it is on chain already; lists
+    /// only this attempt's transactions.
+    async fn register_stone(
+        &self,
+        artifact: &ProofArtifact,
+        claim: &VerifiedClaim,
+        journal: &dyn RegistrationJournal,
+    ) -> Result<FactRegistration, ChainError> {
         let artifact = artifact.clone();
         // Parsing and splitting take tens of milliseconds of CPU: kept off the async workers.
         let proof = blocking(move || plan::stone_proof(&artifact)).await?;
@@ -295,18 +358,13 @@ impl FactRegistry for IntegrityRegistry {
         let transactions = match plan {
             RegistrationPlan::Full(calldata) => {
                 let call = self.call("verify_proof_full_and_register_fact", calldata)?;
-                vec![self.send(call, "verify_proof_full_and_register_fact").await?]
+                vec![self.send(call, "verify_proof_full_and_register_fact", journal).await?]
             }
-            RegistrationPlan::Split(split) => self.send_split(&split).await?,
+            RegistrationPlan::Split(split) => self.send_split(&split, journal).await?,
         };
         let last =
             *transactions.last().ok_or_else(|| ChainError::Unknown(anyhow::anyhow!("no transaction was sent")))?;
         let registration = self.fact_registered(last).await?;
         self.confirm(&claim, FactRegistration { transactions, ..registration }).await
-    }
-
-    async fn verifications(&self, fact: FactHash) -> Result<Vec<FactVerification>, ChainError> {
-        let felts = self.view("get_all_verifications_for_fact_hash", fact.felt()).await?;
-        decode_verifications(&felts).map_err(|e| ChainError::Unknown(anyhow::anyhow!("FactRegistry answer: {e}")))
     }
 }

@@ -7,7 +7,7 @@
 use starknet::core::types::{BlockId, BlockTag, Felt, FunctionCall};
 use starknet::providers::Provider;
 use starkrisk_domain::TxHash;
-use starkrisk_domain::ports::ChainError;
+use starkrisk_domain::ports::{ChainError, RegistrationJournal};
 use starkrisk_domain::poseidon_many;
 use starkrisk_stone::split::SplitProof;
 
@@ -60,7 +60,11 @@ impl IntegrityRegistry {
 
     /// Sends the whole flow and returns every transaction's hash, in order; the last, the final call's,
     /// carries the `FactRegistered` event.
-    pub(super) async fn send_split(&self, split: &SplitProof) -> Result<Vec<TxHash>, ChainError> {
+    pub(super) async fn send_split(
+        &self,
+        split: &SplitProof,
+        journal: &dyn RegistrationJournal,
+    ) -> Result<Vec<TxHash>, ChainError> {
         let job_id = self.job_id(split);
         let job = format!("{job_id:#x}");
         let total = split.steps();
@@ -72,7 +76,7 @@ impl IntegrityRegistry {
                     .initial_calldata(job_id, &self.config)
                     .map_err(|e| ChainError::InvalidInput { field: "proof".into(), reason: e.to_string() })?;
                 let what = format!("verify_proof_initial (split job {job})");
-                let tx = self.send(self.call("verify_proof_initial", initial)?, &what).await?;
+                let tx = self.send(self.call("verify_proof_initial", initial)?, &what, journal).await?;
                 tracing::info!(job_id = %job, tx_hash = %tx, "split flow: initial call verified");
                 sent.push(tx);
                 0
@@ -85,13 +89,14 @@ impl IntegrityRegistry {
         for step in first..total {
             let Some(calldata) = split.step_calldata(job_id, step) else { break };
             let what = format!("verify_proof_step {} of {total} (split job {job})", step + 1);
-            let tx = self.send(self.call("verify_proof_step", calldata)?, &what).await?;
+            let tx = self.send(self.call("verify_proof_step", calldata)?, &what, journal).await?;
             tracing::info!(job_id = %job, tx_hash = %tx, step = step + 1, "split flow: FRI layer verified");
             sent.push(tx);
         }
         let what = format!("verify_proof_final_and_register_fact (split job {job})");
         sent.push(
-            self.send(self.call("verify_proof_final_and_register_fact", split.final_calldata(job_id))?, &what).await?,
+            self.send(self.call("verify_proof_final_and_register_fact", split.final_calldata(job_id))?, &what, journal)
+                .await?,
         );
         Ok(sent)
     }

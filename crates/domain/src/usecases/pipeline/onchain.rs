@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::journal::JobJournal;
 use super::{DecisionPipeline, PipelineError, Verdict};
 use crate::decision::{AllocationDecision, DecisionStatus};
 use crate::execution::ExecutionMode;
@@ -18,7 +19,10 @@ impl DecisionPipeline {
                 let (Some(artifact), Some(claim)) = (job.artifact().cloned(), job.claim().cloned()) else {
                     return Ok(job);
                 };
-                match registry.register(&artifact, &claim).await {
+                let journal = JobJournal::new(self.ports.jobs.clone(), &job);
+                let result = registry.register(&artifact, &claim, &journal).await;
+                journal.apply_to(&mut job)?;
+                match result {
                     Ok(registration) => {
                         job.registered(registration, self.now())?;
                         self.ports.jobs.save(&job, ProofJobStatus::Verified).await?;

@@ -19,7 +19,7 @@ fn stone_rig(verifications: Vec<FactVerification>) -> Rig {
     rig.verifiers.push(verifier(ProofSystem::Stone, || Ok(verified(ProofSystem::Stone, statement(), 100))));
     let mut registry = MockFactRegistry::new();
     registry.expect_registers().returning(|system| system == ProofSystem::Stone);
-    registry.expect_register().returning(|a, _| {
+    registry.expect_register().returning(|a, _, _| {
         assert_eq!(a.system, ProofSystem::Stone);
         Ok(FactRegistration {
             fact_hash: crate::FactHash::new(Felt::from(77u8)),
@@ -148,7 +148,7 @@ async fn a_registration_refused_by_the_chain_refuses_the_decision_and_an_outage_
         let mut rig = stone_rig(vec![]);
         let mut registry = MockFactRegistry::new();
         registry.expect_registers().returning(|system| system == ProofSystem::Stone);
-        registry.expect_register().returning(move |_, _| Err(error()));
+        registry.expect_register().returning(move |_, _, _| Err(error()));
         rig.registry = Some(Arc::new(registry));
         let (_, job) = rig.decision(vec![ProverKind::Stone]).await;
         let job = rig.pipeline().run(job).await.unwrap();

@@ -3,6 +3,7 @@
 
 mod binding;
 mod chain;
+mod journaling;
 mod planning;
 mod proving;
 mod rebalancing;

@@ -18,7 +18,7 @@ use crate::usecases::{RetryError, RetryJob};
 fn flaky_registry(up: Arc<AtomicBool>) -> Arc<dyn FactRegistry> {
     let mut registry = MockFactRegistry::new();
     registry.expect_registers().returning(|system| system == ProofSystem::Stwo);
-    registry.expect_register().returning(move |_, _| {
+    registry.expect_register().returning(move |_, _, _| {
         if !up.load(Ordering::SeqCst) {
             return Err(ChainError::Unavailable("every RPC endpoint timed out".into()));
         }

@@ -1,0 +1,1 @@
+ALTER TABLE proof_jobs DROP COLUMN registration_sent;
