@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use starkrisk_domain::ports::Clock;
+use starkrisk_domain::ports::{Clock, StoreError};
 use starkrisk_domain::{Attempt, Backoff, Retry, RetryLimit};
 use starkrisk_postgres::Database;
 
@@ -14,10 +14,11 @@ use crate::wiring::{Adapters, Service, Stores};
 use crate::worker::{WorkerConfig, Workers};
 
 /// Applies migrations when the stores live in Postgres, then registers the default model when one is
-/// configured and none exists; `/ready` answers 200 from then on.
-pub async fn prepare_database(service: &Service, settings: &Settings) {
+/// configured and none exists; `/ready` answers 200 from then on. A migration Postgres refuses (not an
+/// outage, which is waited out) is an error: the process must stop rather than serve an unknown schema.
+pub async fn prepare_database(service: &Service, settings: &Settings) -> anyhow::Result<()> {
     if let Some(database) = &service.stores.database {
-        migrate(database, service.clock.as_ref()).await;
+        migrate(database, service.clock.as_ref()).await?;
     }
     if settings.defaults.register_default_model {
         match service.state.models.ensure_default().await {
@@ -26,23 +27,34 @@ pub async fn prepare_database(service: &Service, settings: &Settings) {
         }
     }
     service.state.mark_migrated();
+    Ok(())
 }
 
-/// Applies pending migrations, retrying on the service's clock while Postgres is unreachable.
-async fn migrate(database: &Database, clock: &dyn Clock) {
+/// Applies pending migrations, retrying on the service's clock while Postgres is unreachable; any other
+/// failure stops at once.
+async fn migrate(database: &Database, clock: &dyn Clock) -> anyhow::Result<()> {
     let schedule = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
     let migrated = Retry::new("database migrations", schedule, clock, RetryLimit::Never)
         .run(|_| async {
             match database.migrate().await {
-                Ok(applied) => Attempt::<_, _>::Done(applied),
-                Err(error) => Attempt::Again(error),
+                Ok(applied) => Attempt::Done(applied),
+                Err(error @ StoreError::Unavailable(_)) => Attempt::Again(error),
+                Err(error) => Attempt::Stop(error),
             }
         })
         .await;
     match migrated {
-        Ok(applied) => tracing::info!(?applied, "database migrated"),
-        // Only a limit ends the loop early, and this one has none.
-        Err(gave_up) => tracing::error!(error = %gave_up, "migrations stopped retrying"),
+        Ok(applied) => {
+            tracing::info!(?applied, "database migrated");
+            Ok(())
+        }
+        Err(gave_up) => {
+            tracing::error!(error = %gave_up, "the database could not be migrated; stopping");
+            Err(anyhow::anyhow!(
+                "the database could not be migrated ({gave_up}); fix or restore the database, or run a build \
+                 whose migrations match it"
+            ))
+        }
     }
 }
 
@@ -130,15 +142,25 @@ pub async fn serve_with(
     tracing::info!(profile = %settings.profile, "starkrisk serving");
     // The server must be polled from the start so /health and a 503 /ready answer while migrations wait
     // for Postgres; migrations and then the workers start beside it.
+    let handle = server.handle();
+    let (failed, mut failure) = tokio::sync::oneshot::channel();
     let background = tokio::spawn(async move {
-        prepare_database(&service, &settings).await;
+        if let Err(error) = prepare_database(&service, &settings).await {
+            // Sent before the server is told to stop, so it is there once the server has stopped.
+            let _ = failed.send(error);
+            handle.stop(true).await;
+            return None;
+        }
         let delivering = deliver_webhooks(&service, &settings).await;
-        (workers(&service, &settings, &worker_prefix()), delivering, periodic_tasks(&service, &settings))
+        Some((workers(&service, &settings, &worker_prefix()), delivering, periodic_tasks(&service, &settings)))
     });
     // actix stops on SIGINT/SIGTERM by itself and waits for in-flight requests; then the workers stop.
     let served = server.await;
+    if let Ok(error) = failure.try_recv() {
+        return Err(error);
+    }
     if background.is_finished() {
-        if let Ok((pool, delivering, tasks)) = background.await {
+        if let Ok(Some((pool, delivering, tasks))) = background.await {
             pool.shutdown().await;
             if let Some(delivering) = delivering {
                 delivering.shutdown().await;
@@ -176,7 +198,11 @@ pub async fn work(settings: Settings, adapters: Adapters) -> anyhow::Result<()> 
     let probes_handle = probes.handle();
     let probes_task = tokio::spawn(probes);
     tracing::info!(port = settings.workers.health_port, "worker probes: /health, /ready, /metrics");
-    prepare_database(&service, &settings).await;
+    if let Err(error) = prepare_database(&service, &settings).await {
+        probes_handle.stop(true).await;
+        let _ = probes_task.await;
+        return Err(error);
+    }
     let delivering = deliver_webhooks(&service, &settings).await;
     let pool = workers(&service, &settings, &worker_prefix());
     let tasks = periodic_tasks(&service, &settings);

@@ -105,7 +105,15 @@ impl Database {
         let applied = harness
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
-            .map_err(|e| StoreError::Unknown(anyhow::anyhow!("migrations failed: {e}")));
+            .map_err(|e| {
+                // Postgres going away mid-run is waited out like any outage; a migration it refuses is not.
+                let message = e.to_string();
+                if crate::error::is_outage(&message) {
+                    StoreError::Unavailable(format!("migrations were cut short: {message}"))
+                } else {
+                    StoreError::Unknown(anyhow::anyhow!("migrations failed: {message}"))
+                }
+            });
         let mut conn = harness.into_inner();
         // The lock is per session and this connection is closed right after, so unlocking is best effort.
         let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).await;

@@ -31,7 +31,7 @@ pub fn from_pool(error: diesel_async::pooled_connection::deadpool::PoolError) ->
 }
 
 /// Messages Postgres (or the driver) gives while the server is down or restarting.
-fn is_outage(message: &str) -> bool {
+pub(crate) fn is_outage(message: &str) -> bool {
     ["terminating connection", "shutting down", "connection closed", "Connection refused", "starting up"]
         .iter()
         .any(|m| message.contains(m))

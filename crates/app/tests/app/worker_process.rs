@@ -49,3 +49,32 @@ async fn a_worker_process_answers_health_ready_and_metrics_on_its_own_port_and_n
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A database Postgres reaches but whose schema a migration cannot be applied to (here a `proof_jobs` table
+/// of someone else's making) stops `starkrisk serve` with the reason, rather than have it retry forever
+/// behind a 503 `/ready`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_postgres_refuses_stops_serve_with_the_reason() {
+    let db = TestDatabase::empty().await;
+    db.execute("CREATE TABLE proof_jobs (id integer)").await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starkrisk"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("STARKRISK")) {
+        command.env_remove(key);
+    }
+    let out = command
+        .arg("serve")
+        .env("STARKRISK_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config"))
+        .env("STARKRISK__AUTH__HS256_SECRET", SECRET)
+        .env("STARKRISK__DATABASE__URL", &db.url)
+        .env("STARKRISK__SERVER__PORT", free_port().to_string())
+        .env("STARKRISK__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "serve went on over a database it could not migrate: {stderr}");
+    assert!(stderr.contains("could not be migrated") && stderr.contains("proof_jobs"), "{stderr}");
+}
