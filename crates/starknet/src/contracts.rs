@@ -59,17 +59,6 @@ pub const EKUBO_CORE_STAND_IN: Contract = Contract {
     sierra: Cow::Borrowed(include_str!("../cairo/compiled/ekubo_core_standin.sierra.json")),
 };
 
-/// A class ready to declare.
-#[derive(Debug, Clone)]
-pub struct DeclarableClass {
-    /// The Sierra class, flattened as the network takes it.
-    pub class: Arc<FlattenedSierraClass>,
-    /// Its class hash.
-    pub class_hash: Felt,
-    /// The hash of its CASM as the network compiles it.
-    pub compiled_class_hash: Felt,
-}
-
 fn invalid(contract: &Contract, reason: impl std::fmt::Display) -> ChainError {
     ChainError::InvalidInput { field: contract.name.into(), reason: format!("its Sierra class: {reason}") }
 }
@@ -84,11 +73,19 @@ impl Contract {
         Ok(Self { name, sierra: Cow::Owned(sierra) })
     }
 
-    /// The class and its hashes. The CASM is compiled here from the Sierra with the compiler the network
-    /// runs (its hash is what a declaration must name), not taken from the older compiler's output.
-    pub fn declarable(&self) -> Result<DeclarableClass, ChainError> {
+    /// The Sierra class, flattened as the network takes it, and its class hash: all a check for an
+    /// existing declaration needs.
+    pub fn class(&self) -> Result<(Arc<FlattenedSierraClass>, Felt), ChainError> {
         let sierra: SierraClass = serde_json::from_str(&self.sierra).map_err(|e| invalid(self, e))?;
         let class = Arc::new(sierra.flatten().map_err(|e| invalid(self, e))?);
+        let class_hash = class.class_hash();
+        Ok((class, class_hash))
+    }
+
+    /// The hash of the class's CASM as the network compiles it, which a declaration must name. Compiled here
+    /// from the Sierra with the compiler the network runs, not taken from the older compiler's output; it
+    /// takes seconds for Integrity's verifier, so only a declaration asks for it.
+    pub fn compiled_class_hash(&self) -> Result<Felt, ChainError> {
         // The ABI plays no part in compilation, and the old compiler's ABI is not the new one's shape.
         let mut json: serde_json::Value = serde_json::from_str(&self.sierra).map_err(|e| invalid(self, e))?;
         json["abi"] = serde_json::Value::Null;
@@ -96,24 +93,23 @@ impl Contract {
         let program = contract_class.extract_sierra_program(false).map_err(|e| invalid(self, e))?;
         let casm = CasmContractClass::from_contract_class(contract_class, program, false, usize::MAX)
             .map_err(|e| invalid(self, e))?;
-        let compiled_class_hash = Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be());
-        Ok(DeclarableClass { class_hash: class.class_hash(), class, compiled_class_hash })
+        Ok(Felt::from_bytes_be(&casm.compiled_class_hash().to_bytes_be()))
     }
 }
 
 /// Declares `contract` from `operator`'s account unless the network knows its class already; returns the
 /// class hash.
 pub async fn declare(operator: &Operator, contract: &Contract) -> Result<Felt, ChainError> {
-    let declarable = contract.declarable()?;
+    let (class, class_hash) = contract.class()?;
     let latest = BlockId::Tag(BlockTag::Latest);
-    match operator.provider().get_class(latest, declarable.class_hash).await {
-        Ok(_) => return Ok(declarable.class_hash),
+    match operator.provider().get_class(latest, class_hash).await {
+        Ok(_) => return Ok(class_hash),
         Err(ProviderError::StarknetError(starknet::core::types::StarknetError::ClassHashNotFound)) => {}
         Err(other) => return Err(provider_error(other)),
     }
     let sent = operator
         .account()
-        .declare_v3(declarable.class.clone(), declarable.compiled_class_hash)
+        .declare_v3(class, contract.compiled_class_hash()?)
         .send()
         .await
         .map_err(|e| ChainError::Rejected { reason: format!("declaring {}: {e}", contract.name), tx_hash: None });
@@ -121,7 +117,7 @@ pub async fn declare(operator: &Operator, contract: &Contract) -> Result<Felt, C
     operator.forget_nonce().await;
     let result = sent?;
     match operator.wait(result.transaction_hash.into()).await? {
-        starkrisk_domain::ports::ExecutionOutcome::Succeeded { .. } => Ok(declarable.class_hash),
+        starkrisk_domain::ports::ExecutionOutcome::Succeeded { .. } => Ok(class_hash),
         other => Err(ChainError::Rejected {
             reason: format!("declaring {}: {other:?}", contract.name),
             tx_hash: Some(result.transaction_hash.into()),
