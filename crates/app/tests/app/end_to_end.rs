@@ -1,10 +1,13 @@
 //! Decisions through `starkrisk serve` processes on real Postgres and starknet-devnet: one under manual
 //! execution from proof to moved treasury (`chain_cli` shows automatic execution), kill -9 mid-flight and
-//! between a transaction and its receipt, and two processes sharing one database. Each runs against the AllocationVault over Integrity's own FactRegistry
-//! and verifier, deployed by `chain deploy` under the `devnet` profile as `just run` does: every decision is
-//! proven by Stone and registered through Integrity's verifier before the vault, which reads that registry,
-//! moves the treasury. An execution that happened twice or was skipped shows in the moves, each of which
-//! must start where the previous one left the funds; a registration sent twice shows in the nonce.
+//! between a transaction and its receipt, and two processes sharing one database. Each runs against the
+//! AllocationVault over Integrity's own FactRegistry and verifier, deployed by `chain deploy` under the
+//! `devnet` profile as `just run` does (under a salt of the test's own, on the devnet earlier tests left,
+//! so Integrity's classes are declared once): every decision is proven by Stone and registered through
+//! Integrity's verifier before the vault, which reads that registry, moves the treasury. An execution that
+//! happened twice or was skipped shows in the moves, each of which must start where the previous one left
+//! the funds; a registration sent twice, or one whose transactions are not all listed, shows in the nonce
+//! (devnet serves one test at a time, so only the test's own processes use the operator's account).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use crate::e2e;
@@ -62,7 +65,7 @@ async fn assert_resumed_not_restarted(world: &World, sent_before: u64, decisions
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_proven_by_stone_and_verified_by_integrity_waits_for_execute_allocation_then_moves_the_treasury() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let db = TestDatabase::new().await;
     let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
@@ -109,7 +112,7 @@ async fn a_decision_proven_by_stone_and_verified_by_integrity_waits_for_execute_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let db = TestDatabase::new().await;
     let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
@@ -144,7 +147,7 @@ async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let db = TestDatabase::new().await;
     let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
@@ -163,7 +166,7 @@ async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_treasury_once() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    let (devnet, _turn) = Devnet::turn().await;
     let db = TestDatabase::new().await;
     let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let start = world.treasury().await;

@@ -45,6 +45,12 @@ impl World {
     pub async fn new(devnet: &Devnet, db_url: String) -> World {
         let accounts = devnet.accounts().await;
         let counter = starkrisk_starknet::testing::deploy_counter(&devnet.url, accounts[1], 0).await;
+        World::keyed(devnet, db_url, counter).await
+    }
+
+    /// A keystore for devnet's first account, executing on `counter`.
+    async fn keyed(devnet: &Devnet, db_url: String, counter: Felt) -> World {
+        let accounts = devnet.accounts().await;
         let dir = tempfile::tempdir().unwrap();
         let keystore = dir.path().join("operator.json");
         let out = Command::new(env!("CARGO_BIN_EXE_starkrisk"))
@@ -74,13 +80,18 @@ impl World {
 
     /// A world whose allocation contract is the AllocationVault holding 100 STRK, deployed by `chain deploy`
     /// as a user would, over `registry`; every execution moves the treasury.
+    /// Its contracts are deployed under a salt of its own, so a devnet that earlier worlds used (taken with
+    /// `Devnet::turn`) gives it a registry and vault of its own while the classes, Integrity's verifier
+    /// above all, are declared once.
     pub async fn on_vault(devnet: &Devnet, db_url: String, registry: Registry) -> World {
-        let mut world = World::new(devnet, db_url).await;
+        static WORLDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut world = World::keyed(devnet, db_url, Felt::ZERO).await;
         if registry == Registry::Integrity {
             world.profile = Some("devnet");
         }
+        let salt = format!("{:#x}", 0xe2e0_0000 + WORLDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
         let mut deploy = world.command(free_port());
-        deploy.args(["chain", "deploy", "--format", "env"]);
+        deploy.args(["chain", "deploy", "--format", "env", "--salt", &salt]);
         if registry == Registry::StandIn {
             deploy.arg("--local-registry");
         }
@@ -141,8 +152,7 @@ impl World {
             ("STARKRISK_KEYSTORE_PASSWORD", PASSWORD.into()),
             ("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "50".into()),
             // Integrity's verifier takes seconds per step on devnet, far more on a loaded machine: a receipt
-            // that timed out would have the step resumed, and the tests that count transactions exactly
-            // read the one uninterrupted registration.
+            // that timed out would only have the registration resumed a backoff later (and listed whole).
             ("STARKRISK__STARKNET__RECEIPTS__TIMEOUT_MS", "120000".into()),
             ("STARKRISK__STARKNET__EXECUTOR__CONTRACT_ADDRESS", format!("{:#x}", self.counter)),
             ("STARKRISK__STARKNET__EXECUTOR__ENTRYPOINT", "increase_counter".into()),
