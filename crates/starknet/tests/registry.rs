@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use starknet::core::types::Felt;
-use starkrisk_domain::ports::{ChainError, FactRegistry, NoJournal};
+use starkrisk_domain::ports::{ChainError, FactRegistry, NoJournal, RegistrationJournal, StoreError};
 use starkrisk_domain::*;
 use starkrisk_starknet::testing::DevnetAccount;
 use starkrisk_starknet::{
@@ -318,4 +318,48 @@ async fn what_no_transaction_can_carry_or_integrity_cannot_verify_is_refused_bef
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(node.registry.lock().unwrap().sent.is_empty(), "nothing may reach the chain");
+}
+
+/// A journal that refuses its first note (the database is away) and keeps the rest.
+#[derive(Default)]
+struct RefusingOnce {
+    refused: std::sync::atomic::AtomicBool,
+    noted: std::sync::Mutex<Vec<TxHash>>,
+}
+
+#[async_trait::async_trait]
+impl RegistrationJournal for RefusingOnce {
+    fn earlier(&self) -> Vec<TxHash> {
+        Vec::new()
+    }
+
+    async fn note(&self, tx: TxHash) -> Result<(), StoreError> {
+        if !self.refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("Postgres is restarting".into()));
+        }
+        self.noted.lock().unwrap().push(tx);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_cannot_be_noted_is_not_sent_and_the_next_attempt_goes_through() {
+    let node = node(100_000).await;
+    let registry = registry(&node.url, 100_000);
+    let journal = RefusingOnce::default();
+    match registry.register(&stone_artifact(), &fixture_claim(), &journal).await {
+        Err(ChainError::Unavailable(reason)) => {
+            assert!(reason.contains("could not be noted") && reason.contains("nothing was sent"), "{reason}")
+        }
+        other => panic!("expected the registration to stop before sending, got {other:?}"),
+    }
+    assert!(node.registry.lock().unwrap().sent.is_empty(), "nothing may reach the chain");
+    // The abandoned transaction's turn and nonce are given back: the next attempt sends at once.
+    let registration =
+        tokio::time::timeout(Duration::from_secs(4), registry.register(&stone_artifact(), &fixture_claim(), &journal))
+            .await
+            .expect("the next attempt waited for the abandoned transaction's turn")
+            .unwrap();
+    assert_eq!(registration.transactions, *journal.noted.lock().unwrap(), "each sent call was noted first");
+    assert_eq!(node.registry.lock().unwrap().sent.len(), 1);
 }
