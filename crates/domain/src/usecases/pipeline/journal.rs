@@ -7,18 +7,20 @@ use async_trait::async_trait;
 
 use crate::TxHash;
 use crate::ports::{ProofJobStore, RegistrationJournal, StoreError};
-use crate::proof_job::{IllegalTransition, ProofJob};
+use crate::proof_job::{IllegalTransition, ProofJob, ProofJobId};
 
 /// The journal of one registering job.
 pub(super) struct JobJournal {
     jobs: Arc<dyn ProofJobStore>,
-    job: ProofJob,
+    job: ProofJobId,
+    earlier: Vec<TxHash>,
     noted: Mutex<Vec<TxHash>>,
 }
 
 impl JobJournal {
     pub(super) fn new(jobs: Arc<dyn ProofJobStore>, job: &ProofJob) -> Self {
-        Self { jobs, job: job.clone(), noted: Mutex::new(Vec::new()) }
+        // The id and the list are all it needs: the job itself carries its megabyte of proof.
+        Self { jobs, job: job.id(), earlier: job.registration_sent().to_vec(), noted: Mutex::new(Vec::new()) }
     }
 
     /// Notes on `job` what this attempt noted on its row, whatever became of the attempt.
@@ -33,11 +35,11 @@ impl JobJournal {
 #[async_trait]
 impl RegistrationJournal for JobJournal {
     fn earlier(&self) -> Vec<TxHash> {
-        self.job.registration_sent().to_vec()
+        self.earlier.clone()
     }
 
     async fn note(&self, tx: TxHash) -> Result<(), StoreError> {
-        self.jobs.note_registration_tx(self.job.id(), tx).await?;
+        self.jobs.note_registration_tx(self.job, tx).await?;
         self.noted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(tx);
         Ok(())
     }
