@@ -77,6 +77,7 @@ grep -q '"layout": *"recursive"' "${{a[--public_input_file]}}"
 grep -q trace.bin "${{a[--private_input_file]}}"
 test -s "$(dirname "${{a[--public_input_file]}}")/trace.bin"
 cp "${{a[--parameter_file]}}" {seen}/params.json
+cp "${{a[--prover_config_file]}}" {seen}/config.json
 cp {foreign} "${{a[--out_file]}}""#,
         seen = seen.path().display(),
         foreign = foreign.display()
@@ -94,6 +95,12 @@ cp {foreign} "${{a[--out_file]}}""#,
         params["n_verifier_friendly_commitment_layers"],
         starkrisk_stone::params::N_VERIFIER_FRIENDLY_COMMITMENT_LAYERS
     );
+    // The low-degree extension is kept in memory by default, and recomputed when the setting says so.
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(seen.path().join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["cached_lde_config"]["store_full_lde"], true, "{config}");
+    let lean = StoneProver::new(StoneSettings { store_full_lde: false, ..StoneSettings::default() });
+    assert_eq!(lean.prover_config()["cached_lde_config"]["store_full_lde"], false);
 }
 
 #[test]

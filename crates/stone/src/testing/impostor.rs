@@ -58,7 +58,7 @@ pub fn prove_impostor(words: &[Felt]) -> String {
     let stone = StoneProver::new(StoneSettings::default());
     let parameters = stone.parameters(public["n_steps"].as_u64().unwrap()).unwrap();
     std::fs::write(path("params.json"), parameters.to_string()).unwrap();
-    std::fs::write(path("config.json"), StoneProver::prover_config().to_string()).unwrap();
+    std::fs::write(path("config.json"), stone.prover_config().to_string()).unwrap();
     let mut prover = std::process::Command::new(super::stone_binary("cpu_air_prover"));
     for (flag, file) in [
         ("--parameter_file", "params.json"),
