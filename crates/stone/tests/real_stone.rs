@@ -8,7 +8,7 @@ use std::sync::Arc;
 use proptest::test_runner::{Config, TestRunner};
 use starkrisk_domain::usecases::VerifyProof;
 use starkrisk_domain::*;
-use starkrisk_stone::testing::{cpu_air_verifier, prove, prove_impostor, risk_proof};
+use starkrisk_stone::testing::{cpu_air_verifier, first_decision, prove, prove_impostor, risk_proof};
 use starkrisk_stone::testing::{metrics, statement};
 use starkrisk_stone::{StoneProof, StoneVerifier, params, program};
 
@@ -23,13 +23,14 @@ fn both_accept(proof: &str, expected: &DecisionStatement) {
 
 #[test]
 fn the_readme_vectors_and_random_statements_prove_and_both_verifiers_accept_them() {
-    let vectors = [
-        statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1()),
-        statement(metrics(0, 0, 0, 100, 10000), metrics(10000, 10000, 3, 0, 0), 0, 1_000_000, ModelParams::v1()),
-    ];
-    for expected in &vectors {
-        both_accept(&prove(expected), expected);
-    }
+    // The README's first decision is the proof the other tests share (one Stone run per process serves them all).
+    let first =
+        statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1());
+    assert_eq!(first, first_decision(), "the shared proof is of the README's first decision");
+    both_accept(risk_proof(), &first);
+    let extreme =
+        statement(metrics(0, 0, 0, 100, 10000), metrics(10000, 10000, 3, 0, 0), 0, 1_000_000, ModelParams::v1());
+    both_accept(&prove(&extreme), &extreme);
     // A random statement each run, under random parameters too.
     let mut runner = TestRunner::new(Config { cases: 1, ..Config::default() });
     let any = (0u64..=10_000, 0u64..=10_000, 0u64..=3, 0u64..=100, 0u64..=1_000_000, 1u32..=1_000_000, 0u32..=1000);
@@ -104,8 +105,9 @@ fn a_proof_of_another_program_stating_a_true_decision_is_refused_for_its_program
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let error = runtime.block_on(use_case.verify(ProofSystem::Stone, proof.as_bytes())).unwrap_err().to_string();
     assert!(error.contains("a proof of another program is refused"), "{error}");
-    // The same decision proven by the risk program passes the same use case.
-    let ours = prove(&decision);
+    // The same decision proven by the risk program (the shared proof) passes the same use case.
+    assert_eq!(decision, first_decision());
+    let ours = risk_proof();
     assert_eq!(runtime.block_on(use_case.verify(ProofSystem::Stone, ours.as_bytes())).unwrap().statement, decision);
 }
 

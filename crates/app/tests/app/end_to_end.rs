@@ -123,11 +123,10 @@ async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
     first.kill();
 
     // While registering: kill once two transactions are out, the middle of a split registration (Integrity
-    // takes several steps for one proof), so the next process must resume it where it stopped.
+    // takes several steps for one proof), so the next process must resume it where it stopped. The second
+    // process takes the first decision over and proves one of its own beside it.
     let second = world.serve().await;
-    for n in 1..3 {
-        ids.push(second.orchestrate(n).await);
-    }
+    ids.push(second.orchestrate(1).await);
     let watching = std::time::Instant::now();
     while world.sent().await < sent_before + 2 && watching.elapsed() < Duration::from_secs(600) {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -138,9 +137,9 @@ async fn kill_9_mid_flight_loses_nothing_and_executes_nothing_twice() {
 
     let third = world.serve().await;
     let decisions = third.all_executed(&ids).await;
-    assert_eq!(decisions.len(), 3, "no decision lost");
+    assert_eq!(decisions.len(), 2, "no decision lost");
     assert!(world.sent().await - sent_before > mid, "the process was killed before the work was done");
-    assert_eq!(distinct_txs(&decisions), 3);
+    assert_eq!(distinct_txs(&decisions), 2);
     world.assert_moved_once(start, &decisions).await;
     assert_resumed_not_restarted(&world, sent_before, &decisions).await;
 }
@@ -151,13 +150,13 @@ async fn two_processes_on_one_database_share_the_work_without_doing_any_twice() 
     let db = TestDatabase::new().await;
     let world = World::on_vault(devnet, db.url.clone(), Registry::Integrity).await;
     let (start, sent_before) = (world.treasury().await, world.sent().await);
+    // One decision asked of each: both are proven side by side (a Stone run of several seconds each), so the
+    // two processes claim, register and execute at about the same time from one account. More decisions
+    // would add Stone runs, not kinds of contention.
     let (a, b) = (world.serve().await, world.serve().await);
-    let mut ids = vec![];
-    for n in 0..4 {
-        ids.push(if n % 2 == 0 { a.orchestrate(n).await } else { b.orchestrate(n).await });
-    }
+    let ids = vec![a.orchestrate(0).await, b.orchestrate(1).await];
     let decisions = a.all_executed(&ids).await;
-    assert_eq!(distinct_txs(&decisions), 4);
+    assert_eq!(distinct_txs(&decisions), 2);
     world.assert_moved_once(start, &decisions).await;
     // Nonce collisions between the processes may supersede a signed transaction or fail a registration
     // step, which is then resumed; none lands twice.
