@@ -27,28 +27,44 @@ fn artifact(request: &ProofRequest, took: Duration) -> ProofArtifact {
     }
 }
 
-/// A prover that proves in the time it is given: 600 ms, so shutdown arrives mid-proof, or 1 ms.
-struct TimedProver(Duration);
+/// A stand-in prover that proves at once.
+struct InstantProver;
 
 #[async_trait]
-impl Prover for TimedProver {
+impl Prover for InstantProver {
     fn kind(&self) -> ProverKind {
         ProverKind::Luminair
     }
 
     async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
-        tokio::time::sleep(self.0).await;
-        Ok(artifact(request, self.0))
+        Ok(artifact(request, Duration::ZERO))
+    }
+}
+
+/// A stand-in prover whose proof stays in progress until the test opens its gate, so a shutdown arrives
+/// mid-proof by construction rather than by timing.
+struct GatedProver(Arc<tokio::sync::Notify>);
+
+#[async_trait]
+impl Prover for GatedProver {
+    fn kind(&self) -> ProverKind {
+        ProverKind::Luminair
+    }
+
+    async fn prove(&self, request: &ProofRequest, _: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
+        self.0.notified().await;
+        Ok(artifact(request, Duration::ZERO))
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_finishes_the_step_and_returns_the_job() {
+async fn shutdown_finishes_a_stand_in_provers_step_and_returns_the_job() {
     let db = TestDatabase::new().await;
     let settings = settings(&db);
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
-    let adapters = Adapters { provers: vec![Arc::new(TimedProver(Duration::from_millis(600)))], ..Adapters::default() };
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let adapters = Adapters { provers: vec![Arc::new(GatedProver(gate.clone()))], ..Adapters::default() };
     let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
@@ -64,15 +80,17 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
         service.state.metrics.clone(),
         config,
     );
-    for _ in 0..100 {
-        if ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap().status()
-            == ProofJobStatus::Proving
-        {
+    let mut status = ProofJobStatus::Queued;
+    for _ in 0..500 {
+        status = ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap().status();
+        if status == ProofJobStatus::Proving {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    workers.shutdown().await;
+    assert_eq!(status, ProofJobStatus::Proving, "the worker never started proving");
+    // The shutdown is asked first (its stop signal goes out on its first poll), then the proof in hand ends.
+    tokio::join!(workers.shutdown(), async { gate.notify_one() });
 
     let job = ProofJobStore::get(&store, planned.proof_job_id()).await.unwrap().unwrap();
     assert_eq!(job.status(), ProofJobStatus::Proved, "the proof in hand was finished and recorded");
@@ -80,32 +98,33 @@ async fn shutdown_finishes_the_step_and_returns_the_job() {
     assert_eq!(next.map(|j| j.id()), Some(planned.proof_job_id()), "the lease was handed back, not left to expire");
 }
 
-/// A prover configured with a 300 ms timeout whose proofs take 500 ms, enforcing its timeout as the real
-/// adapters do: grown by the pipeline after each timeout.
-struct SleepyProver;
+/// A stand-in prover whose proofs take 500 ms against its configured 300 ms timeout, held to that timeout as
+/// the real adapters are (grown by the pipeline after each timeout). The 500 ms are compared, not slept.
+struct SlowerThanItsTimeoutProver;
 
 #[async_trait]
-impl Prover for SleepyProver {
+impl Prover for SlowerThanItsTimeoutProver {
     fn kind(&self) -> ProverKind {
         ProverKind::Luminair
     }
 
     async fn prove(&self, request: &ProofRequest, growth: TimeoutGrowth) -> Result<ProofArtifact, ProverError> {
+        const TAKES: Duration = Duration::from_millis(500);
         let timeout = growth.applied_to(Duration::from_millis(300));
-        tokio::time::timeout(timeout, tokio::time::sleep(Duration::from_millis(500)))
-            .await
-            .map_err(|_| ProverError::Timeout(timeout))?;
-        Ok(artifact(request, Duration::from_millis(500)))
+        if timeout < TAKES {
+            return Err(ProverError::Timeout(timeout));
+        }
+        Ok(artifact(request, TAKES))
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prover_slower_than_its_timeout_succeeds_with_the_doubled_timeout() {
+async fn a_stand_in_prover_slower_than_its_timeout_succeeds_with_the_doubled_timeout() {
     let db = TestDatabase::new().await;
     let settings = settings(&db);
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
-    let adapters = Adapters { provers: vec![Arc::new(SleepyProver)], ..Adapters::default() };
+    let adapters = Adapters { provers: vec![Arc::new(SlowerThanItsTimeoutProver)], ..Adapters::default() };
     let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     let request =
         AllocationRequest { jediswap: Some(examples::JEDISWAP), ekubo: Some(examples::EKUBO), ..Default::default() };
@@ -212,7 +231,7 @@ async fn a_job_queued_by_another_process_starts_at_once_through_postgres_notific
     let settings = settings(&db);
     let store = db.store();
     ModelStore::register(&store, &examples::model(ProgramHash::new(Felt::ONE))).await.unwrap();
-    let adapters = Adapters { provers: vec![Arc::new(TimedProver(Duration::from_millis(1)))], ..Adapters::default() };
+    let adapters = Adapters { provers: vec![Arc::new(InstantProver)], ..Adapters::default() };
     let service = Service::build(&settings, Stores::postgres(db.db.clone()), adapters).unwrap();
     // These workers poll once a minute and hear none of the service's own wake-ups (theirs is another
     // Wakeup), as if the decision were planned by another replica: only Postgres' notification can start
