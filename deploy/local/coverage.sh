@@ -11,6 +11,11 @@ fi
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"
+# Only the workspace's crates are instrumented (coverage-rustc.sh). Cargo rebuilds everything when the
+# wrapper's path changes, so it is run from the target directory, which stays put from clone to clone.
+wrapper="$(cd "$target" && pwd)/coverage-rustc.sh"
+cmp -s deploy/local/coverage-rustc.sh "$wrapper" || install -m 755 deploy/local/coverage-rustc.sh "$wrapper"
+export RUSTC_WRAPPER="$wrapper"
 # Instrumented artifacts live apart from the plain build, so neither invalidates the other.
 # --timeout: a test binary may run minutes instrumented (the registry's Stone verifications); tarpaulin's
 # default of 60 s without output would stop it.
