@@ -11,15 +11,15 @@ fi
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"
-# Only the workspace's crates are instrumented (coverage-rustc.sh). Cargo rebuilds everything when the
-# wrapper's path changes, so it is run from the target directory, which stays put from clone to clone.
-wrapper="$(cd "$target" && pwd)/coverage-rustc.sh"
-cmp -s deploy/local/coverage-rustc.sh "$wrapper" || install -m 755 deploy/local/coverage-rustc.sh "$wrapper"
-export RUSTC_WRAPPER="$wrapper"
-# Instrumented artifacts live apart from the plain build, so neither invalidates the other.
+# Only the workspace's crates are instrumented (coverage-rustc.sh). Cargo does not rebuild a crate when the
+# wrapper alone changes, so this build has a directory of its own, apart from the plain build and from the
+# older one that instrumented every dependency (removed here: gigabytes nothing reads any more).
+export RUSTC_WRAPPER="$PWD/deploy/local/coverage-rustc.sh"
+rm -rf "$target/instrumented"
 # --timeout: a test binary may run minutes instrumented (the registry's Stone verifications); tarpaulin's
 # default of 60 s without output would stop it.
-cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --timeout 900 --target-dir "$target/instrumented" \
+cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --timeout 900 \
+  --target-dir "$target/instrumented-workspace" \
   --exclude-files 'crates/*/tests/*' 'crates/*/tests/*/*' 'crates/*/tests/*/*/*' 'crates/*/benches/*' \
   'crates/*/src/testing.rs' 'crates/*/src/testing/*' --out Json --output-dir "$out" -- --color never
 python3 deploy/local/coverage_summary.py "$out/tarpaulin-report.json"
