@@ -16,10 +16,11 @@ const ALL: PageRequest = PageRequest { limit: 100, before: None };
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decisions_are_filtered_by_status_prover_and_time() {
     let (_db, store) = store().await;
-    let (first, _) = common::decision(&store).await;
-    let between = Utc::now();
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let (second, _) = common::decision(&store).await;
+    // Planned a minute apart, both in the past, so the first one's job is due.
+    let first_at = Utc::now() - chrono::Duration::minutes(2);
+    let (first, _) = common::decision_at(&store, first_at).await;
+    let between = first_at + chrono::Duration::seconds(30);
+    let (second, _) = common::decision_at(&store, first_at + chrono::Duration::minutes(1)).await;
     let mut refused = second.clone();
     refused.refuse("a test refusal", Utc::now()).unwrap();
     DecisionStore::save(&store, &refused, DecisionStatus::Pending).await.unwrap();

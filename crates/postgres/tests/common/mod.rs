@@ -31,12 +31,13 @@ pub fn job() -> ProofJob {
 
 /// A pending decision with its queued job, stored.
 pub async fn decision(store: &PgStore) -> (AllocationDecision, ProofJob) {
-    let (decision, job) = AllocationDecision::plan(
-        statement(),
-        ModelVersion::V1,
-        vec![ProverKind::Stone, ProverKind::Luminair],
-        chrono::Utc::now(),
-    );
+    decision_at(store, chrono::Utc::now()).await
+}
+
+/// A decision planned at `at`, for tests about when decisions were made.
+pub async fn decision_at(store: &PgStore, at: chrono::DateTime<chrono::Utc>) -> (AllocationDecision, ProofJob) {
+    let (decision, job) =
+        AllocationDecision::plan(statement(), ModelVersion::V1, vec![ProverKind::Stone, ProverKind::Luminair], at);
     DecisionStore::create(store, &decision, &job).await.unwrap()
 }
 
