@@ -86,7 +86,8 @@ pub(crate) fn chain_env<'a>(devnet_url: &'a str, chain: &'a str, keystore: &'a s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_chain_id_stops_startup_with_a_clear_error() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    // Only the node's chain id is read: no turn of the shared devnet, and no restart of it, is needed.
+    let devnet = Devnet::shared().await;
     let dir = tempfile::tempdir().unwrap();
     let keystore = dir.path().join("operator.json");
     let account = devnet.accounts().await[0];
@@ -108,7 +109,8 @@ async fn a_wrong_chain_id_stops_startup_with_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_run_never_writes_the_operator_key_to_its_logs() {
-    let (devnet, _turn) = Devnet::exclusive().await;
+    // The service starts, unlocks the key and is stopped before it sends anything: the devnet is only read.
+    let devnet = Devnet::shared().await;
     let db = TestDatabase::new().await;
     let dir = tempfile::tempdir().unwrap();
     let keystore = dir.path().join("operator.json");
