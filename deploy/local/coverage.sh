@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-deploy/local/tarpaulin.sh
+version=0.37.5
+if ! cargo tarpaulin --version 2>/dev/null | grep -q "$version"; then
+  cargo install cargo-tarpaulin --version "$version" --locked --no-default-features
+fi
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"

@@ -15,7 +15,19 @@ coverage=false
 DATABASE_URL="$(deploy/local/pg.sh)"
 export DATABASE_URL
 deploy/local/drop-test-dbs.sh
-deploy/local/parts.sh
+deploy/local/cairo.sh --install
+# schemathesis, which fuzzes the served OpenAPI document (api_contract test).
+deploy/local/schemathesis.sh
+# Stone's prover and verifier (built once per machine, then cached) for the proving tests.
+deploy/local/stone.sh >/dev/null
+# Integrity's FactRegistry and verifier, compiled once per machine, which the chain tests deploy on devnet.
+deploy/local/integrity.sh >/dev/null
+# Integrity's own calldata serializer, which a test compares the project's calldata with.
+deploy/local/integrity-serializer.sh >/dev/null
+# starknet-devnet for the chain tests (built once, then cached), which start and stop it themselves.
+deploy/local/devnet.sh
+# Headless Chromium and chromedriver for the dashboard's browser test.
+deploy/local/browser.sh
 mkdir -p .data
 log=.data/test.log
 : >"$log"
