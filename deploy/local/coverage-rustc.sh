@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # RUSTC_WRAPPER of the instrumented build (coverage.sh): cargo-tarpaulin asks rustc to instrument every crate
-# it compiles, but only the workspace's lines are measured, and a dependency instrumented only runs slower.
-# The suite spends most of its time in dependencies (serde_json reading megabyte proofs, swiftness, the
-# Starknet hashes, cairo-vm), so their instrumentation is dropped here. Cargo marks the workspace's own
-# crates (all selected by --workspace) with CARGO_PRIMARY_PACKAGE; every other crate is a dependency.
+# it compiles, with full debug info, but only the workspace's lines are measured, and a dependency
+# instrumented only runs slower. The suite spends most of its time in dependencies (serde_json reading
+# megabyte proofs, swiftness, the Starknet hashes, cairo-vm), so their instrumentation is dropped here, and
+# their debug info with it: LLVM's coverage reads its own mapping sections, not DWARF, and the dependencies'
+# DWARF made most of the linker's work on every test binary. Cargo marks the workspace's own crates (all
+# selected by --workspace) with CARGO_PRIMARY_PACKAGE; every other crate is a dependency.
 set -euo pipefail
 rustc=$1
 shift
@@ -23,4 +25,5 @@ for arg in "$@"; do
     *) args+=("$arg") ;;
   esac
 done
-exec "$rustc" "${args[@]}"
+# rustc keeps the last value of a codegen option, so this overrides the profile's and tarpaulin's.
+exec "$rustc" "${args[@]}" -Cdebuginfo=0

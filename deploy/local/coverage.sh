@@ -12,14 +12,17 @@ target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"
 # Only the workspace's crates are instrumented (coverage-rustc.sh). Cargo does not rebuild a crate when the
-# wrapper alone changes, so this build has a directory of its own, apart from the plain build and from the
-# older one that instrumented every dependency (removed here: gigabytes nothing reads any more).
+# wrapper alone changes, so this build has a directory of its own, named by the wrapper's contents, apart
+# from the plain build; the directories of earlier wrappers are removed (gigabytes nothing reads any more).
 export RUSTC_WRAPPER="$PWD/deploy/local/coverage-rustc.sh"
-rm -rf "$target/instrumented"
+build="$target/instrumented-$(sha256sum "$RUSTC_WRAPPER" | cut -c1-12)"
+for old in "$target"/instrumented*; do
+  [ "$old" = "$build" ] || rm -rf "$old"
+done
 # --timeout: a test binary may run minutes instrumented (the registry's Stone verifications); tarpaulin's
 # default of 60 s without output would stop it.
 cargo tarpaulin --engine llvm --workspace --all-targets --skip-clean --timeout 900 \
-  --target-dir "$target/instrumented-workspace" \
+  --target-dir "$build" \
   --exclude-files 'crates/*/tests/*' 'crates/*/tests/*/*' 'crates/*/tests/*/*/*' 'crates/*/benches/*' \
   'crates/*/src/testing.rs' 'crates/*/src/testing/*' --out Json --output-dir "$out" -- --color never
 python3 deploy/local/coverage_summary.py "$out/tarpaulin-report.json"
