@@ -16,11 +16,15 @@ fresh=$(mktemp -d)
 trap 'rm -rf "$fresh"' EXIT
 # The contract module in a file: the one right after its attribute.
 contract_in() { sed -n '/#\[starknet::contract\]/{n;s/^mod \([A-Za-z0-9_]*\).*/\1/p;q}' "$1"; }
+# Each crate compiles in a process of its own (most of each is compiling the corelib, on one core), all at
+# once; a failure is reported once they are all done.
+compiling=()
 compile() {
   local name=$1
   shift
-  deploy/local/cairo2.sh "$@" --casm 2>"$fresh/$name.log" || { cat "$fresh/$name.log" >&2; exit 1; }
-  rm "$fresh/$name.log"
+  { deploy/local/cairo2.sh "$@" --casm 2>"$fresh/$name.log" || { cat "$fresh/$name.log" >&2; exit 1; }
+    rm "$fresh/$name.log"; } &
+  compiling+=($!)
 }
 # A file is a crate of one contract.
 for source in "$sources"/*.cairo; do
@@ -42,6 +46,11 @@ for folder in "$sources"/*/; do
   done
   compile "$crate" --crate "$crate=$folder" "${requests[@]}"
 done
+failed=0
+for pid in "${compiling[@]}"; do
+  wait "$pid" || failed=1
+done
+[ "$failed" = 0 ] || { echo "contracts.sh: a contract did not compile (above)" >&2; exit 1; }
 if [ "${1:-}" = "--write" ]; then
   mkdir -p "$out"
   rm -f "$out"/*.json
