@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure Stone's cpu_air_prover and cpu_air_verifier are built, once per machine, and prints the
 # directory that holds them. The commit and layouts are in stone.env beside this script.
+#   stone.sh --packages   only install the Debian packages the build needs (CI does it while other work runs)
 #
 # Where: a cache outside the clone, ${STARKRISK_STONE_HOME:-${XDG_CACHE_HOME:-~/.cache}/starkrisk/stone-<commit>},
 # whose bin/ the service looks in when stone.prover_binary is unset (crates/stone reads stone.env too).
@@ -37,6 +38,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     die "Stone's build needs ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]}) and run this again"
   fi
 fi
+
+[ "${1:-}" = "--packages" ] && exit 0
 
 say "building Stone $STONE_COMMIT (cpu_air_prover, cpu_air_verifier; layouts: $STONE_LAYOUTS) into $home; once per machine, about 9 minutes on 2 cores"
 work="$home/work"
