@@ -12,10 +12,11 @@ target="${CARGO_TARGET_DIR:-target}"
 out="$target/coverage"
 mkdir -p "$out"
 # Only the workspace's crates are instrumented (coverage-rustc.sh). Cargo does not rebuild a crate when the
-# wrapper alone changes, so this build has a directory of its own, named by the wrapper's contents, apart
-# from the plain build; the directories of earlier wrappers are removed (gigabytes nothing reads any more).
+# wrapper alone changes, so this build has a directory of its own, named by the wrapper's code (its comments
+# left out: rewording one should not cost a rebuild), apart from the plain build; the directories of earlier
+# wrappers are removed (gigabytes nothing reads any more).
 export RUSTC_WRAPPER="$PWD/deploy/local/coverage-rustc.sh"
-build="$target/instrumented-$(sha256sum "$RUSTC_WRAPPER" | cut -c1-12)"
+build="$target/instrumented-$(grep -v '^[[:space:]]*#' "$RUSTC_WRAPPER" | sha256sum | cut -c1-12)"
 for old in "$target"/instrumented*; do
   [ "$old" = "$build" ] || rm -rf "$old"
 done
