@@ -2,12 +2,38 @@
 # Makes sure the chain tests can run: starknet-devnet 0.10.1 in cargo's bin directory (built once, ~30 min
 # cold, then cached) and the sources of cairo-lang-starknet 2.19.4, whose test_data holds the compiled
 # contracts the tests declare. Nothing is started here; the tests start and stop devnet themselves.
+#   devnet.sh --packages   only install the Debian packages its build needs (CI does it before other apt work)
 set -euo pipefail
 version=0.10.1
 bin="${CARGO_HOME:-$HOME/.cargo}/bin/starknet-devnet"
-if [ -z "${STARKNET_DEVNET:-}" ] && ! { [ -x "$bin" ] && "$bin" --version | grep -q " $version"; }; then
+needs_build() { [ -z "${STARKNET_DEVNET:-}" ] && ! { [ -x "$bin" ] && "$bin" --version | grep -q " $version"; }; }
+if needs_build; then
+    # Debian's OpenSSL instead of the copy devnet would compile from source (OPENSSL_NO_VENDOR below): that
+    # copy's build alone took 345 s in a timed build of devnet.
+    missing=()
+    for package in libssl-dev pkg-config; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2
+        else
+            echo "starknet-devnet's build needs ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]})" >&2
+            exit 1
+        fi
+    fi
+fi
+[ "${1:-}" = "--packages" ] && exit 0
+if needs_build; then
+    # Devnet links the front ends of two Cairo compiler releases that it never runs (declaring a class only
+    # turns its Sierra into CASM, which stays optimised): built unoptimised, they compile in less time.
+    unoptimised=()
+    for crate in parser syntax syntax-codegen semantic lowering defs plugins sierra-generator compiler formatter \
+        project test-utils; do
+        unoptimised+=(--config "profile.release.package.cairo-lang-$crate.opt-level=0")
+    done
     echo "installing starknet-devnet $version (first time only)" >&2
-    cargo install starknet-devnet --locked --version "$version"
+    OPENSSL_NO_VENDOR=1 cargo install starknet-devnet --locked --version "$version" "${unoptimised[@]}"
 fi
 if ! ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/cairo-lang-starknet-2.19.4/test_data >/dev/null 2>&1; then
     dir=$(mktemp -d)
