@@ -1,5 +1,8 @@
-"""Line coverage per crate from cargo-tarpaulin's JSON report, and the floor CI holds each domain and
-adapter crate to (test support under src/testing is not counted). Usage: coverage_summary.py REPORT [FLOOR_PERCENT]"""
+"""Line coverage per crate from cargo-tarpaulin's JSON reports, and the floor CI holds each domain and
+adapter crate to (test support under src/testing is not counted).
+Usage: coverage_summary.py [--floor PERCENT] REPORT...
+Several reports (coverage.sh runs the test binaries in two groups at once) count a line as covered when any
+of them ran it, and as coverable when any of them can measure it."""
 
 import json
 import sys
@@ -19,17 +22,33 @@ def crate_of(path):
     return None
 
 
+def line_hits(reports):
+    """Per source file, each coverable line's hit count, the largest over the reports."""
+    hits = defaultdict(dict)
+    for report in reports:
+        for f in report["files"]:
+            path = "/".join(f["path"]) if isinstance(f["path"], list) else f["path"]
+            lines = hits[path]
+            for trace in f["traces"]:
+                count = sum(trace["stats"].values())
+                lines[trace["line"]] = max(lines.get(trace["line"], 0), count)
+    return hits
+
+
 def main():
-    report = json.load(open(sys.argv[1]))
-    floor = float(sys.argv[2]) if len(sys.argv) > 2 else 80.0
+    args = sys.argv[1:]
+    floor = 80.0
+    if args[:1] == ["--floor"]:
+        floor, args = float(args[1]), args[2:]
+    if not args:
+        sys.exit("usage: coverage_summary.py [--floor PERCENT] REPORT...")
     covered, coverable = defaultdict(int), defaultdict(int)
-    for f in report["files"]:
-        crate = crate_of(f["path"])
-        path = "/".join(f["path"]) if isinstance(f["path"], list) else f["path"]
+    for path, lines in line_hits(json.load(open(a)) for a in args).items():
+        crate = crate_of(path)
         if crate is None or "/src/testing" in path:
             continue
-        covered[crate] += f["covered"]
-        coverable[crate] += f["coverable"]
+        covered[crate] += sum(1 for n in lines.values() if n > 0)
+        coverable[crate] += len(lines)
 
     def pct(c, n):
         return 100.0 * c / n if n else 100.0
