@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the chain tests can run: starknet-devnet 0.10.1 in cargo's bin directory (built once, ~30 min
-# cold, then cached) and the sources of cairo-lang-starknet 2.19.4, whose test_data holds the compiled
-# contracts the tests declare. Nothing is started here; the tests start and stop devnet themselves.
+# Makes sure the chain tests can run: starknet-devnet 0.10.1 in cargo's bin directory (built once, 24 min
+# on a cold two-core machine, then cached) and the sources of cairo-lang-starknet 2.19.4, whose test_data
+# holds the compiled contracts the tests declare. Nothing is started here; the tests start and stop devnet themselves.
 #   devnet.sh --packages   only install the Debian packages its build needs (CI does it before other apt work)
 set -euo pipefail
 version=0.10.1

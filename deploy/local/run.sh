@@ -18,7 +18,7 @@ devnet="${STARKNET_DEVNET:-${CARGO_HOME:-$HOME/.cargo}/bin/starknet-devnet}"
 starkrisk() { cargo run -q -p starkrisk-app -- "$@"; }
 if [ ! -x "$devnet" ]; then
   echo "starkrisk: no local chain (starknet-devnet is not installed), so decisions rest at 'verified'." >&2
-  echo "starkrisk: run 'just devnet' once (it builds starknet-devnet, about 35 minutes), then 'just run' again" >&2
+  echo "starkrisk: run 'just devnet' once (it builds starknet-devnet, about 24 minutes on two cores), then 'just run' again" >&2
   echo "starkrisk: to execute them through the AllocationVault on a local chain." >&2
   exec cargo run -p starkrisk-app -- serve
 fi
