@@ -10,18 +10,7 @@ needs_build() { [ -z "${STARKNET_DEVNET:-}" ] && ! { [ -x "$bin" ] && "$bin" --v
 if needs_build; then
     # Debian's OpenSSL instead of the copy devnet would compile from source (OPENSSL_NO_VENDOR below): that
     # copy's build alone took 345 s in a timed build of devnet.
-    missing=()
-    for package in libssl-dev pkg-config; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2
-        else
-            echo "starknet-devnet's build needs ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]})" >&2
-            exit 1
-        fi
-    fi
+    "$(dirname "$0")/debian-packages.sh" "starknet-devnet's build" libssl-dev pkg-config
 fi
 [ "${1:-}" = "--packages" ] && exit 0
 if needs_build; then

@@ -24,20 +24,8 @@ if [ -x "$home/bin/cpu_air_prover" ] && [ -x "$home/bin/cpu_air_verifier" ]; the
   exit 0
 fi
 
-packages=(cmake make clang libgtest-dev libgflags-dev libgoogle-glog-dev libgmp-dev libdw-dev git)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Stone's build dependencies: ${missing[*]}"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2 ||
-      die "could not install ${missing[*]}; install them (Debian: apt-get install ${missing[*]}) and run this again"
-  else
-    die "Stone's build needs ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]}) and run this again"
-  fi
-fi
+"$here/debian-packages.sh" "Stone's build" cmake make clang libgtest-dev libgflags-dev libgoogle-glog-dev \
+  libgmp-dev libdw-dev git
 
 [ "${1:-}" = "--packages" ] && exit 0
 
