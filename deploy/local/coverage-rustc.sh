@@ -6,11 +6,14 @@
 # their debug info with it: LLVM's coverage reads its own mapping sections, not DWARF (the figures did not
 # change), and a cold instrumented build took 11.4 min without it instead of 13.5. Cargo marks the
 # workspace's own crates (all selected by --workspace) with CARGO_PRIMARY_PACKAGE; every other crate is a
-# dependency.
+# dependency. The workspace's crates stay instrumented but keep only line tables, enough for a failing
+# test's backtrace: a warm rebuild of them took 2 min 51 s instead of 3 min 25 s (63 s less CPU), with the
+# same measured lines and hits within the run-to-run spread.
 set -euo pipefail
 rustc=$1
 shift
-[ -n "${CARGO_PRIMARY_PACKAGE:-}" ] && exec "$rustc" "$@"
+# rustc keeps the last value of a codegen option, so a flag appended here overrides the profile's and tarpaulin's.
+[ -n "${CARGO_PRIMARY_PACKAGE:-}" ] && exec "$rustc" "$@" -Cdebuginfo=line-tables-only
 args=()
 for arg in "$@"; do
   case "$arg" in
@@ -26,5 +29,4 @@ for arg in "$@"; do
     *) args+=("$arg") ;;
   esac
 done
-# rustc keeps the last value of a codegen option, so this overrides the profile's and tarpaulin's.
 exec "$rustc" "${args[@]}" -Cdebuginfo=0
