@@ -4,9 +4,14 @@
 # cargo-tarpaulin, and prints line coverage per crate (CI uses it, so the suite is built and run once).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Stone proofs several test binaries need alike (the README's first decision, the impostor's) are made
+# once per run, by the first binary to need them, into a directory only this run reads
+# (starkrisk_stone::testing::shared); it goes when the run ends.
+STARKRISK_SHARED_PROOFS="$(mktemp -d "${TMPDIR:-/tmp}/starkrisk-proofs.XXXXXX")"
+export STARKRISK_SHARED_PROOFS
 # Every rebuild leaves the old copy of a test executable behind (hundreds of MB each); without this a
 # developer's target directory grows until the disk is full. Runs whether the suite passes or not.
-trap 'deploy/local/prune-target.sh || true' EXIT
+trap 'rm -rf "$STARKRISK_SHARED_PROOFS"; deploy/local/prune-target.sh || true' EXIT
 
 coverage=false
 [ "${1:-}" = "--coverage" ] && coverage=true

@@ -124,3 +124,28 @@ fn public_memory_pages_the_proof_does_not_cover_are_refused() {
     assert!(matches!(error, StoneError::Rejected(_)), "{error:?}");
     assert!(error.to_string().contains("1 public memory pages besides the main page"), "{error}");
 }
+
+#[test]
+fn a_shared_proof_is_made_once_per_run_and_statement_and_read_back_after() {
+    use starkrisk_stone::testing::shared::made_once_in;
+    let run = tempfile::tempdir().unwrap();
+    let made = std::cell::Cell::new(0);
+    let make = |proof: &str| {
+        made.set(made.get() + 1);
+        proof.to_string()
+    };
+    let words = [Felt::ONE, Felt::TWO];
+    assert_eq!(made_once_in(run.path(), "risk", &words, || make("first")), "first");
+    assert_eq!(made_once_in(run.path(), "risk", &words, || make("second")), "first", "read back, not made again");
+    assert_eq!(made.get(), 1);
+    // Another statement or another kind of proof is another proof, and a new run starts empty.
+    assert_eq!(made_once_in(run.path(), "risk", &[Felt::ONE], || make("other statement")), "other statement");
+    assert_eq!(made_once_in(run.path(), "impostor", &words, || make("impostor")), "impostor");
+    let next = tempfile::tempdir().unwrap();
+    assert_eq!(made_once_in(next.path(), "risk", &words, || make("next run")), "next run");
+    assert_eq!(made.get(), 4);
+    let left: Vec<String> =
+        std::fs::read_dir(run.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|name| !name.ends_with(".partial")), "{left:?}");
+    assert_eq!(left.iter().filter(|name| name.ends_with(".json")).count(), 3, "{left:?}");
+}

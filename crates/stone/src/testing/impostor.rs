@@ -23,8 +23,13 @@ func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*, range_check_ptr, bitwis
 }
 "#;
 
-/// Proves the impostor on `words` with Python's cairo-compile and cairo-run and the real cpu_air_prover.
+/// Proves the impostor on `words` with Python's cairo-compile and cairo-run and the real cpu_air_prover,
+/// once per suite run for the same words (`super::shared`).
 pub fn prove_impostor(words: &[Felt]) -> String {
+    super::shared::made_once("impostor", words, || proven(words))
+}
+
+fn proven(words: &[Felt]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("impostor.cairo"), IMPOSTOR).unwrap();

@@ -117,11 +117,14 @@ pub fn first_decision() -> starkrisk_domain::DecisionStatement {
     starkrisk_domain::DecisionStatement::under(&model, starkrisk_domain::examples::SNAPSHOT).0
 }
 
-/// A Stone proof of the risk program on [`first_decision`], made once per test process and shared by the
-/// tests that alter it.
+/// A Stone proof of the risk program on [`first_decision`], made once per suite run ([`shared`]; once per
+/// process without one) and shared by the tests that alter it.
 pub fn risk_proof() -> &'static str {
     static PROOF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PROOF.get_or_init(|| prove(&first_decision()))
+    PROOF.get_or_init(|| {
+        let decision = first_decision();
+        shared::made_once("risk", &decision.to_felts(), || prove(&decision))
+    })
 }
 
 /// One annotation pattern of each kind of element a proof carries: commitments, out-of-domain values,
@@ -174,3 +177,4 @@ pub fn statement(
 
 mod impostor;
 pub use impostor::prove_impostor;
+pub mod shared;
