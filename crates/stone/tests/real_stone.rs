@@ -23,7 +23,7 @@ fn both_accept(proof: &str, expected: &DecisionStatement) {
 
 #[test]
 fn the_readme_vectors_and_random_statements_prove_and_both_verifiers_accept_them() {
-    // The README's first decision is the proof the other tests share (one Stone run per process serves them all).
+    // The README's first decision is the proof the other tests share (one Stone run per suite serves them all).
     let first =
         statement(metrics(6500, 3500, 1, 98, 800), metrics(8200, 6100, 2, 72, 120), 850, 1210, ModelParams::v1());
     assert_eq!(first, first_decision(), "the shared proof is of the README's first decision");
