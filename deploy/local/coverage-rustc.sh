@@ -7,8 +7,9 @@
 # change), and a cold instrumented build took 11.4 min without it instead of 13.5. Cargo marks the
 # workspace's own crates (all selected by --workspace) with CARGO_PRIMARY_PACKAGE; every other crate is a
 # dependency. The workspace's crates stay instrumented but keep only line tables, enough for a failing
-# test's backtrace: a warm rebuild of them took 2 min 51 s instead of 3 min 25 s (63 s less CPU), with the
-# same measured lines and hits within the run-to-run spread.
+# test's backtrace: timed alone, a rebuild of them took 2 min 51 s instead of 3 min 25 s (63 s less CPU),
+# with the same measured lines and hits within the run-to-run spread; in whole warm CI runs the saving was
+# lost in the spread between runs (lint and build about 5 min either way).
 set -euo pipefail
 rustc=$1
 shift
