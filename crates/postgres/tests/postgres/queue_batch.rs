@@ -1,7 +1,6 @@
 //! Batch claims, leases given back by a finishing save, the claim's plan, and `LISTEN proof_jobs_due`.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! Pool samples in Postgres: exact round trips of u256-sized amounts, one row per protocol and block even
 //! when replicas race, history read back by time after a restart.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use common::store;
 use starkrisk_domain::market::{Amount, PoolSample, SqrtPrice};

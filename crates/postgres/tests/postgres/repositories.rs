@@ -1,8 +1,7 @@
 //! Round trips of what the store contract does not cover (every column of a decision, proof bytes, statements
 //! from older rows, approval nonces, prover queries) and the constraints Postgres enforces itself.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use chrono::{Timelike, Utc};
 use common::*;
@@ -140,7 +139,7 @@ async fn statements_stored_before_the_model_version_was_bound_read_back_with_it(
                UPDATE proof_jobs SET statement = statement - 'model_version';";
     diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, old).await.unwrap();
     assert!(DecisionStore::get(&store, decision.id()).await.is_err(), "without the version the row cannot decode");
-    let backfill = include_str!("../../../migrations/2026-12-01-000003_statement_model_version/up.sql");
+    let backfill = include_str!("../../../../migrations/2026-12-01-000003_statement_model_version/up.sql");
     diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, backfill).await.unwrap();
     let read = DecisionStore::get(&store, decision.id()).await.unwrap().unwrap();
     assert_eq!(read.statement(), decision.statement());

@@ -1,5 +1,4 @@
 //! Migrations: up → down → up is clean, and replicas migrating at once do it once.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;

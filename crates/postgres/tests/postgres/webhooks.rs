@@ -1,7 +1,6 @@
 //! The webhook outbox: events and deliveries commit with the change that caused them, and only with it.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! What the dashboard reads from Postgres: decisions filtered by status, prover and time, and the queue
 //! by status with the leases workers hold.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
