@@ -11,7 +11,7 @@ use crate::error::StoneError;
 
 /// The recursive layout's mask: for each out-of-domain value the proof carries, in order, the trace
 /// column it samples (original columns, then interaction columns) and the row offset it samples at.
-/// Read from swiftness' own evaluation by probing it; `tests/oods.rs` derives it again and compares.
+/// Read from swiftness' own evaluation by probing it; `tests/stone/oods.rs` derives it again and compares.
 pub const MASK: [(u8, u16); 133] = [
     (0, 0),
     (0, 1),

@@ -1,7 +1,6 @@
 //! The cpu_air_prover runner where the real prover cannot be made to misbehave on demand: unavailable
 //! without a binary, and bash stand-ins (each test says so in its name) that hang, crash, write nothing or
 //! answer with another program's proof. Real proofs of the risk program are in `real_stone.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

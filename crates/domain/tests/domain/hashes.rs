@@ -1,5 +1,4 @@
 //! Model hash, Integrity's Poseidon hashes (against the Stone fixtures), felts and the statement encoding.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::path::PathBuf;
 

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every public input, every region of the proof, and proofs swapped between decisions: all refused.
 
 use starkrisk_domain::*;

@@ -1,6 +1,5 @@
 //! cairo-vm runs the committed program exactly as Python's `cairo-run` (cairo-lang 0.14.0.1) does: the same
 //! output, trace and memory bytes. `just test` installs cairo-lang under .data first (deploy/local/cairo.sh).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The `Prover` and `ProofVerifier` ports, as the service's workers call them.
 
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! The Starknet adapters against a real starknet-devnet 0.10.1 on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

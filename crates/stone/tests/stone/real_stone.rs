@@ -1,7 +1,6 @@
 //! Stone itself on the risk program: proofs made in the suite by the cpu_air_prover `just stone` built,
 //! accepted by starkrisk's verifier and by Stone's own cpu_air_verifier, with Integrity's hashes computed
 //! from their public memory, and a proof of another program refused for being one.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::sync::Arc;
 

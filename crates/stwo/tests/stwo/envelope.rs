@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The envelope's deflated proof: smaller on the wire, the same proof once read, and no way for a forged
 //! envelope to make the reader inflate without bound or accept bytes that are not a deflated proof.
 

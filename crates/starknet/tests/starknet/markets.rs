@@ -2,7 +2,6 @@
 //! layouts) scripted swap by swap, devnet's STRK and ETH as the pool's tokens, and every reading compared
 //! with what the script implies; swap events paged over several `starknet_getEvents` pages, and a sample
 //! pinned to a block that ignores the swaps after it.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::sync::Arc;
 

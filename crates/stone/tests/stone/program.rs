@@ -1,5 +1,4 @@
 //! The Cairo risk program under cairo-vm computes exactly what the domain computes, and yields Stone inputs.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use proptest::prelude::*;
 use starkrisk_domain::*;

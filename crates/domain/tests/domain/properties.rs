@@ -1,5 +1,4 @@
 //! Properties of the model, the allocation rule and the FRI rule over their whole input space.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use proptest::prelude::*;
 use starkrisk_domain::strategies::{any_metrics, any_params, any_snapshot};

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Prove → verify over the model's vectors and random valid inputs: the decoded public output is what
 //! the domain itself computes.
 

@@ -1,6 +1,5 @@
 //! The shared Stone fixtures: in-process verification, Integrity's hashes, tamper refusal, and calldata
 //! byte for byte against Integrity's own serializer; and the suite's proofs shared between test binaries.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::{Felt, VerifierConfig};
 use starkrisk_stone::calldata::{proof_calldata, register_calldata};

@@ -2,9 +2,8 @@
 //! starknet-devnet: Integrity's example proof and real Stone proofs of the risk program registered through
 //! them, the vault executing only what they verified, altered proofs refused by Integrity's verifier, and
 //! our calldata compared with Integrity's own serializer's.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,5 @@
 //! The batched out-of-domain evaluation against swiftness' generated one: the same mask, and the same
 //! quotient for arbitrary values at arbitrary points.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use std::collections::HashMap;
 

@@ -1,5 +1,4 @@
 //! The proof job and decision state machines refuse every move they do not list.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::IllegalTransition;
 use starkrisk_domain::*;

@@ -1,5 +1,4 @@
 //! The vectors and the allocation example of docs/risk-model.md, and the validation rules.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::allocation_terms;
 use starkrisk_domain::risk_terms;

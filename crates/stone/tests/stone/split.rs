@@ -1,7 +1,6 @@
 //! Integrity's split flow on the shared fixture: the initial call against Integrity's reference calldata,
 //! each step and the final call through the verifier contract's rules (state hashes, Serde decoding,
 //! FRI arithmetic, Merkle decommitments), and every way a wrong or reordered call is refused.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use starkrisk_domain::{Felt, VerifierConfig};
 use starkrisk_stone::split::SplitProof;

@@ -1,9 +1,8 @@
 //! The FactRegistry adapter against a loopback Starknet node hosting a stand-in for Integrity on Sepolia
 //! (which cannot run here): verifications read and decoded from ABI-shaped felts, a proof registered in
 //! one transaction, and one too large for a transaction registered through the split flow.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

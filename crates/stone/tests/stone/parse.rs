@@ -1,6 +1,5 @@
 //! starkrisk's Stone proof parser against swiftness' own: the same proof from every fixture, and a clear
 //! error instead of a wrong proof or a panic when the JSON is not what Stone writes.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 use serde_json::Value;
 use starkrisk_stone::testing::{RECURSIVE, stone};

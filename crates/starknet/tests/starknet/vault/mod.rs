@@ -1,10 +1,8 @@
 //! The on-chain gate on starknet-devnet: the committed AllocationVault and FactRegistry stand-in classes
 //! declared and deployed, and every refusal the vault owes, each with its revert reason.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
 mod bootloaded;
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 mod treasury;
 
 use starknet::core::types::{BlockId, BlockTag, Call, Felt, FunctionCall};
