@@ -16,11 +16,19 @@ test: domain-purity
 coverage: domain-purity
     deploy/local/suite.sh --coverage
 
-# Formatting, clippy with warnings denied, and the schema, Cairo program and contracts drift checks (the
-# OpenAPI document's is a test: operations_api). clippy only checks, so CI generates code for the workspace once.
-lint:
+# Formatting, clippy with warnings denied, and the drift checks.
+lint: fmt-check clippy drift
+
+# Fail when a file is not formatted as `just fmt` would write it.
+fmt-check:
     cargo fmt --all -- --check
+
+# clippy over every target with warnings denied. It only checks, so CI generates code for the workspace once.
+clippy:
     cargo clippy --workspace --all-targets -- -D warnings
+
+# The schema, Cairo program and contracts drift checks (the OpenAPI document's is a test: operations_api).
+drift:
     deploy/local/schema-check.sh
     deploy/local/cairo.sh
     deploy/local/contracts.sh
