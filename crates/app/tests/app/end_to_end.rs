@@ -171,8 +171,11 @@ async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_tr
     let start = world.treasury().await;
     let sent_before = world.sent().await;
 
-    // Receipts looked for only every 2 s, so a transaction is out and unread for that long: kill then.
-    let first = world.serve_with(&[("STARKRISK__STARKNET__RECEIPTS__POLL_MS", "2000")]).await;
+    // The first service reads the chain through a proxy that never answers about its execution, so the
+    // transaction is out and its receipt unread until the kill, however soon devnet includes it (looking
+    // for the receipt less often left a window of chance, which one run under load missed).
+    let rpc = e2e::receipts_withheld(world.devnet_url.clone(), world.vault()).await;
+    let first = world.serve_with(&[("STARKRISK__STARKNET__RPC__RPC_URLS", rpc.url.as_str())]).await;
     let ids = vec![first.orchestrate(0).await];
     let mut caught = None;
     let mut seen = vec![];
@@ -190,8 +193,14 @@ async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_tr
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Killed once it waits on the receipt, not merely between writing `submitted` and asking.
+    let asking = std::time::Instant::now();
+    while rpc.unanswered() == 0 && asking.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     first.kill();
     let caught = caught.unwrap_or_else(|| panic!("no decision seen sent with its receipt unread; last seen {seen:?}"));
+    assert!(rpc.unanswered() > 0, "the first service never asked about its execution's receipt");
     assert!(caught["tx_hash"].is_string() && caught["execution_treasury"].is_null(), "{caught}");
 
     let second = world.serve().await;

@@ -11,6 +11,9 @@ use starknet::providers::jsonrpc::HttpTransport;
 use starknet::providers::{JsonRpcClient, Provider};
 use starkrisk_starknet::testing::{Devnet, DevnetAccount, free_port};
 
+mod receipts_withheld;
+pub use receipts_withheld::receipts_withheld;
+
 pub const PASSWORD: &str = "e2e keystore password";
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef-e2e";
 const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config");
