@@ -7,7 +7,6 @@ mod common;
 
 mod market_samples;
 mod migrations;
-mod no_unit_tests;
 mod overview;
 mod pool_settings;
 mod queue_batch;
