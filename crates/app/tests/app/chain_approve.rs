@@ -135,7 +135,7 @@ async fn a_new_model_awaits_its_owner_whose_approve_model_releases_the_decision_
     // its key could.
     let owned = starkrisk(&borrowed(&env_on(&devnet.url)), &[&deploy[..6], &["--salt", "0xa2"]].concat(), "");
     assert!(owned.status.success(), "{}", text(&owned));
-    let elsewhere = not_a_devnet(devnet.url.clone()).await;
+    let elsewhere = not_a_devnet(devnet.url.clone());
     let port = free_port().to_string();
     let mut env = env_on(&elsewhere);
     env.extend(printed_settings(&owned));

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use crate::e2e::rpc_proxy;
 use starkrisk_postgres::testing::TestDatabase;
 use starkrisk_starknet::testing::{Devnet, free_port};
 
@@ -163,28 +164,18 @@ pub(crate) fn printed_settings(out: &Output) -> Vec<(String, String)> {
 /// A loopback JSON-RPC endpoint in front of `devnet` that answers every Starknet method through it but
 /// none of devnet's own (`devnet_*`): a node on this machine that is not a devnet, as a tunnel to a
 /// public network would be.
-pub(crate) async fn not_a_devnet(devnet: String) -> String {
-    use actix_web::{App, HttpResponse, HttpServer, web};
-    async fn forward(body: web::Bytes, target: web::Data<String>) -> HttpResponse {
+pub(crate) fn not_a_devnet(devnet: String) -> String {
+    use actix_web::{HttpResponse, web};
+    async fn answer(body: web::Bytes, devnet: web::Data<String>) -> HttpResponse {
         let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         if request["method"].as_str().unwrap_or_default().starts_with("devnet_") {
             let refusal = serde_json::json!({"jsonrpc": "2.0", "id": request["id"],
                 "error": {"code": -32601, "message": "Method not found"}});
             return HttpResponse::Ok().json(refusal);
         }
-        let answer =
-            reqwest::Client::new().post(target.as_str()).body(body.to_vec()).header("content-type", "application/json");
-        let answer = answer.send().await.unwrap().bytes().await.unwrap();
-        HttpResponse::Ok().content_type("application/json").body(answer)
+        rpc_proxy::json(rpc_proxy::forward(&devnet, &body).await)
     }
-    let target = web::Data::new(devnet);
-    let server = HttpServer::new(move || App::new().app_data(target.clone()).default_service(web::to(forward)))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let url = format!("http://{}", server.addrs()[0]);
-    tokio::spawn(server.run());
-    url
+    rpc_proxy::serve(web::Data::new(devnet), answer)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +190,7 @@ async fn the_stand_in_is_deployed_on_a_devnet_only_and_a_public_chain_needs_an_o
     let deploy = ["--profile", "devnet", "chain", "deploy", "--local-registry", "--format", "env"];
 
     // A node on this machine that answers as Sepolia but is not a devnet: refused, before anything is sent.
-    let elsewhere = not_a_devnet(devnet.url.clone()).await;
+    let elsewhere = not_a_devnet(devnet.url.clone());
     let mut env = chain_env(&elsewhere, "SN_SEPOLIA", keystore.to_str().unwrap());
     env.extend([("STARKRISK__STARKNET__ACCOUNT_ADDRESS", address.as_str()), ("STARKRISK__DATABASE__URL", &db.url)]);
     let refused = starkrisk(&env, &deploy, "");

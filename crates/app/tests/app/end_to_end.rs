@@ -174,7 +174,7 @@ async fn kill_9_between_sending_an_execution_and_its_receipt_moves_the_vaults_tr
     // The first service reads the chain through a proxy that never answers about its execution, so the
     // transaction is out and its receipt unread until the kill, however soon devnet includes it (looking
     // for the receipt less often left a window of chance, which one run under load missed).
-    let rpc = e2e::receipts_withheld(world.devnet_url.clone(), world.vault()).await;
+    let rpc = e2e::receipts_withheld(world.devnet_url.clone(), world.vault());
     let first = world.serve_with(&[("STARKRISK__STARKNET__RPC__RPC_URLS", rpc.url.as_str())]).await;
     let ids = vec![first.orchestrate(0).await];
     let mut caught = None;

@@ -12,6 +12,7 @@ use starknet::providers::{JsonRpcClient, Provider};
 use starkrisk_starknet::testing::{Devnet, DevnetAccount, free_port};
 
 mod receipts_withheld;
+pub mod rpc_proxy;
 pub use receipts_withheld::receipts_withheld;
 
 pub const PASSWORD: &str = "e2e keystore password";

@@ -7,9 +7,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use serde_json::Value;
 use starknet::core::types::Felt;
+
+use super::rpc_proxy;
 
 struct Proxy {
     devnet: String,
@@ -33,19 +35,13 @@ impl ReceiptsWithheld {
 }
 
 /// Starts the proxy for transactions to `contract`.
-pub async fn receipts_withheld(devnet: String, contract: Felt) -> ReceiptsWithheld {
+pub fn receipts_withheld(devnet: String, contract: Felt) -> ReceiptsWithheld {
     let proxy = web::Data::new(Proxy { devnet, contract, held: Mutex::new(HashSet::new()), unanswered: 0.into() });
-    let shared = proxy.clone();
-    let server = HttpServer::new(move || App::new().app_data(shared.clone()).default_service(web::to(forward)))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let url = format!("http://{}", server.addrs()[0]);
-    tokio::spawn(server.run());
+    let url = rpc_proxy::serve(proxy.clone(), withhold);
     ReceiptsWithheld { url, proxy }
 }
 
-async fn forward(body: web::Bytes, proxy: web::Data<Proxy>) -> HttpResponse {
+async fn withhold(body: web::Bytes, proxy: web::Data<Proxy>) -> HttpResponse {
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
     let method = request["method"].as_str().unwrap_or_default();
     let asks_after = matches!(method, "starknet_getTransactionReceipt" | "starknet_getTransactionStatus");
@@ -54,23 +50,14 @@ async fn forward(body: web::Bytes, proxy: web::Data<Proxy>) -> HttpResponse {
         // Longer than any test waits: the asking service is killed or the test over before it ends.
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    let answer = reqwest::Client::new()
-        .post(&proxy.devnet)
-        .body(body.to_vec())
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let answer = rpc_proxy::forward(&proxy.devnet, &body).await;
     if method == "starknet_addInvokeTransaction" && felts(&request["params"]).any(|f| f == proxy.contract) {
         let sent: Value = serde_json::from_slice(&answer).unwrap_or_default();
         if let Some(hash) = sent["result"]["transaction_hash"].as_str() {
             proxy.held.lock().unwrap().insert(Felt::from_hex(hash).unwrap());
         }
     }
-    HttpResponse::Ok().content_type("application/json").body(answer)
+    rpc_proxy::json(answer)
 }
 
 /// Every string in `value` that reads as a felt, at any depth.
