@@ -13,8 +13,8 @@ deploy/local/cairo2.sh --install
 sources=crates/starknet/cairo
 out="$sources/compiled"
 # Compiling is deterministic: once these exact sources, artefacts and compiler (its sources and release)
-# have been found to match on this machine, they would be again, so the check is not repeated (half a
-# minute of both cores on every lint). Only a pass is remembered.
+# have been found to match on this machine, they would be again, so the check is not repeated (about 20 s
+# of both cores on every lint). Only a pass is remembered.
 checked="${XDG_CACHE_HOME:-$HOME/.cache}/starkrisk/contracts-checked"
 inputs=$(find "$sources" deploy/local/contracts.sh deploy/local/cairo2.sh deploy/local/cairo2.env \
   tools/cairo2/Cargo.toml tools/cairo2/Cargo.lock tools/cairo2/src -type f | LC_ALL=C sort |
